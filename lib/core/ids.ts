@@ -1,0 +1,39 @@
+const PREFIX = {
+  user: "usr",
+  session: "ses",
+  agent: "agt",
+  agentKey: "key",
+  upstream: "ups",
+  tool: "tol",
+  policy: "pol",
+  policyVersion: "pv",
+  grant: "grt",
+  approval: "apr",
+  event: "evt",
+  request: "req",
+  contact: "msg",
+  instance: "ins",
+  reservation: "rsv",
+} as const;
+
+export type IdKind = keyof typeof PREFIX;
+
+// No 0/1/i/l/o look-alikes; 31 symbols, 20 characters ≈ 99 bits.
+const ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz";
+const LIMIT = 256 - (256 % ALPHABET.length);
+
+/** Prefixed random id. Rejection sampling keeps every symbol equally likely. */
+export function newId(kind: IdKind, length = 20): string {
+  return `${PREFIX[kind]}_${randomString(length)}`;
+}
+
+export function randomString(length: number): string {
+  let out = "";
+  while (out.length < length) {
+    for (const b of crypto.getRandomValues(new Uint8Array(length * 2))) {
+      if (b < LIMIT) out += ALPHABET[b % ALPHABET.length];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}

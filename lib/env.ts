@@ -1,0 +1,92 @@
+import os from "node:os";
+import path from "node:path";
+
+import { z } from "zod";
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65_535).default(fallback);
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const host = z
+  .string()
+  .regex(/^[A-Za-z0-9.:[\]-]+$/, "must be a host name or an IP address")
+  .default("127.0.0.1");
+
+export const DEFAULT_DB_PATH = path.join(os.homedir(), ".portcullis", "portcullis.db");
+
+const shared = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("production"),
+  PORTCULLIS_DB: z
+    .string()
+    .default(DEFAULT_DB_PATH)
+    .transform((p) => path.resolve(p.replace(/^~(?=$|\/)/, os.homedir()))),
+  PORTCULLIS_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+const consoleSchema = shared.extend({
+  PORTCULLIS_HOST: host,
+  PORTCULLIS_CONSOLE_PORT: port(7300),
+  PORTCULLIS_GATEWAY_URL: z.url().optional(), // shown in the console's connection snippets
+  PORTCULLIS_SMTP_URL: z.url().optional(),
+  PORTCULLIS_CONTACT_NOTIFY_TO: z.email().optional(),
+  PORTCULLIS_CONTACT_NOTIFY_FROM: z.email().optional(),
+  PORTCULLIS_TRUST_PROXY: z.enum(["0", "1"]).default("0"), // honour X-Forwarded-For
+});
+
+const gatewaySchema = shared.extend({
+  PORTCULLIS_HOST: host,
+  PORTCULLIS_GATEWAY_PORT: port(7400),
+  PORTCULLIS_ALLOWED_ORIGINS: z
+    .string()
+    .default("")
+    .transform((s) => s.split(",").map((o) => o.trim()).filter(Boolean)),
+  PORTCULLIS_UPSTREAM_TIMEOUT_MS: positiveInt(60_000),
+  PORTCULLIS_APPROVAL_WAIT_MS: z.coerce.number().int().min(0).default(20_000),
+  PORTCULLIS_MAX_BODY_BYTES: positiveInt(1_048_576),
+  PORTCULLIS_MAX_JSON_DEPTH: positiveInt(64),
+  PORTCULLIS_MAX_SESSIONS: positiveInt(64),
+  PORTCULLIS_SESSION_IDLE_MS: positiveInt(10 * 60_000),
+});
+
+const cliSchema = shared.extend({
+  PORTCULLIS_AGENT_KEY: z.string().min(1).optional(),
+  PORTCULLIS_UPSTREAM_TIMEOUT_MS: positiveInt(60_000),
+  PORTCULLIS_APPROVAL_WAIT_MS: z.coerce.number().int().min(0).default(20_000),
+  // Signs audit checkpoints; lives outside the database so a forged chain cannot be re-signed.
+  PORTCULLIS_CHECKPOINT_KEY: z.string().min(32, "needs at least 32 characters").optional(),
+});
+
+export type SharedEnv = z.infer<typeof shared>;
+export type ConsoleEnv = z.infer<typeof consoleSchema>;
+export type GatewayEnv = z.infer<typeof gatewaySchema>;
+export type CliEnv = z.infer<typeof cliSchema>;
+
+export class EnvError extends Error {
+  override readonly name = "EnvError";
+}
+
+function parse<S extends z.ZodType>(schema: S, source: NodeJS.ProcessEnv): z.infer<S> {
+  // `FOO=` means "unset": defaults apply and required keys fail.
+  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ""));
+  const result = schema.safeParse(present);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new EnvError(`Invalid environment:\n${problems.join("\n")}`);
+  }
+  return result.data;
+}
+
+let consoleEnv: ConsoleEnv | undefined;
+
+/** Parsed on first use, not at import, so `next build` runs without runtime settings. */
+export function getConsoleEnv(): ConsoleEnv {
+  consoleEnv ??= parse(consoleSchema, process.env);
+  return consoleEnv;
+}
+
+export const loadGatewayEnv = (source: NodeJS.ProcessEnv = process.env): GatewayEnv =>
+  parse(gatewaySchema, source);
+
+export const loadCliEnv = (source: NodeJS.ProcessEnv = process.env): CliEnv =>
+  parse(cliSchema, source);
+
+export const loadSharedEnv = (source: NodeJS.ProcessEnv = process.env): SharedEnv =>
+  parse(shared, source);

@@ -1,0 +1,69 @@
+import { createHash } from "node:crypto";
+
+import type { Tx } from "@/db/client";
+import type { NewAuditEvent } from "@/db/schema";
+import { canonicalJson } from "@/lib/core/canonical-json";
+
+export const GENESIS_HASH = "genesis";
+
+/** Every column but the chain's own, in one fixed list so a missing key hashes as null. */
+export const HASHED_COLUMNS = [
+  "id", "occurredAt", "source", "actorType", "actorId", "actorLabel", "action", "server", "tool",
+  "decision", "cause", "rule", "reason", "message", "policyVersion", "arguments", "argumentsMode",
+  "latencyMs", "outcome", "resultBytes", "correlationId", "targetType", "targetId", "detail",
+  "requestId", "remoteIp",
+] as const;
+
+export type AuditFields = Omit<NewAuditEvent, "seq" | "prevHash" | "hash">;
+export type ChainedRow = Required<{ [K in (typeof HASHED_COLUMNS)[number]]: AuditFields[K] | null }>;
+
+export function normalizeRow(fields: AuditFields): ChainedRow {
+  const row = {} as Record<string, unknown>;
+  for (const c of HASHED_COLUMNS) row[c] = fields[c] ?? null;
+  return row as ChainedRow;
+}
+
+export function rowHash(prevHash: string, seq: number, row: ChainedRow): string {
+  return createHash("sha256").update(`${prevHash}\n${seq}\n${canonicalJson(row)}`).digest("hex");
+}
+
+const statements = new WeakMap<object, { head: import("better-sqlite3").Statement; insert: import("better-sqlite3").Statement }>();
+
+function prepared(tx: Tx) {
+  const client = (tx as unknown as { session: { client: import("better-sqlite3").Database } }).session.client;
+  let s = statements.get(client);
+  if (!s) {
+    const cols = ["seq", ...HASHED_COLUMNS, "prevHash", "hash"];
+    const sqlCols = cols.map((c) => c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`));
+    s = {
+      head: client.prepare("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"),
+      insert: client.prepare(
+        `INSERT INTO audit_events (${sqlCols.join(", ")}) VALUES (${cols.map((c) => `@${c}`).join(", ")})`,
+      ),
+    };
+    statements.set(client, s);
+  }
+  return s;
+}
+
+/**
+ * Appends rows to the chain. The caller must hold an IMMEDIATE transaction (so nobody else
+ * appends between the head read and the insert); if this throws, the caller's transaction —
+ * and the act it records — rolls back.
+ */
+export function appendChained(tx: Tx, rows: readonly AuditFields[]): { seq: number; hash: string }[] {
+  const { head, insert } = prepared(tx);
+  const last = head.get() as { seq: number; hash: string } | undefined;
+  let seq = last?.seq ?? 0;
+  let prevHash = last?.hash ?? GENESIS_HASH;
+  const out: { seq: number; hash: string }[] = [];
+  for (const fields of rows) {
+    const row = normalizeRow(fields);
+    seq += 1;
+    const hash = rowHash(prevHash, seq, row);
+    insert.run({ ...row, seq, prevHash, hash });
+    out.push({ seq, hash });
+    prevHash = hash;
+  }
+  return out;
+}

@@ -1,0 +1,9 @@
+export { appendAudit, appendEvents, type ConsoleEntry } from "./append";
+export { appendChained, type AuditFields, GENESIS_HASH } from "./chain";
+export {
+  type ChainReport,
+  type Checkpoint,
+  checkpointIsAuthentic,
+  signCheckpoint,
+  verifyChain,
+} from "./verify";

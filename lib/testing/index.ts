@@ -1,0 +1,1 @@
+export { createTestDb, MIGRATIONS, REPO_ROOT, testContext } from "./db";
