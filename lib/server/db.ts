@@ -1,0 +1,18 @@
+import "server-only";
+
+import path from "node:path";
+
+import { type Db, MIGRATIONS_DIR, openMigratedDb } from "@/db/client";
+import { getConsoleEnv } from "@/lib/env";
+
+// One handle per server process, surviving dev hot reloads. Opened lazily so `next build`
+// never touches a database.
+const cache = globalThis as typeof globalThis & { __portcullisDb?: Db };
+
+export function getDb(): Db {
+  cache.__portcullisDb ??= openMigratedDb(
+    getConsoleEnv().PORTCULLIS_DB,
+    path.join(process.cwd(), MIGRATIONS_DIR),
+  );
+  return cache.__portcullisDb;
+}
