@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
 
+import type { Database, Statement } from "better-sqlite3";
+
 import type { Tx } from "@/db/client";
 import type { NewAuditEvent } from "@/db/schema";
 import { canonicalJson } from "@/lib/core/canonical-json";
@@ -27,10 +29,10 @@ export function rowHash(prevHash: string, seq: number, row: ChainedRow): string 
   return createHash("sha256").update(`${prevHash}\n${seq}\n${canonicalJson(row)}`).digest("hex");
 }
 
-const statements = new WeakMap<object, { head: import("better-sqlite3").Statement; insert: import("better-sqlite3").Statement }>();
+const statements = new WeakMap<object, { head: Statement; insert: Statement }>();
 
 function prepared(tx: Tx) {
-  const client = (tx as unknown as { session: { client: import("better-sqlite3").Database } }).session.client;
+  const client = (tx as unknown as { session: { client: Database } }).session.client;
   let s = statements.get(client);
   if (!s) {
     const cols = ["seq", ...HASHED_COLUMNS, "prevHash", "hash"];
