@@ -28,6 +28,8 @@ const consoleSchema = shared.extend({
   PORTCULLIS_SMTP_URL: z.url().optional(),
   PORTCULLIS_CONTACT_NOTIFY_TO: z.email().optional(),
   PORTCULLIS_CONTACT_NOTIFY_FROM: z.email().optional(),
+  // Signs the contact form's render-time token; a random per-process key is used when unset.
+  PORTCULLIS_CONTACT_FORM_KEY: z.string().min(32, "needs at least 32 characters").optional(),
   PORTCULLIS_TRUST_PROXY: z.enum(["0", "1"]).default("0"), // honour X-Forwarded-For
 });
 
@@ -52,6 +54,11 @@ const cliSchema = shared.extend({
   PORTCULLIS_APPROVAL_WAIT_MS: z.coerce.number().int().min(0).default(20_000),
   // Signs audit checkpoints; lives outside the database so a forged chain cannot be re-signed.
   PORTCULLIS_CHECKPOINT_KEY: z.string().min(32, "needs at least 32 characters").optional(),
+});
+
+const seedSchema = shared.extend({
+  PORTCULLIS_ADMIN_EMAIL: z.email().default("admin@portcullis.local").transform((e) => e.toLowerCase()),
+  PORTCULLIS_ADMIN_PASSWORD: z.string().min(12, "needs at least 12 characters").optional(),
 });
 
 export type SharedEnv = z.infer<typeof shared>;
@@ -87,6 +94,8 @@ export const loadGatewayEnv = (source: NodeJS.ProcessEnv = process.env): Gateway
 
 export const loadCliEnv = (source: NodeJS.ProcessEnv = process.env): CliEnv =>
   parse(cliSchema, source);
+
+export const loadSeedEnv = (source: NodeJS.ProcessEnv = process.env) => parse(seedSchema, source);
 
 export const loadSharedEnv = (source: NodeJS.ProcessEnv = process.env): SharedEnv =>
   parse(shared, source);

@@ -32,7 +32,7 @@ const gatewayPort = env.PORTCULLIS_GATEWAY_PORT || "7400";
 env.PORTCULLIS_GATEWAY_URL ||= `http://${host.includes(":") ? `[${host}]` : host}:${gatewayPort}`;
 
 // Validates every setting, migrates, and seeds a first admin and the demo on an empty database.
-const seed = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "db/seed.ts")], {
+const seed = spawnSync(process.execPath, ["--import", "tsx", path.join(root, "scripts/seed.ts")], {
   cwd: root,
   env,
   stdio: ["ignore", "inherit", "inherit"],
