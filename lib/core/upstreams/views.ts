@@ -1,0 +1,16 @@
+/** Secret-bearing values (env, headers) never leave the server: only their names do. */
+export type UpstreamView = {
+  id: string;
+  name: string;
+  description: string | null;
+  transport: "stdio" | "http";
+  command: string | null;
+  args: string[];
+  envNames: string[];
+  url: string | null;
+  headerNames: string[];
+  timeoutMs: number;
+  enabled: boolean;
+  activePolicyVersion: number | null;
+  createdAt: string;
+};

@@ -1,0 +1,13 @@
+import type { Role } from "./role";
+
+export type UserView = {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  disabled: boolean;
+  lastLoginAt: string | null;
+  createdAt: string;
+};
+
+export type MeView = { id: string; email: string; name: string; role: Role };

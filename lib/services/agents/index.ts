@@ -1,0 +1,6 @@
+export { createAgent } from "./create";
+export { createAgentKey } from "./create-key";
+export { getAgentOrThrow, toAgentKeyView, toAgentView } from "./internal";
+export { AGENT_KEY_PREFIX, generateAgentKey, hashAgentKey } from "./key-format";
+export { listAgents } from "./list";
+export { revokeAgentKey } from "./revoke-key";

@@ -1,0 +1,44 @@
+import { eq } from "drizzle-orm";
+
+import { type User, users } from "@/db/schema";
+import { conflict } from "@/lib/core/errors";
+import { newId } from "@/lib/core/ids";
+import { CreateUserInput } from "@/lib/core/users/inputs";
+import { appendAudit } from "../audit/append";
+import { requireAdmin, type ServiceContext, withTransaction } from "../context";
+import { userSnapshot } from "./internal";
+import { hashPassword } from "./password";
+
+/**
+ * Creates a console user with an argon2id password hash. Admins (and the system) only.
+ * Throws VALIDATION (short password, bad email), CONFLICT (email taken).
+ */
+export async function createUser(ctx: ServiceContext, raw: CreateUserInput): Promise<User> {
+  requireAdmin(ctx);
+  const input = CreateUserInput.parse(raw);
+  const passwordHash = await hashPassword(input.password);
+  return withTransaction(ctx, (tx) => {
+    const taken = tx.select({ id: users.id }).from(users).where(eq(users.email, input.email)).get();
+    if (taken) throw conflict(`A user with email ${input.email} already exists`, { field: "email" });
+    const now = ctx.now();
+    const row = tx
+      .insert(users)
+      .values({
+        id: newId("user"),
+        email: input.email,
+        name: input.name,
+        passwordHash,
+        role: input.role,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning()
+      .get();
+    appendAudit(tx, ctx, {
+      action: "user.create",
+      target: { type: "user", id: row.id },
+      after: userSnapshot(row),
+    });
+    return row;
+  });
+}

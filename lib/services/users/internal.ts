@@ -1,0 +1,29 @@
+import { eq } from "drizzle-orm";
+
+import type { Db, Tx } from "@/db/client";
+import { type User, users } from "@/db/schema";
+import { notFound } from "@/lib/core/errors";
+import type { UserView } from "@/lib/core/users/views";
+
+export function toUserView(u: User): UserView {
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    disabled: u.disabledAt !== null,
+    lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
+    createdAt: u.createdAt.toISOString(),
+  };
+}
+
+/** What the audit log keeps about a user: never the password hash. */
+export function userSnapshot(u: User): Record<string, unknown> {
+  return { email: u.email, name: u.name, role: u.role, disabled: u.disabledAt !== null };
+}
+
+export function getUserOrThrow(db: Db | Tx, id: string): User {
+  const row = db.select().from(users).where(eq(users.id, id)).get();
+  if (!row) throw notFound("user", id);
+  return row;
+}
