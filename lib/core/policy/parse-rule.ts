@@ -113,7 +113,7 @@ export function parseRule(
   }
   if (action === "require_approval") approvalTimeoutMs ??= DEFAULT_APPROVAL_TIMEOUT_MS;
 
-  checkStateConditions(r, path, conditions, state, entry);
+  checkStateConditions(r, path, conditions, state, entry, stateEntry?.keyNode ?? node);
   if (get("scope") && !rateLimitEntry && !stateEntry) {
     r.warn(`${path}.scope`, get("scope")?.keyNode, "scope has no effect on a rule without rate_limit or state");
   }
@@ -258,6 +258,7 @@ function checkStateConditions(
   conditions: readonly ParsedCondition[],
   state: readonly StateSpec[],
   entry: EntryContext,
+  stateNode: Node,
 ): void {
   const bounded = new Set<string>();
   for (const c of conditions) {
@@ -277,7 +278,7 @@ function checkStateConditions(
     if (!bounded.has(s.counter)) {
       r.error(
         `${path}.state`,
-        null,
+        stateNode,
         `counter "${s.counter}" has no upper bound: add a condition {path: state.${entry.stateName}.${s.counter}, op: lte, value: N}`,
       );
     }

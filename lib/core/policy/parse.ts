@@ -92,7 +92,7 @@ export function parsePolicy(text: string): ParseResult {
   return {
     ok: true,
     policy: { version: "1", description, default: posture, hide, audit: { arguments: auditArguments }, tools },
-    warnings: r.warnings,
+    warnings: byPosition(r.warnings),
   };
 }
 

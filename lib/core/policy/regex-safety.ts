@@ -6,6 +6,8 @@ const INLINE_CASE_INSENSITIVE = "(?i)";
 const MAX_PATTERN_LENGTH = 1_000;
 const cache = new Map<string, SafeRegexResult>();
 const CACHE_LIMIT = 2_000;
+// Bounds the checker itself: an adversarial pattern must not stall policy validation.
+const CHECK_TIMEOUT_MS = 250;
 
 /**
  * Compiles a policy regex and proves it free of catastrophic backtracking with redos-detector.
@@ -36,7 +38,7 @@ function check(pattern: string): SafeRegexResult {
     return { ok: false, message: `invalid regex: ${detail}` };
   }
   try {
-    const verdict = isSafePattern(`^(?:${source})`, { caseInsensitive, maxSteps: 20_000 });
+    const verdict = isSafePattern(`^(?:${source})`, { caseInsensitive, maxSteps: 20_000, timeout: CHECK_TIMEOUT_MS });
     if (!verdict.safe) {
       const why = verdict.error === "hitMaxScore" ? "may backtrack catastrophically" : "is too complex to prove safe";
       return {
