@@ -1,0 +1,78 @@
+import { asc, desc, eq, gt, lt, sql } from "drizzle-orm";
+
+import { type AuditEvent, auditEvents } from "@/db/schema";
+import { ListAuditInput } from "@/lib/core/audit/inputs";
+import type { AuditEventDetail, AuditPage } from "@/lib/core/audit/views";
+import { notFound } from "@/lib/core/errors";
+import { requireViewer, type ServiceContext } from "../context";
+import { filterClauses, whereOf } from "./filters";
+import { roleOf, toAuditEventView } from "./views";
+
+/**
+ * One page of the audit log, keyset-paged by `seq` (`cursor` = the last seq of the previous
+ * page), filtered and sorted by an allowlisted order. Viewers get arguments masked.
+ */
+export function listAuditEvents(ctx: ServiceContext, raw: ListAuditInput = {}): AuditPage {
+  requireViewer(ctx);
+  const input = ListAuditInput.parse(raw);
+  const newest = input.sort === "newest";
+  const where = filterClauses(input);
+  if (input.cursor !== undefined) where.push(newest ? lt(auditEvents.seq, input.cursor) : gt(auditEvents.seq, input.cursor));
+  const rows = ctx.db
+    .select()
+    .from(auditEvents)
+    .where(whereOf(where))
+    .orderBy(newest ? desc(auditEvents.seq) : asc(auditEvents.seq))
+    .limit(input.limit + 1)
+    .all();
+  const more = rows.length > input.limit;
+  const page = more ? rows.slice(0, input.limit) : rows;
+  const role = roleOf(ctx);
+  return {
+    rows: page.map((r) => toAuditEventView(r, role)),
+    nextCursor: more ? (page.at(-1)?.seq ?? null) : null,
+    headSeq: headSeq(ctx),
+  };
+}
+
+export function headSeq(ctx: Pick<ServiceContext, "db">): number {
+  return ctx.db.select({ seq: sql<number>`coalesce(max(${auditEvents.seq}), 0)` }).from(auditEvents).get()?.seq ?? 0;
+}
+
+/** One event with its outcome (for a decision) or its decision (for an outcome). */
+export function getAuditEvent(ctx: ServiceContext, id: string): AuditEventDetail {
+  requireViewer(ctx);
+  const row = ctx.db.select().from(auditEvents).where(eq(auditEvents.id, id)).get();
+  if (!row) throw notFound("audit event", id);
+  const role = roleOf(ctx);
+  let outcome: AuditEvent | undefined;
+  let decision: AuditEvent | undefined;
+  if (row.action === "tool_call.decide") {
+    outcome = ctx.db
+      .select()
+      .from(auditEvents)
+      .where(sql`${auditEvents.correlationId} = ${row.id} AND ${auditEvents.action} = 'tool_call.outcome'`)
+      .orderBy(desc(auditEvents.seq))
+      .limit(1)
+      .get();
+  } else if (row.correlationId) {
+    decision = ctx.db.select().from(auditEvents).where(eq(auditEvents.id, row.correlationId)).get();
+  }
+  return {
+    event: toAuditEventView(row, role),
+    outcome: outcome ? toAuditEventView(outcome, role) : null,
+    decision: decision ? toAuditEventView(decision, role) : null,
+  };
+}
+
+/** Rows after `afterSeq`, oldest first: what the live stream sends next. */
+export function tailAuditEvents(ctx: ServiceContext, afterSeq: number, limit = 500): AuditEvent[] {
+  requireViewer(ctx);
+  return ctx.db
+    .select()
+    .from(auditEvents)
+    .where(gt(auditEvents.seq, afterSeq))
+    .orderBy(asc(auditEvents.seq))
+    .limit(limit)
+    .all();
+}
