@@ -14,7 +14,10 @@ const HEADER = ["id", "received_at", "name", "email", "company", "message", "rea
  * The messages matching the inbox filter and search as CSV, newest first. Any signed-in role may
  * export what it can already read. Cells that a spreadsheet would run as a formula are defused.
  */
-export function exportContactMessagesCsv(ctx: ServiceContext, raw: ListMessagesInput): { csv: string; rows: number } {
+export function exportContactMessagesCsv(
+  ctx: ServiceContext,
+  raw: ListMessagesInput | Record<string, unknown>,
+): { csv: string; rows: number } {
   requireViewer(ctx);
   const input = ListMessagesInput.parse(raw);
   const rows = ctx.db

@@ -48,7 +48,7 @@ function readCounts(db: Db | Tx): InboxCounts {
 }
 
 /** Newest first, keyset-paginated by (created_at, id). Any signed-in role may read. */
-export function listContactMessages(ctx: ServiceContext, raw: ListMessagesInput): MessageRows {
+export function listContactMessages(ctx: ServiceContext, raw: ListMessagesInput | Record<string, unknown>): MessageRows {
   requireViewer(ctx);
   const input = ListMessagesInput.parse(raw);
   let cursor: SQL | undefined;

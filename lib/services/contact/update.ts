@@ -15,7 +15,10 @@ const snapshot = (row: ContactMessage) => ({
  * Marks a message read/unread and/or archives/unarchives it (editor or admin). A request that
  * changes nothing writes nothing; every real change is audited as `contact.update`.
  */
-export function updateContactMessage(ctx: ServiceContext, raw: UpdateMessageInput): ContactMessage {
+export function updateContactMessage(
+  ctx: ServiceContext,
+  raw: UpdateMessageInput | Record<string, unknown>,
+): ContactMessage {
   requireEditor(ctx);
   const input = UpdateMessageInput.parse(raw);
   return withTransaction(ctx, (tx) => {
