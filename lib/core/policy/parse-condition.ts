@@ -58,6 +58,7 @@ export function parseCondition(r: YamlReader, path: string, node: Node | null): 
   }
   if (!ok || op === null || parsedPath === null || "error" in parsedPath) return null;
 
+  if (valueEntry) r.checkDuplicateKeys(`${path}.value`, valueEntry.value);
   const value = valueEntry ? r.toJS(valueEntry.value) : undefined;
   const valueNode = valueEntry?.value ?? node;
   if (parsedPath.kind === "state") {

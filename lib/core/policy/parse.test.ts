@@ -229,3 +229,14 @@ tools:
     expect(errors).toContainEqual(expect.objectContaining({ path: "tools.t.rules[0].name", line: 6, message: 'duplicate key "name"' }));
   });
 });
+
+describe("parsePolicy: duplicate keys in condition values", () => {
+  it("reports them with their path", () => {
+    const errors = errorsOf(tool("      - conditions: [{ path: args.a, op: eq, value: { x: 1, x: 2 } }]\n"));
+    expect(errors).toContainEqual(expect.objectContaining({ path: "tools.t.rules[0].conditions[0].value.x", message: 'duplicate key "x"' }));
+  });
+  it("reports duplicate tool entries", () => {
+    const errors = errorsOf('version: "1"\ntools:\n  a:\n  b:\n  a:\n');
+    expect(errors).toEqual([expect.objectContaining({ path: "tools.a", line: 5, column: 3, message: 'duplicate key "a"' })]);
+  });
+});

@@ -3,7 +3,7 @@ import { isScalar, LineCounter, type Node, parseDocument } from "yaml";
 import { isGlob } from "./glob";
 import { type EntryContext, parseRule } from "./parse-rule";
 import type { AuditArgumentsMode, Policy, PolicyIssue, Posture, Rule, ToolEntry } from "./types";
-import { pathAtOffset, YamlReader } from "./yaml-reader";
+import { YamlReader } from "./yaml-reader";
 
 export type ParseResult =
   | { ok: true; policy: Policy; warnings: PolicyIssue[] }
@@ -12,6 +12,7 @@ export type ParseResult =
 const TOP_KEYS = ["version", "description", "default", "hide", "audit", "tools"] as const;
 const AUDIT_MODES: readonly AuditArgumentsMode[] = ["full", "redacted", "hash"];
 export const MAX_POLICY_BYTES = 1_048_576;
+const MAX_SYNTAX_ERRORS = 10;
 
 /**
  * Parses and validates a policy YAML document. Never throws: every problem (YAML syntax,
@@ -22,23 +23,20 @@ export function parsePolicy(text: string): ParseResult {
     return { ok: false, errors: [{ path: "", message: `policy is larger than ${MAX_POLICY_BYTES} bytes` }] };
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  // Duplicate keys are reported by the walker: the library's own check is quadratic per mapping.
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
   const r = new YamlReader(doc, lines);
 
   let fatal = false;
   for (const e of doc.errors) {
-    if (e.code === "DUPLICATE_KEY") {
-      const key = /^["']?([^"'\n]*?)["']?\s*:/.exec(text.slice(e.pos[0]))?.[1] ?? "";
-      r.errors.push({ path: pathAtOffset(doc.contents, e.pos[0]), ...r.position(null, e.pos[0]), message: `duplicate key "${key}"` });
-    } else {
-      fatal = true;
-      r.errors.push({ path: "", ...r.position(null, e.pos[0]), message: `YAML syntax error: ${firstLine(e.message)}` });
-    }
+    fatal = true;
+    r.errors.push({ path: "", ...r.position(null, e.pos[0]), message: `YAML syntax error: ${firstLine(e.message)}` });
   }
   for (const w of doc.warnings) {
     r.warnings.push({ path: "", ...r.position(null, w.pos[0]), message: firstLine(w.message) });
   }
-  if (fatal) return { ok: false, errors: r.errors };
+  // One syntax slip makes the YAML parser report a cascade; the first few locate it.
+  if (fatal) return { ok: false, errors: r.errors.slice(0, MAX_SYNTAX_ERRORS) };
 
   const root = r.deref(doc.contents);
   if (r.isNull(root)) {

@@ -55,6 +55,22 @@ export class YamlReader {
     return node.toJS(this.doc, { maxAliasCount: MAX_ALIAS_COUNT });
   }
 
+  /** Reports duplicate keys anywhere inside a free-form value (the parser runs without uniqueKeys). */
+  checkDuplicateKeys(path: string, node: Node | null): void {
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = this.deref(pair.key);
+        const name = isScalar(key) ? String(key.value) : null;
+        if (name !== null && seen.has(name)) this.error(join(path, name), key, `duplicate key "${name}"`);
+        if (name !== null) seen.add(name);
+        this.checkDuplicateKeys(join(path, name ?? "?"), this.deref(pair.value));
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => this.checkDuplicateKeys(`${path}[${i}]`, this.deref(item)));
+    }
+  }
+
   isNull(node: Node | null): boolean {
     return node === null || (isScalar(node) && node.value === null);
   }
@@ -73,6 +89,7 @@ export class YamlReader {
       return null;
     }
     const out: MapEntry[] = [];
+    const seen = new Set<string>();
     for (const pair of node.items) {
       const keyNode = this.deref(pair.key);
       const key = isScalar(keyNode) ? keyNode.value : undefined;
@@ -82,6 +99,11 @@ export class YamlReader {
       }
       const name = String(key);
       if (keyNode === null) continue;
+      if (seen.has(name)) {
+        this.error(join(path, name), keyNode, `duplicate key "${name}"`);
+        continue;
+      }
+      seen.add(name);
       if (valid.length > 0 && !valid.includes(name)) {
         this.error(join(path, name), keyNode, unknownKeyMessage(name, valid));
         continue;
@@ -102,36 +124,4 @@ export class YamlReader {
 
 export function join(path: string, key: string): string {
   return path === "" ? key : `${path}.${key}`;
-}
-
-/** Builds the dotted/indexed location of the innermost node containing `offset`. */
-export function pathAtOffset(root: unknown, offset: number): string {
-  let path = "";
-  let node: unknown = root;
-  for (;;) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => {
-        const k = isNode(p.key) ? p.key.range : undefined;
-        const v = isNode(p.value) ? p.value.range : undefined;
-        const start = k?.[0] ?? v?.[0];
-        const end = v?.[2] ?? k?.[2];
-        return start !== undefined && end !== undefined && offset >= start && offset <= end;
-      });
-      if (!pair) return path;
-      const k = isScalar(pair.key) ? String(pair.key.value) : "?";
-      path = join(path, k);
-      if (isNode(pair.key) && pair.key.range && offset <= pair.key.range[2]) return path;
-      node = pair.value;
-    } else if (isSeq(node)) {
-      const index = node.items.findIndex((item) => {
-        const r = isNode(item) ? item.range : undefined;
-        return r !== undefined && r !== null && offset >= r[0] && offset <= r[2];
-      });
-      if (index === -1) return path;
-      path = `${path}[${index}]`;
-      node = node.items[index];
-    } else {
-      return path;
-    }
-  }
 }
