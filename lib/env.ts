@@ -3,8 +3,19 @@ import path from "node:path";
 
 import { z } from "zod";
 
-const port = (fallback: number) => z.coerce.number().int().min(1).max(65_535).default(fallback);
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: "must be a port number (1-65535)" })
+    .int("must be a port number (1-65535)")
+    .min(1, "must be a port number (1-65535)")
+    .max(65_535, "must be a port number (1-65535)")
+    .default(fallback);
+const positiveInt = (fallback: number) =>
+  z.coerce
+    .number({ error: "must be a positive whole number" })
+    .int("must be a positive whole number")
+    .positive("must be a positive whole number")
+    .default(fallback);
 const host = z
   .string()
   .regex(/^[A-Za-z0-9.:[\]-]+$/, "must be a host name or an IP address")
@@ -46,6 +57,8 @@ const gatewaySchema = shared.extend({
   PORTCULLIS_MAX_JSON_DEPTH: positiveInt(64),
   PORTCULLIS_MAX_SESSIONS: positiveInt(64),
   PORTCULLIS_SESSION_IDLE_MS: positiveInt(10 * 60_000),
+  // Keys the HMAC of tool arguments in audit rows under `audit.arguments: hash`; never stored.
+  PORTCULLIS_AUDIT_HMAC_KEY: z.string().min(32, "needs at least 32 characters").optional(),
 });
 
 const cliSchema = shared.extend({
@@ -54,6 +67,9 @@ const cliSchema = shared.extend({
   PORTCULLIS_APPROVAL_WAIT_MS: z.coerce.number().int().min(0).default(20_000),
   // Signs audit checkpoints; lives outside the database so a forged chain cannot be re-signed.
   PORTCULLIS_CHECKPOINT_KEY: z.string().min(32, "needs at least 32 characters").optional(),
+  PORTCULLIS_AUDIT_HMAC_KEY: z.string().min(32, "needs at least 32 characters").optional(),
+  PORTCULLIS_MAX_BODY_BYTES: positiveInt(4_194_304),
+  PORTCULLIS_MAX_JSON_DEPTH: positiveInt(64),
 });
 
 const seedSchema = shared.extend({
