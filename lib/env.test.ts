@@ -31,7 +31,9 @@ describe("environment", () => {
         PORTCULLIS_HOST: "bad host; rm -rf",
       });
     expect(bad).toThrow(EnvError);
-    expect(bad).toThrow(/PORTCULLIS_GATEWAY_PORT: must be a port number[\s\S]*PORTCULLIS_UPSTREAM_TIMEOUT_MS[\s\S]*PORTCULLIS_HOST/);
+    expect(bad).toThrow(/PORTCULLIS_GATEWAY_PORT: must be a port number/);
+    expect(bad).toThrow(/PORTCULLIS_UPSTREAM_TIMEOUT_MS: must be a positive whole number/);
+    expect(bad).toThrow(/PORTCULLIS_HOST: must be a host name/);
   });
 
   it("refuses a short checkpoint key and a short admin password", () => {
