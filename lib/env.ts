@@ -82,11 +82,13 @@ export type ConsoleEnv = z.infer<typeof consoleSchema>;
 export type GatewayEnv = z.infer<typeof gatewaySchema>;
 export type CliEnv = z.infer<typeof cliSchema>;
 
+export type EnvSource = Readonly<Record<string, string | undefined>>;
+
 export class EnvError extends Error {
   override readonly name = "EnvError";
 }
 
-function parse<S extends z.ZodType>(schema: S, source: NodeJS.ProcessEnv): z.infer<S> {
+function parse<S extends z.ZodType>(schema: S, source: EnvSource): z.infer<S> {
   // `FOO=` means "unset": defaults apply and required keys fail.
   const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ""));
   const result = schema.safeParse(present);
@@ -105,13 +107,13 @@ export function getConsoleEnv(): ConsoleEnv {
   return consoleEnv;
 }
 
-export const loadGatewayEnv = (source: NodeJS.ProcessEnv = process.env): GatewayEnv =>
+export const loadGatewayEnv = (source: EnvSource = process.env): GatewayEnv =>
   parse(gatewaySchema, source);
 
-export const loadCliEnv = (source: NodeJS.ProcessEnv = process.env): CliEnv =>
+export const loadCliEnv = (source: EnvSource = process.env): CliEnv =>
   parse(cliSchema, source);
 
-export const loadSeedEnv = (source: NodeJS.ProcessEnv = process.env) => parse(seedSchema, source);
+export const loadSeedEnv = (source: EnvSource = process.env) => parse(seedSchema, source);
 
-export const loadSharedEnv = (source: NodeJS.ProcessEnv = process.env): SharedEnv =>
+export const loadSharedEnv = (source: EnvSource = process.env): SharedEnv =>
   parse(shared, source);
