@@ -1,0 +1,182 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
+
+import { ApiError, errorMessage } from "@/lib/client/api";
+import { formatDateTime } from "@/lib/client/format";
+import { MIN_PASSWORD_LENGTH, ROLE_VALUES } from "@/lib/core/users/inputs";
+import type { Role } from "@/lib/core/users/role";
+import type { UserView } from "@/lib/core/users/views";
+import { useMe } from "@/components/console/session-context";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card, PageHeader } from "@/components/ui/card";
+import { Dialog } from "@/components/ui/dialog";
+import { SelectField, TextField } from "@/components/ui/field";
+import { EmptyState, ErrorState, LoadingBlock } from "@/components/ui/states";
+import { useToast } from "@/components/ui/toast";
+import { useCreateUser, userListQuery, useUpdateUser } from "./queries";
+
+const ROLE_HELP: Record<Role, string> = {
+  admin: "Everything, including users and servers",
+  editor: "Policies, grants and approvals",
+  viewer: "Read only; tool arguments hidden",
+};
+
+function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const create = useCreateUser();
+  const toast = useToast();
+  const [errors, setErrors] = useState<Record<string, string>>({});
+
+  async function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    setErrors({});
+    try {
+      const user = await create.mutateAsync({
+        email: String(f.get("email") ?? ""),
+        name: String(f.get("name") ?? ""),
+        password: String(f.get("password") ?? ""),
+        role: String(f.get("role") ?? "viewer") as Role,
+      });
+      toast.show(`Created ${user.email} (${user.role})`, "success");
+      onClose();
+    } catch (err) {
+      if (err instanceof ApiError) setErrors(err.fieldErrors());
+      if (!(err instanceof ApiError && err.body.code === "VALIDATION")) toast.show(errorMessage(err), "error");
+    }
+  }
+
+  return (
+    <Dialog open={open} onClose={onClose} title="Add a console user" description="They sign in with this email and password.">
+      <form onSubmit={submit} className="space-y-4" noValidate>
+        <TextField label="Email" name="email" type="email" required autoComplete="off" error={errors.email} />
+        <TextField label="Name" name="name" required error={errors.name} />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          required
+          autoComplete="new-password"
+          minLength={MIN_PASSWORD_LENGTH}
+          hint={`At least ${MIN_PASSWORD_LENGTH} characters. Share it privately.`}
+          error={errors.password}
+        />
+        <SelectField label="Role" name="role" defaultValue="viewer" error={errors.role}>
+          {ROLE_VALUES.map((r) => (
+            <option key={r} value={r}>
+              {r} — {ROLE_HELP[r]}
+            </option>
+          ))}
+        </SelectField>
+        <div className="flex justify-end gap-2 pt-2">
+          <Button variant="secondary" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button type="submit" busy={create.isPending}>
+            Create user
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function UserRow({ u, me }: { u: UserView; me: string }) {
+  const update = useUpdateUser();
+  const toast = useToast();
+  async function change(patch: { role?: Role; disabled?: boolean }, done: string) {
+    try {
+      await update.mutateAsync({ id: u.id, ...patch });
+      toast.show(done, "success");
+    } catch (err) {
+      toast.show(errorMessage(err), "error");
+    }
+  }
+  return (
+    <tr className={u.disabled ? "bg-slate-50/60 text-slate-400" : undefined}>
+      <td className="px-4 py-2.5">
+        <p className="font-medium text-slate-900">
+          {u.name} {u.id === me ? <Badge tone="blue">you</Badge> : null}
+        </p>
+        <p className="text-xs text-slate-500">{u.email}</p>
+      </td>
+      <td className="px-4 py-2.5">
+        <label className="sr-only" htmlFor={`role-${u.id}`}>
+          Role of {u.email}
+        </label>
+        <select
+          id={`role-${u.id}`}
+          value={u.role}
+          disabled={update.isPending || u.disabled}
+          onChange={(e) => change({ role: e.target.value as Role }, `${u.email} is now ${e.target.value}`)}
+          className="rounded-md border-0 py-1 pr-8 pl-2 text-sm ring-1 ring-slate-300 ring-inset focus:ring-2 focus:ring-indigo-600"
+        >
+          {ROLE_VALUES.map((r) => (
+            <option key={r}>{r}</option>
+          ))}
+        </select>
+      </td>
+      <td className="px-4 py-2.5">{u.disabled ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}</td>
+      <td className="px-4 py-2.5 text-slate-500 tabular-nums">{u.lastLoginAt ? formatDateTime(u.lastLoginAt) : "Never"}</td>
+      <td className="px-4 py-2.5 text-right">
+        <Button
+          size="sm"
+          variant={u.disabled ? "secondary" : "ghost"}
+          busy={update.isPending && update.variables?.disabled !== undefined}
+          onClick={() => change({ disabled: !u.disabled }, u.disabled ? `${u.email} can sign in again` : `${u.email} is disabled and signed out`)}
+          aria-label={`${u.disabled ? "Enable" : "Disable"} ${u.email}`}
+        >
+          {u.disabled ? "Enable" : "Disable"}
+        </Button>
+      </td>
+    </tr>
+  );
+}
+
+export function Users() {
+  const me = useMe();
+  const users = useQuery(userListQuery());
+  const [creating, setCreating] = useState(false);
+  return (
+    <div>
+      <PageHeader title="Users" description="People who can sign in to this console, and what they may do." actions={<Button onClick={() => setCreating(true)}>Add user</Button>} />
+      <Card bodyClassName="p-0">
+        {users.isPending ? (
+          <LoadingBlock />
+        ) : users.isError ? (
+          <div className="p-4">
+            <ErrorState message={errorMessage(users.error)} onRetry={() => users.refetch()} />
+          </div>
+        ) : users.data.length === 0 ? (
+          <EmptyState title="No users" />
+        ) : (
+          <table className="w-full text-left text-sm" aria-label="Console users">
+            <thead className="bg-slate-50 text-xs text-slate-500">
+              <tr>
+                <th scope="col" className="px-4 py-2 font-medium">User</th>
+                <th scope="col" className="px-4 py-2 font-medium">Role</th>
+                <th scope="col" className="px-4 py-2 font-medium">Status</th>
+                <th scope="col" className="px-4 py-2 font-medium">Last sign-in</th>
+                <th scope="col" className="px-4 py-2 text-right font-medium">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {users.data.map((u) => (
+                <UserRow key={u.id} u={u} me={me.id} />
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+      <p className="mt-3 text-xs text-slate-500">
+        Roles: <strong>admin</strong> — {ROLE_HELP.admin}; <strong>editor</strong> — {ROLE_HELP.editor}; <strong>viewer</strong> — {ROLE_HELP.viewer}. The last active admin cannot be
+        demoted or disabled.
+      </p>
+      <CreateUserDialog open={creating} onClose={() => setCreating(false)} />
+    </div>
+  );
+}
