@@ -1,0 +1,10 @@
+export { type ArgumentsMode, auditArguments, describeRawMessage, isSecretKey, MASK } from "./audit-arguments";
+export { type CallIdentity, type CallVerdict, type DecideCallInput, decideToolCall, QUARANTINE_REASON } from "./decide";
+export {
+  type Outcome,
+  type OutcomeInput,
+  OutcomeWriter,
+  recordRefusal,
+  type RefusedMessage,
+  ROLLBACK_OUTCOMES,
+} from "./records";

@@ -1,0 +1,141 @@
+import type { Db } from "@/db/client";
+import { canonicalJson } from "@/lib/core/canonical-json";
+import { newId } from "@/lib/core/ids";
+import { appendEvents, type AuditFields } from "../audit";
+import { withTransaction } from "../context";
+import { rollbackReservations } from "../counters";
+
+export type Outcome = "success" | "is_error" | "jsonrpc_error" | "timeout" | "upstream_error";
+
+export type OutcomeInput = {
+  decisionId: string;
+  server: string;
+  tool: string;
+  actor: { agentId: string; label: string; anonymous?: boolean };
+  source: "gateway" | "stdio";
+  outcome: Outcome;
+  latencyMs: number;
+  resultBytes: number | null;
+  /** JSON-RPC error code/message or a short upstream failure description. */
+  error?: string | null;
+  at: number;
+};
+
+/** Outcomes that mean the upstream did not perform the call as far as we know: limits give the slot back. */
+export const ROLLBACK_OUTCOMES: ReadonlySet<Outcome> = new Set(["jsonrpc_error", "timeout", "upstream_error"]);
+
+type Queued = { row: AuditFields; rollback: string | null };
+
+/**
+ * Buffers tool_call.outcome rows and reservation rollbacks and writes them in one IMMEDIATE
+ * transaction every `flushMs` (and on `close`). Decisions are never buffered: they commit
+ * before the call is forwarded. A failed flush keeps its rows for the next attempt.
+ */
+export class OutcomeWriter {
+  private queue: Queued[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly flushMs = 50,
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {}
+
+  record(input: OutcomeInput): void {
+    const row: AuditFields = {
+      id: newId("event"),
+      occurredAt: input.at,
+      source: input.source,
+      actorType: input.actor.anonymous ? "anonymous" : "agent",
+      actorId: input.actor.agentId,
+      actorLabel: input.actor.label,
+      action: "tool_call.outcome",
+      server: input.server,
+      tool: input.tool,
+      outcome: input.outcome,
+      latencyMs: Math.max(0, Math.round(input.latencyMs)),
+      resultBytes: input.resultBytes,
+      correlationId: input.decisionId,
+      detail: input.error ? canonicalJson({ error: input.error.slice(0, 500) }) : null,
+    };
+    this.queue.push({ row, rollback: ROLLBACK_OUTCOMES.has(input.outcome) ? input.decisionId : null });
+    if (this.closed) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  /** Writes everything queued. Returns false when the database refused (rows stay queued). */
+  flush(): boolean {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.queue.length === 0) return true;
+    const batch = this.queue;
+    this.queue = [];
+    try {
+      withTransaction({ db: this.db }, (tx) => {
+        for (const q of batch) if (q.rollback) rollbackReservations(tx, q.rollback);
+        appendEvents(tx, batch.map((q) => q.row));
+      });
+      return true;
+    } catch (err) {
+      this.queue = batch.concat(this.queue);
+      this.onError(err);
+      if (!this.closed) this.timer = setTimeout(() => this.flush(), Math.max(this.flushMs, 250));
+      return false;
+    }
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  close(): boolean {
+    this.closed = true;
+    return this.flush();
+  }
+}
+
+export type RefusedMessage = {
+  cause: "malformed" | "unauthenticated" | "oversize" | "batch" | "unknown_method";
+  reason: string;
+  source: "gateway" | "stdio";
+  server: string | null;
+  actor: { agentId: string; label: string; anonymous?: boolean } | null;
+  method?: string | null;
+  tool?: string | null;
+  detail?: Record<string, unknown>;
+  requestId?: string | null;
+  remoteIp?: string | null;
+  at: number;
+};
+
+/**
+ * Records one refused inbound message (message.refuse, decision deny) in its own IMMEDIATE
+ * transaction. Returns the row id, or throws when the database refused (the caller still
+ * refuses the message, and counts a storage refusal).
+ */
+export function recordRefusal(db: Db, input: RefusedMessage): string {
+  const id = newId("event");
+  withTransaction({ db }, (tx) =>
+    appendEvents(tx, [
+      {
+        id,
+        occurredAt: input.at,
+        source: input.source,
+        actorType: input.actor ? (input.actor.anonymous ? "anonymous" : "agent") : "anonymous",
+        actorId: input.actor?.agentId ?? null,
+        actorLabel: input.actor?.label ?? null,
+        action: "message.refuse",
+        server: input.server,
+        tool: input.tool ?? null,
+        decision: "deny",
+        cause: input.cause,
+        reason: input.reason,
+        requestId: input.requestId ?? null,
+        remoteIp: input.remoteIp ?? null,
+        detail: canonicalJson({ method: input.method ?? null, ...input.detail }),
+      },
+    ]),
+  );
+  return id;
+}

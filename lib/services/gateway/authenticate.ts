@@ -1,0 +1,55 @@
+import { eq } from "drizzle-orm";
+
+import type { Db } from "@/db/client";
+import { type Agent, type AgentKey, agentKeys, agents } from "@/db/schema";
+import { AppError } from "@/lib/core/errors";
+import { hashAgentKey } from "../agents/key-format";
+
+export type AuthenticatedAgent = { agent: Agent; key: AgentKey };
+
+/** `last_used_at` is a display hint; writing it on every request would serialize all calls. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Resolves a presented agent key to its agent. Throws UNAUTHENTICATED for an unknown, revoked
+ * or expired key or a disabled agent; `details.reason` says which (for the audit row, never for
+ * the caller). Refreshes `last_used_at` at most once a minute per key.
+ */
+export function authenticateAgentKey(db: Db, presented: string, now: Date): AuthenticatedAgent {
+  const refuse = (reason: string, keyId?: string) =>
+    new AppError("UNAUTHENTICATED", "Invalid or missing agent key", { reason, keyId });
+  if (!presented || presented.length > 512) throw refuse("malformed key");
+  const row = db
+    .select({ key: agentKeys, agent: agents })
+    .from(agentKeys)
+    .innerJoin(agents, eq(agents.id, agentKeys.agentId))
+    .where(eq(agentKeys.keyHash, hashAgentKey(presented)))
+    .get();
+  if (!row) throw refuse("unknown key");
+  if (row.key.revokedAt) throw refuse("revoked key", row.key.id);
+  if (row.key.expiresAt && row.key.expiresAt.getTime() <= now.getTime()) {
+    throw refuse("expired key", row.key.id);
+  }
+  if (row.agent.disabledAt) throw refuse("disabled agent", row.key.id);
+  const last = row.key.lastUsedAt?.getTime() ?? 0;
+  if (now.getTime() - last >= LAST_USED_RESOLUTION_MS) {
+    try {
+      db.update(agentKeys).set({ lastUsedAt: now }).where(eq(agentKeys.id, row.key.id)).run();
+    } catch {
+      // A busy database must not turn a valid key into a refusal; the hint catches up later.
+    }
+  }
+  return row;
+}
+
+/** Reads the key's agent again; a disabled agent or revoked key ends an open session. */
+export function agentKeyStillValid(db: Db, keyId: string, now: Date): boolean {
+  const row = db
+    .select({ revokedAt: agentKeys.revokedAt, expiresAt: agentKeys.expiresAt, disabledAt: agents.disabledAt })
+    .from(agentKeys)
+    .innerJoin(agents, eq(agents.id, agentKeys.agentId))
+    .where(eq(agentKeys.id, keyId))
+    .get();
+  if (!row || row.revokedAt || row.disabledAt) return false;
+  return !(row.expiresAt && row.expiresAt.getTime() <= now.getTime());
+}

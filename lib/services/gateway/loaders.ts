@@ -1,0 +1,64 @@
+import { and, eq, isNull } from "drizzle-orm";
+
+import type { Db } from "@/db/client";
+import {
+  grants,
+  policies,
+  type PolicyVersion,
+  policyVersions,
+  type Tool,
+  tools,
+  type Upstream,
+  upstreams,
+} from "@/db/schema";
+
+/** The engine's grant shape: what one agent may or may not call on one upstream. */
+export type EngineGrant = {
+  id: string;
+  effect: "allow" | "deny";
+  toolPattern: string;
+  rateLimit: { max: number; windowSeconds: number } | null;
+  expiresAt: number | null;
+};
+
+export function loadUpstreamByName(db: Db, name: string): Upstream | null {
+  return db.select().from(upstreams).where(eq(upstreams.name, name)).get() ?? null;
+}
+
+export function listEnabledUpstreams(db: Db): Upstream[] {
+  return db.select().from(upstreams).where(eq(upstreams.enabled, true)).all();
+}
+
+/** The active version of an upstream's policy, or null when none is active. */
+export function loadActivePolicyVersion(db: Db, upstreamId: string): PolicyVersion | null {
+  const row = db
+    .select({ version: policyVersions })
+    .from(policies)
+    .innerJoin(policyVersions, eq(policyVersions.id, policies.activeVersionId))
+    .where(eq(policies.upstreamId, upstreamId))
+    .get();
+  return row?.version ?? null;
+}
+
+/** Unrevoked grants of one agent on one upstream; expiry is left to the engine's clock. */
+export function loadAgentGrants(db: Db, agentId: string, upstreamId: string): EngineGrant[] {
+  return db
+    .select()
+    .from(grants)
+    .where(and(eq(grants.agentId, agentId), eq(grants.upstreamId, upstreamId), isNull(grants.revokedAt)))
+    .all()
+    .map((g) => ({
+      id: g.id,
+      effect: g.effect,
+      toolPattern: g.toolPattern,
+      rateLimit:
+        g.rateLimitMax != null && g.rateLimitWindowSeconds != null
+          ? { max: g.rateLimitMax, windowSeconds: g.rateLimitWindowSeconds }
+          : null,
+      expiresAt: g.expiresAt?.getTime() ?? null,
+    }));
+}
+
+export function loadUpstreamTools(db: Db, upstreamId: string): Tool[] {
+  return db.select().from(tools).where(eq(tools.upstreamId, upstreamId)).all();
+}

@@ -1,0 +1,109 @@
+export type JsonRpcId = string | number;
+export type Message = Record<string, unknown>;
+
+export type Classified =
+  | { kind: "request"; id: JsonRpcId; method: string; params: unknown }
+  | { kind: "notification"; method: string; params: unknown }
+  | { kind: "response"; id: JsonRpcId }
+  | { kind: "invalid"; id: JsonRpcId | null; reason: string };
+
+export type Frame =
+  | { ok: true; message: Message }
+  | { ok: false; cause: "malformed" | "oversize" | "batch"; reason: string; id: JsonRpcId | null };
+
+export type FrameLimits = { maxBytes: number; maxDepth: number };
+
+export const JSONRPC = {
+  PARSE_ERROR: -32700,
+  INVALID_REQUEST: -32600,
+  METHOD_NOT_FOUND: -32601,
+  INVALID_PARAMS: -32602,
+  INTERNAL_ERROR: -32603,
+  UPSTREAM_ERROR: -32000,
+  REQUEST_TIMEOUT: -32001,
+} as const;
+
+/** Nesting depth of JSON text, scanned without recursion so a hostile body cannot blow the stack. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}
+
+function isId(v: unknown): v is JsonRpcId {
+  return (typeof v === "string" && v.length <= 256) || (typeof v === "number" && Number.isFinite(v));
+}
+
+/**
+ * Parses one inbound JSON-RPC frame under size and depth caps. Batches are refused (MCP
+ * 2025-06 dropped them, and a batch would let one frame carry calls past per-message checks).
+ */
+export function parseFrame(text: string, limits: FrameLimits): Frame {
+  if (Buffer.byteLength(text) > limits.maxBytes) {
+    return { ok: false, cause: "oversize", reason: `message exceeds ${limits.maxBytes} bytes`, id: null };
+  }
+  if (jsonDepth(text) > limits.maxDepth) {
+    return { ok: false, cause: "malformed", reason: `JSON nested deeper than ${limits.maxDepth}`, id: null };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, cause: "malformed", reason: "not valid JSON", id: null };
+  }
+  return checkParsed(value);
+}
+
+/** Frame checks for a body some other layer already parsed (the HTTP gateway). */
+export function checkParsed(value: unknown): Frame {
+  if (Array.isArray(value)) return { ok: false, cause: "batch", reason: "JSON-RPC batches are not accepted", id: null };
+  if (value === null || typeof value !== "object") {
+    return { ok: false, cause: "malformed", reason: "a JSON-RPC message must be an object", id: null };
+  }
+  return { ok: true, message: value as Message };
+}
+
+export function classify(msg: Message): Classified {
+  const rawId = msg.id;
+  const id = isId(rawId) ? rawId : null;
+  if (msg.jsonrpc !== "2.0") return { kind: "invalid", id, reason: 'jsonrpc must be "2.0"' };
+  if ("method" in msg) {
+    if (typeof msg.method !== "string" || msg.method.length === 0 || msg.method.length > 256) {
+      return { kind: "invalid", id, reason: "method must be a non-empty string" };
+    }
+    if ("params" in msg && (msg.params === null || typeof msg.params !== "object")) {
+      return { kind: "invalid", id, reason: "params must be an object or array" };
+    }
+    if ("id" in msg) {
+      if (id === null) return { kind: "invalid", id: null, reason: "id must be a string or number" };
+      return { kind: "request", id, method: msg.method, params: msg.params };
+    }
+    return { kind: "notification", method: msg.method, params: msg.params };
+  }
+  if (id !== null && ("result" in msg || "error" in msg)) return { kind: "response", id };
+  return { kind: "invalid", id, reason: "neither a request, a notification nor a response" };
+}
+
+export const idKey = (id: JsonRpcId): string => (typeof id === "number" ? `n:${id}` : `s:${id}`);
+
+export function errorResponse(id: JsonRpcId | null, code: number, message: string, data?: unknown): Message {
+  const error: Record<string, unknown> = { code, message };
+  if (data !== undefined) error.data = data;
+  return { jsonrpc: "2.0", id, error };
+}
+
+export function resultResponse(id: JsonRpcId, result: unknown): Message {
+  return { jsonrpc: "2.0", id, result };
+}

@@ -1,0 +1,210 @@
+import os from "node:os";
+import path from "node:path";
+
+import type { CliEnv } from "@/lib/env";
+import { OutcomeWriter } from "@/lib/services/enforcement";
+import { Enforcer } from "./enforcer";
+import { resolveStdioIdentity } from "./identity";
+import { errorResponse, JSONRPC, type Message, parseFrame } from "./jsonrpc";
+import { log } from "./log";
+import { ProxyMetrics } from "./metrics";
+import { DbPolicySource, FilePolicySource, PolicyFileError, type PolicySource } from "./policy-source";
+import { CliError, openDatabase, registerInstance } from "./runtime";
+import { ProxySession } from "./session";
+import { HttpLink, type LinkClosed, StdioChildLink, type UpstreamLink } from "./upstream-link";
+
+export type RunOptions = {
+  server?: string;
+  policy?: string;
+  name?: string;
+  agentKey?: string;
+  upstream?: string;
+  header: string[];
+  command: string[];
+};
+
+export function parseHeaders(values: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const v of values) {
+    const at = v.indexOf(":");
+    const name = at > 0 ? v.slice(0, at).trim() : "";
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) throw new CliError(`--header must look like 'Name: value' (got ${JSON.stringify(v)})`, 2);
+    headers[name] = v.slice(at + 1).trim();
+  }
+  return headers;
+}
+
+const SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+function exitStatus(info: LinkClosed): number {
+  if (typeof info.exitCode === "number") return info.exitCode;
+  if (info.signal) return 128 + (os.constants.signals[info.signal] ?? 1);
+  return 1;
+}
+
+/**
+ * `portcullis run`: a stdio MCP server for the client that spawned it, enforcing policy on the
+ * way to an upstream child (or a Streamable HTTP server). Resolves with the exit status.
+ */
+export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
+  if (opts.server && opts.policy) throw new CliError("use either --server or --policy, not both", 2);
+  if (!opts.server && !opts.policy) throw new CliError("say which policy applies: --server NAME or --policy FILE", 2);
+  if (opts.upstream && opts.command.length > 0) throw new CliError("use either --upstream URL or a command after --, not both", 2);
+  const headers = parseHeaders(opts.header);
+  if (opts.upstream && !/^https?:\/\//i.test(opts.upstream)) throw new CliError("--upstream must be an http(s) URL", 2);
+
+  const db = openDatabase(env.PORTCULLIS_DB);
+  const server = opts.server ?? opts.name ?? path.basename(opts.policy ?? "policy").replace(/\.(ya?ml)$/i, "");
+  let policy: PolicySource;
+  if (opts.policy) {
+    try {
+      policy = new FilePolicySource(path.resolve(opts.policy), db, server);
+    } catch (err) {
+      if (err instanceof PolicyFileError) throw new CliError(`policy ${opts.policy} is invalid:\n${err.message}`, 1);
+      throw new CliError(`cannot read policy ${opts.policy}: ${(err as Error).message}`, 1);
+    }
+  } else {
+    policy = new DbPolicySource(db, server, null);
+    try {
+      policy.current();
+    } catch (err) {
+      throw new CliError((err as Error).message, 1);
+    }
+  }
+  const identity = resolveStdioIdentity(
+    db,
+    opts.agentKey ?? env.PORTCULLIS_AGENT_KEY,
+    opts.policy ? { kind: "file" } : { kind: "server", server, policy },
+  );
+  if (!opts.policy) {
+    policy = new DbPolicySource(db, server, identity.anonymous ? null : identity.agentId);
+  }
+
+  let link: UpstreamLink;
+  const configured = policy.current().upstream;
+  if (opts.upstream) link = new HttpLink(opts.upstream, headers);
+  else if (opts.command.length > 0) {
+    const [command, ...args] = opts.command as [string, ...string[]];
+    link = new StdioChildLink({ command, args });
+  } else if (configured?.transport === "stdio" && configured.command) {
+    link = new StdioChildLink({ command: configured.command, args: configured.args, env: configured.env, cwd: configured.cwd });
+  } else if (configured?.transport === "http" && configured.url) {
+    link = new HttpLink(configured.url, { ...configured.headers, ...headers });
+  } else {
+    throw new CliError("nothing to proxy: give the server command after --, or --upstream URL", 2);
+  }
+  const timeoutMs = configured?.timeoutMs ?? env.PORTCULLIS_UPSTREAM_TIMEOUT_MS;
+
+  const metrics = new ProxyMetrics();
+  const outcomes = new OutcomeWriter(db, 50, (err) => log.error(`could not write outcome rows: ${(err as Error).message}`));
+  const enforcer = new Enforcer({
+    db,
+    server,
+    source: "stdio",
+    identity,
+    policy,
+    outcomes,
+    metrics,
+    approvalWaitMs: env.PORTCULLIS_APPROVAL_WAIT_MS,
+    ...(env.PORTCULLIS_AUDIT_HMAC_KEY ? { hmacKey: env.PORTCULLIS_AUDIT_HMAC_KEY } : {}),
+  });
+
+  let finish: (code: number) => void = () => {};
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  let shuttingDown = false;
+
+  const writeOut = (m: Message) => {
+    process.stdout.write(`${JSON.stringify(m)}\n`);
+  };
+  const session = new ProxySession({
+    server,
+    upstream: link,
+    enforcer,
+    metrics,
+    sendDown: (m) => writeOut(m),
+    timeoutMs: () => policy.current().upstream?.timeoutMs ?? timeoutMs,
+    onUpstreamClosed: () => void shutdown("child"),
+  });
+
+  const instance = registerInstance(db, { kind: "stdio", server, address: null });
+
+  /** `"child"`: exit with the upstream child's status (it exited, or was signalled through us). */
+  async function shutdown(code: number | "child"): Promise<void> {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    process.stdin.pause();
+    await session.close();
+    let status = code === "child" ? 1 : code;
+    if (code === "child") status = link instanceof StdioChildLink ? exitStatus(await link.waitForExit()) : 1;
+    outcomes.close();
+    policy.close();
+    instance.stop();
+    try {
+      db.$client.close();
+    } catch {
+      // already closed
+    }
+    await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+    finish(status);
+  }
+
+  for (const sig of SIGNALS) {
+    process.on(sig, () => {
+      if (link instanceof StdioChildLink && !session.isUpstreamClosed) {
+        link.signal(sig);
+        setTimeout(() => void shutdown("child"), 5_000).unref();
+      } else void shutdown(128 + (os.constants.signals[sig] ?? 1));
+    });
+  }
+
+  try {
+    await link.start();
+  } catch (err) {
+    instance.stop();
+    throw new CliError(`cannot start the upstream: ${(err as Error).message}`, 1);
+  }
+  log.info(`proxying ${link.description} as "${server}" for ${identity.label}`);
+
+  const limits = { maxBytes: env.PORTCULLIS_MAX_BODY_BYTES, maxDepth: env.PORTCULLIS_MAX_JSON_DEPTH };
+  let buffer = "";
+  let discarding = false;
+  const onLine = (line: string) => {
+    if (!line.trim()) return;
+    const frame = parseFrame(line, limits);
+    if (!frame.ok) {
+      enforcer.refuse({ cause: frame.cause, reason: frame.reason }, line);
+      const code = frame.cause === "batch" ? JSONRPC.INVALID_REQUEST : JSONRPC.PARSE_ERROR;
+      writeOut(errorResponse(null, code, `Refused: ${frame.reason}`));
+      return;
+    }
+    session.fromClient(frame.message, line);
+  };
+  process.stdin.setEncoding("utf8");
+  process.stdin.on("data", (chunk: string) => {
+    buffer += chunk;
+    let nl: number;
+    while ((nl = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (discarding) discarding = false;
+      else onLine(line);
+    }
+    if (buffer.length > limits.maxBytes) {
+      if (!discarding) {
+        enforcer.refuse({ cause: "oversize", reason: `message exceeds ${limits.maxBytes} bytes` }, buffer.slice(0, 256));
+        writeOut(errorResponse(null, JSONRPC.INVALID_REQUEST, `Refused: message exceeds ${limits.maxBytes} bytes`));
+      }
+      discarding = true;
+      buffer = "";
+    }
+  });
+  // The SDK's stdio server never notices stdin closing; a proxy must, or it outlives its client.
+  process.stdin.on("end", () => {
+    if (buffer.trim() && !discarding) onLine(buffer);
+    // Requests already sent still get their answers before the upstream is stopped.
+    void session.drained(timeoutMs + 1_000).then(() => shutdown(0));
+  });
+  process.stdin.on("error", () => void shutdown(0));
+
+  return finished;
+}
