@@ -49,12 +49,12 @@ export function Hero() {
             human, by a YAML policy you can read. Every decision lands in a tamper-evident audit log.
           </p>
           <div className="mt-9 flex flex-wrap items-center gap-3">
-            <Link
+            <a
               href="#contact"
               className="rounded-md bg-sky-500 px-5 py-3 text-sm font-semibold text-slate-950 shadow-sm transition-colors hover:bg-sky-400 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-300"
             >
               Get in touch
-            </Link>
+            </a>
             <Link
               href="/quickstart"
               className="rounded-md border border-white/15 px-5 py-3 text-sm font-semibold text-white transition-colors hover:border-white/30 hover:bg-white/5 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-300"

@@ -43,12 +43,12 @@ export function QuickStart() {
             >
               Read the quick start
             </Link>
-            <Link
+            <a
               href="#contact"
               className="rounded-md border border-white/15 px-5 py-3 text-sm font-semibold text-white hover:bg-white/5 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-300"
             >
               Talk to us about production
-            </Link>
+            </a>
           </div>
         </div>
         <CommandBlock commands={QUICK_START_COMMANDS} />

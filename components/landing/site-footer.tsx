@@ -13,24 +13,24 @@ export function SiteFooter() {
           </p>
         </div>
         <nav aria-label="Footer" className="grid grid-cols-2 gap-x-12 gap-y-2 text-sm">
-          <Link className="hover:text-white focus-visible:outline-2 focus-visible:outline-sky-400" href="/#how">
+          <a className="hover:text-white focus-visible:outline-2 focus-visible:outline-sky-400" href="/#how">
             How it works
-          </Link>
+          </a>
           <Link className="hover:text-white focus-visible:outline-2 focus-visible:outline-sky-400" href="/quickstart">
             Quick start
           </Link>
-          <Link className="hover:text-white focus-visible:outline-2 focus-visible:outline-sky-400" href="/#policy">
+          <a className="hover:text-white focus-visible:outline-2 focus-visible:outline-sky-400" href="/#policy">
             Policy language
-          </Link>
-          <Link className="hover:text-white focus-visible:outline-2 focus-visible:outline-sky-400" href="/console">
+          </a>
+          <a className="hover:text-white focus-visible:outline-2 focus-visible:outline-sky-400" href="/console">
             Console sign-in
-          </Link>
-          <Link className="hover:text-white focus-visible:outline-2 focus-visible:outline-sky-400" href="/#compare">
+          </a>
+          <a className="hover:text-white focus-visible:outline-2 focus-visible:outline-sky-400" href="/#compare">
             Before / after
-          </Link>
-          <Link className="hover:text-white focus-visible:outline-2 focus-visible:outline-sky-400" href="/#contact">
+          </a>
+          <a className="hover:text-white focus-visible:outline-2 focus-visible:outline-sky-400" href="/#contact">
             Contact
-          </Link>
+          </a>
         </nav>
       </div>
       <div className="border-t border-white/5">

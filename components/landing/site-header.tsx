@@ -22,29 +22,29 @@ export function SiteHeader() {
           <ul className="flex items-center gap-1 text-sm text-slate-300">
             {NAV.map((item) => (
               <li key={item.href}>
-                <Link
+                <a
                   href={item.href}
                   className="rounded-md px-3 py-2 transition-colors hover:text-white focus-visible:outline-2 focus-visible:outline-sky-400"
                 >
                   {item.label}
-                </Link>
+                </a>
               </li>
             ))}
           </ul>
         </nav>
         <div className="flex items-center gap-2">
-          <Link
+          <a
             href="/console"
             className="hidden rounded-md px-3 py-2 text-sm text-slate-300 hover:text-white focus-visible:outline-2 focus-visible:outline-sky-400 sm:block"
           >
             Sign in
-          </Link>
-          <Link
+          </a>
+          <a
             href="/#contact"
             className="rounded-md bg-sky-500 px-3.5 py-2 text-sm font-semibold text-slate-950 shadow-sm transition-colors hover:bg-sky-400 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-300"
           >
             Get in touch
-          </Link>
+          </a>
         </div>
       </div>
     </header>

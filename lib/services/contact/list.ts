@@ -25,8 +25,8 @@ function filterWhere(filter: InboxFilter): SQL | undefined {
 function searchWhere(q: string | undefined): SQL | undefined {
   if (!q) return undefined;
   const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const like = (col: SQL | typeof m.name) => sql`${col} LIKE ${pattern} ESCAPE '\\'`;
-  return or(like(m.name), like(m.email), like(sql`coalesce(${m.company}, '')`), like(m.message));
+  const like = (col: SQL) => sql`${col} LIKE ${pattern} ESCAPE '\\'`;
+  return or(like(sql`${m.name}`), like(sql`${m.email}`), like(sql`coalesce(${m.company}, '')`), like(sql`${m.message}`));
 }
 
 export function messageWhere(filter: InboxFilter, q: string | undefined): SQL | undefined {

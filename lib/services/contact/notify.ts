@@ -15,7 +15,8 @@ const SINGLE_LINE_EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 /** An SMTP mailer from a `smtp://` / `smtps://` URL, with time-outs so a dead relay cannot pile up sends. */
 export function createSmtpMailer(url: string): Mailer {
-  const transport = nodemailer.createTransport(url, {
+  const transport = nodemailer.createTransport({
+    url,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 20_000,
