@@ -13,7 +13,13 @@ const PATTERNS = [
 
 /** A policy of `count` tools with three rules each: regex, in + lte, and a rolling counter. */
 export function realisticPolicy(count: number): string {
-  const lines = ['version: "1"', "description: benchmark", "default: deny", "hide: [delete_repository]", "tools:"];
+  const lines = [
+    'version: "1"',
+    "description: benchmark",
+    "default: deny",
+    "hide: [delete_repository]",
+    "tools:",
+  ];
   for (let i = 0; i < count; i += 1) {
     const pattern = PATTERNS[i % PATTERNS.length] ?? "^x$";
     lines.push(

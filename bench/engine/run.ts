@@ -2,7 +2,14 @@ import { cpus } from "node:os";
 
 import { LineCounter, parseDocument } from "yaml";
 
-import { compilePolicy, evaluate, loadPolicy, parsePolicy, type CounterReader, type EvaluateInput } from "@/lib/core/policy";
+import {
+  compilePolicy,
+  evaluate,
+  loadPolicy,
+  parsePolicy,
+  type CounterReader,
+  type EvaluateInput,
+} from "@/lib/core/policy";
 
 import { realisticPolicy } from "./policies";
 
@@ -29,7 +36,12 @@ const counters: CounterReader = (key) => counts.get(key) ?? "17";
 const inputs: EvaluateInput[] = Array.from({ length: 20 }, (_, i) => ({
   server: "github",
   tool: `tool_${i}`,
-  arguments: { target: i % 2 === 0 ? "main" : "release/1.2", mode: "write", size: 2048, note: "benchmark call" },
+  arguments: {
+    target: i % 2 === 0 ? "main" : "release/1.2",
+    mode: "write",
+    size: 2048,
+    note: "benchmark call",
+  },
   agentId: "agt_benchmark",
   grants: [],
   counters,
@@ -70,9 +82,19 @@ const ms = (ns: number) => `${(ns / 1e6).toFixed(2)} ms`;
 console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}\n`);
 console.log("| Measurement | Median | p99 | Target |");
 console.log("|---|---|---|---|");
-console.log(`| evaluate: 20-tool policy (regex, in, lte, rolling counter + shared calendar counter) | ${us(percentile(evaluation, 0.5))} | ${us(percentile(evaluation, 0.99))} | ≤ 1 µs median |`);
-console.log(`| parse + validate + compile: 200-tool policy (warm regex-safety cache) | ${ms(percentile(compile, 0.5))} | ${ms(percentile(compile, 0.99))} | ≤ 20 ms |`);
-console.log(`| parse + validate + compile: 200-tool policy, first load (10 distinct regexes proved safe) | ${coldMs.toFixed(2)} ms | — | — |`);
-console.log(`| — of which: YAML \`parseDocument\` alone (yaml library, ${(big.length / 1024).toFixed(0)} KiB) | ${ms(percentile(yamlOnly, 0.5))} | ${ms(percentile(yamlOnly, 0.99))} | — |`);
-console.log(`| — of which: compilePolicy alone (validated policy → snapshot) | ${ms(percentile(compileOnly, 0.5))} | ${ms(percentile(compileOnly, 0.99))} | — |`);
+console.log(
+  `| evaluate: 20-tool policy (regex, in, lte, rolling counter + shared calendar counter) | ${us(percentile(evaluation, 0.5))} | ${us(percentile(evaluation, 0.99))} | ≤ 1 µs median |`,
+);
+console.log(
+  `| parse + validate + compile: 200-tool policy (warm regex-safety cache) | ${ms(percentile(compile, 0.5))} | ${ms(percentile(compile, 0.99))} | ≤ 20 ms |`,
+);
+console.log(
+  `| parse + validate + compile: 200-tool policy, first load (10 distinct regexes proved safe) | ${coldMs.toFixed(2)} ms | — | — |`,
+);
+console.log(
+  `| — of which: YAML \`parseDocument\` alone (yaml library, ${(big.length / 1024).toFixed(0)} KiB) | ${ms(percentile(yamlOnly, 0.5))} | ${ms(percentile(yamlOnly, 0.99))} | — |`,
+);
+console.log(
+  `| — of which: compilePolicy alone (validated policy → snapshot) | ${ms(percentile(compileOnly, 0.5))} | ${ms(percentile(compileOnly, 0.99))} | — |`,
+);
 if (sink < 0) console.log(sink);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 
-import { addDecimal, compareDecimal, decimalFromNumber, formatDecimal, parseDecimal } from "./decimal";
+import {
+  addDecimal,
+  compareDecimal,
+  decimalFromNumber,
+  formatDecimal,
+  parseDecimal,
+} from "./decimal";
 import { evaluate } from "./evaluate";
 import { call, FakeCounterStore, snapshotOf } from "./fake-store.test-helper";
 import { calendarWindow, rollingWindow } from "./windows";
@@ -9,15 +15,30 @@ const T0 = Date.UTC(2025, 0, 15, 12, 0, 0);
 
 describe("windows", () => {
   it.each([
-    ["minute", Date.UTC(2025, 0, 15, 12, 34, 56, 789), Date.UTC(2025, 0, 15, 12, 34), Date.UTC(2025, 0, 15, 12, 35)],
-    ["hour", Date.UTC(2025, 0, 15, 12, 34, 56), Date.UTC(2025, 0, 15, 12), Date.UTC(2025, 0, 15, 13)],
+    [
+      "minute",
+      Date.UTC(2025, 0, 15, 12, 34, 56, 789),
+      Date.UTC(2025, 0, 15, 12, 34),
+      Date.UTC(2025, 0, 15, 12, 35),
+    ],
+    [
+      "hour",
+      Date.UTC(2025, 0, 15, 12, 34, 56),
+      Date.UTC(2025, 0, 15, 12),
+      Date.UTC(2025, 0, 15, 13),
+    ],
     ["day", Date.UTC(2025, 0, 15, 23, 59, 59, 999), Date.UTC(2025, 0, 15), Date.UTC(2025, 0, 16)],
     ["day", Date.UTC(2024, 1, 29, 0, 0, 0, 0), Date.UTC(2024, 1, 29), Date.UTC(2024, 2, 1)],
   ] as const)("calendar %s at %i is UTC-aligned", (unit, now, start, end) => {
     expect(calendarWindow(unit, now)).toEqual({ kind: "calendar", unit, start, end });
   });
   it("rolling windows end at now", () => {
-    expect(rollingWindow(60_000, T0)).toEqual({ kind: "rolling", windowMs: 60_000, from: T0 - 60_000, to: T0 });
+    expect(rollingWindow(60_000, T0)).toEqual({
+      kind: "rolling",
+      windowMs: 60_000,
+      from: T0 - 60_000,
+      to: T0,
+    });
   });
 });
 
@@ -51,14 +72,22 @@ describe("decimal", () => {
 });
 
 describe("calendar rate limits", () => {
-  const snap = snapshotOf('version: "1"\ntools:\n  create_issue:\n    rules:\n      - name: hourly\n        rate_limit: 2/hour\n');
+  const snap = snapshotOf(
+    'version: "1"\ntools:\n  create_issue:\n    rules:\n      - name: hourly\n        rate_limit: 2/hour\n',
+  );
   it("admits N per UTC hour and resets at the boundary", () => {
     const store = new FakeCounterStore();
     const end = Date.UTC(2025, 0, 15, 13);
     expect(call(snap, "create_issue", { store, now: end - 10_000 }).kind).toBe("allow");
     expect(call(snap, "create_issue", { store, now: end - 5_000 }).kind).toBe("allow");
     const refused = call(snap, "create_issue", { store, now: end - 1 });
-    expect(refused).toMatchObject({ kind: "deny", cause: "rate_limit", rule: "hourly", message: "Rate limit of 2 per hour reached. Try again later.", retryAfterSeconds: 1 });
+    expect(refused).toMatchObject({
+      kind: "deny",
+      cause: "rate_limit",
+      rule: "hourly",
+      message: "Rate limit of 2 per hour reached. Try again later.",
+      retryAfterSeconds: 1,
+    });
     expect(call(snap, "create_issue", { store, now: end }).kind).toBe("allow");
   });
   it("keys the counter by agent, server and counter name — never by policy version", () => {
@@ -76,10 +105,15 @@ describe("calendar rate limits", () => {
   });
   it("separates agents under scope agent and pools them under scope shared", () => {
     const store = new FakeCounterStore();
-    for (const agentId of ["a", "a", "b", "b"]) expect(call(snap, "create_issue", { store, agentId }).kind).toBe("allow");
-    const shared = snapshotOf('version: "1"\ntools:\n  "*":\n    rules:\n      - rate_limit: 3/minute\n        scope: shared\n');
+    for (const agentId of ["a", "a", "b", "b"])
+      expect(call(snap, "create_issue", { store, agentId }).kind).toBe("allow");
+    const shared = snapshotOf(
+      'version: "1"\ntools:\n  "*":\n    rules:\n      - rate_limit: 3/minute\n        scope: shared\n',
+    );
     const pool = new FakeCounterStore();
-    const kinds = ["a", "b", "c", "d"].map((agentId, i) => call(shared, `tool_${i}`, { store: pool, agentId }).kind);
+    const kinds = ["a", "b", "c", "d"].map(
+      (agentId, i) => call(shared, `tool_${i}`, { store: pool, agentId }).kind,
+    );
     expect(kinds).toEqual(["allow", "allow", "allow", "deny"]);
     expect(pool.recorded[0]?.key).toBe('["shared","srv","state._global._rate_minute"]');
   });
@@ -87,19 +121,25 @@ describe("calendar rate limits", () => {
     const store = new FakeCounterStore();
     call(snap, "create_issue", { store });
     call(snap, "create_issue", { store });
-    const edited = snapshotOf('version: "1"\ndescription: edited\ntools:\n  create_issue:\n    rules:\n      - name: renamed\n        rate_limit: 3/hour\n');
+    const edited = snapshotOf(
+      'version: "1"\ndescription: edited\ntools:\n  create_issue:\n    rules:\n      - name: renamed\n        rate_limit: 3/hour\n',
+    );
     expect(call(edited, "create_issue", { store }).kind).toBe("allow");
     expect(call(edited, "create_issue", { store }).kind).toBe("deny");
   });
   it("writes one reservation when two rules share a counter, and checks both limits", () => {
-    const two = snapshotOf('version: "1"\ntools:\n  t:\n    rules:\n      - rate_limit: 5/hour\n      - rate_limit: 1/hour\n');
+    const two = snapshotOf(
+      'version: "1"\ntools:\n  t:\n    rules:\n      - rate_limit: 5/hour\n      - rate_limit: 1/hour\n',
+    );
     const store = new FakeCounterStore();
     const d = call(two, "t", { store });
     expect(d.kind === "allow" && d.reservations.length).toBe(1);
     expect(call(two, "t", { store })).toMatchObject({ kind: "deny", rule: "t#1" });
   });
   it("uses on_deny for rate-limit refusals when set", () => {
-    const custom = snapshotOf('version: "1"\ntools:\n  t:\n    rules:\n      - rate_limit: 1/day\n        on_deny: "Once a day"\n');
+    const custom = snapshotOf(
+      'version: "1"\ntools:\n  t:\n    rules:\n      - rate_limit: 1/day\n        on_deny: "Once a day"\n',
+    );
     const store = new FakeCounterStore();
     call(custom, "t", { store });
     expect(call(custom, "t", { store })).toMatchObject({ kind: "deny", message: "Once a day" });
@@ -107,13 +147,19 @@ describe("calendar rate limits", () => {
 });
 
 describe("rolling rate limits", () => {
-  const snap = snapshotOf('version: "1"\ntools:\n  run:\n    rules:\n      - rate_limit: { max: 2, window: 60 }\n');
+  const snap = snapshotOf(
+    'version: "1"\ntools:\n  run:\n    rules:\n      - rate_limit: { max: 2, window: 60 }\n',
+  );
   it("counts (now - window, now] and reports the exact retry-after", () => {
     const store = new FakeCounterStore();
     expect(call(snap, "run", { store, now: T0 }).kind).toBe("allow");
     expect(call(snap, "run", { store, now: T0 + 30_000 }).kind).toBe("allow");
     const refused = call(snap, "run", { store, now: T0 + 59_999 });
-    expect(refused).toMatchObject({ kind: "deny", message: "Rate limit of 2 per 60 seconds reached. Try again later.", retryAfterSeconds: 1 });
+    expect(refused).toMatchObject({
+      kind: "deny",
+      message: "Rate limit of 2 per 60 seconds reached. Try again later.",
+      retryAfterSeconds: 1,
+    });
     expect(call(snap, "run", { store, now: T0 + 60_000 }).kind).toBe("allow");
     expect(call(snap, "run", { store, now: T0 + 60_001 }).kind).toBe("deny");
   });
@@ -121,11 +167,28 @@ describe("rolling rate limits", () => {
     const store = new FakeCounterStore();
     call(snap, "run", { store, now: T0 });
     call(snap, "run", { store, now: T0 + 1 });
-    const input = { server: "srv", tool: "run", agentId: "agt_1", grants: [], arguments: {}, now: T0 + 2 };
-    expect(evaluate(snap, { ...input, counters: store.plainReader })).toMatchObject({ kind: "deny", retryAfterSeconds: 60 });
-    expect(evaluate(snap, { ...input, counters: store.reader })).toMatchObject({ kind: "deny", retryAfterSeconds: 60 });
-    expect(evaluate(snap, { ...input, now: T0 + 30_000, counters: store.reader })).toMatchObject({ retryAfterSeconds: 30 });
-    expect(evaluate(snap, { ...input, now: T0 + 30_000, counters: store.plainReader })).toMatchObject({ retryAfterSeconds: 60 });
+    const input = {
+      server: "srv",
+      tool: "run",
+      agentId: "agt_1",
+      grants: [],
+      arguments: {},
+      now: T0 + 2,
+    };
+    expect(evaluate(snap, { ...input, counters: store.plainReader })).toMatchObject({
+      kind: "deny",
+      retryAfterSeconds: 60,
+    });
+    expect(evaluate(snap, { ...input, counters: store.reader })).toMatchObject({
+      kind: "deny",
+      retryAfterSeconds: 60,
+    });
+    expect(evaluate(snap, { ...input, now: T0 + 30_000, counters: store.reader })).toMatchObject({
+      retryAfterSeconds: 30,
+    });
+    expect(
+      evaluate(snap, { ...input, now: T0 + 30_000, counters: store.plainReader }),
+    ).toMatchObject({ retryAfterSeconds: 60 });
   });
 });
 
@@ -148,11 +211,23 @@ tools:
 `);
   it("adds exact decimal amounts and refuses the call that would cross the cap", () => {
     const store = new FakeCounterStore();
-    for (let i = 0; i < 10; i += 1) expect(call(snap, "create_charge", { store, arguments: { amount: 9.99 } }).kind).toBe("allow");
-    expect(formatDecimal(store.sum('["agent","agt_1","srv","state.create_charge.spend"]', calendarWindow("day", T0)))).toBe("99.9");
+    for (let i = 0; i < 10; i += 1)
+      expect(call(snap, "create_charge", { store, arguments: { amount: 9.99 } }).kind).toBe(
+        "allow",
+      );
+    expect(
+      formatDecimal(
+        store.sum('["agent","agt_1","srv","state.create_charge.spend"]', calendarWindow("day", T0)),
+      ),
+    ).toBe("99.9");
     expect(call(snap, "create_charge", { store, arguments: { amount: 0.1 } }).kind).toBe("allow");
     const refused = call(snap, "create_charge", { store, arguments: { amount: 0.01 } });
-    expect(refused).toMatchObject({ kind: "deny", cause: "rate_limit", rule: "daily spend", message: "Daily spend cap reached" });
+    expect(refused).toMatchObject({
+      kind: "deny",
+      cause: "rate_limit",
+      rule: "daily spend",
+      message: "Daily spend cap reached",
+    });
     expect(refused.kind === "deny" && refused.retryAfterSeconds).toBe(12 * 3600);
     expect(call(snap, "create_charge", { store, arguments: { amount: 0 } }).kind).toBe("allow");
   });
@@ -163,11 +238,17 @@ tools:
   it.each([[-1], ["10"], [null], [true], [Number.NaN], [Infinity], [[1]], [{ v: 1 }]])(
     "refuses increment_from value %j (finite number >= 0 only)",
     (amount) => {
-      expect(call(snap, "create_charge", { arguments: { amount } })).toMatchObject({ kind: "deny", cause: "invalid_arguments" });
+      expect(call(snap, "create_charge", { arguments: { amount } })).toMatchObject({
+        kind: "deny",
+        cause: "invalid_arguments",
+      });
     },
   );
   it("refuses a missing increment_from argument", () => {
-    expect(call(snap, "create_charge", { arguments: {} })).toMatchObject({ kind: "deny", cause: "invalid_arguments" });
+    expect(call(snap, "create_charge", { arguments: {} })).toMatchObject({
+      kind: "deny",
+      cause: "invalid_arguments",
+    });
   });
   it("lt is exclusive", () => {
     const store = new FakeCounterStore();
@@ -176,7 +257,12 @@ tools:
   });
   it("reserves the amount with the counter's limit", () => {
     const d = call(snap, "create_charge", { arguments: { amount: 12.5 } });
-    expect(d.kind === "allow" && d.reservations[0]).toMatchObject({ amount: "12.5", limit: "100", inclusive: true, rule: "daily spend" });
+    expect(d.kind === "allow" && d.reservations[0]).toMatchObject({
+      amount: "12.5",
+      limit: "100",
+      inclusive: true,
+      rule: "daily spend",
+    });
   });
   it("keeps counters of glob entries in one pool named after the entry", () => {
     const glob = snapshotOf(`version: "1"
@@ -187,6 +273,10 @@ tools:
         conditions: [{ path: "state.delete_*.deletions", op: lte, value: 2 }]
 `);
     const store = new FakeCounterStore();
-    expect(["delete_a", "delete_b", "delete_c"].map((t) => call(glob, t, { store }).kind)).toEqual(["allow", "allow", "deny"]);
+    expect(["delete_a", "delete_b", "delete_c"].map((t) => call(glob, t, { store }).kind)).toEqual([
+      "allow",
+      "allow",
+      "deny",
+    ]);
   });
 });

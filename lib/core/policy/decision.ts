@@ -72,6 +72,12 @@ export type Decision =
       message: string;
       retryAfterSeconds?: number;
     }
-  | { kind: "require_approval"; rule: string; timeoutMs: number; reason: string; reservations: Reservation[] };
+  | {
+      kind: "require_approval";
+      rule: string;
+      timeoutMs: number;
+      reason: string;
+      reservations: Reservation[];
+    };
 
 export type DenyDecision = Extract<Decision, { kind: "deny" }>;

@@ -14,9 +14,12 @@ describe("docs/policy.md examples", () => {
     }
   });
 
-  it.each(blocks.map((b, i) => [i, b] as const))("YAML block %i loads without errors or warnings", (_i, yaml) => {
-    const result = loadPolicy(yaml);
-    expect(result.ok ? [] : result.errors).toEqual([]);
-    if (result.ok) expect(result.warnings).toEqual([]);
-  });
+  it.each(blocks.map((b, i) => [i, b] as const))(
+    "YAML block %i loads without errors or warnings",
+    (_i, yaml) => {
+      const result = loadPolicy(yaml);
+      expect(result.ok ? [] : result.errors).toEqual([]);
+      if (result.ok) expect(result.warnings).toEqual([]);
+    },
+  );
 });

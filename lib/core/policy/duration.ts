@@ -1,4 +1,9 @@
-const UNITS: Readonly<Record<string, number>> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNITS: Readonly<Record<string, number>> = {
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 const DURATION = /^([1-9]\d{0,6})(s|m|h|d)$/;
 
 export const MAX_APPROVAL_TIMEOUT_MS = 7 * 86_400_000;

@@ -7,7 +7,14 @@ import {
   parseDecimal,
   subtractDecimal,
 } from "./decimal";
-import type { CounterReader, Decision, DenyCause, EvaluateInput, Grant, Reservation } from "./decision";
+import type {
+  CounterReader,
+  Decision,
+  DenyCause,
+  EvaluateInput,
+  Grant,
+  Reservation,
+} from "./decision";
 import { patternMatches } from "./glob";
 import { hiddenMessage, notPermittedMessage, rateLimitMessage } from "./messages";
 import { MISSING, resolveArgPath } from "./paths";
@@ -25,7 +32,13 @@ class CounterReadFailure {
 
 const ONE: Decimal = { digits: 1n, scale: 0 };
 
-function deny(cause: DenyCause, rule: string | null, reason: string, message: string, retryAfterSeconds?: number): Deny {
+function deny(
+  cause: DenyCause,
+  rule: string | null,
+  reason: string,
+  message: string,
+  retryAfterSeconds?: number,
+): Deny {
   return retryAfterSeconds === undefined
     ? { kind: "deny", cause, rule, reason, message }
     : { kind: "deny", cause, rule, reason, message, retryAfterSeconds };
@@ -44,7 +57,12 @@ export function evaluate(snapshot: PolicySnapshot, input: EvaluateInput): Decisi
   } catch (err) {
     if (err instanceof CounterReadFailure) throw err.cause;
     const detail = err instanceof Error ? err.message : String(err);
-    return deny("internal", null, `evaluation failed: ${detail}`, notPermittedMessage(String(input.tool)));
+    return deny(
+      "internal",
+      null,
+      `evaluation failed: ${detail}`,
+      notPermittedMessage(String(input.tool)),
+    );
   }
 }
 
@@ -57,10 +75,12 @@ function decide(snapshot: PolicySnapshot, input: EvaluateInput): Decision {
   if (typeof tool !== "string" || tool === "") {
     return deny("invalid_arguments", null, "tool name is missing", "Tool name is missing");
   }
-  if (!Number.isFinite(now)) return deny("internal", null, "clock value is not a finite number", notPermittedMessage(tool));
+  if (!Number.isFinite(now))
+    return deny("internal", null, "clock value is not a finite number", notPermittedMessage(tool));
 
   const hiddenBy = snapshot.hiddenBy(tool);
-  if (hiddenBy !== null) return deny("hidden", null, `hidden by policy (hide: "${hiddenBy}")`, hiddenMessage(tool));
+  if (hiddenBy !== null)
+    return deny("hidden", null, `hidden by policy (hide: "${hiddenBy}")`, hiddenMessage(tool));
 
   let allowGrants: Grant[] | null = null;
   for (const grant of input.grants) {
@@ -68,19 +88,34 @@ function decide(snapshot: PolicySnapshot, input: EvaluateInput): Decision {
     if (grant.effect === "allow") {
       (allowGrants ??= []).push(grant);
     } else {
-      return deny("grant_deny", null, `denied by grant ${grant.id} (${grant.toolPattern})`, notPermittedMessage(tool));
+      return deny(
+        "grant_deny",
+        null,
+        `denied by grant ${grant.id} (${grant.toolPattern})`,
+        notPermittedMessage(tool),
+      );
     }
   }
 
   const resolved = snapshot.resolve(tool);
   if (snapshot.posture === "deny" && !resolved.listed && allowGrants === null) {
-    return deny("not_permitted", null, "default deny: tool is not listed in the policy or granted to the agent", notPermittedMessage(tool));
+    return deny(
+      "not_permitted",
+      null,
+      "default deny: tool is not listed in the policy or granted to the agent",
+      notPermittedMessage(tool),
+    );
   }
 
   const args = input.arguments === undefined ? {} : input.arguments;
   if (typeof args !== "object" || args === null || Array.isArray(args)) {
     const got = args === null ? "null" : Array.isArray(args) ? "a list" : typeof args;
-    return deny("invalid_arguments", null, `arguments must be a JSON object, got ${got}`, `Arguments for "${tool}" must be a JSON object`);
+    return deny(
+      "invalid_arguments",
+      null,
+      `arguments must be a JSON object, got ${got}`,
+      `Arguments for "${tool}" must be a JSON object`,
+    );
   }
   const record = args as Record<string, unknown>;
 
@@ -88,7 +123,8 @@ function decide(snapshot: PolicySnapshot, input: EvaluateInput): Decision {
   let approval: CompiledRule | null = null;
   let decidingRule: string | null = null;
   for (const rule of resolved.rules) {
-    if (rule.action === "deny") return deny("rule", rule.name, `rule "${rule.name}" denies the tool`, rule.message);
+    if (rule.action === "deny")
+      return deny("rule", rule.name, `rule "${rule.name}" denies the tool`, rule.message);
     const failed = firstFailure(rule, record);
     if (rule.action === "require_approval") {
       if (failed === null && !isApproved(rule, input)) approval ??= rule;
@@ -99,13 +135,17 @@ function decide(snapshot: PolicySnapshot, input: EvaluateInput): Decision {
     }
     if (rule.validate) {
       const problem = validateArguments(rule, input, record);
-      if (problem !== null) return deny("invalid_arguments", rule.name, problem, `Invalid arguments: ${problem}`);
+      if (problem !== null)
+        return deny("invalid_arguments", rule.name, problem, `Invalid arguments: ${problem}`);
     }
     const amounts = resolveAmounts(rule, record);
-    if (typeof amounts === "string") return deny("invalid_arguments", rule.name, amounts, rule.message);
+    if (typeof amounts === "string")
+      return deny("invalid_arguments", rule.name, amounts, rule.message);
     for (const limit of rule.limits) {
-      const amount = limit.amount.kind === "fixed" ? limit.amount.value : amounts?.get(limit.counter);
-      if (!amount) return deny("internal", rule.name, `no amount for counter ${limit.counter}`, rule.message);
+      const amount =
+        limit.amount.kind === "fixed" ? limit.amount.value : amounts?.get(limit.counter);
+      if (!amount)
+        return deny("internal", rule.name, `no amount for counter ${limit.counter}`, rule.message);
       pending.push({ limit, amount });
     }
   }
@@ -124,8 +164,18 @@ function decide(snapshot: PolicySnapshot, input: EvaluateInput): Decision {
     for (const grant of allowGrants) {
       const rl = grant.rateLimit;
       if (!rl) continue;
-      if (!Number.isSafeInteger(rl.max) || rl.max <= 0 || !Number.isSafeInteger(rl.windowSeconds) || rl.windowSeconds <= 0) {
-        return deny("internal", null, `grant ${grant.id} has an invalid rate limit`, notPermittedMessage(tool));
+      if (
+        !Number.isSafeInteger(rl.max) ||
+        rl.max <= 0 ||
+        !Number.isSafeInteger(rl.windowSeconds) ||
+        rl.windowSeconds <= 0
+      ) {
+        return deny(
+          "internal",
+          null,
+          `grant ${grant.id} has an invalid rate limit`,
+          notPermittedMessage(tool),
+        );
       }
       const counter = `grant.${grant.toolPattern}._rate_${rl.windowSeconds}s`;
       pending.push({
@@ -139,7 +189,11 @@ function decide(snapshot: PolicySnapshot, input: EvaluateInput): Decision {
           inclusive: true,
           amount: { kind: "fixed", value: ONE },
           rule: `grant:${grant.id}`,
-          message: rateLimitMessage({ kind: "rolling", max: rl.max, windowSeconds: rl.windowSeconds }),
+          message: rateLimitMessage({
+            kind: "rolling",
+            max: rl.max,
+            windowSeconds: rl.windowSeconds,
+          }),
           describe: `grant ${grant.id} rate limit ${rl.max} per ${rl.windowSeconds}s`,
         },
         amount: ONE,
@@ -154,7 +208,10 @@ function decide(snapshot: PolicySnapshot, input: EvaluateInput): Decision {
 }
 
 function isApproved(rule: CompiledRule, input: EvaluateInput): boolean {
-  return input.approved === true || (typeof input.approvedRule === "string" && input.approvedRule === rule.name);
+  return (
+    input.approved === true ||
+    (typeof input.approvedRule === "string" && input.approvedRule === rule.name)
+  );
 }
 
 function firstFailure(rule: CompiledRule, args: Record<string, unknown>): string | null {
@@ -164,7 +221,11 @@ function firstFailure(rule: CompiledRule, args: Record<string, unknown>): string
   return null;
 }
 
-function validateArguments(rule: CompiledRule, input: EvaluateInput, args: Record<string, unknown>): string | null {
+function validateArguments(
+  rule: CompiledRule,
+  input: EvaluateInput,
+  args: Record<string, unknown>,
+): string | null {
   const spec = rule.validate;
   if (!spec) return null;
   if (spec.requiredArgs) {
@@ -179,7 +240,10 @@ function validateArguments(rule: CompiledRule, input: EvaluateInput, args: Recor
 }
 
 /** `increment_from` amounts: finite numbers ≥ 0 only (hardening); a string explains a refusal. */
-function resolveAmounts(rule: CompiledRule, args: Record<string, unknown>): Map<string, Decimal> | null | string {
+function resolveAmounts(
+  rule: CompiledRule,
+  args: Record<string, unknown>,
+): Map<string, Decimal> | null | string {
   if (rule.amountsFrom.length === 0) return null;
   const out = new Map<string, Decimal>();
   for (const source of rule.amountsFrom) {
@@ -193,7 +257,9 @@ function resolveAmounts(rule: CompiledRule, args: Record<string, unknown>): Map<
 }
 
 function windowOf(limit: CompiledLimit, now: number): CounterWindow {
-  return limit.window.kind === "calendar" ? calendarWindow(limit.window.unit, now) : rollingWindow(limit.window.windowMs, now);
+  return limit.window.kind === "calendar"
+    ? calendarWindow(limit.window.unit, now)
+    : rollingWindow(limit.window.windowMs, now);
 }
 
 function keyOf(limit: CompiledLimit, input: EvaluateInput): string {
@@ -211,7 +277,10 @@ function read(counters: CounterReader, key: string, window: CounterWindow): stri
   }
 }
 
-function admit(pending: readonly Pending[], input: EvaluateInput): { reservations: Reservation[] } | Deny {
+function admit(
+  pending: readonly Pending[],
+  input: EvaluateInput,
+): { reservations: Reservation[] } | Deny {
   const reservations: Reservation[] = [];
   for (const { limit, amount } of pending) {
     const key = keyOf(limit, input);
@@ -219,7 +288,12 @@ function admit(pending: readonly Pending[], input: EvaluateInput): { reservation
     const raw = read(input.counters, key, window);
     const current = typeof raw === "string" ? parseDecimal(raw) : null;
     if (!current || current.digits < 0n) {
-      return deny("internal", limit.rule, `counter store returned an invalid value for ${key}`, limit.message);
+      return deny(
+        "internal",
+        limit.rule,
+        `counter store returned an invalid value for ${key}`,
+        limit.message,
+      );
     }
     const projected = addDecimal(current, amount);
     const order = compareDecimal(projected, limit.limit);
@@ -256,7 +330,13 @@ function fits(total: Decimal, limit: CompiledLimit): boolean {
  * Seconds until the window could admit this call; undefined when it never can (the amount alone
  * exceeds the limit). Rolling windows are exact with `counters.entries`, else the window length.
  */
-function retryAfter(limit: CompiledLimit, amount: Decimal, key: string, window: CounterWindow, input: EvaluateInput): number | undefined {
+function retryAfter(
+  limit: CompiledLimit,
+  amount: Decimal,
+  key: string,
+  window: CounterWindow,
+  input: EvaluateInput,
+): number | undefined {
   if (!fits(amount, limit)) return undefined;
   if (window.kind === "calendar") return secondsUntil(window.end, input.now);
   const list = input.counters.entries;
@@ -267,10 +347,14 @@ function retryAfter(limit: CompiledLimit, amount: Decimal, key: string, window: 
   } catch (err) {
     throw new CounterReadFailure(err);
   }
-  let remaining = entries.reduce((sum, e) => addDecimal(sum, parseDecimal(e.amount) ?? ONE), { digits: 0n, scale: 0 } as Decimal);
+  let remaining = entries.reduce((sum, e) => addDecimal(sum, parseDecimal(e.amount) ?? ONE), {
+    digits: 0n,
+    scale: 0,
+  } as Decimal);
   for (const entry of entries) {
     remaining = subtractDecimal(remaining, parseDecimal(entry.amount) ?? ONE);
-    if (fits(addDecimal(remaining, amount), limit)) return secondsUntil(entry.at + window.windowMs, input.now);
+    if (fits(addDecimal(remaining, amount), limit))
+      return secondsUntil(entry.at + window.windowMs, input.now);
   }
   return Math.ceil(window.windowMs / 1000);
 }

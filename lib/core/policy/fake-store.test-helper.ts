@@ -22,7 +22,9 @@ export class FakeCounterStore {
     },
     {
       entries: (key: string, window: CounterWindow) =>
-        this.recorded.filter((e) => e.key === key && inWindow(e.at, window)).map((e) => ({ at: e.at, amount: formatDecimal(e.amount) })),
+        this.recorded
+          .filter((e) => e.key === key && inWindow(e.at, window))
+          .map((e) => ({ at: e.at, amount: formatDecimal(e.amount) })),
     },
   );
 

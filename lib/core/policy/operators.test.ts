@@ -112,14 +112,25 @@ describe("operators", () => {
   });
 
   it("accepts common safe regexes, including unanchored ones", () => {
-    for (const pattern of ["drop\\s+table", "^[a-z0-9_-]{1,64}$", "^(main|master|release/.*)$", "[\\w-]+@example\\.com"]) {
+    for (const pattern of [
+      "drop\\s+table",
+      "^[a-z0-9_-]{1,64}$",
+      "^(main|master|release/.*)$",
+      "[\\w-]+@example\\.com",
+    ]) {
       expect(() => compilePredicate("regex", pattern)).not.toThrow();
     }
   });
 });
 
 describe("paths", () => {
-  const args = { a: { b: 1, "c.d": 2 }, items: [{ id: "x" }, { id: "y" }], "a.b": 3, n: null, u: undefined };
+  const args = {
+    a: { b: 1, "c.d": 2 },
+    items: [{ id: "x" }, { id: "y" }],
+    "a.b": 3,
+    n: null,
+    u: undefined,
+  };
   it.each<[string, unknown]>([
     ["args.a.b", 1],
     ['args.a["c.d"]', 2],
@@ -144,11 +155,19 @@ describe("paths", () => {
     expect(resolveArgPath(args, path.segments)).toBe(expected);
   });
 
-  it.each(["foo.a", "args", "argsx.a", "args..a", "args[a]", 'args["a', "state.x"])("rejects %s", (text) => {
-    expect("error" in parsePath(text)).toBe(true);
-  });
+  it.each(["foo.a", "args", "argsx.a", "args..a", "args[a]", 'args["a', "state.x"])(
+    "rejects %s",
+    (text) => {
+      expect("error" in parsePath(text)).toBe(true);
+    },
+  );
 
   it("splits state paths at the last dot so globbed entry names work", () => {
-    expect(parsePath("state.delete_*.count")).toEqual({ kind: "state", text: "state.delete_*.count", entry: "delete_*", counter: "count" });
+    expect(parsePath("state.delete_*.count")).toEqual({
+      kind: "state",
+      text: "state.delete_*.count",
+      entry: "delete_*",
+      counter: "count",
+    });
   });
 });

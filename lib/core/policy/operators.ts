@@ -58,10 +58,9 @@ export function compilePredicate(op: ConditionOp, expected: unknown): Predicate 
       };
     }
     case "exists": {
-      if (typeof expected !== "boolean") throw new Error(`operator "exists" requires a boolean value`);
-      return expected
-        ? (v) => v !== MISSING && v !== null
-        : (v) => v === MISSING || v === null;
+      if (typeof expected !== "boolean")
+        throw new Error(`operator "exists" requires a boolean value`);
+      return expected ? (v) => v !== MISSING && v !== null : (v) => v === MISSING || v === null;
     }
   }
 }

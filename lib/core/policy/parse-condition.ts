@@ -14,7 +14,11 @@ export type ParsedCondition = { condition: Condition; state: StatePath | null; n
 const isOp = (op: string): op is ConditionOp => (CONDITION_OPS as readonly string[]).includes(op);
 
 /** Validates one `{path, op, value}`; state-path conditions are checked against their rule later. */
-export function parseCondition(r: YamlReader, path: string, node: Node | null): ParsedCondition | null {
+export function parseCondition(
+  r: YamlReader,
+  path: string,
+  node: Node | null,
+): ParsedCondition | null {
   const entries = r.entries(path, node, CONDITION_KEYS, "condition");
   if (!entries || !node) return null;
   const get = (k: string) => entries.find((e) => e.key === k);
@@ -63,7 +67,11 @@ export function parseCondition(r: YamlReader, path: string, node: Node | null): 
   const valueNode = valueEntry?.value ?? node;
   if (parsedPath.kind === "state") {
     if (op !== "lt" && op !== "lte") {
-      r.error(`${path}.op`, opEntry?.value, `state conditions must use "lt" or "lte" (an upper bound), not "${op}"`);
+      r.error(
+        `${path}.op`,
+        opEntry?.value,
+        `state conditions must use "lt" or "lte" (an upper bound), not "${op}"`,
+      );
       return null;
     }
     if (typeof value !== "number" || !Number.isFinite(value)) {

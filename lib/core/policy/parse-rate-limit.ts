@@ -13,7 +13,11 @@ export function parseRateLimit(r: YamlReader, path: string, node: Node | null): 
   if (isScalar(node) && typeof node.value === "string") {
     const m = /^\s*([^/\s]+)\s*\/\s*([^/\s]+)\s*$/.exec(node.value);
     if (!m) {
-      r.error(path, node, 'rate_limit must look like "N/minute", "N/hour" or "N/day", or {max, window}');
+      r.error(
+        path,
+        node,
+        'rate_limit must look like "N/minute", "N/hour" or "N/day", or {max, window}',
+      );
       return null;
     }
     const countText = m[1] ?? "";
@@ -50,6 +54,10 @@ export function parseRateLimit(r: YamlReader, path: string, node: Node | null): 
     }
     return ok ? { kind: "rolling", max: max as number, windowSeconds: window as number } : null;
   }
-  r.error(path, node, 'rate_limit must look like "N/minute", "N/hour" or "N/day", or {max, window}');
+  r.error(
+    path,
+    node,
+    'rate_limit must look like "N/minute", "N/hour" or "N/day", or {max, window}',
+  );
   return null;
 }

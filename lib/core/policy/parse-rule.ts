@@ -64,7 +64,9 @@ export function parseRule(
   const stateEntry = get("state");
   const state = stateEntry ? parseStates(r, `${path}.state`, stateEntry.value, entry) : [];
   const rateLimitEntry = get("rate_limit");
-  const rateLimit = rateLimitEntry ? parseRateLimit(r, `${path}.rate_limit`, rateLimitEntry.value) : null;
+  const rateLimit = rateLimitEntry
+    ? parseRateLimit(r, `${path}.rate_limit`, rateLimitEntry.value)
+    : null;
   const validateEntry = get("validate");
   const validate = validateEntry ? parseValidate(r, `${path}.validate`, validateEntry.value) : null;
 
@@ -75,7 +77,11 @@ export function parseRule(
     if (typeof raw === "string" && (ACTIONS as readonly string[]).includes(raw)) {
       action = raw as RuleAction;
     } else {
-      r.error(`${path}.action`, actionEntry.value, 'action must be "evaluate", "allow", "deny" or "require_approval"');
+      r.error(
+        `${path}.action`,
+        actionEntry.value,
+        'action must be "evaluate", "allow", "deny" or "require_approval"',
+      );
     }
   } else if (hasConditions || stateEntry) {
     action = "evaluate";
@@ -87,16 +93,30 @@ export function parseRule(
 
   if (action === "deny") {
     if (hasConditions || stateEntry) r.error(path, node, "deny rules must not have conditions");
-    if (rateLimitEntry) r.error(`${path}.rate_limit`, rateLimitEntry.keyNode, 'rate_limit cannot be used with action "deny"');
-    if (validateEntry) r.error(`${path}.validate`, validateEntry.keyNode, "deny rules must not have validate");
+    if (rateLimitEntry)
+      r.error(
+        `${path}.rate_limit`,
+        rateLimitEntry.keyNode,
+        'rate_limit cannot be used with action "deny"',
+      );
+    if (validateEntry)
+      r.error(`${path}.validate`, validateEntry.keyNode, "deny rules must not have validate");
   } else if (action === "evaluate" && !hasConditions && !rateLimitEntry) {
     r.error(path, node, "evaluate rules must have at least one condition");
   }
   if (rateLimitEntry && (hasConditions || stateEntry) && action !== "deny") {
-    r.error(`${path}.rate_limit`, rateLimitEntry.keyNode, "rate_limit cannot be combined with conditions or state");
+    r.error(
+      `${path}.rate_limit`,
+      rateLimitEntry.keyNode,
+      "rate_limit cannot be combined with conditions or state",
+    );
   }
   if (action === "require_approval" && stateEntry) {
-    r.error(`${path}.state`, stateEntry.keyNode, "require_approval rules cannot use state (put the counter in its own rule)");
+    r.error(
+      `${path}.state`,
+      stateEntry.keyNode,
+      "require_approval rules cannot use state (put the counter in its own rule)",
+    );
   }
 
   let approvalTimeoutMs: number | null = null;
@@ -105,9 +125,17 @@ export function parseRule(
     const raw = r.scalar(timeoutEntry.value);
     const ms = typeof raw === "string" ? parseDuration(raw) : null;
     if (ms === null) {
-      r.error(`${path}.approval_timeout`, timeoutEntry.value, "invalid approval_timeout duration: use a whole number with s, m, h or d, such as 90s, 10m or 2h (at most 7d)");
+      r.error(
+        `${path}.approval_timeout`,
+        timeoutEntry.value,
+        "invalid approval_timeout duration: use a whole number with s, m, h or d, such as 90s, 10m or 2h (at most 7d)",
+      );
     } else if (action !== null && action !== "require_approval") {
-      r.error(`${path}.approval_timeout`, timeoutEntry.keyNode, 'approval_timeout requires action "require_approval"');
+      r.error(
+        `${path}.approval_timeout`,
+        timeoutEntry.keyNode,
+        'approval_timeout requires action "require_approval"',
+      );
     }
     approvalTimeoutMs = ms;
   }
@@ -115,7 +143,11 @@ export function parseRule(
 
   checkStateConditions(r, path, conditions, state, entry, stateEntry?.keyNode ?? node);
   if (get("scope") && !rateLimitEntry && !stateEntry) {
-    r.warn(`${path}.scope`, get("scope")?.keyNode, "scope has no effect on a rule without rate_limit or state");
+    r.warn(
+      `${path}.scope`,
+      get("scope")?.keyNode,
+      "scope has no effect on a rule without rate_limit or state",
+    );
   }
 
   if (r.errors.length > errorsBefore || action === null) return null;
@@ -142,7 +174,12 @@ function parseName(r: YamlReader, path: string, e: MapEntry | undefined, fallbac
   return raw;
 }
 
-function parseOnDeny(r: YamlReader, path: string, onDeny?: MapEntry, reason?: MapEntry): string | null {
+function parseOnDeny(
+  r: YamlReader,
+  path: string,
+  onDeny?: MapEntry,
+  reason?: MapEntry,
+): string | null {
   if (onDeny && reason) {
     r.error(`${path}.reason`, reason.keyNode, "use either on_deny or reason, not both");
     return null;
@@ -180,18 +217,28 @@ function parseValidate(r: YamlReader, path: string, node: Node | null): Validate
     if (e.key === "required_args") spec.requiredArgs = raw;
     else spec.schema = raw;
   }
-  if (!spec.requiredArgs && !spec.schema) r.warn(path, node, "validate has no effect: enable required_args or schema");
+  if (!spec.requiredArgs && !spec.schema)
+    r.warn(path, node, "validate has no effect: enable required_args or schema");
   return spec;
 }
 
-function parseStates(r: YamlReader, path: string, node: Node | null, entry: EntryContext): StateSpec[] {
+function parseStates(
+  r: YamlReader,
+  path: string,
+  node: Node | null,
+  entry: EntryContext,
+): StateSpec[] {
   const items: Array<[string, Node | null]> = isSeq(node)
     ? (r.sequence(path, node, "state") ?? []).map((n, i) => [`${path}[${i}]`, n])
     : [[path, node]];
   const out: StateSpec[] = [];
   for (const [itemPath, item] of items) {
     if (!isMap(item)) {
-      r.error(itemPath, item, "state must be a mapping {counter, window, increment | increment_from}");
+      r.error(
+        itemPath,
+        item,
+        "state must be a mapping {counter, window, increment | increment_from}",
+      );
       continue;
     }
     const spec = parseState(r, itemPath, item, entry);
@@ -200,8 +247,18 @@ function parseStates(r: YamlReader, path: string, node: Node | null, entry: Entr
   return out;
 }
 
-function parseState(r: YamlReader, path: string, node: Node, entry: EntryContext): StateSpec | null {
-  const entries = r.entries(path, node, ["counter", "window", "increment", "increment_from"], "state");
+function parseState(
+  r: YamlReader,
+  path: string,
+  node: Node,
+  entry: EntryContext,
+): StateSpec | null {
+  const entries = r.entries(
+    path,
+    node,
+    ["counter", "window", "increment", "increment_from"],
+    "state",
+  );
   if (!entries) return null;
   const get = (k: string) => entries.find((e) => e.key === k);
   const before = r.errors.length;
@@ -211,9 +268,17 @@ function parseState(r: YamlReader, path: string, node: Node, entry: EntryContext
   if (typeof counter !== "string" || counter.trim() === "") {
     r.error(`${path}.counter`, counterEntry?.value ?? node, "counter must not be empty");
   } else if (!COUNTER_NAME.test(counter)) {
-    r.error(`${path}.counter`, counterEntry?.value, "counter must use letters, digits, _ and - only, and not start with _ (reserved for rate limits)");
+    r.error(
+      `${path}.counter`,
+      counterEntry?.value,
+      "counter must use letters, digits, _ and - only, and not start with _ (reserved for rate limits)",
+    );
   } else if (entry.counters.has(counter)) {
-    r.error(`${path}.counter`, counterEntry?.value, `duplicate state counter "${counter}" in tool "${entry.key}"`);
+    r.error(
+      `${path}.counter`,
+      counterEntry?.value,
+      `duplicate state counter "${counter}" in tool "${entry.key}"`,
+    );
   } else {
     entry.counters.add(counter);
   }
@@ -221,7 +286,11 @@ function parseState(r: YamlReader, path: string, node: Node, entry: EntryContext
   const windowEntry = get("window");
   const window = windowEntry ? r.scalar(windowEntry.value) : undefined;
   if (typeof window !== "string" || !(WINDOWS as readonly string[]).includes(window)) {
-    r.error(`${path}.window`, windowEntry?.value ?? node, 'window must be "minute", "hour", or "day"');
+    r.error(
+      `${path}.window`,
+      windowEntry?.value ?? node,
+      'window must be "minute", "hour", or "day"',
+    );
   }
 
   const incrementEntry = get("increment");
@@ -233,7 +302,11 @@ function parseState(r: YamlReader, path: string, node: Node, entry: EntryContext
   } else if (incrementEntry) {
     const raw = r.scalar(incrementEntry.value);
     if (typeof raw !== "number" || !Number.isFinite(raw) || raw <= 0) {
-      r.error(`${path}.increment`, incrementEntry.value, "increment requires a numeric value greater than 0");
+      r.error(
+        `${path}.increment`,
+        incrementEntry.value,
+        "increment requires a numeric value greater than 0",
+      );
     } else {
       increment = raw;
     }
@@ -241,7 +314,11 @@ function parseState(r: YamlReader, path: string, node: Node, entry: EntryContext
     const raw = r.scalar(fromEntry.value);
     const parsed = typeof raw === "string" && raw.startsWith("args.") ? parsePath(raw) : null;
     if (!parsed || "error" in parsed || parsed.kind !== "args") {
-      r.error(`${path}.increment_from`, fromEntry.value, 'increment_from must start with "args." and name an argument');
+      r.error(
+        `${path}.increment_from`,
+        fromEntry.value,
+        'increment_from must start with "args." and name an argument',
+      );
     } else {
       incrementFrom = raw as string;
     }
@@ -263,7 +340,8 @@ function checkStateConditions(
   const bounded = new Set<string>();
   for (const c of conditions) {
     if (!c.state) continue;
-    const match = c.state.entry === entry.stateName && state.some((s) => s.counter === c.state?.counter);
+    const match =
+      c.state.entry === entry.stateName && state.some((s) => s.counter === c.state?.counter);
     if (!match) {
       r.error(
         `${path}.conditions`,

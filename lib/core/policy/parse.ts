@@ -6,8 +6,7 @@ import type { AuditArgumentsMode, Policy, PolicyIssue, Posture, Rule, ToolEntry 
 import { YamlReader } from "./yaml-reader";
 
 export type ParseResult =
-  | { ok: true; policy: Policy; warnings: PolicyIssue[] }
-  | { ok: false; errors: PolicyIssue[] };
+  { ok: true; policy: Policy; warnings: PolicyIssue[] } | { ok: false; errors: PolicyIssue[] };
 
 const TOP_KEYS = ["version", "description", "default", "hide", "audit", "tools"] as const;
 const AUDIT_MODES: readonly AuditArgumentsMode[] = ["full", "redacted", "hash"];
@@ -20,7 +19,10 @@ const MAX_SYNTAX_ERRORS = 10;
  */
 export function parsePolicy(text: string): ParseResult {
   if (text.length > MAX_POLICY_BYTES) {
-    return { ok: false, errors: [{ path: "", message: `policy is larger than ${MAX_POLICY_BYTES} bytes` }] };
+    return {
+      ok: false,
+      errors: [{ path: "", message: `policy is larger than ${MAX_POLICY_BYTES} bytes` }],
+    };
   }
   const lines = new LineCounter();
   // Duplicate keys are reported by the walker: the library's own check is quadratic per mapping.
@@ -30,7 +32,11 @@ export function parsePolicy(text: string): ParseResult {
   let fatal = false;
   for (const e of doc.errors) {
     fatal = true;
-    r.errors.push({ path: "", ...r.position(null, e.pos[0]), message: `YAML syntax error: ${firstLine(e.message)}` });
+    r.errors.push({
+      path: "",
+      ...r.position(null, e.pos[0]),
+      message: `YAML syntax error: ${firstLine(e.message)}`,
+    });
   }
   for (const w of doc.warnings) {
     r.warnings.push({ path: "", ...r.position(null, w.pos[0]), message: firstLine(w.message) });
@@ -40,7 +46,10 @@ export function parsePolicy(text: string): ParseResult {
 
   const root = r.deref(doc.contents);
   if (r.isNull(root)) {
-    return { ok: false, errors: [{ path: "", message: 'policy is empty: it needs at least `version: "1"`' }] };
+    return {
+      ok: false,
+      errors: [{ path: "", message: 'policy is empty: it needs at least `version: "1"`' }],
+    };
   }
   const entries = r.entries("", root, TOP_KEYS, "policy") ?? [];
   const get = (k: string) => entries.find((e) => e.key === k);
@@ -48,7 +57,11 @@ export function parsePolicy(text: string): ParseResult {
   const versionEntry = get("version");
   const version = versionEntry ? r.scalar(versionEntry.value) : undefined;
   if (version !== "1" && version !== 1) {
-    r.error("version", versionEntry?.value ?? root, `version must be "1"${versionEntry ? "" : " (it is missing)"}`);
+    r.error(
+      "version",
+      versionEntry?.value ?? root,
+      `version must be "1"${versionEntry ? "" : " (it is missing)"}`,
+    );
   }
 
   let description: string | null = null;
@@ -78,7 +91,11 @@ export function parsePolicy(text: string): ParseResult {
       if (typeof raw === "string" && (AUDIT_MODES as readonly string[]).includes(raw)) {
         auditArguments = raw as AuditArgumentsMode;
       } else {
-        r.error("audit.arguments", args.value, 'audit.arguments must be "full", "redacted" or "hash"');
+        r.error(
+          "audit.arguments",
+          args.value,
+          'audit.arguments must be "full", "redacted" or "hash"',
+        );
       }
     }
   }
@@ -89,7 +106,14 @@ export function parsePolicy(text: string): ParseResult {
   if (r.errors.length > 0) return { ok: false, errors: byPosition(r.errors) };
   return {
     ok: true,
-    policy: { version: "1", description, default: posture, hide, audit: { arguments: auditArguments }, tools },
+    policy: {
+      version: "1",
+      description,
+      default: posture,
+      hide,
+      audit: { arguments: auditArguments },
+      tools,
+    },
     warnings: byPosition(r.warnings),
   };
 }
@@ -97,7 +121,12 @@ export function parsePolicy(text: string): ParseResult {
 function byPosition(issues: PolicyIssue[]): PolicyIssue[] {
   return issues
     .map((issue, i) => ({ issue, i }))
-    .sort((a, b) => (a.issue.line ?? 0) - (b.issue.line ?? 0) || (a.issue.column ?? 0) - (b.issue.column ?? 0) || a.i - b.i)
+    .sort(
+      (a, b) =>
+        (a.issue.line ?? 0) - (b.issue.line ?? 0) ||
+        (a.issue.column ?? 0) - (b.issue.column ?? 0) ||
+        a.i - b.i,
+    )
     .map(({ issue }) => issue);
 }
 
@@ -113,7 +142,11 @@ function parseHide(r: YamlReader, node: Node | null, present: boolean): string[]
   items.forEach((item, i) => {
     const raw = isScalar(item) ? item.value : undefined;
     if (typeof raw !== "string" || raw.trim() === "") {
-      r.error(`hide[${i}]`, item, `hide[${i}]: entry must not be empty${typeof raw === "string" || raw == null ? "" : " (expected a tool name)"}`);
+      r.error(
+        `hide[${i}]`,
+        item,
+        `hide[${i}]: entry must not be empty${typeof raw === "string" || raw == null ? "" : " (expected a tool name)"}`,
+      );
     } else if (out.includes(raw)) {
       r.error(`hide[${i}]`, item, `hide: duplicate entry "${raw}"`);
     } else {
@@ -134,7 +167,11 @@ function parseTools(r: YamlReader, node: Node | null): ToolEntry[] {
       continue;
     }
     const kind = e.key === "*" ? "all" : isGlob(e.key) ? "glob" : "exact";
-    const context: EntryContext = { key: e.key, stateName: kind === "all" ? "_global" : e.key, counters: new Set() };
+    const context: EntryContext = {
+      key: e.key,
+      stateName: kind === "all" ? "_global" : e.key,
+      counters: new Set(),
+    };
     const rules: Rule[] = [];
     if (!r.isNull(e.value)) {
       const body = r.entries(path, e.value, ["rules"], `tool entry "${e.key}"`) ?? [];
@@ -145,7 +182,8 @@ function parseTools(r: YamlReader, node: Node | null): ToolEntry[] {
         items.forEach((item, i) => {
           const rule = parseRule(r, `${path}.rules[${i}]`, item, context, i);
           if (!rule) return;
-          if (names.has(rule.name)) r.warn(`${path}.rules[${i}].name`, item, `duplicate rule name "${rule.name}"`);
+          if (names.has(rule.name))
+            r.warn(`${path}.rules[${i}].name`, item, `duplicate rule name "${rule.name}"`);
           names.add(rule.name);
           rules.push(rule);
         });

@@ -4,7 +4,6 @@ export type ParsedPath = ArgPath | StatePath;
 
 /** The value a path resolves to when any segment is absent. */
 export const MISSING: unique symbol = Symbol("missing");
-export type Resolved = unknown;
 
 const INDEX = /^(?:0|[1-9]\d*)$/;
 

@@ -24,38 +24,65 @@ tools:
 describe("properties", () => {
   it("evaluation never throws on arbitrary JSON arguments, tool names and schemas", () => {
     fc.assert(
-      fc.property(fc.jsonValue(), fc.oneof(fc.constant("t"), fc.string()), fc.jsonValue(), (args, tool, schema) => {
-        const d = evaluate(RICH, {
-          server: "s",
-          tool,
-          arguments: args,
-          agentId: "a",
-          grants: [{ id: "g", effect: "allow", toolPattern: "*" }],
-          toolDefinition: { inputSchema: schema },
-          counters: () => "0",
-          now: 1_700_000_000_000,
-        });
-        expect(["allow", "deny", "require_approval"]).toContain(d.kind);
-      }),
+      fc.property(
+        fc.jsonValue(),
+        fc.oneof(fc.constant("t"), fc.string()),
+        fc.jsonValue(),
+        (args, tool, schema) => {
+          const d = evaluate(RICH, {
+            server: "s",
+            tool,
+            arguments: args,
+            agentId: "a",
+            grants: [{ id: "g", effect: "allow", toolPattern: "*" }],
+            toolDefinition: { inputSchema: schema },
+            counters: () => "0",
+            now: 1_700_000_000_000,
+          });
+          expect(["allow", "deny", "require_approval"]).toContain(d.kind);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it("a deny rule always denies its tool, whatever the arguments, grants and approvals", () => {
-    const snap = snapshotOf('version: "1"\ntools:\n  nuke:\n    rules:\n      - action: deny\n  "*":\n    rules:\n      - action: allow\n');
+    const snap = snapshotOf(
+      'version: "1"\ntools:\n  nuke:\n    rules:\n      - action: deny\n  "*":\n    rules:\n      - action: allow\n',
+    );
     fc.assert(
-      fc.property(fc.jsonValue(), fc.boolean(), fc.array(fc.constantFrom("*", "nuke", "n*", "other")), (args, approved, patterns) => {
-        const grants = patterns.map((toolPattern, i) => ({ id: `g${i}`, effect: "allow" as const, toolPattern }));
-        const d = evaluate(snap, { server: "s", tool: "nuke", arguments: args, agentId: "a", grants, approved, counters: () => "0", now: 0 });
-        expect(d.kind).toBe("deny");
-      }),
+      fc.property(
+        fc.jsonValue(),
+        fc.boolean(),
+        fc.array(fc.constantFrom("*", "nuke", "n*", "other")),
+        (args, approved, patterns) => {
+          const grants = patterns.map((toolPattern, i) => ({
+            id: `g${i}`,
+            effect: "allow" as const,
+            toolPattern,
+          }));
+          const d = evaluate(snap, {
+            server: "s",
+            tool: "nuke",
+            arguments: args,
+            agentId: "a",
+            grants,
+            approved,
+            counters: () => "0",
+            now: 0,
+          });
+          expect(d.kind).toBe("deny");
+        },
+      ),
     );
   });
 
   it("rolling admission never exceeds max in any window, for arbitrary call times", () => {
     const max = 3;
     const windowMs = 10_000;
-    const snap = snapshotOf(`version: "1"\ntools:\n  t:\n    rules:\n      - rate_limit: { max: ${max}, window: ${windowMs / 1000} }\n`);
+    const snap = snapshotOf(
+      `version: "1"\ntools:\n  t:\n    rules:\n      - rate_limit: { max: ${max}, window: ${windowMs / 1000} }\n`,
+    );
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 60_000 }), { maxLength: 60 }), (offsets) => {
         const store = new FakeCounterStore();
@@ -83,17 +110,29 @@ tools:
         conditions: [{ path: state.pay.spend, op: lte, value: 100 }]
 `);
     fc.assert(
-      fc.property(fc.array(fc.record({ at: fc.integer({ min: 0, max: 3 * 86_400_000 }), cents: fc.integer({ min: 0, max: 5_000 }) }), { maxLength: 40 }), (calls) => {
-        const store = new FakeCounterStore();
-        const perDay = new Map<number, number>();
-        for (const { at, cents } of [...calls].sort((a, b) => a.at - b.at)) {
-          if (call(snap, "pay", { store, now: at, arguments: { amount: cents / 100 } }).kind === "allow") {
-            const day = Math.floor(at / 86_400_000);
-            perDay.set(day, (perDay.get(day) ?? 0) + cents);
+      fc.property(
+        fc.array(
+          fc.record({
+            at: fc.integer({ min: 0, max: 3 * 86_400_000 }),
+            cents: fc.integer({ min: 0, max: 5_000 }),
+          }),
+          { maxLength: 40 },
+        ),
+        (calls) => {
+          const store = new FakeCounterStore();
+          const perDay = new Map<number, number>();
+          for (const { at, cents } of [...calls].sort((a, b) => a.at - b.at)) {
+            if (
+              call(snap, "pay", { store, now: at, arguments: { amount: cents / 100 } }).kind ===
+              "allow"
+            ) {
+              const day = Math.floor(at / 86_400_000);
+              perDay.set(day, (perDay.get(day) ?? 0) + cents);
+            }
           }
-        }
-        for (const cents of perDay.values()) expect(cents).toBeLessThanOrEqual(10_000);
-      }),
+          for (const cents of perDay.values()) expect(cents).toBeLessThanOrEqual(10_000);
+        },
+      ),
     );
   });
 });

@@ -7,54 +7,114 @@ import { auditArgumentsMode, visibleTools } from "./visible-tools";
 describe("refusalResult", () => {
   it("prefixes the message and carries the decision facts", () => {
     const result = refusalResult(
-      { kind: "deny", cause: "rate_limit", rule: "hourly", reason: "rate limit 5/hour", message: "Rate limit of 5 per hour reached. Try again later.", retryAfterSeconds: 42 },
+      {
+        kind: "deny",
+        cause: "rate_limit",
+        rule: "hourly",
+        reason: "rate limit 5/hour",
+        message: "Rate limit of 5 per hour reached. Try again later.",
+        retryAfterSeconds: 42,
+      },
       "evt_123",
     );
     expect(result).toEqual({
-      content: [{ type: "text", text: "[POLICY DENIED] Rate limit of 5 per hour reached. Try again later. (decision evt_123)" }],
+      content: [
+        {
+          type: "text",
+          text: "[POLICY DENIED] Rate limit of 5 per hour reached. Try again later. (decision evt_123)",
+        },
+      ],
       isError: true,
-      structuredContent: { decisionId: "evt_123", rule: "hourly", reason: "rate limit 5/hour", cause: "rate_limit", retryAfterSeconds: 42 },
-      _meta: { "portcullis/decision": { decisionId: "evt_123", rule: "hourly", reason: "rate limit 5/hour", cause: "rate_limit", retryAfterSeconds: 42 } },
+      structuredContent: {
+        decisionId: "evt_123",
+        rule: "hourly",
+        reason: "rate limit 5/hour",
+        cause: "rate_limit",
+        retryAfterSeconds: 42,
+      },
+      _meta: {
+        "portcullis/decision": {
+          decisionId: "evt_123",
+          rule: "hourly",
+          reason: "rate limit 5/hour",
+          cause: "rate_limit",
+          retryAfterSeconds: 42,
+        },
+      },
     });
   });
   it("omits retryAfterSeconds when there is none", () => {
-    const result = refusalResult({ kind: "deny", cause: "hidden", rule: null, reason: "r", message: 'Tool "x" is hidden by policy' }, "d");
+    const result = refusalResult(
+      {
+        kind: "deny",
+        cause: "hidden",
+        rule: null,
+        reason: "r",
+        message: 'Tool "x" is hidden by policy',
+      },
+      "d",
+    );
     expect(result.structuredContent).not.toHaveProperty("retryAfterSeconds");
-    expect(result.content[0].text).toBe('[POLICY DENIED] Tool "x" is hidden by policy (decision d)');
+    expect(result.content[0].text).toBe(
+      '[POLICY DENIED] Tool "x" is hidden by policy (decision d)',
+    );
   });
 });
 
 describe("visibleTools", () => {
-  const tools = ["get_me", "list_issues", "create_issue", "delete_repo", "admin_x"].map((name) => ({ name, description: name }));
+  const tools = ["get_me", "list_issues", "create_issue", "delete_repo", "admin_x"].map((name) => ({
+    name,
+    description: name,
+  }));
   const names = (list: { name: string }[]) => list.map((t) => t.name);
 
   it("drops hidden tools and tools denied by a grant under default allow", () => {
     const snap = snapshotOf('version: "1"\nhide: ["admin_*"]\n');
     const grants = [{ id: "g", effect: "deny" as const, toolPattern: "delete_*" }];
-    expect(names(visibleTools(snap, tools, grants, 0))).toEqual(["get_me", "list_issues", "create_issue"]);
+    expect(names(visibleTools(snap, tools, grants, 0))).toEqual([
+      "get_me",
+      "list_issues",
+      "create_issue",
+    ]);
   });
   it("keeps only listed or granted tools under default deny; expired grants do not count", () => {
-    const snap = snapshotOf('version: "1"\ndefault: deny\ntools:\n  get_me:\n  list_*:\n  "*":\n    rules:\n      - rate_limit: 5/minute\n');
+    const snap = snapshotOf(
+      'version: "1"\ndefault: deny\ntools:\n  get_me:\n  list_*:\n  "*":\n    rules:\n      - rate_limit: 5/minute\n',
+    );
     const grants = [
       { id: "a", effect: "allow" as const, toolPattern: "create_issue" },
       { id: "b", effect: "allow" as const, toolPattern: "delete_repo", expiresAt: 100 },
     ];
-    expect(names(visibleTools(snap, tools, grants, 100))).toEqual(["get_me", "list_issues", "create_issue"]);
-    expect(names(visibleTools(snap, tools, grants, 99))).toEqual(["get_me", "list_issues", "create_issue", "delete_repo"]);
+    expect(names(visibleTools(snap, tools, grants, 100))).toEqual([
+      "get_me",
+      "list_issues",
+      "create_issue",
+    ]);
+    expect(names(visibleTools(snap, tools, grants, 99))).toEqual([
+      "get_me",
+      "list_issues",
+      "create_issue",
+      "delete_repo",
+    ]);
   });
-  it("hides everything under hide: [\"*\"]", () => {
+  it('hides everything under hide: ["*"]', () => {
     expect(visibleTools(snapshotOf('version: "1"\nhide: ["*"]\n'), tools, [], 0)).toEqual([]);
   });
   it("agrees with evaluate on what may be called", () => {
-    const snap = snapshotOf('version: "1"\ndefault: deny\nhide: [get_me]\ntools:\n  get_me:\n  list_issues:\n');
+    const snap = snapshotOf(
+      'version: "1"\ndefault: deny\nhide: [get_me]\ntools:\n  get_me:\n  list_issues:\n',
+    );
     const visible = names(visibleTools(snap, tools, [], 0));
-    for (const t of tools) expect(call(snap, t.name).kind === "allow").toBe(visible.includes(t.name));
+    for (const t of tools)
+      expect(call(snap, t.name).kind === "allow").toBe(visible.includes(t.name));
   });
 });
 
 describe("auditArgumentsMode", () => {
   it("defaults to redacted", () => {
     expect(auditArgumentsMode(snapshotOf('version: "1"\n'))).toBe("redacted");
-    expect(auditArgumentsMode(snapshotOf('version: "1"\naudit: { arguments: hash }\n'))).toBe("hash");
+    expect(auditArgumentsMode(snapshotOf('version: "1"\naudit: { arguments: hash }\n'))).toBe(
+      "hash",
+    );
   });
 });

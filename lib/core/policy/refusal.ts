@@ -27,10 +27,14 @@ export function refusalResult(decision: DenyDecision, decisionId: string): Refus
     rule: decision.rule,
     reason: decision.reason,
     cause: decision.cause,
-    ...(decision.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: decision.retryAfterSeconds }),
+    ...(decision.retryAfterSeconds === undefined
+      ? {}
+      : { retryAfterSeconds: decision.retryAfterSeconds }),
   };
   return {
-    content: [{ type: "text", text: `${REFUSAL_PREFIX} ${decision.message} (decision ${decisionId})` }],
+    content: [
+      { type: "text", text: `${REFUSAL_PREFIX} ${decision.message} (decision ${decisionId})` },
+    ],
     isError: true,
     structuredContent: details,
     _meta: { "portcullis/decision": details },

@@ -18,7 +18,9 @@ let draft2020: Ajv2020 | null = null;
 function engineFor(schema: Record<string, unknown>): Ajv | Ajv2020 {
   const dialect = typeof schema.$schema === "string" ? schema.$schema : "";
   if (dialect.includes("2020-12") || dialect.includes("2019-09")) {
-    draft2020 ??= addFormats(new Ajv2020({ strict: false, allErrors: false, validateSchema: true }));
+    draft2020 ??= addFormats(
+      new Ajv2020({ strict: false, allErrors: false, validateSchema: true }),
+    );
     return draft2020;
   }
   draft7 ??= addFormats(new Ajv({ strict: false, allErrors: false, validateSchema: true }));
@@ -34,7 +36,9 @@ function compile(schema: unknown): Compiled {
   try {
     return { validate: engineFor(body).compile(body) };
   } catch (err) {
-    return { error: `the tool's inputSchema cannot be compiled (${err instanceof Error ? err.message : "unknown error"})` };
+    return {
+      error: `the tool's inputSchema cannot be compiled (${err instanceof Error ? err.message : "unknown error"})`,
+    };
   }
 }
 
@@ -66,20 +70,34 @@ function compiledFor(definition: { inputSchema?: unknown; hash?: string }): Comp
 /** Checks `args` against the tool's full inputSchema. Fails closed when the schema is unusable. */
 export function checkSchema(definition: ToolDefinition, args: unknown): SchemaCheck {
   if (!definition || definition.inputSchema === undefined) {
-    return { ok: false, problem: "the tool's input schema is unknown, so its arguments cannot be validated" };
+    return {
+      ok: false,
+      problem: "the tool's input schema is unknown, so its arguments cannot be validated",
+    };
   }
   const compiled = compiledFor(definition);
   if ("error" in compiled) return { ok: false, problem: compiled.error };
   if (compiled.validate(args)) return { ok: true };
   const first = compiled.validate.errors?.[0];
-  const where = first?.instancePath ? `argument ${first.instancePath.slice(1).replaceAll("/", ".")}` : "arguments";
-  return { ok: false, problem: `${where} ${first?.message ?? "do not match the tool's input schema"}` };
+  const where = first?.instancePath
+    ? `argument ${first.instancePath.slice(1).replaceAll("/", ".")}`
+    : "arguments";
+  return {
+    ok: false,
+    problem: `${where} ${first?.message ?? "do not match the tool's input schema"}`,
+  };
 }
 
 /** Checks that every name in `inputSchema.required` is present in `args` (and not null). */
-export function checkRequired(definition: ToolDefinition, args: Record<string, unknown>): SchemaCheck {
+export function checkRequired(
+  definition: ToolDefinition,
+  args: Record<string, unknown>,
+): SchemaCheck {
   if (!definition || definition.inputSchema === undefined) {
-    return { ok: false, problem: "the tool's input schema is unknown, so required arguments cannot be checked" };
+    return {
+      ok: false,
+      problem: "the tool's input schema is unknown, so required arguments cannot be checked",
+    };
   }
   const schema = definition.inputSchema;
   if (typeof schema !== "object" || schema === null) {
@@ -87,9 +105,11 @@ export function checkRequired(definition: ToolDefinition, args: Record<string, u
   }
   const required = (schema as { required?: unknown }).required;
   if (required === undefined) return { ok: true };
-  if (!Array.isArray(required)) return { ok: false, problem: "the tool's inputSchema.required is not a list" };
+  if (!Array.isArray(required))
+    return { ok: false, problem: "the tool's inputSchema.required is not a list" };
   for (const name of required) {
-    if (typeof name !== "string") return { ok: false, problem: "the tool's inputSchema.required holds a non-string" };
+    if (typeof name !== "string")
+      return { ok: false, problem: "the tool's inputSchema.required holds a non-string" };
     if (!Object.hasOwn(args, name) || args[name] === undefined || args[name] === null) {
       return { ok: false, problem: `missing required argument "${name}"` };
     }

@@ -18,8 +18,7 @@ import type {
 } from "./types";
 
 export type AmountSource =
-  | { kind: "fixed"; value: Decimal }
-  | { kind: "from"; path: string; segments: readonly string[] };
+  { kind: "fixed"; value: Decimal } | { kind: "from"; path: string; segments: readonly string[] };
 
 export type CompiledLimit = {
   /** Counter name without scope: `state.<entry>.<counter>` (rate limits use `_rate_<window>`). */
@@ -36,7 +35,11 @@ export type CompiledLimit = {
   describe: string;
 };
 
-export type CompiledCondition = { describe: string; segments: readonly string[]; predicate: Predicate };
+export type CompiledCondition = {
+  describe: string;
+  segments: readonly string[];
+  predicate: Predicate;
+};
 
 export type CompiledRule = {
   name: string;
@@ -100,7 +103,11 @@ export class PolicySnapshot {
     if (cached) return cached;
     const exact = this.exact.get(tool);
     const globs = this.globs.filter((g) => patternMatches(g.pattern, tool));
-    const rules: CompiledRule[] = [...(exact ?? []), ...globs.flatMap((g) => g.rules), ...(this.all ?? [])];
+    const rules: CompiledRule[] = [
+      ...(exact ?? []),
+      ...globs.flatMap((g) => g.rules),
+      ...(this.all ?? []),
+    ];
     const result: ResolvedTool = { listed: exact !== undefined || globs.length > 0, rules };
     this.remember(this.resolved, tool, result);
     return result;
@@ -143,24 +150,34 @@ function compileRule(entry: ToolEntry, rule: Rule): CompiledRule {
     const describe = `${condition.path} ${condition.op} ${JSON.stringify(condition.value)}`;
     if (path.kind === "args") {
       try {
-        conditions.push({ describe, segments: path.segments, predicate: compilePredicate(condition.op, condition.value) });
+        conditions.push({
+          describe,
+          segments: path.segments,
+          predicate: compilePredicate(condition.op, condition.value),
+        });
       } catch (err) {
         fail(rule.name, err instanceof Error ? err.message : "invalid condition");
       }
       continue;
     }
     const state = rule.state.find((s) => s.counter === path.counter);
-    if (!state || path.entry !== stateName) fail(rule.name, `no matching state block for "${condition.path}"`);
+    if (!state || path.entry !== stateName)
+      fail(rule.name, `no matching state block for "${condition.path}"`);
     if ((condition.op !== "lt" && condition.op !== "lte") || typeof condition.value !== "number") {
       fail(rule.name, `state condition "${describe}" must be lt/lte with a number`);
     }
     let amount: AmountSource;
     if (state.incrementFrom !== null) {
       const from = parsePath(state.incrementFrom);
-      if ("error" in from || from.kind !== "args") fail(rule.name, 'increment_from must start with "args."');
+      if ("error" in from || from.kind !== "args")
+        fail(rule.name, 'increment_from must start with "args."');
       amount = { kind: "from", path: state.incrementFrom, segments: from.segments };
       if (!amountsFrom.some((a) => a.counter === counterName(state.counter))) {
-        amountsFrom.push({ counter: counterName(state.counter), path: state.incrementFrom, segments: from.segments });
+        amountsFrom.push({
+          counter: counterName(state.counter),
+          path: state.incrementFrom,
+          segments: from.segments,
+        });
       }
     } else {
       const increment = state.increment ?? 1;
@@ -188,17 +205,24 @@ function compileRule(entry: ToolEntry, rule: Rule): CompiledRule {
   if (rule.rateLimit) {
     const rl = rule.rateLimit;
     const count = rl.kind === "calendar" ? rl.count : rl.max;
-    if (!Number.isSafeInteger(count) || count <= 0) fail(rule.name, "rate_limit count must be a positive integer");
+    if (!Number.isSafeInteger(count) || count <= 0)
+      fail(rule.name, "rate_limit count must be a positive integer");
     const counter = rl.kind === "calendar" ? `_rate_${rl.unit}` : `_rate_${rl.windowSeconds}s`;
     limits.push({
       ...limitBase(counter),
-      window: rl.kind === "calendar" ? { kind: "calendar", unit: rl.unit } : { kind: "rolling", windowMs: rl.windowSeconds * 1000 },
+      window:
+        rl.kind === "calendar"
+          ? { kind: "calendar", unit: rl.unit }
+          : { kind: "rolling", windowMs: rl.windowSeconds * 1000 },
       limit: decimalOf(rule.name, count),
       limitText: String(count),
       inclusive: true,
       amount: { kind: "fixed", value: { digits: 1n, scale: 0 } },
       message: rule.onDeny ?? rateLimitMessage(rl),
-      describe: rl.kind === "calendar" ? `rate limit ${count}/${rl.unit}` : `rate limit ${count} per ${rl.windowSeconds}s`,
+      describe:
+        rl.kind === "calendar"
+          ? `rate limit ${count}/${rl.unit}`
+          : `rate limit ${count} per ${rl.windowSeconds}s`,
     });
   }
 

@@ -12,7 +12,9 @@ export function visibleTools<T extends { name: string }>(
   grants: readonly Grant[],
   now: number,
 ): T[] {
-  const usable = grants.filter((g) => g.expiresAt === null || g.expiresAt === undefined || g.expiresAt > now);
+  const usable = grants.filter(
+    (g) => g.expiresAt === null || g.expiresAt === undefined || g.expiresAt > now,
+  );
   return tools.filter((tool) => {
     if (snapshot.hiddenBy(tool.name) !== null) return false;
     const matching = usable.filter((g) => patternMatches(g.toolPattern, tool.name));

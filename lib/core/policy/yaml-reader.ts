@@ -62,7 +62,8 @@ export class YamlReader {
       for (const pair of node.items) {
         const key = this.deref(pair.key);
         const name = isScalar(key) ? String(key.value) : null;
-        if (name !== null && seen.has(name)) this.error(join(path, name), key, `duplicate key "${name}"`);
+        if (name !== null && seen.has(name))
+          this.error(join(path, name), key, `duplicate key "${name}"`);
         if (name !== null) seen.add(name);
         this.checkDuplicateKeys(join(path, name ?? "?"), this.deref(pair.value));
       }
@@ -83,7 +84,12 @@ export class YamlReader {
    * The entries of a mapping, reporting non-mappings and unknown keys (with a suggestion).
    * Returns null when `node` is not a mapping.
    */
-  entries(path: string, node: Node | null, valid: readonly string[], what: string): MapEntry[] | null {
+  entries(
+    path: string,
+    node: Node | null,
+    valid: readonly string[],
+    what: string,
+  ): MapEntry[] | null {
     if (!isMap(node)) {
       this.error(path, node, `${what} must be a mapping`);
       return null;

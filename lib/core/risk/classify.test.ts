@@ -23,8 +23,14 @@ type FixtureTool = {
  * or when any tool not listed here is misclassified.
  */
 const EXPECTED_MISSES: Record<string, { got: RiskCategory; why: string }> = {
-  "awslabs/ecs-mcp-server/containerize_app": { got: "Write", why: "the name reads as an action; the tool only returns guidance" },
-  "neondatabase/mcp-server-neon/prepare_database_migration": { got: "Other", why: '"prepare" is too vague a verb to map (prepare_query_tuning only reads)' },
+  "awslabs/ecs-mcp-server/containerize_app": {
+    got: "Write",
+    why: "the name reads as an action; the tool only returns guidance",
+  },
+  "neondatabase/mcp-server-neon/prepare_database_migration": {
+    got: "Other",
+    why: '"prepare" is too vague a verb to map (prepare_query_tuning only reads)',
+  },
 };
 
 const tools = publicTools as FixtureTool[];
@@ -33,20 +39,33 @@ const idOf = (t: FixtureTool) => `${t.server}/${t.tool}`;
 describe("classifyTool on public MCP servers", () => {
   const results = tools.map((t) => ({
     tool: t,
-    got: classifyTool({ name: t.tool, description: t.description, inputSchema: t.inputSchema, annotations: t.annotations ?? null }),
+    got: classifyTool({
+      name: t.tool,
+      description: t.description,
+      inputSchema: t.inputSchema,
+      annotations: t.annotations ?? null,
+    }),
   }));
 
   it("covers GitHub, Stripe, Amazon ECS, Postgres, Slack and filesystem servers with 60+ tools", () => {
     expect(tools.length).toBeGreaterThanOrEqual(60);
     const servers = new Set(tools.map((t) => t.server));
-    for (const s of ["github/github-mcp-server", "stripe/agent-toolkit", "awslabs/ecs-mcp-server", "modelcontextprotocol/server-postgres", "modelcontextprotocol/server-slack", "modelcontextprotocol/server-filesystem"]) {
+    for (const s of [
+      "github/github-mcp-server",
+      "stripe/agent-toolkit",
+      "awslabs/ecs-mcp-server",
+      "modelcontextprotocol/server-postgres",
+      "modelcontextprotocol/server-slack",
+      "modelcontextprotocol/server-filesystem",
+    ]) {
       expect(servers).toContain(s);
     }
   });
 
   it("explains every disagreement with the catalogue label", () => {
     for (const t of tools) {
-      if (t.catalogueCategory !== null && t.catalogueCategory !== t.expected) expect(t.note, idOf(t)).toBeTruthy();
+      if (t.catalogueCategory !== null && t.catalogueCategory !== t.expected)
+        expect(t.note, idOf(t)).toBeTruthy();
     }
   });
 
@@ -58,7 +77,10 @@ describe("classifyTool on public MCP servers", () => {
   it.each(results.map((r) => [idOf(r.tool), r] as const))("%s", (id, { tool, got }) => {
     const miss = EXPECTED_MISSES[id];
     if (miss) {
-      expect(got.category, `${id} now classifies correctly: remove it from EXPECTED_MISSES`).not.toBe(tool.expected);
+      expect(
+        got.category,
+        `${id} now classifies correctly: remove it from EXPECTED_MISSES`,
+      ).not.toBe(tool.expected);
       expect(got.category).toBe(miss.got);
     } else {
       expect(got.category, `${id}: ${got.evidence.join("; ")}`).toBe(tool.expected);
@@ -71,8 +93,14 @@ describe("classifyTool on public MCP servers", () => {
 });
 
 describe("classifyTool on captured reference servers", () => {
-  const categories = (list: { name: string; description?: string; inputSchema?: unknown; annotations?: ToolAnnotations }[]) =>
-    Object.fromEntries(list.map((t) => [t.name, classifyTool(t).category]));
+  const categories = (
+    list: {
+      name: string;
+      description?: string;
+      inputSchema?: unknown;
+      annotations?: ToolAnnotations;
+    }[],
+  ) => Object.fromEntries(list.map((t) => [t.name, classifyTool(t).category]));
 
   it("server-memory", () => {
     expect(categories(memory)).toEqual({
@@ -90,14 +118,21 @@ describe("classifyTool on captured reference servers", () => {
 
   it("server-filesystem", () => {
     const got = categories(filesystem);
-    for (const name of ["write_file", "edit_file", "create_directory", "move_file"]) expect(got[name]).toBe("Write");
-    const reads = Object.entries(got).filter(([, c]) => c === "Read").map(([n]) => n);
+    for (const name of ["write_file", "edit_file", "create_directory", "move_file"])
+      expect(got[name]).toBe("Write");
+    const reads = Object.entries(got)
+      .filter(([, c]) => c === "Read")
+      .map(([n]) => n);
     expect(reads).toHaveLength(10);
   });
 
   it("server-everything", () => {
     const got = categories(everything);
-    expect(Object.entries(got).filter(([n]) => n.startsWith("get-")).every(([, c]) => c === "Read")).toBe(true);
+    expect(
+      Object.entries(got)
+        .filter(([n]) => n.startsWith("get-"))
+        .every(([, c]) => c === "Read"),
+    ).toBe(true);
     expect(got).toMatchObject({
       echo: "Read",
       "toggle-simulated-logging": "Write",
@@ -111,28 +146,67 @@ describe("classifyTool on captured reference servers", () => {
 
 describe("classifyTool rules", () => {
   it.each<[string, Parameters<typeof classifyTool>[0], RiskCategory]>([
-    ["annotations never lower the name's risk", { name: "delete_everything", annotations: { readOnlyHint: true } }, "Destructive"],
-    ["readOnlyHint false lifts a read-looking name", { name: "get_and_reset", annotations: { readOnlyHint: false } }, "Destructive"],
-    ["readOnlyHint decides when nothing else does", { name: "zorp", annotations: { readOnlyHint: true } }, "Read"],
-    ["destructiveHint decides when nothing else does", { name: "zorp", annotations: { destructiveHint: true } }, "Destructive"],
-    ["a command argument makes an unknown tool Execute", { name: "terminal", inputSchema: { properties: { command: { type: "string" } } } }, "Execute"],
-    ["money nouns make effects Financial", { name: "createRefund", description: "Refunds a charge" }, "Financial"],
+    [
+      "annotations never lower the name's risk",
+      { name: "delete_everything", annotations: { readOnlyHint: true } },
+      "Destructive",
+    ],
+    [
+      "readOnlyHint false lifts a read-looking name",
+      { name: "get_and_reset", annotations: { readOnlyHint: false } },
+      "Destructive",
+    ],
+    [
+      "readOnlyHint decides when nothing else does",
+      { name: "zorp", annotations: { readOnlyHint: true } },
+      "Read",
+    ],
+    [
+      "destructiveHint decides when nothing else does",
+      { name: "zorp", annotations: { destructiveHint: true } },
+      "Destructive",
+    ],
+    [
+      "a command argument makes an unknown tool Execute",
+      { name: "terminal", inputSchema: { properties: { command: { type: "string" } } } },
+      "Execute",
+    ],
+    [
+      "money nouns make effects Financial",
+      { name: "createRefund", description: "Refunds a charge" },
+      "Financial",
+    ],
     ["reading money is Read", { name: "list_payouts" }, "Read"],
-    ["ambiguous nouns need billing context", { name: "update_subscription", description: "Update the email digest subscription" }, "Write"],
-    ["multi-operation descriptions count their riskiest verb", { name: "k8s_resource", description: "Read/create/update/delete Kubernetes resources" }, "Destructive"],
+    [
+      "ambiguous nouns need billing context",
+      { name: "update_subscription", description: "Update the email digest subscription" },
+      "Write",
+    ],
+    [
+      "multi-operation descriptions count their riskiest verb",
+      { name: "k8s_resource", description: "Read/create/update/delete Kubernetes resources" },
+      "Destructive",
+    ],
     ["nothing recognised", { name: "zorp", description: "Zorps." }, "Other"],
   ])("%s", (_label, tool, category) => {
     expect(classifyTool(tool).category).toBe(category);
   });
 
   it("returns level, evidence, confidence and the starter rule", () => {
-    const risk = classifyTool({ name: "ecs_resource_management", description: "Execute operations on ECS resources." });
+    const risk = classifyTool({
+      name: "ecs_resource_management",
+      description: "Execute operations on ECS resources.",
+    });
     expect(risk).toEqual({
       category: "Execute",
       level: "high",
       evidence: ['description verb "execute" → Execute'],
       confidence: 0.65,
-      recommendedRule: { action: "allow", rate_limit: { max: 10, window: 60 }, validate: { required_args: true } },
+      recommendedRule: {
+        action: "allow",
+        rate_limit: { max: 10, window: 60 },
+        validate: { required_args: true },
+      },
     });
   });
 });

@@ -35,7 +35,15 @@ export type RiskAssessment = {
   recommendedRule: RecommendedRule;
 };
 
-const EXECUTABLE_ARGUMENTS = new Set(["command", "cmd", "script", "code", "sql", "shell", "expression"]);
+const EXECUTABLE_ARGUMENTS = new Set([
+  "command",
+  "cmd",
+  "script",
+  "code",
+  "sql",
+  "shell",
+  "expression",
+]);
 
 function schemaPropertyNames(schema: unknown): string[] {
   if (typeof schema !== "object" || schema === null) return [];
@@ -75,7 +83,9 @@ export function classifyTool(tool: ClassifiableTool): RiskAssessment {
   let confidence = 0.3;
 
   const nameVerb = firstVerb(tokens);
-  const nameDestructive = tokens.map((t) => [t, VERBS.get(t)] as const).find(([, c]) => c === "Destructive");
+  const nameDestructive = tokens
+    .map((t) => [t, VERBS.get(t)] as const)
+    .find(([, c]) => c === "Destructive");
   if (nameDestructive) {
     category = "Destructive";
     confidence = 0.9;
@@ -95,7 +105,12 @@ export function classifyTool(tool: ClassifiableTool): RiskAssessment {
   }
 
   const describedMax = strongest(sentence);
-  if (describedMax && describedMax[1] === "Destructive" && category !== "Destructive" && category !== "Read") {
+  if (
+    describedMax &&
+    describedMax[1] === "Destructive" &&
+    category !== "Destructive" &&
+    category !== "Read"
+  ) {
     evidence.push(`description mentions "${describedMax[0]}"`);
     category = "Destructive";
     confidence = Math.min(confidence, 0.7);
@@ -104,7 +119,11 @@ export function classifyTool(tool: ClassifiableTool): RiskAssessment {
   if (category === "Execute" && READ_ONLY_CLAIM.test(description) && nameVerb?.[0] !== "execute") {
     evidence.push('description claims "read-only"');
   }
-  if ((category === "Read" || category === "Other") && schemaPropertyNames(tool.inputSchema).some((p) => EXECUTABLE_ARGUMENTS.has(p.toLowerCase())) && !READ_ONLY_CLAIM.test(description)) {
+  if (
+    (category === "Read" || category === "Other") &&
+    schemaPropertyNames(tool.inputSchema).some((p) => EXECUTABLE_ARGUMENTS.has(p.toLowerCase())) &&
+    !READ_ONLY_CLAIM.test(description)
+  ) {
     evidence.push("input schema takes a command, script or SQL argument");
     category = "Execute";
     confidence = 0.7;
@@ -136,7 +155,11 @@ export function classifyTool(tool: ClassifiableTool): RiskAssessment {
       evidence.push(`name mentions "${money}" (money moves)`);
       category = "Financial";
       confidence = Math.max(confidence, 0.8);
-    } else if (ambiguous && MONEY_CONTEXT.test(`${description} ${tool.name}`) && !/notification/i.test(tool.name)) {
+    } else if (
+      ambiguous &&
+      MONEY_CONTEXT.test(`${description} ${tool.name}`) &&
+      !/notification/i.test(tool.name)
+    ) {
       evidence.push(`name mentions "${ambiguous}" with billing context`);
       category = "Financial";
       confidence = Math.max(confidence, 0.7);
@@ -144,5 +167,11 @@ export function classifyTool(tool: ClassifiableTool): RiskAssessment {
   }
 
   if (evidence.length === 0) evidence.push("no verb or annotation recognised");
-  return { category, level: LEVELS[category], evidence, confidence, recommendedRule: recommendedRule(category) };
+  return {
+    category,
+    level: LEVELS[category],
+    evidence,
+    confidence,
+    recommendedRule: recommendedRule(category),
+  };
 }

@@ -46,7 +46,13 @@ export const MONEY_NOUNS: ReadonlySet<string> = new Set(
 );
 
 /** Ambiguous nouns ("subscription", "transfer"): money only when the description says so. */
-export const MONEY_CONTEXT = /\b(pay|payment|billing|invoice|price|charge|refund|stripe|customer|card|money|currency|amount|plan)\b/i;
-export const AMBIGUOUS_MONEY_NOUNS: ReadonlySet<string> = new Set(["subscription", "subscriptions", "transfer", "transfers"]);
+export const MONEY_CONTEXT =
+  /\b(pay|payment|billing|invoice|price|charge|refund|stripe|customer|card|money|currency|amount|plan)\b/i;
+export const AMBIGUOUS_MONEY_NOUNS: ReadonlySet<string> = new Set([
+  "subscription",
+  "subscriptions",
+  "transfer",
+  "transfers",
+]);
 
 export const READ_ONLY_CLAIM = /\bread[- ]only\b/i;

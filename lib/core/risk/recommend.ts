@@ -20,10 +20,20 @@ export function recommendedRule(category: RiskCategory): RecommendedRule {
     case "Other":
       return { action: "allow", rate_limit: { max: 30, window: 60 } };
     case "Execute":
-      return { action: "allow", rate_limit: { max: 10, window: 60 }, validate: { required_args: true } };
+      return {
+        action: "allow",
+        rate_limit: { max: 10, window: 60 },
+        validate: { required_args: true },
+      };
     case "Destructive":
-      return { action: "deny", reason: "Destructive tool: allow it deliberately (grant or policy edit) after review" };
+      return {
+        action: "deny",
+        reason: "Destructive tool: allow it deliberately (grant or policy edit) after review",
+      };
     case "Financial":
-      return { action: "deny", reason: "Moves money: allow it deliberately (grant, approval or spend cap) after review" };
+      return {
+        action: "deny",
+        reason: "Moves money: allow it deliberately (grant, approval or spend cap) after review",
+      };
   }
 }

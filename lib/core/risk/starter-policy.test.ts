@@ -12,7 +12,10 @@ describe("recommendedRule", () => {
     ["Read", { action: "allow" }],
     ["Write", { action: "allow", rate_limit: { max: 30, window: 60 } }],
     ["Other", { action: "allow", rate_limit: { max: 30, window: 60 } }],
-    ["Execute", { action: "allow", rate_limit: { max: 10, window: 60 }, validate: { required_args: true } }],
+    [
+      "Execute",
+      { action: "allow", rate_limit: { max: 10, window: 60 }, validate: { required_args: true } },
+    ],
   ] as const)("%s", (category, rule) => {
     expect(recommendedRule(category)).toEqual(rule);
   });
@@ -22,7 +25,10 @@ describe("recommendedRule", () => {
 });
 
 describe("renderStarterPolicy", () => {
-  const yaml = renderStarterPolicy([...memory, ...filesystem, { name: "wipe_*", description: "odd name\nwith newline" }], { description: "memory + filesystem" });
+  const yaml = renderStarterPolicy(
+    [...memory, ...filesystem, { name: "wipe_*", description: "odd name\nwith newline" }],
+    { description: "memory + filesystem" },
+  );
 
   it("produces a valid policy listing every tool with its recommended rule", () => {
     const parsed = parsePolicy(yaml);
@@ -48,9 +54,15 @@ describe("renderStarterPolicy", () => {
     const loaded = loadPolicy(yaml);
     if (!loaded.ok) throw new Error("did not load");
     const base = { server: "s", agentId: "a", grants: [], counters: () => "0", now: 0 };
-    expect(evaluate(loaded.snapshot, { ...base, tool: "read_graph", arguments: {} }).kind).toBe("allow");
-    expect(evaluate(loaded.snapshot, { ...base, tool: "delete_entities", arguments: {} }).kind).toBe("deny");
-    expect(evaluate(loaded.snapshot, { ...base, tool: "unknown_tool", arguments: {} }).kind).toBe("deny");
+    expect(evaluate(loaded.snapshot, { ...base, tool: "read_graph", arguments: {} }).kind).toBe(
+      "allow",
+    );
+    expect(
+      evaluate(loaded.snapshot, { ...base, tool: "delete_entities", arguments: {} }).kind,
+    ).toBe("deny");
+    expect(evaluate(loaded.snapshot, { ...base, tool: "unknown_tool", arguments: {} }).kind).toBe(
+      "deny",
+    );
     expect(classifyTool({ name: "read_graph" }).category).toBe("Read");
   });
 });

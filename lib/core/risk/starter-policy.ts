@@ -17,7 +17,10 @@ function commentText(text: string): string {
  * rule its risk category recommends, and the tool's description plus the classifier's verdict
  * as YAML comments above each entry. The output always passes `parsePolicy`.
  */
-export function renderStarterPolicy(tools: readonly ClassifiableTool[], options: StarterPolicyOptions = {}): string {
+export function renderStarterPolicy(
+  tools: readonly ClassifiableTool[],
+  options: StarterPolicyOptions = {},
+): string {
   const entries: Record<string, { rules: unknown[] }> = {};
   const verdicts = new Map<string, string[]>();
   for (const tool of tools) {
@@ -37,7 +40,8 @@ export function renderStarterPolicy(tools: readonly ClassifiableTool[], options:
     audit: { arguments: "redacted" },
     tools: entries,
   });
-  doc.commentBefore = " Starter policy generated from the server's tools/list. Review every rule before enforcing it.";
+  doc.commentBefore =
+    " Starter policy generated from the server's tools/list. Review every rule before enforcing it.";
   const toolsNode = doc.get("tools", true);
   if (isMap(toolsNode)) {
     for (const pair of toolsNode.items) {

@@ -6,11 +6,20 @@ export function nameTokens(name: string): string[] {
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter(Boolean)
-    .flatMap((token, i, all) => (token === "pull" && all[i + 1] === "request" ? ["pullrequest"] : token === "request" && all[i - 1] === "pull" ? [] : [token]));
+    .flatMap((token, i, all) =>
+      token === "pull" && all[i + 1] === "request"
+        ? ["pullrequest"]
+        : token === "request" && all[i - 1] === "pull"
+          ? []
+          : [token],
+    );
 }
 
 /** Lower-cased words of the first sentence of a description. */
 export function firstSentenceWords(description: string): string[] {
   const sentence = description.split(/(?<=[.!?])\s|\n/)[0] ?? "";
-  return sentence.toLowerCase().split(/[^a-z0-9-]+/).filter(Boolean);
+  return sentence
+    .toLowerCase()
+    .split(/[^a-z0-9-]+/)
+    .filter(Boolean);
 }
