@@ -47,8 +47,10 @@ function statements(db: Db | Tx): Statements {
   return s;
 }
 
+// Rolling windows have no upper bound here: a row stamped slightly after this process's `now`
+// (another process, a clock step) still counts. That can only over-count, never over-admit.
 function bounds(window: CounterWindow): [number, number] {
-  return window.kind === "calendar" ? [window.start, window.end] : [window.from + 1, window.to + 1];
+  return window.kind === "calendar" ? [window.start, window.end] : [window.from + 1, Number.MAX_SAFE_INTEGER];
 }
 
 /**

@@ -82,9 +82,11 @@ export function decideToolCall(db: Db, input: DecideCallInput): CallVerdict {
   const agentRef = { agentId: input.identity.agentId, label: input.identity.label };
 
   return withTransaction({ db }, (tx) => {
+    // The clock is read once the write lock is held, so no committed reservation is newer than it.
+    const now = Math.max(input.now, Date.now());
     const row = (d: Decision, extra: Record<string, unknown>, cause?: string): AuditFields => ({
       id: decisionId,
-      occurredAt: input.now,
+      occurredAt: now,
       source: input.source,
       actorType: input.identity.anonymous ? "anonymous" : "agent",
       actorId: input.identity.agentId,
@@ -120,7 +122,7 @@ export function decideToolCall(db: Db, input: DecideCallInput): CallVerdict {
       toolDefinition: input.toolDefinition,
       grants: input.grants,
       counters,
-      now: input.now,
+      now,
     };
 
     let decision = evaluate(input.snapshot, base);
@@ -130,13 +132,13 @@ export function decideToolCall(db: Db, input: DecideCallInput): CallVerdict {
       const fingerprint = approvalFingerprint({ ...agentRef, server: input.server, tool: input.tool, arguments: input.arguments, rule: decision.rule });
       const live = input.heldApprovalId
         ? getApproval(tx, input.heldApprovalId)
-        : findLiveApproval(tx, fingerprint, input.now);
-      const usable = live && live.fingerprint === fingerprint && live.expiresAt.getTime() > input.now ? live : null;
+        : findLiveApproval(tx, fingerprint, now);
+      const usable = live && live.fingerprint === fingerprint && live.expiresAt.getTime() > now ? live : null;
 
       if (usable?.status === "approved") {
         const second = evaluate(input.snapshot, { ...base, approvedRule: usable.rule });
         if (second.kind === "allow") {
-          const consumeRow = consumeApproval(tx, usable, decisionId, agentRef, input.now, input.source);
+          const consumeRow = consumeApproval(tx, usable, decisionId, agentRef, now, input.source);
           if (!consumeRow) return { kind: "not_yet", approval: getApproval(tx, usable.id) } satisfies CallVerdict;
           consumed = { approval: usable, row: consumeRow };
         }
@@ -161,7 +163,7 @@ export function decideToolCall(db: Db, input: DecideCallInput): CallVerdict {
                 rule: decision.rule,
                 reason: decision.reason,
                 decisionId,
-                now: input.now,
+                now,
                 timeoutMs: decision.timeoutMs,
                 source: input.source,
               });
@@ -183,7 +185,7 @@ export function decideToolCall(db: Db, input: DecideCallInput): CallVerdict {
     }
 
     if (decision.kind === "allow") {
-      reserveCounters(tx, decision.reservations, decisionId, input.now);
+      reserveCounters(tx, decision.reservations, decisionId, now);
       if (consumed) {
         appendEvents(tx, [row(decision, { approvalId: consumed.approval.id }, "approved"), consumed.row]);
         return { kind: "allow", decisionId, decision, approvalId: consumed.approval.id } satisfies CallVerdict;
