@@ -13,6 +13,7 @@ import type { AuditEvent } from "@/db/schema";
 import { MIGRATIONS, REPO_ROOT } from "./db";
 
 export const CLI_BUNDLE = path.join(REPO_ROOT, "dist", "portcullis.mjs");
+export const REPO_ROOT_FOR_TESTS = REPO_ROOT;
 
 /** Builds dist/portcullis.mjs when a source is newer; child processes run the bundle, as users do. */
 export async function ensureCliBundle(): Promise<string> {
