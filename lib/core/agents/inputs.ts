@@ -25,3 +25,14 @@ export type CreateAgentKeyInput = z.input<typeof CreateAgentKeyInput>;
 
 export const RevokeAgentKeyInput = z.object({ keyId: z.string().min(1) });
 export type RevokeAgentKeyInput = z.input<typeof RevokeAgentKeyInput>;
+
+export const UpdateAgentInput = z.object({
+  agentId: z.string().min(1),
+  name: AgentNameInput.optional(),
+  owner: z.string().trim().max(200).optional().nullable(),
+  description: z.string().trim().max(1000).optional().nullable(),
+});
+export type UpdateAgentInput = z.input<typeof UpdateAgentInput>;
+
+export const DisableAgentInput = z.object({ agentId: z.string().min(1) });
+export type DisableAgentInput = z.input<typeof DisableAgentInput>;

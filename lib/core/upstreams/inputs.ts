@@ -66,3 +66,17 @@ export const CreateUpstreamInput = z
     }
   });
 export type CreateUpstreamInput = z.input<typeof CreateUpstreamInput>;
+
+/** Fields left out stay as they are; `headers` and `env`, when given, replace the whole map. */
+export const UpdateUpstreamInput = z.object({
+  upstreamId: z.string().min(1),
+  description: z.string().trim().max(1000).optional().nullable(),
+  enabled: z.boolean().optional(),
+  command: CommandInput.optional(),
+  args: z.array(ArgInput).max(64, "At most 64 arguments").optional(),
+  env: EnvInput.optional(),
+  url: UrlInput.optional(),
+  headers: HeadersInput.optional(),
+  timeoutMs: z.coerce.number().int().min(1000, "Timeout must be at least 1000 ms").max(600_000).optional(),
+});
+export type UpdateUpstreamInput = z.input<typeof UpdateUpstreamInput>;

@@ -14,3 +14,13 @@ export type UpstreamView = {
   activePolicyVersion: number | null;
   createdAt: string;
 };
+
+/** Tool counts of one server's inventory, for the servers list. */
+export type UpstreamInventoryView = {
+  upstreamId: string;
+  total: number;
+  byLevel: { low: number; medium: number; high: number; critical: number };
+  quarantined: number;
+  new: number;
+  lastSeenAt: string | null;
+};

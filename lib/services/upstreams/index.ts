@@ -1,3 +1,5 @@
 export { createUpstream } from "./create";
 export { getUpstreamByName, getUpstreamOrThrow, toUpstreamView } from "./internal";
+export { summarizeUpstreamInventories } from "./inventory-summary";
 export { listUpstreams } from "./list";
+export { updateUpstream } from "./update";

@@ -1,0 +1,61 @@
+import { eq } from "drizzle-orm";
+
+import { type Upstream, upstreams } from "@/db/schema";
+import { canonicalJson } from "@/lib/core/canonical-json";
+import { AppError, invalid } from "@/lib/core/errors";
+import { UpdateUpstreamInput } from "@/lib/core/upstreams/inputs";
+import { appendAudit } from "../audit/append";
+import { bumpConfigVersion } from "../config-version";
+import { requireAdmin, type ServiceContext, withTransaction } from "../context";
+import { getUpstreamOrThrow, upstreamSnapshot } from "./internal";
+
+/**
+ * Changes a server's launch or connection settings, or disables it (the gateway answers 404
+ * for a disabled server from its next request). Admins only: the command runs on the gateway
+ * host. The transport cannot change; a stdio field on an http server (or the reverse) is
+ * refused. Audits upstream.update without env or header values.
+ */
+export function updateUpstream(ctx: ServiceContext, raw: UpdateUpstreamInput): Upstream {
+  requireAdmin(ctx);
+  const input = UpdateUpstreamInput.parse(raw);
+  return withTransaction(ctx, (tx) => {
+    const before = getUpstreamOrThrow(tx, input.upstreamId);
+    if (before.transport === "stdio" && (input.url !== undefined || input.headers !== undefined)) {
+      throw invalid("stdio servers have no URL or headers", { field: "url" });
+    }
+    if (before.transport === "http" && (input.command !== undefined || input.args !== undefined || input.env !== undefined)) {
+      throw invalid("http servers have no command, arguments or environment", { field: "command" });
+    }
+    const now = ctx.now();
+    const after = tx
+      .update(upstreams)
+      .set({
+        description: input.description === undefined ? before.description : input.description || null,
+        enabled: input.enabled ?? before.enabled,
+        command: input.command ?? before.command,
+        args: input.args ?? before.args,
+        env: input.env ?? before.env,
+        url: input.url ?? before.url,
+        headers: input.headers ?? before.headers,
+        timeoutMs: input.timeoutMs ?? before.timeoutMs,
+        updatedAt: now,
+      })
+      .where(eq(upstreams.id, before.id))
+      .returning()
+      .get();
+    if (!after) throw new AppError("INTERNAL", "Server disappeared during update");
+    const envChanged = input.env !== undefined && canonicalJson(input.env) !== canonicalJson(before.env);
+    const headersChanged = input.headers !== undefined && canonicalJson(input.headers) !== canonicalJson(before.headers);
+    // Values are never audited; these markers make a replaced secret a visible change.
+    const marks = (state: string) => ({ envValues: envChanged ? state : "kept", headerValues: headersChanged ? state : "kept" });
+    const written = appendAudit(tx, ctx, {
+      action: "upstream.update",
+      target: { type: "upstream", id: after.id },
+      server: after.name,
+      before: { ...upstreamSnapshot(before), ...marks("previous") },
+      after: { ...upstreamSnapshot(after), ...marks("replaced") },
+    });
+    if (written) bumpConfigVersion(tx, now);
+    return after;
+  });
+}
