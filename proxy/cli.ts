@@ -117,10 +117,11 @@ export function buildProgram(): Command {
     .option("--upstream <url>", "scan a Streamable HTTP server instead of spawning a command")
     .option("--header <header>", "extra header for --upstream, 'Name: value' (repeatable)", collect, [] as string[])
     .option("-o, --output <file>", "write the starter policy here")
+    .option("--force", "overwrite the --output file if it exists")
     .option("--json", "print the classification as JSON")
     .argument("[command...]", "server command and its arguments")
     .passThroughOptions()
-    .action(async (command: string[], opts: { upstream?: string; header: string[]; output?: string; json?: boolean }) => {
+    .action(async (command: string[], opts: { upstream?: string; header: string[]; output?: string; json?: boolean; force?: boolean }) => {
       done(await scanCommand({ command, ...opts }));
     });
 
