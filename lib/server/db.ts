@@ -12,7 +12,8 @@ const cache = globalThis as typeof globalThis & { __portcullisDb?: Db };
 export function getDb(): Db {
   cache.__portcullisDb ??= openMigratedDb(
     getConsoleEnv().PORTCULLIS_DB,
-    path.join(process.cwd(), MIGRATIONS_DIR),
+    // The migrations folder is read at run time from the install, not bundled.
+    path.join(/*turbopackIgnore: true*/ process.cwd(), MIGRATIONS_DIR),
   );
   return cache.__portcullisDb;
 }
