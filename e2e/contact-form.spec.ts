@@ -17,26 +17,34 @@ const SHOTS = path.join(E2E.root, "reports", "screenshots");
 
 test.beforeEach(({ db }) => resetContactLimit(db));
 
-test("a visitor's message arrives in the inbox, where an editor reads and archives it", async ({ page, signIn, db }) => {
+test("a visitor's message arrives in the inbox, where an editor reads and archives it", async ({
+  page,
+  signIn,
+  db,
+}) => {
   const name = uniq("Grace Hopper");
   await page.goto("/");
   const form = contactForm(page);
   await form.getByLabel("Name").fill(name);
   await form.getByLabel("Work email").fill("grace@navy.example");
   await form.getByLabel("Company (optional)").fill("US Navy");
-  await form.getByLabel("Message").fill("We run twelve agents against GitHub and Stripe.\nCan Portcullis cap refunds per day?");
+  await form
+    .getByLabel("Message")
+    .fill("We run twelve agents against GitHub and Stripe.\nCan Portcullis cap refunds per day?");
   await waitForHumanFillTime(page);
   const url = page.url();
   await form.getByRole("button", { name: "Send message" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Message sent." })).toBeVisible();
   expect(page.url()).toBe(url);
 
-  const row = db.prepare("SELECT id, email, company, message FROM contact_messages WHERE name = ?").get(name) as
-    | { id: string; email: string; company: string; message: string }
-    | undefined;
+  const row = db
+    .prepare("SELECT id, email, company, message FROM contact_messages WHERE name = ?")
+    .get(name) as { id: string; email: string; company: string; message: string } | undefined;
   expect(row).toMatchObject({ email: "grace@navy.example", company: "US Navy" });
   const audit = db
-    .prepare("SELECT actor_type, detail FROM audit_events WHERE action = 'contact.receive' AND target_id = ?")
+    .prepare(
+      "SELECT actor_type, detail FROM audit_events WHERE action = 'contact.receive' AND target_id = ?",
+    )
     .all(row?.id) as { actor_type: string; detail: string }[];
   expect(audit).toHaveLength(1);
   expect(audit[0]?.actor_type).toBe("anonymous");
@@ -63,7 +71,9 @@ test("a visitor's message arrives in the inbox, where an editor reads and archiv
   await expect(page.getByRole("button", { name: new RegExp(name) })).toHaveCount(1);
 
   const updates = db
-    .prepare("SELECT actor_type FROM audit_events WHERE action = 'contact.update' AND target_id = ?")
+    .prepare(
+      "SELECT actor_type FROM audit_events WHERE action = 'contact.update' AND target_id = ?",
+    )
     .all(row?.id) as { actor_type: string }[];
   expect(updates.map((u) => u.actor_type)).toEqual(["user", "user"]);
 });
@@ -89,14 +99,22 @@ test("a flood gets 429 after five messages, and the five accepted ones are all i
     statuses.push(res.status());
     if (res.status() === 429 && !limited) {
       const body = (await res.json()) as { error: { message: string } };
-      limited = { status: 429, retryAfter: res.headers()["retry-after"], message: body.error.message };
+      limited = {
+        status: 429,
+        retryAfter: res.headers()["retry-after"],
+        message: body.error.message,
+      };
     }
   }
   expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
-  expect(limited?.message).toMatch(/Too many messages from your network\. Try again in \d+ minutes?\./);
+  expect(limited?.message).toMatch(
+    /Too many messages from your network\. Try again in \d+ minutes?\./,
+  );
   expect(Number(limited?.retryAfter)).toBeGreaterThan(0);
 
-  const stored = db.prepare("SELECT name FROM contact_messages WHERE name LIKE ? ORDER BY name").all(`${batch} #%`) as {
+  const stored = db
+    .prepare("SELECT name FROM contact_messages WHERE name LIKE ? ORDER BY name")
+    .all(`${batch} #%`) as {
     name: string;
   }[];
   expect(stored.map((r) => r.name)).toEqual([1, 2, 3, 4, 5].map((i) => `${batch} #${i}`));
@@ -115,7 +133,8 @@ test("a flood gets 429 after five messages, and the five accepted ones are all i
   await page.goto("/console/inbox");
   await page.getByLabel("Search messages").fill(batch);
   await expect(page.getByRole("region", { name: "Messages" }).getByRole("button")).toHaveCount(5);
-  for (let i = 1; i <= 5; i++) await expect(page.getByText(`${batch} #${i}`, { exact: true })).toBeVisible();
+  for (let i = 1; i <= 5; i++)
+    await expect(page.getByText(`${batch} #${i}`, { exact: true })).toBeVisible();
   // A viewer reads but cannot change.
   await page.getByRole("button", { name: new RegExp(`${batch} #3`) }).click();
   await expect(page.getByRole("article").getByRole("button")).toHaveCount(0);
@@ -137,20 +156,34 @@ test("a filled honeypot gets the same answer and is silently dropped", async ({ 
   await form.getByRole("button", { name: "Send message" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Message sent." })).toBeVisible();
 
-  const rows = db.prepare("SELECT count(*) AS n FROM contact_messages WHERE name = ?").get(name) as { n: number };
+  const rows = db
+    .prepare("SELECT count(*) AS n FROM contact_messages WHERE name = ?")
+    .get(name) as { n: number };
   expect(rows.n).toBe(0);
-  const counters = db.prepare("SELECT count(*) AS n FROM counter_events WHERE key LIKE 'contact:%'").get() as { n: number };
+  const counters = db
+    .prepare("SELECT count(*) AS n FROM counter_events WHERE key LIKE 'contact:%'")
+    .get() as { n: number };
   expect(counters.n).toBe(0);
 });
 
-test("a script payload is stored verbatim and shown as text in the inbox", async ({ page, request, signIn }) => {
+test("a script payload is stored verbatim and shown as text in the inbox", async ({
+  page,
+  request,
+  signIn,
+}) => {
   const marker = uniq("xss");
   const name = `<img src=x onerror="window.__pwned='${marker}'"> ${marker}`;
   const message = `<script>window.__pwned='${marker}'</script>\n<b>bold?</b> <a href="javascript:alert(1)">link</a>`;
   const company = '=HYPERLINK("http://evil.example","click")';
   const token = await formToken(request);
   await page.waitForTimeout(MIN_FILL_MS);
-  const res = await postContact(request, { name, email: "mallory@evil.example", company, message, formToken: token });
+  const res = await postContact(request, {
+    name,
+    email: "mallory@evil.example",
+    company,
+    message,
+    formToken: token,
+  });
   expect(res.status()).toBe(200);
 
   await signIn("admin");
@@ -162,7 +195,9 @@ test("a script payload is stored verbatim and shown as text in the inbox", async
   await expect(detail.getByTestId("message-body")).toHaveText(message);
   await expect(detail.getByText(company)).toBeVisible();
   expect(await page.evaluate(() => (window as { __pwned?: string }).__pwned)).toBeUndefined();
-  expect(await page.locator("main").locator("script, img, b, a[href^='javascript']").count()).toBe(0);
+  expect(await page.locator("main").locator("script, img, b, a[href^='javascript']").count()).toBe(
+    0,
+  );
 
   // The CSV export defuses the formula: spreadsheets show it as text.
   const download = page.waitForEvent("download");
@@ -172,7 +207,10 @@ test("a script payload is stored verbatim and shown as text in the inbox", async
   expect(csv).not.toMatch(/(^|,)"?=HYPERLINK/m);
 });
 
-test("the form works with the keyboard alone, with errors announced beside their fields", async ({ page, db }) => {
+test("the form works with the keyboard alone, with errors announced beside their fields", async ({
+  page,
+  db,
+}) => {
   const name = uniq("Keyboard User");
   await page.goto("/");
   await page.keyboard.press("Tab");
@@ -191,7 +229,9 @@ test("the form works with the keyboard alone, with errors announced beside their
   const nameField = form.getByLabel("Name");
   await page.keyboard.press("Tab");
   await expect(nameField).toBeFocused();
-  const outline = await nameField.evaluate((el) => getComputedStyle(el).boxShadow + getComputedStyle(el).outlineStyle);
+  const outline = await nameField.evaluate(
+    (el) => getComputedStyle(el).boxShadow + getComputedStyle(el).outlineStyle,
+  );
   expect(outline).not.toBe("nonenone");
 
   // Submitting empty moves focus to the first problem, described by its message.
@@ -217,15 +257,31 @@ test("the form works with the keyboard alone, with errors announced beside their
   await expect(done).toBeVisible();
   await expect(done).toBeFocused();
 
-  const row = db.prepare("SELECT email FROM contact_messages WHERE name = ?").get(name) as { email: string } | undefined;
+  const row = db.prepare("SELECT email FROM contact_messages WHERE name = ?").get(name) as
+    { email: string } | undefined;
   expect(row?.email).toBe("keys@example.com");
 });
 
 test("inbox screenshot", async ({ page, request, signIn }) => {
   const samples = [
-    ["Ada Lovelace", "ada@analytical.example", "Analytical Engines", "We run forty agents against GitHub and Stripe. The refund loop on your page happened to us last month — can we see a demo?"],
-    ["Linus Chen", "linus@k8s-ops.example", "Cluster Ops", "Does the gateway support one policy per upstream when we run six GitHub MCP servers across orgs?"],
-    ["Priya Raman", "priya@fintech.example", null, "We need approvals for any payout above $1,000 and a signed audit export for our SOC 2 auditors. Is that supported?"],
+    [
+      "Ada Lovelace",
+      "ada@analytical.example",
+      "Analytical Engines",
+      "We run forty agents against GitHub and Stripe. The refund loop on your page happened to us last month — can we see a demo?",
+    ],
+    [
+      "Linus Chen",
+      "linus@k8s-ops.example",
+      "Cluster Ops",
+      "Does the gateway support one policy per upstream when we run six GitHub MCP servers across orgs?",
+    ],
+    [
+      "Priya Raman",
+      "priya@fintech.example",
+      null,
+      "We need approvals for any payout above $1,000 and a signed audit export for our SOC 2 auditors. Is that supported?",
+    ],
   ] as const;
   const token = await formToken(request);
   await page.waitForTimeout(MIN_FILL_MS);
@@ -237,7 +293,9 @@ test("inbox screenshot", async ({ page, request, signIn }) => {
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.goto("/console/inbox");
   await page.getByRole("button", { name: /Priya Raman/ }).click();
-  await expect(page.getByRole("article").getByRole("heading", { name: "Priya Raman" })).toBeVisible();
+  await expect(
+    page.getByRole("article").getByRole("heading", { name: "Priya Raman" }),
+  ).toBeVisible();
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, "inbox.png"), fullPage: true });
 });

@@ -6,7 +6,8 @@ import { E2E } from "./settings";
 /** The server drops forms posted sooner than this after the token was issued (bots post at once). */
 export const MIN_FILL_MS = 3_100;
 
-export const uniq = (label: string) => `${label}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+export const uniq = (label: string) =>
+  `${label}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 
 /** Every test starts with an unused per-address contact budget (all tests come from 127.0.0.1). */
 export function resetContactLimit(db: Database.Database) {

@@ -12,6 +12,10 @@ export const fetchMessages = (filter: InboxFilter, q: string, before?: string | 
   apiFetch<MessagePage>(apiUrl("/messages", params(filter, q, before)));
 
 export const patchMessage = (id: string, change: { read?: boolean; archived?: boolean }) =>
-  apiFetch<ContactMessageView>(`/messages/${encodeURIComponent(id)}`, { method: "PATCH", json: change });
+  apiFetch<ContactMessageView>(`/messages/${encodeURIComponent(id)}`, {
+    method: "PATCH",
+    json: change,
+  });
 
-export const exportHref = (filter: InboxFilter, q: string) => apiUrl("/messages/export", params(filter, q));
+export const exportHref = (filter: InboxFilter, q: string) =>
+  apiUrl("/messages/export", params(filter, q));

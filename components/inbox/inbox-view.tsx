@@ -5,7 +5,6 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { useCan } from "@/components/console/session-context";
 import { Badge } from "@/components/ui/badge";
 import { PageHeader } from "@/components/ui/card";
-import { cn } from "@/components/ui/cn";
 import { IconDownload, IconInbox } from "@/components/ui/icons";
 import { EmptyState, ErrorState } from "@/components/ui/states";
 import { useToast } from "@/components/ui/toast";
@@ -22,7 +21,12 @@ const FILTERS: { value: InboxFilter; label: string }[] = [
   { value: "all", label: "All" },
 ];
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+const dateFormat = new Intl.DateTimeFormat(undefined, {
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+});
 
 export function formatWhen(iso: string): string {
   return dateFormat.format(new Date(iso));
@@ -84,7 +88,11 @@ export function InboxView({ initial }: { initial: MessagePage }) {
     }
   }
 
-  async function change(message: ContactMessageView, patch: { read?: boolean; archived?: boolean }, announce?: string) {
+  async function change(
+    message: ContactMessageView,
+    patch: { read?: boolean; archived?: boolean },
+    announce?: string,
+  ) {
     try {
       const updated = await patchMessage(message.id, patch);
       setItems((prev) => prev.map((m) => (m.id === updated.id ? updated : m)));
@@ -108,7 +116,8 @@ export function InboxView({ initial }: { initial: MessagePage }) {
     setSelectedId(message.id);
     if (canEdit && !message.readAt) void change(message, { read: true });
     requestAnimationFrame(() => {
-      if (window.matchMedia("(max-width: 1023px)").matches) detailRef.current?.scrollIntoView({ block: "start" });
+      if (window.matchMedia("(max-width: 1023px)").matches)
+        detailRef.current?.scrollIntoView({ block: "start" });
     });
   }
 
@@ -134,7 +143,11 @@ export function InboxView({ initial }: { initial: MessagePage }) {
       />
 
       <div className="flex flex-col gap-3 md:flex-row md:items-center md:justify-between">
-        <div role="group" aria-label="Show" className="inline-flex self-start rounded-lg bg-slate-100 p-1">
+        <div
+          role="group"
+          aria-label="Show"
+          className="inline-flex self-start rounded-lg bg-slate-100 p-1"
+        >
           {FILTERS.map((f) => (
             <button
               key={f.value}
@@ -145,7 +158,9 @@ export function InboxView({ initial }: { initial: MessagePage }) {
                 setSelectedId(null);
               }}
               className={`rounded-md px-3 py-1.5 text-sm font-medium focus-visible:outline-2 focus-visible:outline-indigo-600 ${
-                filter === f.value ? "bg-white text-slate-900 shadow-sm" : "text-slate-600 hover:text-slate-900"
+                filter === f.value
+                  ? "bg-white text-slate-900 shadow-sm"
+                  : "text-slate-600 hover:text-slate-900"
               }`}
             >
               {f.label}
@@ -159,7 +174,11 @@ export function InboxView({ initial }: { initial: MessagePage }) {
           <label htmlFor="inbox-search" className="sr-only">
             Search messages
           </label>
-          <svg viewBox="0 0 20 20" className="pointer-events-none absolute top-2.5 left-3 h-4 w-4 fill-slate-400" aria-hidden="true">
+          <svg
+            viewBox="0 0 20 20"
+            className="pointer-events-none absolute top-2.5 left-3 h-4 w-4 fill-slate-400"
+            aria-hidden="true"
+          >
             <path d="M8.5 3a5.5 5.5 0 014.4 8.8l3.6 3.7a1 1 0 01-1.4 1.4l-3.7-3.6A5.5 5.5 0 118.5 3zm0 2a3.5 3.5 0 100 7 3.5 3.5 0 000-7z" />
           </svg>
           <input
@@ -173,20 +192,38 @@ export function InboxView({ initial }: { initial: MessagePage }) {
         </div>
       </div>
 
-      {error ? <ErrorState title="Could not load messages" message={error} onRetry={() => void reload(filter, query)} /> : null}
+      {error ? (
+        <ErrorState
+          title="Could not load messages"
+          message={error}
+          onRetry={() => void reload(filter, query)}
+        />
+      ) : null}
       <p role="status" className="sr-only">
         {notice}
       </p>
 
       <div className="grid gap-5 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
-        <section aria-label="Messages" aria-busy={loading} className="overflow-hidden rounded-xl bg-white shadow-xs ring-1 ring-slate-200">
+        <section
+          aria-label="Messages"
+          aria-busy={loading}
+          className="overflow-hidden rounded-xl bg-white shadow-xs ring-1 ring-slate-200"
+        >
           {items.length === 0 ? (
             <EmptyState
               className="py-16"
               icon={<IconInbox className="size-10" />}
-              title={query ? "No messages match your search" : filter === "archived" ? "Nothing archived" : "No messages here"}
+              title={
+                query
+                  ? "No messages match your search"
+                  : filter === "archived"
+                    ? "Nothing archived"
+                    : "No messages here"
+              }
             >
-              {query ? "Try a name, a domain or a word from the message." : "New contact-form messages arrive in the inbox."}
+              {query
+                ? "Try a name, a domain or a word from the message."
+                : "New contact-form messages arrive in the inbox."}
             </EmptyState>
           ) : (
             <ul className="divide-y divide-slate-100">
@@ -210,17 +247,29 @@ export function InboxView({ initial }: { initial: MessagePage }) {
                               <span className="sr-only">Unread: </span>
                             </span>
                           ) : null}
-                          <span className={`truncate text-sm ${unread ? "font-semibold text-slate-900" : "text-slate-700"}`}>
+                          <span
+                            className={`truncate text-sm ${unread ? "font-semibold text-slate-900" : "text-slate-700"}`}
+                          >
                             {m.name}
                           </span>
-                          {m.company ? <span className="truncate text-xs text-slate-500">· {m.company}</span> : null}
+                          {m.company ? (
+                            <span className="truncate text-xs text-slate-500">· {m.company}</span>
+                          ) : null}
                         </span>
-                        <time dateTime={m.createdAt} suppressHydrationWarning className="flex-none text-xs text-slate-500 tabular-nums">
+                        <time
+                          dateTime={m.createdAt}
+                          suppressHydrationWarning
+                          className="flex-none text-xs text-slate-500 tabular-nums"
+                        >
                           {formatWhen(m.createdAt)}
                         </time>
                       </span>
-                      <span className="mt-0.5 block truncate text-xs text-slate-500">{m.email}</span>
-                      <span className="mt-1.5 line-clamp-2 text-sm break-words text-slate-600">{m.message}</span>
+                      <span className="mt-0.5 block truncate text-xs text-slate-500">
+                        {m.email}
+                      </span>
+                      <span className="mt-1.5 line-clamp-2 text-sm break-words text-slate-600">
+                        {m.message}
+                      </span>
                       {m.archivedAt && filter === "all" ? (
                         <Badge className="mt-2">Archived</Badge>
                       ) : null}
@@ -244,16 +293,24 @@ export function InboxView({ initial }: { initial: MessagePage }) {
           ) : null}
         </section>
 
-        <div ref={detailRef} className="scroll-mt-4">
+        <div ref={detailRef} className="scroll-mt-4 lg:sticky lg:top-7 lg:self-start">
           {selected ? (
             <MessageDetail
               message={selected}
               canEdit={canEdit}
               onToggleRead={() =>
-                void change(selected, { read: !selected.readAt }, selected.readAt ? "Marked unread" : "Marked read")
+                void change(
+                  selected,
+                  { read: !selected.readAt },
+                  selected.readAt ? "Marked unread" : "Marked read",
+                )
               }
               onToggleArchive={() =>
-                void change(selected, { archived: !selected.archivedAt }, selected.archivedAt ? "Moved to inbox" : "Archived")
+                void change(
+                  selected,
+                  { archived: !selected.archivedAt },
+                  selected.archivedAt ? "Moved to inbox" : "Archived",
+                )
               }
             />
           ) : (

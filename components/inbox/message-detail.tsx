@@ -19,14 +19,20 @@ export function MessageDetail({
 }) {
   const domain = message.email.slice(message.email.lastIndexOf("@") + 1);
   return (
-    <article aria-labelledby="message-title" className="rounded-xl bg-white shadow-xs ring-1 ring-slate-200">
+    <article
+      aria-labelledby="message-title"
+      className="rounded-xl bg-white shadow-xs ring-1 ring-slate-200"
+    >
       <header className="flex flex-col gap-4 border-b border-slate-100 p-5 sm:flex-row sm:items-start sm:justify-between">
         <div className="min-w-0">
           <h2 id="message-title" className="text-lg font-semibold break-words text-slate-900">
             {message.name}
           </h2>
           <p className="mt-0.5 text-sm break-all text-slate-600">
-            <a className="text-indigo-700 underline-offset-2 hover:underline" href={`mailto:${message.email}`}>
+            <a
+              className="text-indigo-700 underline-offset-2 hover:underline"
+              href={`mailto:${message.email}`}
+            >
               {message.email}
             </a>
             {message.company ? <span className="text-slate-500"> · {message.company}</span> : null}
@@ -44,14 +50,20 @@ export function MessageDetail({
             <Button variant="secondary" onClick={onToggleRead}>
               {message.readAt ? "Mark unread" : "Mark read"}
             </Button>
-            <Button variant={message.archivedAt ? "secondary" : "primary"} onClick={onToggleArchive}>
+            <Button
+              variant={message.archivedAt ? "secondary" : "primary"}
+              onClick={onToggleArchive}
+            >
               {message.archivedAt ? "Move to inbox" : "Archive"}
             </Button>
           </div>
         ) : null}
       </header>
       <div className="p-5">
-        <p data-testid="message-body" className="text-[15px] leading-7 break-words whitespace-pre-wrap text-slate-800">
+        <p
+          data-testid="message-body"
+          className="text-[15px] leading-7 break-words whitespace-pre-wrap text-slate-800"
+        >
           {message.message}
         </p>
       </div>
@@ -60,7 +72,9 @@ export function MessageDetail({
         <Badge tone={message.readAt ? "slate" : "blue"}>{message.readAt ? "Read" : "Unread"}</Badge>
         {message.archivedAt ? <Badge>Archived</Badge> : null}
         {message.notifiedAt ? <Badge tone="green">Notification sent</Badge> : null}
-        {message.notifyError ? <Badge tone="amber">Notification failed: {message.notifyError}</Badge> : null}
+        {message.notifyError ? (
+          <Badge tone="amber">Notification failed: {message.notifyError}</Badge>
+        ) : null}
       </footer>
     </article>
   );

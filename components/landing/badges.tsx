@@ -20,6 +20,11 @@ export function OutcomeBadge({ outcome }: { outcome: Outcome | "runs" }) {
 }
 
 function Dot({ outcome }: { outcome: Outcome | "runs" }) {
-  const color = { allow: "bg-emerald-500", deny: "bg-rose-500", hold: "bg-amber-500", runs: "bg-slate-400" }[outcome];
+  const color = {
+    allow: "bg-emerald-500",
+    deny: "bg-rose-500",
+    hold: "bg-amber-500",
+    runs: "bg-slate-400",
+  }[outcome];
   return <span aria-hidden="true" className={`h-1.5 w-1.5 rounded-full ${color}`} />;
 }

@@ -8,8 +8,12 @@ function WithPolicy({ row }: { row: ComparisonRow }) {
   return (
     <div className="space-y-1.5">
       <OutcomeBadge outcome={row.outcome} />
-      <p className={`text-sm leading-5 ${row.outcome === "allow" ? "text-slate-600" : "text-slate-900"}`}>
-        {row.outcome === "deny" ? <span className="font-mono text-xs text-rose-700">[POLICY DENIED] </span> : null}
+      <p
+        className={`text-sm leading-5 ${row.outcome === "allow" ? "text-slate-600" : "text-slate-900"}`}
+      >
+        {row.outcome === "deny" ? (
+          <span className="font-mono text-xs text-rose-700">[POLICY DENIED] </span>
+        ) : null}
         {row.explanation}
       </p>
       {row.rule && row.outcome !== "allow" ? (
@@ -22,20 +26,30 @@ function WithPolicy({ row }: { row: ComparisonRow }) {
 export function Comparison() {
   const denied = COMPARISON.filter((r) => r.outcome !== "allow").length;
   return (
-    <section id="compare" aria-labelledby="compare-title" className="scroll-mt-16 bg-white py-20 sm:py-28">
+    <section
+      id="compare"
+      aria-labelledby="compare-title"
+      className="scroll-mt-16 bg-white py-20 sm:py-28"
+    >
       <div className="mx-auto max-w-7xl px-5 sm:px-8">
-        <SectionHeading id="compare-title" eyebrow="Before / after" title="Nine tool calls, with and without a policy">
+        <SectionHeading
+          id="compare-title"
+          eyebrow="Before / after"
+          title="Nine tool calls, with and without a policy"
+        >
           <p>
-            The same calls from three agents, run against the two policies above. Without Portcullis every one of them
-            executes. With it, ordinary work still flows, and the {denied} dangerous calls are refused or held — each
-            with a reason the agent can read and a row in the audit log.
+            The same calls from three agents, run against the two policies above. Without Portcullis
+            every one of them executes. With it, ordinary work still flows, and the {denied}{" "}
+            dangerous calls are refused or held — each with a reason the agent can read and a row in
+            the audit log.
           </p>
         </SectionHeading>
 
         <div className="mt-12 hidden overflow-hidden rounded-xl border border-slate-200 shadow-sm md:block">
           <table className="w-full table-fixed border-collapse text-left">
             <caption className="sr-only">
-              Nine tool calls: the call, its arguments, the result without Portcullis, and the result with Portcullis
+              Nine tool calls: the call, its arguments, the result without Portcullis, and the
+              result with Portcullis
             </caption>
             <colgroup>
               <col className="w-10" />

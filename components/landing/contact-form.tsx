@@ -16,11 +16,16 @@ type Status = "idle" | "sending" | "sent";
 const FIELDS: ContactField[] = ["name", "email", "company", "message"];
 const EMPTY = { name: "", email: "", company: "", message: "" };
 
-type ErrorPayload = { error?: { code?: string; message?: string; requestId?: string; details?: unknown } };
+type ErrorPayload = {
+  error?: { code?: string; message?: string; requestId?: string; details?: unknown };
+};
 
 async function fetchFormToken(): Promise<string | null> {
   try {
-    const res = await fetch("/api/v1/contact", { cache: "no-store", headers: { accept: "application/json" } });
+    const res = await fetch("/api/v1/contact", {
+      cache: "no-store",
+      headers: { accept: "application/json" },
+    });
     if (!res.ok) return null;
     const body = (await res.json()) as { data?: { formToken?: unknown } };
     return typeof body.data?.formToken === "string" ? body.data.formToken : null;
@@ -36,7 +41,6 @@ export function ContactForm() {
   const [status, setStatus] = useState<Status>("idle");
   const token = useRef<string | null>(null);
   const honeypot = useRef<HTMLInputElement>(null);
-  const fieldRefs = useRef<Partial<Record<ContactField, HTMLInputElement | HTMLTextAreaElement | null>>>({});
   const successRef = useRef<HTMLDivElement>(null);
   const formErrorRef = useRef<HTMLParagraphElement>(null);
 
@@ -57,7 +61,7 @@ export function ContactForm() {
   function showErrors(next: Errors) {
     setErrors(next);
     const first = FIELDS.find((f) => next[f]);
-    if (first) fieldRefs.current[first]?.focus();
+    if (first) document.getElementById(`${id}-${first}`)?.focus();
     else if (next.form) requestAnimationFrame(() => formErrorRef.current?.focus());
   }
 
@@ -74,7 +78,11 @@ export function ContactForm() {
       const res = await fetch("/api/v1/contact", {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ ...values, [HONEYPOT_FIELD]: honeypot.current?.value ?? "", formToken }),
+        body: JSON.stringify({
+          ...values,
+          [HONEYPOT_FIELD]: honeypot.current?.value ?? "",
+          formToken,
+        }),
       });
       if (res.ok) {
         setStatus("sent");
@@ -107,12 +115,20 @@ export function ContactForm() {
         role="status"
         className="rounded-2xl border border-emerald-200 bg-emerald-50 p-8 text-center outline-none focus-visible:ring-2 focus-visible:ring-emerald-500"
       >
-        <svg viewBox="0 0 24 24" className="mx-auto h-10 w-10 stroke-emerald-600" fill="none" strokeWidth="2" aria-hidden="true">
+        <svg
+          viewBox="0 0 24 24"
+          className="mx-auto h-10 w-10 stroke-emerald-600"
+          fill="none"
+          strokeWidth="2"
+          aria-hidden="true"
+        >
           <circle cx="12" cy="12" r="9" />
           <path d="M8 12.5l2.5 2.5L16 9.5" strokeLinecap="round" strokeLinejoin="round" />
         </svg>
         <p className="mt-4 text-lg font-semibold text-emerald-900">Message sent.</p>
-        <p className="mt-2 text-sm text-emerald-800">Thank you — we read every message and reply from a real inbox.</p>
+        <p className="mt-2 text-sm text-emerald-800">
+          Thank you — we read every message and reply from a real inbox.
+        </p>
         <button
           type="button"
           onClick={() => setStatus("idle")}
@@ -128,19 +144,17 @@ export function ContactForm() {
     id: `${id}-${name}`,
     name,
     value: values[name],
-    onChange: (e: { target: { value: string } }) => setValues((v) => ({ ...v, [name]: e.target.value })),
+    onChange: (e: { target: { value: string } }) =>
+      setValues((v) => ({ ...v, [name]: e.target.value })),
     "aria-invalid": errors[name] ? true : undefined,
     "aria-describedby": errors[name] ? `${id}-${name}-error` : undefined,
-    ref: (el: HTMLInputElement | HTMLTextAreaElement | null) => {
-      fieldRefs.current[name] = el;
-    },
   });
 
   const inputClass = (name: ContactField) =>
     `mt-1.5 block w-full rounded-md border bg-white px-3 py-2.5 text-slate-900 shadow-sm placeholder:text-slate-400 focus:outline-none focus-visible:ring-2 focus-visible:ring-offset-1 ${
       errors[name]
         ? "border-rose-500 focus-visible:ring-rose-500"
-        : "border-slate-300 focus-visible:border-sky-600 focus-visible:ring-sky-600"
+        : "border-slate-300 focus-visible:border-indigo-600 focus-visible:ring-indigo-600"
     }`;
 
   const fieldError = (name: ContactField) =>
@@ -217,7 +231,15 @@ export function ContactForm() {
 
       <div aria-hidden="true" className="absolute -left-[10000px] h-px w-px overflow-hidden">
         <label htmlFor={`${id}-${HONEYPOT_FIELD}`}>Website</label>
-        <input ref={honeypot} id={`${id}-${HONEYPOT_FIELD}`} name={HONEYPOT_FIELD} type="text" tabIndex={-1} autoComplete="off" defaultValue="" />
+        <input
+          ref={honeypot}
+          id={`${id}-${HONEYPOT_FIELD}`}
+          name={HONEYPOT_FIELD}
+          type="text"
+          tabIndex={-1}
+          autoComplete="off"
+          defaultValue=""
+        />
       </div>
 
       {errors.form ? (
@@ -238,7 +260,7 @@ export function ContactForm() {
         <button
           type="submit"
           disabled={status === "sending"}
-          className="inline-flex items-center justify-center rounded-md bg-slate-900 px-5 py-2.5 text-sm font-semibold text-white shadow-sm transition-colors hover:bg-slate-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600 disabled:cursor-wait disabled:opacity-70"
+          className="inline-flex items-center justify-center rounded-md bg-slate-900 px-5 py-2.5 text-sm font-semibold text-white shadow-sm transition-colors hover:bg-slate-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:cursor-wait disabled:opacity-70"
         >
           {status === "sending" ? "Sending…" : "Send message"}
         </button>

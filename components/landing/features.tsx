@@ -50,16 +50,24 @@ const FEATURES: { title: string; body: string; icon: string }[] = [
 
 export function Features() {
   return (
-    <section id="features" aria-labelledby="features-title" className="scroll-mt-16 bg-slate-50 py-20 sm:py-28">
+    <section
+      id="features"
+      aria-labelledby="features-title"
+      className="scroll-mt-16 bg-slate-50 py-20 sm:py-28"
+    >
       <div className="mx-auto max-w-7xl px-5 sm:px-8">
-        <SectionHeading id="features-title" eyebrow="Features" title="Everything between the agent and the blast radius" />
+        <SectionHeading
+          id="features-title"
+          eyebrow="Features"
+          title="Everything between the agent and the blast radius"
+        />
         <ul className="mt-14 grid gap-px overflow-hidden rounded-2xl border border-slate-200 bg-slate-200 sm:grid-cols-2 lg:grid-cols-3">
           {FEATURES.map((f) => (
             <li key={f.title} className="bg-white p-7">
-              <span className="inline-flex h-10 w-10 items-center justify-center rounded-lg bg-sky-50 ring-1 ring-sky-200">
+              <span className="inline-flex h-10 w-10 items-center justify-center rounded-lg bg-indigo-50 ring-1 ring-indigo-200">
                 <svg
                   viewBox="0 0 24 24"
-                  className="h-5 w-5 stroke-sky-700"
+                  className="h-5 w-5 stroke-indigo-700"
                   fill="none"
                   strokeWidth="1.8"
                   strokeLinecap="round"

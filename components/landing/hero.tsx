@@ -1,11 +1,42 @@
 import Link from "next/link";
+import { SectionLink } from "./section-link";
 
 const FEED = [
-  { time: "10:42:07", agent: "triage-bot", call: "github.get_file_contents", decision: "allow", note: "allowed" },
-  { time: "10:42:09", agent: "triage-bot", call: "github.create_issue", decision: "deny", note: "5/hour reached" },
-  { time: "10:42:12", agent: "support-agent", call: "stripe.create_refund", decision: "hold", note: "amount 480000 > 10000" },
-  { time: "10:42:15", agent: "coder", call: "github.delete_repository", decision: "deny", note: "hidden by policy" },
-  { time: "10:42:18", agent: "support-agent", call: "stripe.retrieve_charge", decision: "allow", note: "allowed" },
+  {
+    time: "10:42:07",
+    agent: "triage-bot",
+    call: "github.get_file_contents",
+    decision: "allow",
+    note: "allowed",
+  },
+  {
+    time: "10:42:09",
+    agent: "triage-bot",
+    call: "github.create_issue",
+    decision: "deny",
+    note: "5/hour reached",
+  },
+  {
+    time: "10:42:12",
+    agent: "support-agent",
+    call: "stripe.create_refund",
+    decision: "hold",
+    note: "amount 480000 > 10000",
+  },
+  {
+    time: "10:42:15",
+    agent: "coder",
+    call: "github.delete_repository",
+    decision: "deny",
+    note: "hidden by policy",
+  },
+  {
+    time: "10:42:18",
+    agent: "support-agent",
+    call: "stripe.retrieve_charge",
+    decision: "allow",
+    note: "allowed",
+  },
 ] as const;
 
 const DECISION_STYLE = {
@@ -16,25 +47,23 @@ const DECISION_STYLE = {
 
 export function Hero() {
   return (
-    <section aria-labelledby="hero-title" className="relative overflow-hidden bg-slate-950 text-white">
+    <section
+      aria-labelledby="hero-title"
+      className="relative overflow-hidden bg-slate-950 text-white"
+    >
       <div
         aria-hidden="true"
-        className="pointer-events-none absolute inset-0 opacity-40"
+        className="pointer-events-none absolute inset-0"
         style={{
           backgroundImage:
-            "linear-gradient(to right, rgb(148 163 184 / 0.08) 1px, transparent 1px), linear-gradient(to bottom, rgb(148 163 184 / 0.08) 1px, transparent 1px)",
-          backgroundSize: "48px 48px",
-          maskImage: "radial-gradient(ellipse 80% 70% at 50% 0%, black 40%, transparent 100%)",
+            "radial-gradient(ellipse 70% 55% at 50% -10%, rgb(99 102 241 / 0.22), transparent 70%), linear-gradient(to right, rgb(148 163 184 / 0.05) 1px, transparent 1px), linear-gradient(to bottom, rgb(148 163 184 / 0.05) 1px, transparent 1px)",
+          backgroundSize: "100% 100%, 48px 48px, 48px 48px",
         }}
-      />
-      <div
-        aria-hidden="true"
-        className="pointer-events-none absolute -top-40 left-1/2 h-[36rem] w-[60rem] -translate-x-1/2 rounded-full bg-sky-500/10 blur-3xl"
       />
       <div className="relative mx-auto grid max-w-7xl gap-14 px-5 pt-16 pb-20 sm:px-8 md:pt-24 md:pb-28 lg:grid-cols-[1.05fr_1fr] lg:items-center">
         <div>
-          <p className="inline-flex items-center gap-2 rounded-full border border-sky-400/30 bg-sky-400/10 px-3 py-1 text-xs font-medium text-sky-200">
-            <span aria-hidden="true" className="h-1.5 w-1.5 rounded-full bg-sky-400" />
+          <p className="inline-flex items-center gap-2 rounded-full border border-indigo-400/30 bg-indigo-400/10 px-3 py-1 text-xs font-medium text-indigo-200">
+            <span aria-hidden="true" className="h-1.5 w-1.5 rounded-full bg-indigo-400" />
             Policy gateway for MCP tool calls
           </p>
           <h1
@@ -44,20 +73,21 @@ export function Hero() {
             Your agents hold the keys. Portcullis decides what they open.
           </h1>
           <p className="mt-6 max-w-xl text-lg leading-8 text-slate-300">
-            Portcullis sits between AI agents and the MCP servers they call — GitHub, Stripe, your databases — and
-            allows, denies, rate-limits or holds every <code className="font-mono text-sky-200">tools/call</code> for a
-            human, by a YAML policy you can read. Every decision lands in a tamper-evident audit log.
+            Portcullis sits between AI agents and the MCP servers they call — GitHub, Stripe, your
+            databases — and allows, denies, rate-limits or holds every{" "}
+            <code className="font-mono text-indigo-200">tools/call</code> for a human, by a YAML
+            policy you can read. Every decision lands in a tamper-evident audit log.
           </p>
           <div className="mt-9 flex flex-wrap items-center gap-3">
-            <a
+            <SectionLink
               href="#contact"
-              className="rounded-md bg-sky-500 px-5 py-3 text-sm font-semibold text-slate-950 shadow-sm transition-colors hover:bg-sky-400 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-300"
+              className="rounded-md bg-indigo-600 px-5 py-3 text-sm font-semibold text-white shadow-sm transition-colors hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-300"
             >
               Get in touch
-            </a>
+            </SectionLink>
             <Link
               href="/quickstart"
-              className="rounded-md border border-white/15 px-5 py-3 text-sm font-semibold text-white transition-colors hover:border-white/30 hover:bg-white/5 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-300"
+              className="rounded-md border border-white/15 px-5 py-3 text-sm font-semibold text-white transition-colors hover:border-white/30 hover:bg-white/5 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-300"
             >
               Run it locally <span aria-hidden="true">→</span>
             </Link>
@@ -70,23 +100,30 @@ export function Hero() {
             ].map(([term, value]) => (
               <div key={term} className="flex justify-between gap-4 sm:block">
                 <dt className="text-slate-400">{term}</dt>
-                <dd className="text-right font-semibold text-white sm:mt-1 sm:text-left">{value}</dd>
+                <dd className="text-right font-semibold text-white sm:mt-1 sm:text-left">
+                  {value}
+                </dd>
               </div>
             ))}
           </dl>
         </div>
 
-        <figure className="rounded-xl border border-white/10 bg-slate-900/80 shadow-2xl shadow-sky-950/50 ring-1 ring-white/5">
+        <figure className="rounded-xl border border-white/10 bg-slate-900/80 shadow-2xl ring-1 shadow-indigo-950/50 ring-white/5">
           <div className="flex items-center justify-between border-b border-white/10 px-4 py-3">
             <div className="flex items-center gap-2">
               <span aria-hidden="true" className="h-2 w-2 rounded-full bg-emerald-400" />
               <span className="text-xs font-medium text-slate-300">Live decisions</span>
             </div>
-            <span className="font-mono text-[11px] text-slate-400">audit seq 18 204 · chain verified</span>
+            <span className="font-mono text-[11px] text-slate-400">
+              audit seq 18 204 · chain verified
+            </span>
           </div>
           <ol className="divide-y divide-white/5 font-mono text-[12.5px]">
             {FEED.map((row) => (
-              <li key={row.time} className="grid grid-cols-[4.5rem_1fr_auto] items-center gap-3 px-4 py-3">
+              <li
+                key={row.time}
+                className="grid grid-cols-[4.5rem_1fr_auto] items-center gap-3 px-4 py-3"
+              >
                 <span className="text-slate-400">{row.time}</span>
                 <span className="min-w-0">
                   <span className="block truncate text-slate-100">{row.call}</span>
@@ -95,7 +132,7 @@ export function Hero() {
                   </span>
                 </span>
                 <span
-                  className={`rounded px-2 py-0.5 text-[11px] font-semibold uppercase tracking-wide ring-1 ring-inset ${DECISION_STYLE[row.decision]}`}
+                  className={`rounded px-2 py-0.5 text-[11px] font-semibold tracking-wide uppercase ring-1 ring-inset ${DECISION_STYLE[row.decision]}`}
                 >
                   {row.decision}
                 </span>

@@ -1,16 +1,37 @@
 import { SectionHeading } from "./section-heading";
 
-function Connector({ label, tone = "sky" }: { label: string; tone?: "sky" | "emerald" }) {
-  const stroke = tone === "sky" ? "stroke-sky-400" : "stroke-emerald-400";
-  const fill = tone === "sky" ? "fill-sky-400" : "fill-emerald-400";
+function Connector({ label, tone = "accent" }: { label: string; tone?: "accent" | "emerald" }) {
+  const stroke = tone === "accent" ? "stroke-indigo-400" : "stroke-emerald-400";
+  const fill = tone === "accent" ? "fill-indigo-400" : "fill-emerald-400";
   return (
     <div className="flex items-center justify-center gap-3 py-2 lg:flex-col lg:gap-2 lg:py-0">
       <svg viewBox="0 0 24 56" className="h-14 w-6 lg:hidden" aria-hidden="true" focusable="false">
-        <line x1="12" y1="2" x2="12" y2="42" className={stroke} strokeWidth="2" strokeDasharray="5 5" />
+        <line
+          x1="12"
+          y1="2"
+          x2="12"
+          y2="42"
+          className={stroke}
+          strokeWidth="2"
+          strokeDasharray="5 5"
+        />
         <path d="M5 40 L12 53 L19 40 Z" className={fill} />
       </svg>
-      <svg viewBox="0 0 120 24" className="hidden h-6 w-full max-w-[7rem] lg:block" aria-hidden="true" focusable="false">
-        <line x1="4" y1="12" x2="106" y2="12" className={stroke} strokeWidth="2" strokeDasharray="5 5" />
+      <svg
+        viewBox="0 0 120 24"
+        className="hidden h-6 w-full max-w-[7rem] lg:block"
+        aria-hidden="true"
+        focusable="false"
+      >
+        <line
+          x1="4"
+          y1="12"
+          x2="106"
+          y2="12"
+          className={stroke}
+          strokeWidth="2"
+          strokeDasharray="5 5"
+        />
         <path d="M104 5 L116 12 L104 19 Z" className={fill} />
       </svg>
       <span className="font-mono text-[11px] whitespace-nowrap text-slate-400">{label}</span>
@@ -24,7 +45,10 @@ function Node({ title, items, note }: { title: string; items: string[]; note: st
       <h3 className="text-sm font-semibold text-white">{title}</h3>
       <ul className="mt-3 space-y-2">
         {items.map((item) => (
-          <li key={item} className="rounded-md bg-white/5 px-3 py-2 font-mono text-xs text-slate-200 ring-1 ring-white/10">
+          <li
+            key={item}
+            className="rounded-md bg-white/5 px-3 py-2 font-mono text-xs text-slate-200 ring-1 ring-white/10"
+          >
             {item}
           </li>
         ))}
@@ -70,12 +94,21 @@ const STEPS = [
 
 export function HowItWorks() {
   return (
-    <section id="how" aria-labelledby="how-title" className="scroll-mt-16 bg-slate-950 py-20 text-white sm:py-28">
+    <section
+      id="how"
+      aria-labelledby="how-title"
+      className="scroll-mt-16 bg-slate-950 py-20 text-white sm:py-28"
+    >
       <div className="mx-auto max-w-7xl px-5 sm:px-8">
-        <SectionHeading id="how-title" eyebrow="How it works" title="A checkpoint on the wire, not another SDK" tone="dark">
+        <SectionHeading
+          id="how-title"
+          eyebrow="How it works"
+          title="A checkpoint on the wire, not another SDK"
+          tone="dark"
+        >
           <p>
-            Point your MCP clients at Portcullis instead of at the servers. Nothing changes in the agent or in the
-            server; every message between them now passes one decision pipeline.
+            Point your MCP clients at Portcullis instead of at the servers. Nothing changes in the
+            agent or in the server; every message between them now passes one decision pipeline.
           </p>
         </SectionHeading>
 
@@ -91,17 +124,19 @@ export function HowItWorks() {
               note="Each with its own Portcullis key."
             />
             <Connector label="tools/call" />
-            <div className="rounded-2xl border border-sky-400/40 bg-gradient-to-b from-sky-400/10 to-slate-900 p-5 shadow-xl shadow-sky-950/40 ring-1 ring-sky-400/20">
+            <div className="rounded-2xl border border-indigo-400/40 bg-gradient-to-b from-indigo-400/10 to-slate-900 p-5 shadow-xl ring-1 shadow-indigo-950/40 ring-indigo-400/20">
               <div className="flex items-center justify-between">
                 <h3 className="font-semibold text-white">Portcullis</h3>
-                <span className="rounded bg-sky-400/15 px-2 py-0.5 font-mono text-[11px] text-sky-200">
+                <span className="rounded bg-indigo-400/15 px-2 py-0.5 font-mono text-[11px] text-indigo-200">
                   gateway · stdio proxy
                 </span>
               </div>
               <ol className="mt-4 flex flex-wrap items-center gap-1.5 font-mono text-[11px] text-slate-300">
                 {STEPS.map((s, i) => (
                   <li key={s.title} className="flex items-center gap-1.5">
-                    <span className="rounded bg-white/5 px-2 py-1 ring-1 ring-white/10">{s.title.toLowerCase()}</span>
+                    <span className="rounded bg-white/5 px-2 py-1 ring-1 ring-white/10">
+                      {s.title.toLowerCase()}
+                    </span>
                     {i < STEPS.length - 1 ? <span aria-hidden="true">→</span> : null}
                   </li>
                 ))}
@@ -109,7 +144,9 @@ export function HowItWorks() {
               <ul className="mt-4 grid gap-2 sm:grid-cols-3">
                 {PILLARS.map((p) => (
                   <li key={p.name} className="rounded-lg bg-slate-950/70 p-3 ring-1 ring-white/10">
-                    <p className="text-xs font-semibold tracking-wide text-sky-300 uppercase">{p.name}</p>
+                    <p className="text-xs font-semibold tracking-wide text-indigo-300 uppercase">
+                      {p.name}
+                    </p>
                     <p className="mt-1.5 text-xs leading-5 text-slate-300">{p.body}</p>
                   </li>
                 ))}
@@ -131,7 +168,7 @@ export function HowItWorks() {
         <ol className="mt-16 grid gap-8 sm:grid-cols-2 lg:grid-cols-4">
           {STEPS.map((step, i) => (
             <li key={step.title} className="border-t border-white/10 pt-6">
-              <p className="font-mono text-xs text-sky-300">0{i + 1}</p>
+              <p className="font-mono text-xs text-indigo-300">0{i + 1}</p>
               <h3 className="mt-2 font-semibold text-white">{step.title}</h3>
               <p className="mt-2 text-sm leading-6 text-slate-400">{step.body}</p>
             </li>

@@ -149,7 +149,7 @@ export const COMPARISON: readonly ComparisonRow[] = [
     priorCalls: 0,
     outcome: "hold",
     rule: "large refunds",
-    explanation: 'Held for a human: over $100.00, approval expires in 30 min',
+    explanation: "Held for a human: over $100.00, approval expires in 30 min",
   },
   {
     server: "stripe",

@@ -23,12 +23,21 @@ const INCIDENTS = [
 
 export function Problem() {
   return (
-    <section id="problem" aria-labelledby="problem-title" className="scroll-mt-16 bg-white py-20 sm:py-28">
+    <section
+      id="problem"
+      aria-labelledby="problem-title"
+      className="scroll-mt-16 bg-white py-20 sm:py-28"
+    >
       <div className="mx-auto max-w-7xl px-5 sm:px-8">
-        <SectionHeading id="problem-title" eyebrow="The problem" title="Agents are fast, tireless and sometimes wrong">
+        <SectionHeading
+          id="problem-title"
+          eyebrow="The problem"
+          title="Agents are fast, tireless and sometimes wrong"
+        >
           <p>
-            An MCP server runs whatever it is asked to, with the credentials it holds. API tokens are all or nothing,
-            and a system prompt is not a permission system. One confused or prompt-injected agent is enough.
+            An MCP server runs whatever it is asked to, with the credentials it holds. API tokens
+            are all or nothing, and a system prompt is not a permission system. One confused or
+            prompt-injected agent is enough.
           </p>
         </SectionHeading>
         <ul className="mt-14 grid gap-6 lg:grid-cols-3">

@@ -1,6 +1,7 @@
 import Link from "next/link";
 
 import { Wordmark } from "./logo";
+import { SectionLink } from "./section-link";
 
 export function SiteFooter() {
   return (
@@ -9,28 +10,47 @@ export function SiteFooter() {
         <div className="max-w-sm space-y-3">
           <Wordmark />
           <p className="text-sm leading-6">
-            A policy gateway for the Model Context Protocol. Every tool call decided, explained and recorded.
+            A policy gateway for the Model Context Protocol. Every tool call decided, explained and
+            recorded.
           </p>
         </div>
         <nav aria-label="Footer" className="grid grid-cols-2 gap-x-12 gap-y-2 text-sm">
-          <a className="hover:text-white focus-visible:outline-2 focus-visible:outline-sky-400" href="/#how">
+          <SectionLink
+            className="hover:text-white focus-visible:outline-2 focus-visible:outline-indigo-400"
+            href="/#how"
+          >
             How it works
-          </a>
-          <Link className="hover:text-white focus-visible:outline-2 focus-visible:outline-sky-400" href="/quickstart">
+          </SectionLink>
+          <Link
+            className="hover:text-white focus-visible:outline-2 focus-visible:outline-indigo-400"
+            href="/quickstart"
+          >
             Quick start
           </Link>
-          <a className="hover:text-white focus-visible:outline-2 focus-visible:outline-sky-400" href="/#policy">
+          <SectionLink
+            className="hover:text-white focus-visible:outline-2 focus-visible:outline-indigo-400"
+            href="/#policy"
+          >
             Policy language
-          </a>
-          <a className="hover:text-white focus-visible:outline-2 focus-visible:outline-sky-400" href="/console">
+          </SectionLink>
+          <a
+            className="hover:text-white focus-visible:outline-2 focus-visible:outline-indigo-400"
+            href="/console"
+          >
             Console sign-in
           </a>
-          <a className="hover:text-white focus-visible:outline-2 focus-visible:outline-sky-400" href="/#compare">
+          <SectionLink
+            className="hover:text-white focus-visible:outline-2 focus-visible:outline-indigo-400"
+            href="/#compare"
+          >
             Before / after
-          </a>
-          <a className="hover:text-white focus-visible:outline-2 focus-visible:outline-sky-400" href="/#contact">
+          </SectionLink>
+          <SectionLink
+            className="hover:text-white focus-visible:outline-2 focus-visible:outline-indigo-400"
+            href="/#contact"
+          >
             Contact
-          </a>
+          </SectionLink>
         </nav>
       </div>
       <div className="border-t border-white/5">

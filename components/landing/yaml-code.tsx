@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 
-const TOKEN = /("(?:[^"\\]|\\.)*"|#.*$|\b\d+(?:\/(?:minute|hour|day))?\b|\b(?:allow|deny|require_approval|redacted|true|false)\b)/g;
+const TOKEN =
+  /("(?:[^"\\]|\\.)*"|#.*$|\b\d+(?:\/(?:minute|hour|day))?\b|\b(?:allow|deny|require_approval|redacted|true|false)\b)/g;
 
 function highlightValue(text: string, keyPrefix: string): ReactNode[] {
   const out: ReactNode[] = [];
@@ -35,7 +36,8 @@ function highlightLine(line: string, i: number): ReactNode {
   return (
     <>
       {indent}
-      <span className="text-sky-300">{name}</span>:{highlightValue(line.slice(whole.length), `l${i}`)}
+      <span className="text-indigo-300">{name}</span>:
+      {highlightValue(line.slice(whole.length), `l${i}`)}
     </>
   );
 }

@@ -53,11 +53,13 @@ export default function QuickStartPage() {
     <article className="bg-white">
       <header className="bg-slate-950 text-white">
         <div className="mx-auto max-w-4xl px-5 py-16 sm:px-8 sm:py-20">
-          <p className="text-sm font-semibold text-sky-300">Quick start</p>
-          <h1 className="mt-2 text-4xl font-semibold tracking-tight sm:text-5xl">From clone to governed tool calls</h1>
+          <p className="text-sm font-semibold text-indigo-300">Quick start</p>
+          <h1 className="mt-2 text-4xl font-semibold tracking-tight sm:text-5xl">
+            From clone to governed tool calls
+          </h1>
           <p className="mt-4 max-w-2xl text-lg leading-8 text-slate-300">
-            Node 20 and a checkout of the repository. Everything else — the database, the console, the gateway and a
-            demo MCP server — starts from one command.
+            Node 20 and a checkout of the repository. Everything else — the database, the console,
+            the gateway and a demo MCP server — starts from one command.
           </p>
           <div className="mt-8 max-w-xl">
             <CommandBlock commands={QUICK_START_COMMANDS} />
@@ -71,11 +73,13 @@ export default function QuickStartPage() {
             1. Start it
           </h2>
           <p className="mt-3 leading-7 text-slate-600">
-            <code className="font-mono text-sm text-slate-900">npm start</code> installs what is missing, builds,
-            migrates the SQLite database, seeds it on the first run and starts the console and the gateway. The first
-            run prints the admin password and a demo agent key once; later runs keep your data. In a second terminal,{" "}
-            <code className="font-mono text-sm text-slate-900">npm run demo</code> sends a paced mix of agent traffic
-            so the dashboard, denied calls and approvals come alive within a minute.
+            <code className="font-mono text-sm text-slate-900">npm start</code> installs what is
+            missing, builds, migrates the SQLite database, seeds it on the first run and starts the
+            console and the gateway. The first run prints the admin password and a demo agent key
+            once; later runs keep your data. In a second terminal,{" "}
+            <code className="font-mono text-sm text-slate-900">npm run demo</code> sends a paced mix
+            of agent traffic so the dashboard, denied calls and approvals come alive within a
+            minute.
           </p>
           <div className="mt-6 overflow-x-auto rounded-xl border border-slate-200">
             <table className="w-full text-left text-sm">
@@ -83,7 +87,10 @@ export default function QuickStartPage() {
               <tbody className="divide-y divide-slate-200">
                 {ADDRESSES.map(([what, where, note]) => (
                   <tr key={what}>
-                    <th scope="row" className="px-4 py-3 font-medium whitespace-nowrap text-slate-900">
+                    <th
+                      scope="row"
+                      className="px-4 py-3 font-medium whitespace-nowrap text-slate-900"
+                    >
                       {what}
                     </th>
                     <td className="px-4 py-3 font-mono text-xs text-slate-700">{where}</td>
@@ -100,16 +107,18 @@ export default function QuickStartPage() {
             2. Connect an MCP client
           </h2>
           <p className="mt-3 leading-7 text-slate-600">
-            Through the gateway, any client that speaks Streamable HTTP uses its agent key as a bearer token:
+            Through the gateway, any client that speaks Streamable HTTP uses its agent key as a
+            bearer token:
           </p>
           <Code label="Client configuration for the HTTP gateway">{HTTP_CONFIG}</Code>
           <p className="mt-6 leading-7 text-slate-600">
-            Or wrap a stdio server: the client starts Portcullis, which starts the server and enforces the policy
-            file you give it.
+            Or wrap a stdio server: the client starts Portcullis, which starts the server and
+            enforces the policy file you give it.
           </p>
           <Code label="Client configuration wrapping a stdio server">{STDIO_CONFIG}</Code>
           <p className="mt-4 text-sm leading-6 text-slate-500">
-            Claude Desktop, Claude Code and Cursor all read this <code className="font-mono">mcpServers</code> shape.
+            Claude Desktop, Claude Code and Cursor all read this{" "}
+            <code className="font-mono">mcpServers</code> shape.
           </p>
         </section>
 
@@ -118,24 +127,32 @@ export default function QuickStartPage() {
             3. Write a policy
           </h2>
           <p className="mt-3 leading-7 text-slate-600">
-            Open the console, pick the server, and edit its policy — the editor validates as you type and the gateway
-            enforces a saved version on the next call. The{" "}
-            <Link href="/#policy" className="font-medium text-sky-700 underline underline-offset-4 hover:text-sky-900">
+            Open the console, pick the server, and edit its policy — the editor validates as you
+            type and the gateway enforces a saved version on the next call. The{" "}
+            <Link
+              href="/#policy"
+              className="font-medium text-indigo-700 underline underline-offset-4 hover:text-indigo-900"
+            >
               examples on the home page
             </Link>{" "}
-            are a good start; the repository's README and <code className="font-mono text-sm">docs/policy.md</code>{" "}
-            document every key.
+            are a good start; the repository&apos;s README and{" "}
+            <code className="font-mono text-sm">docs/policy.md</code> document every key.
           </p>
         </section>
 
-        <section aria-labelledby="qs-help" className="rounded-2xl bg-slate-50 p-8 ring-1 ring-slate-200">
+        <section
+          aria-labelledby="qs-help"
+          className="rounded-2xl bg-slate-50 p-8 ring-1 ring-slate-200"
+        >
           <h2 id="qs-help" className="text-xl font-semibold text-slate-900">
             Planning a production rollout?
           </h2>
-          <p className="mt-2 leading-7 text-slate-600">We are happy to look at your agents and servers with you.</p>
+          <p className="mt-2 leading-7 text-slate-600">
+            We are happy to look at your agents and servers with you.
+          </p>
           <Link
             href="/#contact"
-            className="mt-5 inline-block rounded-md bg-slate-900 px-5 py-2.5 text-sm font-semibold text-white hover:bg-slate-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600"
+            className="mt-5 inline-block rounded-md bg-slate-900 px-5 py-2.5 text-sm font-semibold text-white hover:bg-slate-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
           >
             Get in touch
           </Link>

@@ -10,6 +10,9 @@ export function csvCell(value: string | number | null | undefined): string {
 }
 
 /** RFC 4180 text with CRLF line ends and a header row. */
-export function toCsv(header: readonly string[], rows: readonly (readonly (string | number | null)[])[]): string {
+export function toCsv(
+  header: readonly string[],
+  rows: readonly (readonly (string | number | null)[])[],
+): string {
   return [header, ...rows].map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
 }

@@ -43,8 +43,14 @@ export const ContactFields = z.object({
     .pipe(
       z
         .string()
-        .min(CONTACT_LIMITS.messageMin, `Message must be at least ${CONTACT_LIMITS.messageMin} characters`)
-        .max(CONTACT_LIMITS.message, `Message must be at most ${CONTACT_LIMITS.message} characters`),
+        .min(
+          CONTACT_LIMITS.messageMin,
+          `Message must be at least ${CONTACT_LIMITS.messageMin} characters`,
+        )
+        .max(
+          CONTACT_LIMITS.message,
+          `Message must be at most ${CONTACT_LIMITS.message} characters`,
+        ),
     ),
 });
 
@@ -68,7 +74,9 @@ export function contactFieldErrors(
   for (const issue of issues) {
     const head = issue.path[0];
     const key: ContactField | "form" =
-      head === "name" || head === "email" || head === "company" || head === "message" ? head : "form";
+      head === "name" || head === "email" || head === "company" || head === "message"
+        ? head
+        : "form";
     out[key] ??= issue.message;
   }
   return out;

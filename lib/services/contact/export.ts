@@ -8,7 +8,16 @@ import { messageWhere } from "./list";
 
 export const EXPORT_MAX_ROWS = 50_000;
 
-const HEADER = ["id", "received_at", "name", "email", "company", "message", "read_at", "archived_at"];
+const HEADER = [
+  "id",
+  "received_at",
+  "name",
+  "email",
+  "company",
+  "message",
+  "read_at",
+  "archived_at",
+];
 
 /**
  * The messages matching the inbox filter and search as CSV, newest first. Any signed-in role may

@@ -1,5 +1,11 @@
 export { exportContactMessagesCsv, EXPORT_MAX_ROWS } from "./export";
-export { checkFormToken, formKey, issueFormToken, MAX_FORM_AGE_MS, MIN_FILL_MS } from "./form-token";
+export {
+  checkFormToken,
+  formKey,
+  issueFormToken,
+  MAX_FORM_AGE_MS,
+  MIN_FILL_MS,
+} from "./form-token";
 export { getContactMessage, listContactMessages, type MessageRows } from "./list";
 export {
   createSmtpMailer,

@@ -7,7 +7,11 @@ import type { InboxCounts } from "@/lib/core/contact/views";
 import { notFound } from "@/lib/core/errors";
 import { requireViewer, type ServiceContext } from "../context";
 
-export type MessageRows = { items: ContactMessage[]; counts: InboxCounts; nextCursor: string | null };
+export type MessageRows = {
+  items: ContactMessage[];
+  counts: InboxCounts;
+  nextCursor: string | null;
+};
 
 function filterWhere(filter: InboxFilter): SQL | undefined {
   switch (filter) {
@@ -26,7 +30,12 @@ function searchWhere(q: string | undefined): SQL | undefined {
   if (!q) return undefined;
   const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const like = (col: SQL) => sql`${col} LIKE ${pattern} ESCAPE '\\'`;
-  return or(like(sql`${m.name}`), like(sql`${m.email}`), like(sql`coalesce(${m.company}, '')`), like(sql`${m.message}`));
+  return or(
+    like(sql`${m.name}`),
+    like(sql`${m.email}`),
+    like(sql`coalesce(${m.company}, '')`),
+    like(sql`${m.message}`),
+  );
 }
 
 export function messageWhere(filter: InboxFilter, q: string | undefined): SQL | undefined {
@@ -48,7 +57,10 @@ function readCounts(db: Db | Tx): InboxCounts {
 }
 
 /** Newest first, keyset-paginated by (created_at, id). Any signed-in role may read. */
-export function listContactMessages(ctx: ServiceContext, raw: ListMessagesInput | Record<string, unknown>): MessageRows {
+export function listContactMessages(
+  ctx: ServiceContext,
+  raw: ListMessagesInput | Record<string, unknown>,
+): MessageRows {
   requireViewer(ctx);
   const input = ListMessagesInput.parse(raw);
   let cursor: SQL | undefined;

@@ -5,7 +5,13 @@ import type { Db } from "@/db/client";
 import { type ContactMessage, contactMessages } from "@/db/schema";
 
 /** A plain-text mail. Only `replyTo` carries user input into a header, and only a validated address. */
-export type NotificationMail = { from: string; to: string; replyTo: string; subject: string; text: string };
+export type NotificationMail = {
+  from: string;
+  to: string;
+  replyTo: string;
+  subject: string;
+  text: string;
+};
 export type Mailer = { send(mail: NotificationMail): Promise<void> };
 
 export type NotifySettings = { to: string; from: string };
@@ -36,8 +42,12 @@ export function createSmtpMailer(url: string): Mailer {
   };
 }
 
-export function notificationFor(message: ContactMessage, settings: NotifySettings): NotificationMail {
-  if (!SINGLE_LINE_EMAIL.test(message.email)) throw new Error("stored email is not a single address");
+export function notificationFor(
+  message: ContactMessage,
+  settings: NotifySettings,
+): NotificationMail {
+  if (!SINGLE_LINE_EMAIL.test(message.email))
+    throw new Error("stored email is not a single address");
   return {
     from: settings.from,
     to: settings.to,

@@ -22,7 +22,11 @@ export function admitContact(
 ): { admitted: true } | { admitted: false; retryAfterSeconds: number } {
   const t = now.getTime();
   const since = t - limit.windowMs;
-  const inWindow = and(eq(counterEvents.key, key), gt(counterEvents.at, since), lte(counterEvents.at, t));
+  const inWindow = and(
+    eq(counterEvents.key, key),
+    gt(counterEvents.at, since),
+    lte(counterEvents.at, t),
+  );
   const used = tx.select({ n: count() }).from(counterEvents).where(inWindow).get()?.n ?? 0;
   if (used >= limit.max) {
     const oldest = tx
@@ -37,7 +41,13 @@ export function admitContact(
   }
   // Contact counters only ever matter for one window; drop the expired ones as we go.
   tx.delete(counterEvents)
-    .where(and(gte(counterEvents.key, "contact:"), lt(counterEvents.key, "contact;"), lte(counterEvents.at, since)))
+    .where(
+      and(
+        gte(counterEvents.key, "contact:"),
+        lt(counterEvents.key, "contact;"),
+        lte(counterEvents.at, since),
+      ),
+    )
     .run();
   tx.insert(counterEvents).values({ key, at: t, amount: "1" }).run();
   return { admitted: true };

@@ -6,7 +6,12 @@ import { newId } from "@/lib/core/ids";
 import { appendAudit } from "../audit";
 import { type ServiceContext, withTransaction } from "../context";
 import { checkFormToken } from "./form-token";
-import { admitContact, CONTACT_RATE_LIMIT, contactCounterKey, type RateLimitSpec } from "./rate-limit";
+import {
+  admitContact,
+  CONTACT_RATE_LIMIT,
+  contactCounterKey,
+  type RateLimitSpec,
+} from "./rate-limit";
 
 export type ReceiveOptions = {
   formKey: Uint8Array;
@@ -30,8 +35,16 @@ const USER_AGENT_MAX = 300;
  * with `details.retryAfterSeconds` when exhausted), the message is stored and `contact.receive`
  * is audited without the message text.
  */
-export function receiveContactMessage(ctx: ServiceContext, raw: unknown, options: ReceiveOptions): ReceiveResult {
-  if (isObject(raw) && typeof raw[HONEYPOT_FIELD] === "string" && raw[HONEYPOT_FIELD].trim() !== "") {
+export function receiveContactMessage(
+  ctx: ServiceContext,
+  raw: unknown,
+  options: ReceiveOptions,
+): ReceiveResult {
+  if (
+    isObject(raw) &&
+    typeof raw[HONEYPOT_FIELD] === "string" &&
+    raw[HONEYPOT_FIELD].trim() !== ""
+  ) {
     return { status: "dropped", reason: "honeypot" };
   }
 
@@ -56,7 +69,12 @@ export function receiveContactMessage(ctx: ServiceContext, raw: unknown, options
   }
 
   return withTransaction(ctx, (tx) => {
-    const admission = admitContact(tx, contactCounterKey(ctx.remoteIp), now, options.limit ?? CONTACT_RATE_LIMIT);
+    const admission = admitContact(
+      tx,
+      contactCounterKey(ctx.remoteIp),
+      now,
+      options.limit ?? CONTACT_RATE_LIMIT,
+    );
     if (!admission.admitted) {
       const minutes = Math.ceil(admission.retryAfterSeconds / 60);
       throw new AppError(

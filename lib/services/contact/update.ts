@@ -26,9 +26,14 @@ export function updateContactMessage(
     if (!before) throw notFound("message", input.id);
 
     const now = ctx.now();
-    const readAt = input.read === undefined ? before.readAt : input.read ? (before.readAt ?? now) : null;
+    const readAt =
+      input.read === undefined ? before.readAt : input.read ? (before.readAt ?? now) : null;
     const archivedAt =
-      input.archived === undefined ? before.archivedAt : input.archived ? (before.archivedAt ?? now) : null;
+      input.archived === undefined
+        ? before.archivedAt
+        : input.archived
+          ? (before.archivedAt ?? now)
+          : null;
     if (readAt === before.readAt && archivedAt === before.archivedAt) return before;
 
     const after = tx

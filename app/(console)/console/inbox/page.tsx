@@ -9,5 +9,13 @@ export const metadata: Metadata = { title: "Inbox" };
 export default async function InboxPage() {
   const { ctx } = await pageActor();
   const page = listContactMessages(ctx, { filter: "inbox" });
-  return <InboxView initial={{ items: page.items.map(toContactMessageView), counts: page.counts, nextCursor: page.nextCursor }} />;
+  return (
+    <InboxView
+      initial={{
+        items: page.items.map(toContactMessageView),
+        counts: page.counts,
+        nextCursor: page.nextCursor,
+      }}
+    />
+  );
 }

@@ -58,7 +58,8 @@ export const POST = route({ auth: "public" }, async (ctx, req) => {
     return problem(415, ctx.requestId, "Send the form as application/json");
   }
   const text = await readCapped(req, CONTACT_MAX_BODY_BYTES);
-  if (text === null) return problem(413, ctx.requestId, "The message is too large (16 KiB at most)");
+  if (text === null)
+    return problem(413, ctx.requestId, "The message is too large (16 KiB at most)");
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -67,7 +68,9 @@ export const POST = route({ auth: "public" }, async (ctx, req) => {
   }
 
   const env = getConsoleEnv();
-  const result = receiveContactMessage(ctx, body, { formKey: formKey(env.PORTCULLIS_CONTACT_FORM_KEY) });
+  const result = receiveContactMessage(ctx, body, {
+    formKey: formKey(env.PORTCULLIS_CONTACT_FORM_KEY),
+  });
   if (result.status === "dropped") {
     log.info({ requestId: ctx.requestId, reason: result.reason }, "contact submission dropped");
     return CONTACT_RECEIPT;
@@ -80,7 +83,8 @@ export const POST = route({ auth: "public" }, async (ctx, req) => {
     after(async () => {
       mailer ??= createSmtpMailer(smtp);
       const outcome = await notifyContactMessage(getDb(), message, mailer, { to, from });
-      if (outcome === "failed") log.warn({ messageId: message.id }, "contact notification failed; message kept");
+      if (outcome === "failed")
+        log.warn({ messageId: message.id }, "contact notification failed; message kept");
     });
   }
   return CONTACT_RECEIPT;

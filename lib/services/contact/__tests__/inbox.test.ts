@@ -7,7 +7,12 @@ import { AppError } from "@/lib/core/errors";
 import { newId } from "@/lib/core/ids";
 import type { Actor } from "@/lib/services/context";
 import { createTestDb, testContext } from "@/lib/testing";
-import { exportContactMessagesCsv, getContactMessage, listContactMessages, updateContactMessage } from "..";
+import {
+  exportContactMessagesCsv,
+  getContactMessage,
+  listContactMessages,
+  updateContactMessage,
+} from "..";
 
 const T0 = Date.parse("2026-03-02T10:00:00Z");
 const viewer: Actor = { type: "user", userId: "usr_v", label: "viewer@test", role: "viewer" };
@@ -18,7 +23,10 @@ beforeEach(() => {
   db = createTestDb();
 });
 
-function seed(n: number, over: (i: number) => Partial<typeof contactMessages.$inferInsert> = () => ({})) {
+function seed(
+  n: number,
+  over: (i: number) => Partial<typeof contactMessages.$inferInsert> = () => ({}),
+) {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
     const id = newId("contact");
@@ -63,10 +71,21 @@ describe("listContactMessages", () => {
   });
 
   it("searches name, email, company and message, treating % and _ literally", () => {
-    seed(1, () => ({ name: "Grace Hopper", email: "grace@navy.example", company: "COBOL Inc", message: "100% sure" }));
-    seed(1, () => ({ name: "Alan", email: "alan@example.com", company: null, message: "nothing_here" }));
+    seed(1, () => ({
+      name: "Grace Hopper",
+      email: "grace@navy.example",
+      company: "COBOL Inc",
+      message: "100% sure",
+    }));
+    seed(1, () => ({
+      name: "Alan",
+      email: "alan@example.com",
+      company: null,
+      message: "nothing_here",
+    }));
     const ctx = testContext(db, viewer);
-    const names = (q: string) => listContactMessages(ctx, { q, filter: "all" }).items.map((m) => m.name);
+    const names = (q: string) =>
+      listContactMessages(ctx, { q, filter: "all" }).items.map((m) => m.name);
     expect(names("hopper")).toEqual(["Grace Hopper"]);
     expect(names("NAVY.example")).toEqual(["Grace Hopper"]);
     expect(names("cobol")).toEqual(["Grace Hopper"]);
@@ -83,15 +102,31 @@ describe("listContactMessages", () => {
       archivedAt: i === 2 ? new Date(T0) : null,
     }));
     const ctx = testContext(db, viewer);
-    expect(listContactMessages(ctx, { filter: "inbox" }).items.map((m) => m.name)).toEqual(["Person 1", "Person 0"]);
-    expect(listContactMessages(ctx, { filter: "unread" }).items.map((m) => m.name)).toEqual(["Person 1"]);
-    expect(listContactMessages(ctx, { filter: "archived" }).items.map((m) => m.name)).toEqual(["Person 2"]);
-    expect(listContactMessages(ctx, {}).counts).toEqual({ all: 3, inbox: 2, unread: 1, archived: 1 });
+    expect(listContactMessages(ctx, { filter: "inbox" }).items.map((m) => m.name)).toEqual([
+      "Person 1",
+      "Person 0",
+    ]);
+    expect(listContactMessages(ctx, { filter: "unread" }).items.map((m) => m.name)).toEqual([
+      "Person 1",
+    ]);
+    expect(listContactMessages(ctx, { filter: "archived" }).items.map((m) => m.name)).toEqual([
+      "Person 2",
+    ]);
+    expect(listContactMessages(ctx, {}).counts).toEqual({
+      all: 3,
+      inbox: 2,
+      unread: 1,
+      archived: 1,
+    });
   });
 
   it("needs a signed-in user", () => {
-    expect(code(() => listContactMessages(testContext(db, { type: "anonymous" }), {}))).toBe("UNAUTHENTICATED");
-    expect(code(() => getContactMessage(testContext(db, { type: "anonymous" }), "msg_abc"))).toBe("UNAUTHENTICATED");
+    expect(code(() => listContactMessages(testContext(db, { type: "anonymous" }), {}))).toBe(
+      "UNAUTHENTICATED",
+    );
+    expect(code(() => getContactMessage(testContext(db, { type: "anonymous" }), "msg_abc"))).toBe(
+      "UNAUTHENTICATED",
+    );
     expect(code(() => getContactMessage(testContext(db, viewer), "msg_missing"))).toBe("NOT_FOUND");
   });
 });
@@ -129,29 +164,37 @@ describe("updateContactMessage", () => {
 
   it("refuses viewers and anonymous callers before touching anything", () => {
     const [id] = seed(1) as [string];
-    expect(code(() => updateContactMessage(testContext(db, viewer), { id, read: true }))).toBe("FORBIDDEN");
-    expect(code(() => updateContactMessage(testContext(db, { type: "anonymous" }), { id, read: true }))).toBe(
-      "UNAUTHENTICATED",
+    expect(code(() => updateContactMessage(testContext(db, viewer), { id, read: true }))).toBe(
+      "FORBIDDEN",
     );
+    expect(
+      code(() => updateContactMessage(testContext(db, { type: "anonymous" }), { id, read: true })),
+    ).toBe("UNAUTHENTICATED");
     expect(db.select().from(contactMessages).get()?.readAt).toBeNull();
   });
 
   it("rejects empty and unknown changes", () => {
     const [id] = seed(1) as [string];
-    expect(() => updateContactMessage(testContext(db, editor), { id })).toThrow(/Nothing to change/);
-    expect(() => updateContactMessage(testContext(db, editor), { id, read: true, name: "x" } as never)).toThrow();
-    expect(code(() => updateContactMessage(testContext(db, editor), { id: "msg_nope", read: true }))).toBe("NOT_FOUND");
+    expect(() => updateContactMessage(testContext(db, editor), { id })).toThrow(
+      /Nothing to change/,
+    );
+    expect(() =>
+      updateContactMessage(testContext(db, editor), { id, read: true, name: "x" } as never),
+    ).toThrow();
+    expect(
+      code(() => updateContactMessage(testContext(db, editor), { id: "msg_nope", read: true })),
+    ).toBe("NOT_FOUND");
   });
 });
 
 describe("CSV export", () => {
   it.each([
-    ["=HYPERLINK(\"http://evil\")", `"'=HYPERLINK(""http://evil"")"`],
+    ['=HYPERLINK("http://evil")', `"'=HYPERLINK(""http://evil"")"`],
     ["+1+1", "'+1+1"],
     ["-2+3", "'-2+3"],
     ["@SUM(A1)", "'@SUM(A1)"],
     ["\tcmd", "'\tcmd"],
-    ["\rcmd", "\"'\rcmd\""],
+    ["\rcmd", '"\'\rcmd"'],
     ["plain", "plain"],
     ["a,b", '"a,b"'],
     ["line\nbreak", '"line\nbreak"'],
@@ -160,7 +203,12 @@ describe("CSV export", () => {
   });
 
   it("exports the filtered messages for any signed-in role, formula cells defused", () => {
-    seed(1, () => ({ name: "=cmd|' /C calc'!A0", email: "x@example.com", company: "@corp", message: "-1\nhello" }));
+    seed(1, () => ({
+      name: "=cmd|' /C calc'!A0",
+      email: "x@example.com",
+      company: "@corp",
+      message: "-1\nhello",
+    }));
     seed(1, () => ({ name: "Archived", archivedAt: new Date(T0) }));
     const { csv, rows } = exportContactMessagesCsv(testContext(db, viewer), { filter: "inbox" });
     expect(rows).toBe(1);
@@ -170,6 +218,8 @@ describe("CSV export", () => {
     expect(lines[1]).toContain(",'@corp,");
     expect(lines[1]).toContain(`"'-1\nhello"`);
     expect(csv).not.toContain("Archived");
-    expect(code(() => exportContactMessagesCsv(testContext(db, { type: "anonymous" }), {}))).toBe("UNAUTHENTICATED");
+    expect(code(() => exportContactMessagesCsv(testContext(db, { type: "anonymous" }), {}))).toBe(
+      "UNAUTHENTICATED",
+    );
   });
 });

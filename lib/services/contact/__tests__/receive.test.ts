@@ -29,7 +29,11 @@ beforeEach(() => {
 });
 
 function publicCtx(ip = "203.0.113.7"): ServiceContext {
-  return { ...testContext(db, { type: "anonymous" }, () => new Date(clock)), remoteIp: ip, userAgent: "vitest" };
+  return {
+    ...testContext(db, { type: "anonymous" }, () => new Date(clock)),
+    remoteIp: ip,
+    userAgent: "vitest",
+  };
 }
 
 /** A token issued `ageMs` before the current clock. */
@@ -58,7 +62,9 @@ const storedCount = () => db.select().from(contactMessages).all().length;
 
 describe("receiveContactMessage", () => {
   it("stores a valid message, trimmed, with ip and user agent", () => {
-    const result = receiveContactMessage(publicCtx(), valid({ name: "  Ada Lovelace  " }), { formKey: KEY });
+    const result = receiveContactMessage(publicCtx(), valid({ name: "  Ada Lovelace  " }), {
+      formKey: KEY,
+    });
     expect(result.status).toBe("stored");
     const rows = db.select().from(contactMessages).all();
     expect(rows).toHaveLength(1);
@@ -76,7 +82,11 @@ describe("receiveContactMessage", () => {
 
   it("reports every invalid field at once, keyed by field", () => {
     const err = errorOf(() =>
-      receiveContactMessage(publicCtx(), valid({ name: "", email: "not-an-address", message: "hi" }), { formKey: KEY }),
+      receiveContactMessage(
+        publicCtx(),
+        valid({ name: "", email: "not-an-address", message: "hi" }),
+        { formKey: KEY },
+      ),
     );
     expect(err.code).toBe("VALIDATION");
     expect(err.details).toEqual({
@@ -91,10 +101,17 @@ describe("receiveContactMessage", () => {
 
   it("caps field lengths", () => {
     const err = errorOf(() =>
-      receiveContactMessage(publicCtx(), valid({ name: "x".repeat(121), message: "y".repeat(5001) }), { formKey: KEY }),
+      receiveContactMessage(
+        publicCtx(),
+        valid({ name: "x".repeat(121), message: "y".repeat(5001) }),
+        { formKey: KEY },
+      ),
     );
     expect(err.details).toEqual({
-      fields: { name: "Name must be at most 120 characters", message: "Message must be at most 5000 characters" },
+      fields: {
+        name: "Name must be at most 120 characters",
+        message: "Message must be at most 5000 characters",
+      },
     });
   });
 
@@ -105,24 +122,34 @@ describe("receiveContactMessage", () => {
     ["company", "ACME\rSubject: spam"],
     ["company", "ACME\u2028Bcc: x"],
   ])("refuses line breaks in the header-like field %s", (field, value) => {
-    const err = errorOf(() => receiveContactMessage(publicCtx(), valid({ [field]: value }), { formKey: KEY }));
+    const err = errorOf(() =>
+      receiveContactMessage(publicCtx(), valid({ [field]: value }), { formKey: KEY }),
+    );
     expect(err.code).toBe("VALIDATION");
-    expect((err.details as { fields: Record<string, string> }).fields[field]).toMatch(/must not contain line breaks/);
+    expect((err.details as { fields: Record<string, string> }).fields[field]).toMatch(
+      /must not contain line breaks/,
+    );
     expect(storedCount()).toBe(0);
   });
 
   it("keeps line breaks inside the message body", () => {
-    receiveContactMessage(publicCtx(), valid({ message: "line one\r\nline two\rline three" }), { formKey: KEY });
+    receiveContactMessage(publicCtx(), valid({ message: "line one\r\nline two\rline three" }), {
+      formKey: KEY,
+    });
     expect(db.select().from(contactMessages).get()?.message).toBe("line one\nline two\nline three");
   });
 
   it("refuses unknown keys", () => {
-    const err = errorOf(() => receiveContactMessage(publicCtx(), valid({ isAdmin: true }), { formKey: KEY }));
+    const err = errorOf(() =>
+      receiveContactMessage(publicCtx(), valid({ isAdmin: true }), { formKey: KEY }),
+    );
     expect(err.code).toBe("VALIDATION");
   });
 
   it("drops a filled honeypot silently: no message, no counter, no audit", () => {
-    const result = receiveContactMessage(publicCtx(), valid({ website: "http://spam.example" }), { formKey: KEY });
+    const result = receiveContactMessage(publicCtx(), valid({ website: "http://spam.example" }), {
+      formKey: KEY,
+    });
     expect(result).toEqual({ status: "dropped", reason: "honeypot" });
     expect(storedCount()).toBe(0);
     expect(db.select().from(counterEvents).all()).toHaveLength(0);
@@ -130,12 +157,18 @@ describe("receiveContactMessage", () => {
   });
 
   it("drops the honeypot even when the other fields are garbage", () => {
-    const result = receiveContactMessage(publicCtx(), { website: "x", email: 42 }, { formKey: KEY });
+    const result = receiveContactMessage(
+      publicCtx(),
+      { website: "x", email: 42 },
+      { formKey: KEY },
+    );
     expect(result.status).toBe("dropped");
   });
 
   it("drops a form posted faster than a person can fill it", () => {
-    const result = receiveContactMessage(publicCtx(), valid({ formToken: token(500) }), { formKey: KEY });
+    const result = receiveContactMessage(publicCtx(), valid({ formToken: token(500) }), {
+      formKey: KEY,
+    });
     expect(result).toEqual({ status: "dropped", reason: "too_fast" });
     expect(storedCount()).toBe(0);
   });
@@ -145,7 +178,9 @@ describe("receiveContactMessage", () => {
     const foreign = issueFormToken(randomBytes(32), new Date(clock - 10_000));
     const expired = token(25 * 60 * 60 * 1000);
     for (const formToken of [forged, foreign, expired, "", "garbage"]) {
-      const err = errorOf(() => receiveContactMessage(publicCtx(), valid({ formToken }), { formKey: KEY }));
+      const err = errorOf(() =>
+        receiveContactMessage(publicCtx(), valid({ formToken }), { formKey: KEY }),
+      );
       expect(err.code).toBe("VALIDATION");
       expect(err.message).toMatch(/Reload the page/);
     }
@@ -162,24 +197,32 @@ describe("receiveContactMessage", () => {
     expect(ids).toHaveLength(5);
 
     // Five admitted at T0, T0+1m … T0+4m; now T0+5m.
-    const err = errorOf(() => receiveContactMessage(publicCtx(), valid({ formToken: token() }), { formKey: KEY }));
+    const err = errorOf(() =>
+      receiveContactMessage(publicCtx(), valid({ formToken: token() }), { formKey: KEY }),
+    );
     expect(err.code).toBe("RATE_LIMITED");
     expect(err.message).toMatch(/Too many messages/);
     expect(err.details).toEqual({ retryAfterSeconds: 300 });
     expect(storedCount()).toBe(5);
 
     // Another address is unaffected.
-    expect(receiveContactMessage(publicCtx("198.51.100.9"), valid({ formToken: token() }), { formKey: KEY }).status).toBe(
-      "stored",
-    );
+    expect(
+      receiveContactMessage(publicCtx("198.51.100.9"), valid({ formToken: token() }), {
+        formKey: KEY,
+      }).status,
+    ).toBe("stored");
 
     // One millisecond before the first admission leaves the window: still full.
     clock = T0 + 10 * 60_000 - 1;
-    expect(errorOf(() => receiveContactMessage(publicCtx(), valid({ formToken: token() }), { formKey: KEY })).code).toBe(
-      "RATE_LIMITED",
-    );
+    expect(
+      errorOf(() =>
+        receiveContactMessage(publicCtx(), valid({ formToken: token() }), { formKey: KEY }),
+      ).code,
+    ).toBe("RATE_LIMITED");
     clock = T0 + 10 * 60_000;
-    expect(receiveContactMessage(publicCtx(), valid({ formToken: token() }), { formKey: KEY }).status).toBe("stored");
+    expect(
+      receiveContactMessage(publicCtx(), valid({ formToken: token() }), { formKey: KEY }).status,
+    ).toBe("stored");
     expect(storedCount()).toBe(7);
   });
 
@@ -193,20 +236,29 @@ describe("receiveContactMessage", () => {
   });
 
   it("prunes expired contact counters but leaves gateway counters alone", () => {
-    db.insert(counterEvents).values({ key: "rate:github:create_issue", at: T0 - 3_600_000, amount: "1" }).run();
+    db.insert(counterEvents)
+      .values({ key: "rate:github:create_issue", at: T0 - 3_600_000, amount: "1" })
+      .run();
     receiveContactMessage(publicCtx("192.0.2.1"), valid(), { formKey: KEY });
     clock = T0 + 11 * 60_000;
     receiveContactMessage(publicCtx("192.0.2.2"), valid({ formToken: token() }), { formKey: KEY });
-    const keys = db.select({ key: counterEvents.key }).from(counterEvents).all().map((r) => r.key);
+    const keys = db
+      .select({ key: counterEvents.key })
+      .from(counterEvents)
+      .all()
+      .map((r) => r.key);
     expect(keys.sort()).toEqual(["contact:192.0.2.2", "rate:github:create_issue"]);
   });
 
   it("audits contact.receive as anonymous without the message text, in an intact chain", () => {
-    const r = receiveContactMessage(publicCtx(), valid({ message: "Secret plans: 0123456789" }), { formKey: KEY });
+    const r = receiveContactMessage(publicCtx(), valid({ message: "Secret plans: 0123456789" }), {
+      formKey: KEY,
+    });
     if (r.status !== "stored") throw new Error("not stored");
     const rows = db.select().from(auditEvents).all();
     expect(rows).toHaveLength(1);
-    const row = rows[0]!;
+    const row = rows[0];
+    if (!row) throw new Error("no audit row");
     expect(row).toMatchObject({
       action: "contact.receive",
       actorType: "anonymous",
@@ -236,7 +288,9 @@ describe("form tokens", () => {
     const now = new Date(T0);
     expect(checkFormToken(KEY, issueFormToken(KEY, new Date(T0 - 2_999)), now)).toBe("too_fast");
     expect(checkFormToken(KEY, issueFormToken(KEY, new Date(T0 - 3_000)), now)).toBe("ok");
-    expect(checkFormToken(KEY, issueFormToken(KEY, new Date(T0 + 5 * 60_000)), now)).toBe("invalid");
+    expect(checkFormToken(KEY, issueFormToken(KEY, new Date(T0 + 5 * 60_000)), now)).toBe(
+      "invalid",
+    );
     const good = issueFormToken(KEY, new Date(T0 - 10_000));
     const tampered = `${T0 - 20_000}${good.slice(good.indexOf("."))}`;
     expect(checkFormToken(KEY, tampered, now)).toBe("invalid");
@@ -256,9 +310,15 @@ describe("notifyContactMessage", () => {
     const sent: NotificationMail[] = [];
     const mailer: Mailer = { send: async (mail) => void sent.push(mail) };
     const message = stored();
-    expect(await notifyContactMessage(db, message, mailer, settings, () => new Date(T0 + 1000))).toBe("sent");
+    expect(
+      await notifyContactMessage(db, message, mailer, settings, () => new Date(T0 + 1000)),
+    ).toBe("sent");
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ replyTo: "ada@analytical.example", to: settings.to, from: settings.from });
+    expect(sent[0]).toMatchObject({
+      replyTo: "ada@analytical.example",
+      to: settings.to,
+      from: settings.from,
+    });
     expect(sent[0]?.subject).toBe(`New contact message ${message.id}`);
     const row = db.select().from(contactMessages).where(eq(contactMessages.id, message.id)).get();
     expect(row?.notifiedAt?.getTime()).toBe(T0 + 1000);
@@ -281,7 +341,12 @@ describe("notifyContactMessage", () => {
   it("survives a relay that is not listening at all (real SMTP transport)", async () => {
     const { createSmtpMailer } = await import("..");
     const message = stored();
-    const result = await notifyContactMessage(db, message, createSmtpMailer("smtp://127.0.0.1:1"), settings);
+    const result = await notifyContactMessage(
+      db,
+      message,
+      createSmtpMailer("smtp://127.0.0.1:1"),
+      settings,
+    );
     expect(result).toBe("failed");
     const row = db.select().from(contactMessages).where(eq(contactMessages.id, message.id)).get();
     expect(row?.notifyError).toMatch(/ECONNREFUSED|connect/i);

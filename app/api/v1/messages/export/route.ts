@@ -6,7 +6,7 @@ export const dynamic = "force-dynamic";
 export const GET = route({ auth: "viewer" }, (ctx, req) => {
   const q = req.nextUrl.searchParams;
   const { csv } = exportContactMessagesCsv(ctx, {
-    filter: (q.get("filter") ?? undefined),
+    filter: q.get("filter") ?? undefined,
     q: q.get("q") ?? undefined,
   });
   const stamp = ctx.now().toISOString().slice(0, 10);
