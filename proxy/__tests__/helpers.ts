@@ -14,3 +14,37 @@ export function revokeKeyDirect(db: Db, keyId: string): void {
     { behavior: "immediate" },
   );
 }
+
+/** Runs the CLI in this process (no spawn), capturing what it writes. Sequential use only. */
+export async function cliInProcess(
+  argv: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { main } = await import("../program");
+  const saved = { out: process.stdout.write, err: process.stderr.write, env: { ...process.env } };
+  let stdout = "";
+  let stderr = "";
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    stdout += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    const cb = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+    cb?.();
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    stderr += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    const cb = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+    cb?.();
+    return true;
+  }) as typeof process.stderr.write;
+  for (const k of Object.keys(process.env)) if (k.startsWith("PORTCULLIS_")) delete process.env[k];
+  Object.assign(process.env, env);
+  try {
+    const code = await main(["node", "portcullis", ...argv]);
+    return { code, stdout, stderr };
+  } finally {
+    process.stdout.write = saved.out;
+    process.stderr.write = saved.err;
+    for (const k of Object.keys(process.env)) if (!(k in saved.env)) delete process.env[k];
+    Object.assign(process.env, saved.env);
+  }
+}
