@@ -5,7 +5,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const dir = path.join(root, "reports", "e2e-db");
+const base = Number(process.env.PORTCULLIS_E2E_BASE_PORT);
+if (!Number.isInteger(base)) throw new Error("PORTCULLIS_E2E_BASE_PORT is set by playwright.config.ts");
+const dir = path.join(root, "reports", `e2e-db-${base}`);
 fs.rmSync(dir, { recursive: true, force: true });
 fs.mkdirSync(dir, { recursive: true });
 
@@ -15,8 +17,8 @@ const child = spawn(process.execPath, [path.join(root, "scripts/start.mjs")], {
   env: {
     ...process.env,
     PORTCULLIS_DB: path.join(dir, "portcullis.db"),
-    PORTCULLIS_CONSOLE_PORT: "7310",
-    PORTCULLIS_GATEWAY_PORT: "7410",
+    PORTCULLIS_CONSOLE_PORT: String(base),
+    PORTCULLIS_GATEWAY_PORT: String(base + 1),
     PORTCULLIS_ADMIN_EMAIL: "admin@portcullis.test",
     PORTCULLIS_ADMIN_PASSWORD: "correct horse battery staple",
     PORTCULLIS_APPROVAL_WAIT_MS: "3000",

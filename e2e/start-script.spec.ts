@@ -8,8 +8,8 @@ import { expect, test } from "@playwright/test";
 import { E2E } from "./settings";
 
 // A second instance of `npm start` on its own ports and database, to check how it stops.
-const CONSOLE_PORT = 7320;
-const GATEWAY_PORT = 7420;
+const CONSOLE_PORT = E2E.spareConsolePort;
+const GATEWAY_PORT = E2E.spareGatewayPort;
 
 function startInstance(dbDir: string) {
   const child = spawn(process.execPath, [path.join(E2E.root, "scripts/start.mjs")], {
