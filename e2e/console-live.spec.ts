@@ -32,7 +32,7 @@ test.describe("live dashboard", () => {
     await expect(page.getByRole("status", { name: "Stream paused" })).toBeVisible();
     await page.getByRole("button", { name: "Resume" }).click();
     await expect(page.getByRole("status", { name: "Stream live" })).toBeVisible();
-    await screenshot(page, "dashboard");
+    await screenshot(page, "dashboard-live");
   });
 
   test("an XSS payload in tool arguments renders as inert text", async ({ page, signIn, mcpClient }) => {

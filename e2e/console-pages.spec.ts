@@ -1,9 +1,27 @@
 import { expect, test } from "./fixtures";
-import { screenshot } from "./console-helpers";
+import { callTool, screenshot } from "./console-helpers";
 
-test("every console page renders its finished state", async ({ page, signIn }) => {
+test("every console page renders its finished state", async ({ page, signIn, mcpClient }) => {
+  const client = await mcpClient();
+  const calls: [string, Record<string, unknown>][] = [
+    ["get-sum", { a: 2, b: 3 }],
+    ["echo", { message: "Summarise yesterday's tickets" }],
+    ["get-structured-content", { location: "Chicago" }],
+    ["get-env", {}],
+    ["echo", { message: "my password is hunter2" }],
+    ["get-sum", { a: "two", b: 3 }],
+    ["get-annotated-message", { messageType: "success" }],
+    ["gzip-file-as-resource", { name: "x.gz", data: "https://example.com/x" }],
+    ["get-tiny-image", {}],
+    ["get-sum", { a: 40, b: 2 }],
+  ];
+  for (const [name, args] of calls) await callTool(client, name, args);
+
   await signIn("admin");
   await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+  await expect(page.getByTestId("live-feed").getByRole("row")).not.toHaveCount(0);
+  await expect(page.getByRole("region").or(page.locator("section")).filter({ hasText: "Top denied tools" }).getByText("get-env")).toBeVisible();
+  await screenshot(page, "dashboard");
 
   await page.goto("/console/audit");
   await expect(page.getByTestId("audit-rows")).toBeVisible();

@@ -8,7 +8,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 
 import type { AuditEventView } from "@/lib/core/audit/views";
 import { apiFetch, errorMessage } from "@/lib/client/api";
-import { formatDateTime } from "@/lib/client/format";
+import { formatDateTime, formatShortDateTime } from "@/lib/client/format";
 import type { ChainVerification } from "@/lib/core/audit/views";
 import { useCan } from "@/components/console/session-context";
 import { Button } from "@/components/ui/button";
@@ -16,7 +16,8 @@ import { cn } from "@/components/ui/cn";
 import { IconCheck, IconDownload } from "@/components/ui/icons";
 import { EmptyState, ErrorState, LoadingBlock, Spinner } from "@/components/ui/states";
 import { useToast } from "@/components/ui/toast";
-import { DecisionBadge } from "./decision-badge";
+import { Badge } from "@/components/ui/badge";
+import { causeLabel, DecisionBadge, OutcomeBadge } from "./decision-badge";
 import { canGrant, EventDrawer, policyHref } from "./event-drawer";
 import { FiltersBar } from "./filters-bar";
 import { GrantDialog } from "./grant-dialog";
@@ -38,22 +39,21 @@ type Mode = "audit" | "denied";
 
 const COLUMNS: Record<Mode, { label: string; className: string }[]> = {
   audit: [
-    { label: "Time", className: "w-44" },
-    { label: "Action", className: "w-40" },
-    { label: "Actor", className: "w-40" },
-    { label: "Server", className: "w-28" },
-    { label: "Tool", className: "flex-1 min-w-40" },
-    { label: "Decision", className: "w-52" },
-    { label: "Rule", className: "w-48" },
+    { label: "Time", className: "w-32" },
+    { label: "Action", className: "w-36" },
+    { label: "Actor", className: "w-32" },
+    { label: "Server / tool or target", className: "flex-1 min-w-48" },
+    { label: "Decision", className: "w-40" },
+    { label: "Rule", className: "w-40" },
   ],
   denied: [
-    { label: "Time", className: "w-44" },
-    { label: "Agent", className: "w-36" },
-    { label: "Server", className: "w-28" },
+    { label: "Time", className: "w-36" },
+    { label: "Agent", className: "w-32" },
+    { label: "Server", className: "w-24" },
     { label: "Tool", className: "w-48" },
-    { label: "Why", className: "flex-1 min-w-48" },
-    { label: "Rule", className: "w-44" },
-    { label: "", className: "w-40" },
+    { label: "Cause", className: "w-32" },
+    { label: "Told the agent", className: "flex-1 min-w-48" },
+    { label: "", className: "w-32" },
   ],
 };
 
@@ -61,7 +61,10 @@ export function AuditExplorer({ mode }: { mode: Mode }) {
   const params = useSearchParams();
   const router = useRouter();
   const pathname = usePathname();
-  const filters = useMemo(() => filtersFrom(params, mode === "denied" ? "denied" : "all"), [params, mode]);
+  const filters = useMemo(
+    () => filtersFrom(params, mode === "denied" ? "denied" : "all"),
+    [params, mode],
+  );
   const effective: AuditFilters = mode === "denied" ? { ...filters, view: "denied" } : filters;
   const q = useInfiniteQuery(auditListQuery(effective));
   const rows = useMemo(() => q.data?.pages.flatMap((p) => p.rows) ?? [], [q.data]);
@@ -80,7 +83,8 @@ export function AuditExplorer({ mode }: { mode: Mode }) {
   const items = virtualizer.getVirtualItems();
   const lastIndex = items.at(-1)?.index ?? 0;
   useEffect(() => {
-    if (lastIndex >= rows.length - 20 && q.hasNextPage && !q.isFetchingNextPage) void q.fetchNextPage();
+    if (lastIndex >= rows.length - 20 && q.hasNextPage && !q.isFetchingNextPage)
+      void q.fetchNextPage();
   }, [lastIndex, rows.length, q]);
 
   function setFilters(next: AuditFilters) {
@@ -99,7 +103,9 @@ export function AuditExplorer({ mode }: { mode: Mode }) {
     <div className="space-y-4">
       <div className="flex flex-wrap items-end justify-between gap-4">
         <div>
-          <h1 className="text-xl font-semibold tracking-tight text-slate-900">{mode === "denied" ? "Denied calls" : "Audit log"}</h1>
+          <h1 className="text-xl font-semibold tracking-tight text-slate-900">
+            {mode === "denied" ? "Denied calls" : "Audit log"}
+          </h1>
           <p className="mt-1 text-sm text-slate-500">
             {mode === "denied"
               ? "Every refused tool call and message. Grant a call from here, or see the rule that denied it."
@@ -108,7 +114,11 @@ export function AuditExplorer({ mode }: { mode: Mode }) {
         </div>
         <div className="flex flex-wrap items-center gap-2">
           {mode === "audit" ? (
-            <div role="group" aria-label="Show" className="inline-flex rounded-md shadow-xs ring-1 ring-slate-300">
+            <div
+              role="group"
+              aria-label="Show"
+              className="inline-flex rounded-md shadow-xs ring-1 ring-slate-300"
+            >
               {(["all", "decisions", "denied"] as const).map((v) => (
                 <button
                   key={v}
@@ -117,7 +127,9 @@ export function AuditExplorer({ mode }: { mode: Mode }) {
                   onClick={() => setFilters({ ...filters, view: v })}
                   className={cn(
                     "px-3 py-1.5 text-sm font-medium first:rounded-l-md last:rounded-r-md focus-visible:outline-2 focus-visible:outline-indigo-600",
-                    (filters.view ?? "all") === v ? "bg-slate-900 text-white" : "bg-white text-slate-700 hover:bg-slate-50",
+                    (filters.view ?? "all") === v
+                      ? "bg-slate-900 text-white"
+                      : "bg-white text-slate-700 hover:bg-slate-50",
                   )}
                 >
                   {v === "all" ? "Everything" : v === "decisions" ? "Tool calls" : "Denied"}
@@ -125,10 +137,18 @@ export function AuditExplorer({ mode }: { mode: Mode }) {
               ))}
             </div>
           ) : null}
-          <a href={exportUrl(effective, "csv")} className="inline-flex h-9 items-center gap-1.5 rounded-md bg-white px-3 text-sm font-medium text-slate-800 shadow-xs ring-1 ring-slate-300 ring-inset hover:bg-slate-50" download>
+          <a
+            href={exportUrl(effective, "csv")}
+            className="inline-flex h-9 items-center gap-1.5 rounded-md bg-white px-3 text-sm font-medium text-slate-800 shadow-xs ring-1 ring-slate-300 ring-inset hover:bg-slate-50"
+            download
+          >
             <IconDownload className="size-4" /> CSV
           </a>
-          <a href={exportUrl(effective, "jsonl")} className="inline-flex h-9 items-center gap-1.5 rounded-md bg-white px-3 text-sm font-medium text-slate-800 shadow-xs ring-1 ring-slate-300 ring-inset hover:bg-slate-50" download>
+          <a
+            href={exportUrl(effective, "jsonl")}
+            className="inline-flex h-9 items-center gap-1.5 rounded-md bg-white px-3 text-sm font-medium text-slate-800 shadow-xs ring-1 ring-slate-300 ring-inset hover:bg-slate-50"
+            download
+          >
             <IconDownload className="size-4" /> JSONL
           </a>
           {mode === "audit" ? (
@@ -144,17 +164,22 @@ export function AuditExplorer({ mode }: { mode: Mode }) {
           role="status"
           className={cn(
             "rounded-lg px-4 py-3 text-sm ring-1",
-            verify.data.ok ? "bg-emerald-50 text-emerald-900 ring-emerald-200" : "bg-rose-50 text-rose-900 ring-rose-200",
+            verify.data.ok
+              ? "bg-emerald-50 text-emerald-900 ring-emerald-200"
+              : "bg-rose-50 text-rose-900 ring-rose-200",
           )}
         >
           {verify.data.ok ? (
             <>
-              <strong>Chain intact.</strong> {verify.data.rows.toLocaleString()} rows verified up to #{verify.data.headSeq} (head{" "}
-              <code className="font-mono text-xs">{verify.data.headHash.slice(0, 16)}…</code>) at {formatDateTime(verify.data.checkedAt)}.
+              <strong>Chain intact.</strong> {verify.data.rows.toLocaleString()} rows verified up to
+              #{verify.data.headSeq} (head{" "}
+              <code className="font-mono text-xs">{verify.data.headHash.slice(0, 16)}…</code>) at{" "}
+              {formatDateTime(verify.data.checkedAt)}.
             </>
           ) : (
             <>
-              <strong>Chain broken at row #{verify.data.brokenSeq}:</strong> {verify.data.why}. {verify.data.rows.toLocaleString()} rows before it verified.
+              <strong>Chain broken at row #{verify.data.brokenSeq}:</strong> {verify.data.why}.{" "}
+              {verify.data.rows.toLocaleString()} rows before it verified.
             </>
           )}
         </div>
@@ -163,9 +188,17 @@ export function AuditExplorer({ mode }: { mode: Mode }) {
       <FiltersBar filters={filters} onChange={setFilters} showDecision={mode === "audit"} />
 
       <div className="overflow-hidden rounded-xl bg-white shadow-xs ring-1 ring-slate-200">
-        <div role="table" aria-label={mode === "denied" ? "Denied calls" : "Audit events"} aria-rowcount={rows.length} className="text-sm">
+        <div
+          role="table"
+          aria-label={mode === "denied" ? "Denied calls" : "Audit events"}
+          aria-rowcount={rows.length}
+          className="text-sm"
+        >
           <div role="rowgroup" className="border-b border-slate-200 bg-slate-50">
-            <div role="row" className="flex items-center gap-3 px-4 py-2 text-xs font-medium text-slate-500">
+            <div
+              role="row"
+              className="flex items-center gap-3 px-4 py-2 text-xs font-medium text-slate-500"
+            >
               {COLUMNS[mode].map((c, i) => (
                 <div key={i} role="columnheader" className={c.className}>
                   {c.label}
@@ -180,11 +213,21 @@ export function AuditExplorer({ mode }: { mode: Mode }) {
               <ErrorState message={errorMessage(q.error)} onRetry={() => q.refetch()} />
             </div>
           ) : rows.length === 0 ? (
-            <EmptyState className="h-80" title={mode === "denied" ? "No denied calls match" : "No events match"}>
-              {Object.keys(filters).length > 1 ? "Try widening the filters." : "Events appear here as agents call tools and people change settings."}
+            <EmptyState
+              className="h-80"
+              title={mode === "denied" ? "No denied calls match" : "No events match"}
+            >
+              {Object.keys(filters).length > 1
+                ? "Try widening the filters."
+                : "Events appear here as agents call tools and people change settings."}
             </EmptyState>
           ) : (
-            <div ref={scrollRef} role="rowgroup" className="h-[calc(100dvh-25rem)] min-h-80 overflow-auto" data-testid="audit-rows">
+            <div
+              ref={scrollRef}
+              role="rowgroup"
+              className="h-[calc(100dvh-25rem)] min-h-80 overflow-auto"
+              data-testid="audit-rows"
+            >
               <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
                 {items.map((item) => {
                   const r = rows[item.index];
@@ -199,7 +242,15 @@ export function AuditExplorer({ mode }: { mode: Mode }) {
                       className="absolute inset-x-0 flex cursor-pointer items-center gap-3 border-b border-slate-100 px-4 hover:bg-slate-50"
                       style={{ top: item.start, height: ROW_HEIGHT }}
                     >
-                      {mode === "audit" ? <AuditCells r={r} onOpen={setOpenId} /> : <DeniedCells r={r} onOpen={setOpenId} onGrant={editor ? setGranting : null} />}
+                      {mode === "audit" ? (
+                        <AuditCells r={r} onOpen={setOpenId} />
+                      ) : (
+                        <DeniedCells
+                          r={r}
+                          onOpen={setOpenId}
+                          onGrant={editor ? setGranting : null}
+                        />
+                      )}
                     </div>
                   );
                 })}
@@ -209,7 +260,8 @@ export function AuditExplorer({ mode }: { mode: Mode }) {
         </div>
         <div className="flex items-center justify-between border-t border-slate-100 px-4 py-2 text-xs text-slate-500">
           <span>
-            {rows.length.toLocaleString()} loaded{q.hasNextPage ? " · scroll for more" : rows.length ? " · end of results" : ""}
+            {rows.length.toLocaleString()} loaded
+            {q.hasNextPage ? " · scroll for more" : rows.length ? " · end of results" : ""}
           </span>
           {q.isFetchingNextPage ? <Spinner label="Loading more" /> : null}
         </div>
@@ -220,7 +272,15 @@ export function AuditExplorer({ mode }: { mode: Mode }) {
   );
 }
 
-function OpenButton({ r, onOpen, children }: { r: AuditEventView; onOpen: (id: string) => void; children: React.ReactNode }) {
+function OpenButton({
+  r,
+  onOpen,
+  children,
+}: {
+  r: AuditEventView;
+  onOpen: (id: string) => void;
+  children: React.ReactNode;
+}) {
   return (
     <button
       type="button"
@@ -238,35 +298,93 @@ function OpenButton({ r, onOpen, children }: { r: AuditEventView; onOpen: (id: s
 function AuditCells({ r, onOpen }: { r: AuditEventView; onOpen: (id: string) => void }) {
   return (
     <>
-      <div role="cell" className="w-44 text-slate-500 tabular-nums">{formatDateTime(r.occurredAt)}</div>
-      <div role="cell" className="w-40 truncate text-slate-700">{r.action}</div>
-      <div role="cell" className="w-40 truncate text-slate-700" title={r.actorLabel ?? undefined}>{r.actorLabel ?? r.actorType}</div>
-      <div role="cell" className="w-28 truncate text-slate-700">{r.server ?? "—"}</div>
-      <div role="cell" className="min-w-40 flex-1 truncate">
-        <OpenButton r={r} onOpen={onOpen}>{r.tool ?? r.targetId ?? r.id}</OpenButton>
+      <div
+        role="cell"
+        className="w-32 whitespace-nowrap text-slate-500 tabular-nums"
+        title={formatDateTime(r.occurredAt)}
+      >
+        {formatShortDateTime(r.occurredAt)}
       </div>
-      <div role="cell" className="w-52">{r.decision ? <DecisionBadge decision={r.decision} cause={r.cause} /> : r.outcome ? <span className="text-xs text-slate-500">{r.outcome}</span> : null}</div>
-      <div role="cell" className="w-48 truncate text-slate-600" title={r.rule ?? undefined}>{r.rule ?? ""}</div>
+      <div role="cell" className="w-36 truncate font-mono text-xs text-slate-700" title={r.action}>
+        {r.action}
+      </div>
+      <div role="cell" className="w-32 truncate text-slate-700" title={r.actorLabel ?? undefined}>
+        {r.actorLabel ?? r.actorType}
+      </div>
+      <div role="cell" className="flex min-w-48 flex-1 items-baseline gap-1.5 truncate">
+        {r.server ? <span className="shrink-0 text-slate-500">{r.server}</span> : null}
+        {r.server ? <span className="text-slate-300">/</span> : null}
+        <OpenButton r={r} onOpen={onOpen}>
+          {r.tool ?? (r.targetType ? `${r.targetType} ${r.targetId ?? ""}` : r.id)}
+        </OpenButton>
+      </div>
+      <div role="cell" className="w-40 whitespace-nowrap">
+        {r.decision ? (
+          <DecisionBadge decision={r.decision} cause={r.cause} />
+        ) : r.outcome ? (
+          <OutcomeBadge outcome={r.outcome} />
+        ) : null}
+      </div>
+      <div role="cell" className="w-40 truncate text-slate-600" title={r.rule ?? undefined}>
+        {r.rule ?? ""}
+      </div>
     </>
   );
 }
 
-function DeniedCells({ r, onOpen, onGrant }: { r: AuditEventView; onOpen: (id: string) => void; onGrant: ((e: AuditEventView) => void) | null }) {
+function DeniedCells({
+  r,
+  onOpen,
+  onGrant,
+}: {
+  r: AuditEventView;
+  onOpen: (id: string) => void;
+  onGrant: ((e: AuditEventView) => void) | null;
+}) {
   return (
     <>
-      <div role="cell" className="w-44 text-slate-500 tabular-nums">{formatDateTime(r.occurredAt)}</div>
-      <div role="cell" className="w-36 truncate text-slate-700">{r.actorLabel ?? "anonymous"}</div>
-      <div role="cell" className="w-28 truncate text-slate-700">{r.server ?? "—"}</div>
+      <div
+        role="cell"
+        className="w-36 whitespace-nowrap text-slate-500 tabular-nums"
+        title={formatDateTime(r.occurredAt)}
+      >
+        {formatShortDateTime(r.occurredAt)}
+      </div>
+      <div role="cell" className="w-32 truncate text-slate-700">
+        {r.actorLabel ?? "anonymous"}
+      </div>
+      <div role="cell" className="w-24 truncate text-slate-700">
+        {r.server ?? "—"}
+      </div>
       <div role="cell" className="w-48 truncate">
-        <OpenButton r={r} onOpen={onOpen}>{r.tool ?? r.action}</OpenButton>
+        <OpenButton r={r} onOpen={onOpen}>
+          {r.tool ?? r.action}
+        </OpenButton>
       </div>
-      <div role="cell" className="min-w-48 flex-1 truncate text-slate-600" title={r.message ?? r.reason ?? undefined}>
-        <DecisionBadge decision="deny" cause={r.cause} /> <span className="ml-1">{r.message ?? r.reason}</span>
+      <div role="cell" className="w-32 truncate">
+        <Badge tone="red">{causeLabel(r.cause) ?? "denied"}</Badge>
       </div>
-      <div role="cell" className="w-44 truncate text-slate-600" title={r.rule ?? undefined}>{r.rule ?? "—"}</div>
-      <div role="cell" className="flex w-40 justify-end gap-1.5" onClick={(e) => e.stopPropagation()}>
+      <div
+        role="cell"
+        className="min-w-48 flex-1 truncate text-slate-600"
+        title={[r.message ?? r.reason, r.rule ? `rule: ${r.rule}` : null]
+          .filter(Boolean)
+          .join(" — ")}
+      >
+        {r.message ?? r.reason}
+        {r.rule ? <span className="ml-2 text-xs text-slate-400">rule: {r.rule}</span> : null}
+      </div>
+      <div
+        role="cell"
+        className="flex w-32 justify-end gap-1.5"
+        onClick={(e) => e.stopPropagation()}
+      >
         {r.server && r.action === "tool_call.decide" ? (
-          <Link href={policyHref(r)} className="rounded px-2 py-1 text-xs font-medium text-slate-600 ring-1 ring-slate-300 hover:bg-slate-100" aria-label={`Policy for ${r.tool ?? "call"}`}>
+          <Link
+            href={policyHref(r)}
+            className="rounded px-2 py-1 text-xs font-medium text-slate-600 ring-1 ring-slate-300 hover:bg-slate-100"
+            aria-label={`Policy for ${r.tool ?? "call"}`}
+          >
             Policy
           </Link>
         ) : null}

@@ -9,7 +9,15 @@ import { Button } from "@/components/ui/button";
 import { SelectField, TextField } from "@/components/ui/field";
 import type { AuditFilters } from "./queries";
 
-export function FiltersBar({ filters, onChange, showDecision }: { filters: AuditFilters; onChange: (f: AuditFilters) => void; showDecision: boolean }) {
+export function FiltersBar({
+  filters,
+  onChange,
+  showDecision,
+}: {
+  filters: AuditFilters;
+  onChange: (f: AuditFilters) => void;
+  showDecision: boolean;
+}) {
   const upstreams = useQuery(upstreamListQuery());
   const agents = useQuery(agentListQuery());
   const key = useMemo(() => JSON.stringify(filters), [filters]);
@@ -34,43 +42,91 @@ export function FiltersBar({ filters, onChange, showDecision }: { filters: Audit
   const active = Object.entries(filters).some(([k, v]) => k !== "view" && v);
 
   return (
-    <form key={key} onSubmit={submit} className="rounded-xl bg-white p-4 shadow-xs ring-1 ring-slate-200" aria-label="Filters">
-      <div className="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-8">
-        <TextField label="Search" name="q" defaultValue={filters.q} placeholder="Tool, reason, id…" className="col-span-2" />
-        <TextField label="From" name="from" type="datetime-local" defaultValue={toLocalInput(filters.from)} />
-        <TextField label="To" name="to" type="datetime-local" defaultValue={toLocalInput(filters.to)} />
-        <SelectField label="Server" name="server" defaultValue={filters.server ?? ""}>
+    <form
+      key={key}
+      onSubmit={submit}
+      className="rounded-xl bg-white p-4 shadow-xs ring-1 ring-slate-200"
+      aria-label="Filters"
+    >
+      <div className="grid grid-cols-2 gap-3 lg:grid-cols-12">
+        <TextField
+          label="Search"
+          name="q"
+          defaultValue={filters.q}
+          placeholder="Tool, reason, argument, id…"
+          className="col-span-2 lg:col-span-4"
+        />
+        <TextField
+          label="From"
+          name="from"
+          type="datetime-local"
+          defaultValue={toLocalInput(filters.from)}
+          className="lg:col-span-3"
+        />
+        <TextField
+          label="To"
+          name="to"
+          type="datetime-local"
+          defaultValue={toLocalInput(filters.to)}
+          className="lg:col-span-3"
+        />
+        <SelectField
+          label="Server"
+          name="server"
+          defaultValue={filters.server ?? ""}
+          className="lg:col-span-2"
+        >
           <option value="">All</option>
           {upstreams.data?.map((u) => (
             <option key={u.id}>{u.name}</option>
           ))}
         </SelectField>
-        <SelectField label="Agent" name="agent" defaultValue={filters.agent ?? ""}>
+        <SelectField
+          label="Agent"
+          name="agent"
+          defaultValue={filters.agent ?? ""}
+          className="lg:col-span-3"
+        >
           <option value="">All</option>
           {agents.data?.map((a) => (
             <option key={a.id}>{a.name}</option>
           ))}
         </SelectField>
-        <TextField label="Tool" name="tool" defaultValue={filters.tool} placeholder="Exact name" />
+        <TextField
+          label="Tool"
+          name="tool"
+          defaultValue={filters.tool}
+          placeholder="Exact name"
+          className="lg:col-span-3"
+        />
         {showDecision ? (
-          <SelectField label="Decision" name="decision" defaultValue={filters.decision ?? ""}>
+          <SelectField
+            label="Decision"
+            name="decision"
+            defaultValue={filters.decision ?? ""}
+            className="lg:col-span-2"
+          >
             <option value="">All</option>
             <option value="allow">Allowed</option>
             <option value="deny">Denied</option>
             <option value="approval_required">Held for approval</option>
           </SelectField>
         ) : null}
-        <TextField label="Rule" name="rule" defaultValue={filters.rule} placeholder="Rule name" />
-      </div>
-      <div className="mt-3 flex justify-end gap-2">
-        {active ? (
-          <Button variant="ghost" size="sm" onClick={() => onChange({ view: filters.view })}>
-            Clear filters
-          </Button>
-        ) : null}
-        <Button type="submit" size="sm">
-          Apply filters
-        </Button>
+        <TextField
+          label="Rule"
+          name="rule"
+          defaultValue={filters.rule}
+          placeholder="Rule name"
+          className={showDecision ? "lg:col-span-2" : "lg:col-span-4"}
+        />
+        <div className="col-span-2 flex items-end justify-end gap-2 lg:col-span-2">
+          {active ? (
+            <Button variant="ghost" onClick={() => onChange({ view: filters.view })}>
+              Clear
+            </Button>
+          ) : null}
+          <Button type="submit">Apply</Button>
+        </div>
       </div>
     </form>
   );

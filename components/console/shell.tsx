@@ -51,7 +51,8 @@ export function ConsoleShell({ user, children }: { user: MeView; children: React
         Skip to content
       </a>
       <div className="flex min-h-screen bg-slate-50">
-        <aside className="sticky top-0 flex h-screen w-60 shrink-0 flex-col bg-slate-900 text-slate-300">
+        <aside className="w-60 shrink-0 bg-slate-900 text-slate-300">
+          <div className="sticky top-0 flex h-screen flex-col">
           <Link href="/console" className="flex items-center gap-2.5 px-5 py-5 text-white focus-visible:outline-2 focus-visible:outline-indigo-400">
             <span className="grid size-8 place-items-center rounded-lg bg-indigo-500">
               <IconShield className="size-5" />
@@ -100,6 +101,7 @@ export function ConsoleShell({ user, children }: { user: MeView; children: React
                 {signingOut ? "Signing out…" : "Sign out"}
               </button>
             </div>
+          </div>
           </div>
         </aside>
         <main id="main" className="min-w-0 flex-1 px-8 py-7">

@@ -12,7 +12,7 @@ export function TrafficChart({ stats }: { stats: AuditStats | undefined }) {
   const data = stats?.series ?? [];
   const empty = data.every((b) => b.calls === 0 && b.denied === 0);
   return (
-    <Card title="Calls and denials per minute" bodyClassName="h-64 p-2 pr-4">
+    <Card title="Calls and denials per minute, last hour" bodyClassName="h-60 p-2 pr-4">
       {empty ? (
         <EmptyState title="No tool calls in this window">Calls made through the gateway appear here as they happen.</EmptyState>
       ) : (
@@ -44,16 +44,32 @@ export function TrafficChart({ stats }: { stats: AuditStats | undefined }) {
 export function TopList({ title, rows, empty }: { title: string; rows: Top[] | undefined; empty: string }) {
   const data = rows ?? [];
   return (
-    <Card title={title} bodyClassName="h-48 p-2 pr-4">
+    <Card title={title} bodyClassName="h-44 p-2 pr-4">
       {data.length === 0 ? (
         <EmptyState title={empty} />
       ) : (
         <ResponsiveContainer width="100%" height="100%">
-          <BarChart data={data} layout="vertical" margin={{ top: 4, right: 8, left: 8, bottom: 4 }}>
-            <XAxis type="number" allowDecimals={false} hide />
-            <YAxis type="category" dataKey="name" width={150} tick={{ fontSize: 11, fill: "#334155" }} axisLine={false} tickLine={false} />
+          <BarChart data={data} layout="vertical" margin={{ top: 4, right: 28, left: 0, bottom: 4 }}>
+            <XAxis type="number" allowDecimals={false} domain={[0, "dataMax"]} hide />
+            <YAxis
+              type="category"
+              dataKey="name"
+              width={170}
+              tick={{ fontSize: 11, fill: "#334155" }}
+              tickFormatter={(v: string) => (v.length > 26 ? `${v.slice(0, 25)}…` : v)}
+              axisLine={false}
+              tickLine={false}
+            />
             <Tooltip contentStyle={{ fontSize: 12, borderRadius: 8 }} cursor={{ fill: "#f1f5f9" }} />
-            <Bar dataKey="count" name="Denied" fill="#f43f5e" radius={[0, 4, 4, 0]} barSize={14} isAnimationActive={false} />
+            <Bar
+              dataKey="count"
+              name="Denied"
+              fill="#f43f5e"
+              radius={[0, 4, 4, 0]}
+              barSize={14}
+              isAnimationActive={false}
+              label={{ position: "right", fontSize: 11, fill: "#64748b" }}
+            />
           </BarChart>
         </ResponsiveContainer>
       )}

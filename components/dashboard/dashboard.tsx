@@ -26,7 +26,11 @@ const DECISION_ACTIONS = new Set(["tool_call.decide", "message.refuse"]);
 type Filters = { server: string; agent: string; decision: string };
 
 function matches(r: AuditEventView, f: Filters): boolean {
-  return (!f.server || r.server === f.server) && (!f.agent || r.actorLabel === f.agent) && (!f.decision || r.decision === f.decision);
+  return (
+    (!f.server || r.server === f.server) &&
+    (!f.agent || r.actorLabel === f.agent) &&
+    (!f.decision || r.decision === f.decision)
+  );
 }
 
 export function Dashboard() {
@@ -37,19 +41,34 @@ export function Dashboard() {
   const qc = useQueryClient();
   const upstreams = useQuery(upstreamListQuery());
   const agents = useQuery(agentListQuery());
-  const statsFilter = { server: filters.server || undefined, agent: filters.agent || undefined, minutes: 60 };
+  const statsFilter = {
+    server: filters.server || undefined,
+    agent: filters.agent || undefined,
+    minutes: 60,
+  };
   const stats = useQuery(auditStatsQuery(statsFilter));
 
   const initial = useQuery({
     queryKey: [...auditKeys.lists(), "dashboard", filters],
     queryFn: () =>
       apiFetch<AuditPage>(
-        apiUrl("/audit", { view: "decisions", limit: 50, server: filters.server, agent: filters.agent, decision: filters.decision }),
+        apiUrl("/audit", {
+          view: "decisions",
+          limit: 50,
+          withOutcomes: 1,
+          server: filters.server,
+          agent: filters.agent,
+          decision: filters.decision,
+        }),
       ),
     staleTime: Infinity,
   });
   useEffect(() => {
-    if (initial.data) setRows(initial.data.rows);
+    if (!initial.data) return;
+    const outcomes = initial.data.outcomes ?? {};
+    setRows(
+      initial.data.rows.map((r) => (outcomes[r.id] ? { ...r, outcomeRow: outcomes[r.id] } : r)),
+    );
   }, [initial.data]);
 
   const filtersRef = useRef(filters);
@@ -61,12 +80,20 @@ export function Dashboard() {
       const f = filtersRef.current;
       setRows((current) => {
         let next = current;
-        const fresh = batch.filter((r) => DECISION_ACTIONS.has(r.action) && matches(r, f)).reverse();
-        if (fresh.length) next = [...fresh, ...next.filter((r) => !fresh.some((x) => x.id === r.id))].slice(0, MAX_ROWS);
+        const fresh = batch
+          .filter((r) => DECISION_ACTIONS.has(r.action) && matches(r, f))
+          .reverse();
+        if (fresh.length)
+          next = [...fresh, ...next.filter((r) => !fresh.some((x) => x.id === r.id))].slice(
+            0,
+            MAX_ROWS,
+          );
         const outcomes = batch.filter((r) => r.action === "tool_call.outcome" && r.correlationId);
         if (outcomes.length) {
           const byDecision = new Map(outcomes.map((o) => [o.correlationId, o]));
-          next = next.map((r) => (byDecision.has(r.id) ? { ...r, outcomeRow: byDecision.get(r.id) } : r));
+          next = next.map((r) =>
+            byDecision.has(r.id) ? { ...r, outcomeRow: byDecision.get(r.id) } : r,
+          );
         }
         return next;
       });
@@ -81,7 +108,10 @@ export function Dashboard() {
     [qc, filters.server, filters.agent],
   );
 
-  const status = useAuditStream(onEvents, { paused, after: initial.data ? initial.data.headSeq : null });
+  const status = useAuditStream(onEvents, {
+    paused,
+    after: initial.data ? initial.data.headSeq : null,
+  });
 
   const serverOptions = useMemo(() => upstreams.data?.map((u) => u.name) ?? [], [upstreams.data]);
   const agentOptions = useMemo(() => agents.data?.map((a) => a.name) ?? [], [agents.data]);
@@ -91,22 +121,39 @@ export function Dashboard() {
       <div className="flex flex-wrap items-end justify-between gap-4">
         <div>
           <h1 className="text-xl font-semibold tracking-tight text-slate-900">Dashboard</h1>
-          <p className="mt-1 text-sm text-slate-500">Every tool call through the gateway, as it is decided.</p>
+          <p className="mt-1 text-sm text-slate-500">
+            Every tool call through the gateway, as it is decided.
+          </p>
         </div>
         <div className="flex flex-wrap items-end gap-3">
-          <SelectField label="Server" value={filters.server} onChange={(e) => setFilters({ ...filters, server: e.target.value })} className="w-40">
+          <SelectField
+            label="Server"
+            value={filters.server}
+            onChange={(e) => setFilters({ ...filters, server: e.target.value })}
+            className="w-40"
+          >
             <option value="">All servers</option>
             {serverOptions.map((s) => (
               <option key={s}>{s}</option>
             ))}
           </SelectField>
-          <SelectField label="Agent" value={filters.agent} onChange={(e) => setFilters({ ...filters, agent: e.target.value })} className="w-40">
+          <SelectField
+            label="Agent"
+            value={filters.agent}
+            onChange={(e) => setFilters({ ...filters, agent: e.target.value })}
+            className="w-40"
+          >
             <option value="">All agents</option>
             {agentOptions.map((a) => (
               <option key={a}>{a}</option>
             ))}
           </SelectField>
-          <SelectField label="Decision" value={filters.decision} onChange={(e) => setFilters({ ...filters, decision: e.target.value })} className="w-44">
+          <SelectField
+            label="Decision"
+            value={filters.decision}
+            onChange={(e) => setFilters({ ...filters, decision: e.target.value })}
+            className="w-44"
+          >
             <option value="">All decisions</option>
             <option value="allow">Allowed</option>
             <option value="deny">Denied</option>
@@ -115,17 +162,29 @@ export function Dashboard() {
         </div>
       </div>
 
-      {stats.isError ? <ErrorState message={errorMessage(stats.error)} onRetry={() => stats.refetch()} /> : <StatTiles stats={stats.data} />}
+      {stats.isError ? (
+        <ErrorState message={errorMessage(stats.error)} onRetry={() => stats.refetch()} />
+      ) : (
+        <StatTiles stats={stats.data} />
+      )}
 
-      <div className="grid gap-4 xl:grid-cols-3">
-        <div className="xl:col-span-2">
-          <TrafficChart stats={stats.data} />
-        </div>
-        <TopList title="Top denied tools" rows={stats.data?.topDeniedTools} empty="No denials in the last hour" />
-      </div>
-      <div className="grid gap-4 md:grid-cols-2">
-        <TopList title="Top denying rules" rows={stats.data?.topDeniedRules} empty="No rule denied anything" />
-        <TopList title="Most denied agents" rows={stats.data?.topDeniedAgents} empty="No agent was denied" />
+      <TrafficChart stats={stats.data} />
+      <div className="grid gap-4 lg:grid-cols-3">
+        <TopList
+          title="Top denied tools"
+          rows={stats.data?.topDeniedTools}
+          empty="No denials in the last hour"
+        />
+        <TopList
+          title="Top denying rules"
+          rows={stats.data?.topDeniedRules}
+          empty="No rule denied anything"
+        />
+        <TopList
+          title="Most denied agents"
+          rows={stats.data?.topDeniedAgents}
+          empty="No agent was denied"
+        />
       </div>
 
       <Card
@@ -135,7 +194,12 @@ export function Dashboard() {
           </span>
         }
         actions={
-          <Button variant="secondary" size="sm" onClick={() => setPaused((p) => !p)} aria-pressed={paused}>
+          <Button
+            variant="secondary"
+            size="sm"
+            onClick={() => setPaused((p) => !p)}
+            aria-pressed={paused}
+          >
             {paused ? <IconPlay className="size-4" /> : <IconPause className="size-4" />}
             {paused ? "Resume" : "Pause"}
           </Button>

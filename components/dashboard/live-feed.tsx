@@ -22,37 +22,37 @@ export function LiveFeed({ rows, onOpen }: { rows: FeedRow[]; onOpen: (id: strin
       <table className="w-full text-left text-sm" aria-label="Live decisions">
         <thead className="text-xs text-slate-500">
           <tr className="border-b border-slate-100">
-            <th scope="col" className="py-2 pr-3 pl-4 font-medium">Time</th>
-            <th scope="col" className="px-3 py-2 font-medium">Agent</th>
-            <th scope="col" className="px-3 py-2 font-medium">Server</th>
-            <th scope="col" className="px-3 py-2 font-medium">Tool</th>
-            <th scope="col" className="px-3 py-2 font-medium">Decision</th>
-            <th scope="col" className="px-3 py-2 font-medium">Rule</th>
-            <th scope="col" className="px-3 py-2 font-medium">Outcome</th>
-            <th scope="col" className="py-2 pr-4 pl-3 text-right font-medium">Latency</th>
+            <th scope="col" className="py-2 pr-2 pl-4 font-medium">Time</th>
+            <th scope="col" className="px-2 py-2 font-medium">Agent</th>
+            <th scope="col" className="px-2 py-2 font-medium">Server</th>
+            <th scope="col" className="px-2 py-2 font-medium">Tool</th>
+            <th scope="col" className="px-2 py-2 font-medium">Decision</th>
+            <th scope="col" className="px-2 py-2 font-medium">Rule</th>
+            <th scope="col" className="px-2 py-2 font-medium">Outcome</th>
+            <th scope="col" className="py-2 pr-4 pl-2 text-right font-medium">Latency</th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100" data-testid="live-feed">
           {rows.map((r) => (
             <tr key={r.id} className="animate-[fade-in_400ms_ease-out] hover:bg-slate-50" data-event-id={r.id}>
-              <td className="py-2 pr-3 pl-4 whitespace-nowrap text-slate-500 tabular-nums">{formatTime(r.occurredAt)}</td>
-              <td className="max-w-40 truncate px-3 py-2 text-slate-700">{r.actorLabel ?? "anonymous"}</td>
-              <td className="px-3 py-2 text-slate-700">{r.server ?? "—"}</td>
-              <td className="max-w-56 truncate px-3 py-2">
+              <td className="py-2 pr-2 pl-4 whitespace-nowrap text-slate-500 tabular-nums">{formatTime(r.occurredAt)}</td>
+              <td className="max-w-32 truncate px-2 py-2 text-slate-700">{r.actorLabel ?? "anonymous"}</td>
+              <td className="px-2 py-2 text-slate-700">{r.server ?? "—"}</td>
+              <td className="max-w-52 truncate px-2 py-2">
                 <button type="button" onClick={() => onOpen(r.id)} className="font-mono text-xs font-medium text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
                   {r.tool ?? r.action}
                 </button>
               </td>
-              <td className="px-3 py-2">
+              <td className="px-2 py-2 whitespace-nowrap">
                 <DecisionBadge decision={r.decision} cause={r.cause} />
               </td>
-              <td className="max-w-48 truncate px-3 py-2 text-slate-600" title={r.rule ?? undefined}>
+              <td className="max-w-40 truncate px-2 py-2 text-slate-600" title={r.rule ?? undefined}>
                 {r.rule ?? "—"}
               </td>
-              <td className="px-3 py-2">
+              <td className="px-2 py-2">
                 <OutcomeBadge outcome={r.outcomeRow?.outcome ?? null} />
               </td>
-              <td className="py-2 pr-4 pl-3 text-right text-slate-600 tabular-nums">{formatMs(r.outcomeRow?.latencyMs)}</td>
+              <td className="py-2 pr-4 pl-2 text-right text-slate-600 tabular-nums">{formatMs(r.outcomeRow?.latencyMs)}</td>
             </tr>
           ))}
         </tbody>

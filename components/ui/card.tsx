@@ -11,7 +11,7 @@ export function Card({ title, actions, children, className, bodyClassName }: { t
           {actions}
         </header>
       ) : null}
-      <div className={cn("p-4", bodyClassName)}>{children}</div>
+      <div className={bodyClassName ?? "p-4"}>{children}</div>
     </section>
   );
 }

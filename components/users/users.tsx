@@ -44,14 +44,27 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
       onClose();
     } catch (err) {
       if (err instanceof ApiError) setErrors(err.fieldErrors());
-      if (!(err instanceof ApiError && err.body.code === "VALIDATION")) toast.show(errorMessage(err), "error");
+      if (!(err instanceof ApiError && err.body.code === "VALIDATION"))
+        toast.show(errorMessage(err), "error");
     }
   }
 
   return (
-    <Dialog open={open} onClose={onClose} title="Add a console user" description="They sign in with this email and password.">
+    <Dialog
+      open={open}
+      onClose={onClose}
+      title="Add a console user"
+      description="They sign in with this email and password."
+    >
       <form onSubmit={submit} className="space-y-4" noValidate>
-        <TextField label="Email" name="email" type="email" required autoComplete="off" error={errors.email} />
+        <TextField
+          label="Email"
+          name="email"
+          type="email"
+          required
+          autoComplete="off"
+          error={errors.email}
+        />
         <TextField label="Name" name="name" required error={errors.name} />
         <TextField
           label="Password"
@@ -110,7 +123,9 @@ function UserRow({ u, me }: { u: UserView; me: string }) {
           id={`role-${u.id}`}
           value={u.role}
           disabled={update.isPending || u.disabled}
-          onChange={(e) => change({ role: e.target.value as Role }, `${u.email} is now ${e.target.value}`)}
+          onChange={(e) =>
+            change({ role: e.target.value as Role }, `${u.email} is now ${e.target.value}`)
+          }
           className="rounded-md border-0 py-1 pr-8 pl-2 text-sm ring-1 ring-slate-300 ring-inset focus:ring-2 focus:ring-indigo-600"
         >
           {ROLE_VALUES.map((r) => (
@@ -118,18 +133,31 @@ function UserRow({ u, me }: { u: UserView; me: string }) {
           ))}
         </select>
       </td>
-      <td className="px-4 py-2.5">{u.disabled ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}</td>
-      <td className="px-4 py-2.5 text-slate-500 tabular-nums">{u.lastLoginAt ? formatDateTime(u.lastLoginAt) : "Never"}</td>
+      <td className="px-4 py-2.5">
+        {u.disabled ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}
+      </td>
+      <td className="px-4 py-2.5 text-slate-500 tabular-nums">
+        {u.lastLoginAt ? formatDateTime(u.lastLoginAt) : "Never"}
+      </td>
       <td className="px-4 py-2.5 text-right">
-        <Button
-          size="sm"
-          variant={u.disabled ? "secondary" : "ghost"}
-          busy={update.isPending && update.variables?.disabled !== undefined}
-          onClick={() => change({ disabled: !u.disabled }, u.disabled ? `${u.email} can sign in again` : `${u.email} is disabled and signed out`)}
-          aria-label={`${u.disabled ? "Enable" : "Disable"} ${u.email}`}
-        >
-          {u.disabled ? "Enable" : "Disable"}
-        </Button>
+        {u.id === me ? null : (
+          <Button
+            size="sm"
+            variant={u.disabled ? "secondary" : "ghost"}
+            busy={update.isPending && update.variables?.disabled !== undefined}
+            onClick={() =>
+              change(
+                { disabled: !u.disabled },
+                u.disabled
+                  ? `${u.email} can sign in again`
+                  : `${u.email} is disabled and signed out`,
+              )
+            }
+            aria-label={`${u.disabled ? "Enable" : "Disable"} ${u.email}`}
+          >
+            {u.disabled ? "Enable" : "Disable"}
+          </Button>
+        )}
       </td>
     </tr>
   );
@@ -141,7 +169,11 @@ export function Users() {
   const [creating, setCreating] = useState(false);
   return (
     <div>
-      <PageHeader title="Users" description="People who can sign in to this console, and what they may do." actions={<Button onClick={() => setCreating(true)}>Add user</Button>} />
+      <PageHeader
+        title="Users"
+        description="People who can sign in to this console, and what they may do."
+        actions={<Button onClick={() => setCreating(true)}>Add user</Button>}
+      />
       <Card bodyClassName="p-0">
         {users.isPending ? (
           <LoadingBlock />
@@ -155,10 +187,18 @@ export function Users() {
           <table className="w-full text-left text-sm" aria-label="Console users">
             <thead className="bg-slate-50 text-xs text-slate-500">
               <tr>
-                <th scope="col" className="px-4 py-2 font-medium">User</th>
-                <th scope="col" className="px-4 py-2 font-medium">Role</th>
-                <th scope="col" className="px-4 py-2 font-medium">Status</th>
-                <th scope="col" className="px-4 py-2 font-medium">Last sign-in</th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  User
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Role
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Status
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Last sign-in
+                </th>
                 <th scope="col" className="px-4 py-2 text-right font-medium">
                   <span className="sr-only">Actions</span>
                 </th>
@@ -173,8 +213,9 @@ export function Users() {
         )}
       </Card>
       <p className="mt-3 text-xs text-slate-500">
-        Roles: <strong>admin</strong> — {ROLE_HELP.admin}; <strong>editor</strong> — {ROLE_HELP.editor}; <strong>viewer</strong> — {ROLE_HELP.viewer}. The last active admin cannot be
-        demoted or disabled.
+        Roles: <strong>admin</strong> — {ROLE_HELP.admin}; <strong>editor</strong> —{" "}
+        {ROLE_HELP.editor}; <strong>viewer</strong> — {ROLE_HELP.viewer}. The last active admin
+        cannot be demoted or disabled.
       </p>
       <CreateUserDialog open={creating} onClose={() => setCreating(false)} />
     </div>

@@ -26,7 +26,7 @@ export class ApiError extends Error {
 
 const MUTATIONS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-export function apiUrl(path: string, params?: Record<string, string | number | undefined | null>): string {
+export function apiUrl(path: string, params?: Record<string, string | number | boolean | undefined | null>): string {
   const search = new URLSearchParams();
   for (const [k, v] of Object.entries(params ?? {})) if (v !== undefined && v !== null && v !== "") search.set(k, String(v));
   const qs = search.toString();

@@ -46,6 +46,11 @@ export const ListAuditInput = AuditFilterInput.extend({
   sort: z.enum(AUDIT_SORTS).default("newest"),
   cursor: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  /** Also return the tool_call.outcome row of each decision on the page. */
+  withOutcomes: z
+    .union([z.boolean(), z.enum(["0", "1"])])
+    .optional()
+    .transform((v) => v === true || v === "1"),
 });
 export type ListAuditInput = z.input<typeof ListAuditInput>;
 

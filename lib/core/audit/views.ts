@@ -32,7 +32,13 @@ export type AuditEventView = {
   hash: string;
 };
 
-export type AuditPage = { rows: AuditEventView[]; nextCursor: number | null; headSeq: number };
+export type AuditPage = {
+  rows: AuditEventView[];
+  nextCursor: number | null;
+  headSeq: number;
+  /** Outcome rows keyed by decision id, when asked for. */
+  outcomes?: Record<string, AuditEventView>;
+};
 
 export type AuditEventDetail = {
   event: AuditEventView;

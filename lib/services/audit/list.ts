@@ -1,4 +1,4 @@
-import { asc, desc, eq, gt, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 
 import { type AuditEvent, auditEvents } from "@/db/schema";
 import { ListAuditInput } from "@/lib/core/audit/inputs";
@@ -28,11 +28,24 @@ export function listAuditEvents(ctx: ServiceContext, raw: ListAuditInput = {}): 
   const more = rows.length > input.limit;
   const page = more ? rows.slice(0, input.limit) : rows;
   const role = roleOf(ctx);
-  return {
+  const result: AuditPage = {
     rows: page.map((r) => toAuditEventView(r, role)),
     nextCursor: more ? (page.at(-1)?.seq ?? null) : null,
     headSeq: headSeq(ctx),
   };
+  if (input.withOutcomes) {
+    const ids = page.filter((r) => r.action === "tool_call.decide").map((r) => r.id);
+    result.outcomes = {};
+    if (ids.length) {
+      const outcomes = ctx.db
+        .select()
+        .from(auditEvents)
+        .where(and(inArray(auditEvents.correlationId, ids), eq(auditEvents.action, "tool_call.outcome")))
+        .all();
+      for (const o of outcomes) if (o.correlationId) result.outcomes[o.correlationId] = toAuditEventView(o, role);
+    }
+  }
+  return result;
 }
 
 export function headSeq(ctx: Pick<ServiceContext, "db">): number {

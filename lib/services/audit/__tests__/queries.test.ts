@@ -106,6 +106,20 @@ describe("listAuditEvents", () => {
   });
 });
 
+describe("listAuditEvents withOutcomes", () => {
+  it("returns each decision's outcome keyed by decision id", () => {
+    const db = createTestDb();
+    const d1 = decision(Date.now());
+    const d2 = decision(Date.now() + 1, { decision: "deny" });
+    write(db, [d1, outcome(d1, 12), d2]);
+    const page = listAuditEvents(testContext(db), { view: "decisions", withOutcomes: "1" });
+    expect(page.rows.map((r) => r.id)).toEqual([d2.id, d1.id]);
+    expect(Object.keys(page.outcomes ?? {})).toEqual([d1.id]);
+    expect(page.outcomes?.[d1.id]?.latencyMs).toBe(12);
+    expect(listAuditEvents(testContext(db), { view: "decisions" }).outcomes).toBeUndefined();
+  });
+});
+
 describe("getAuditEvent", () => {
   it("joins a decision with its outcome, and an outcome with its decision", () => {
     const db = createTestDb();
