@@ -4,7 +4,12 @@ import type { Db } from "@/db/client";
 import type { Approval } from "@/db/schema";
 import { AppError } from "@/lib/core/errors";
 import { newId } from "@/lib/core/ids";
-import { type DenyDecision, refusalResult, type ToolDefinition, visibleTools } from "@/lib/core/policy";
+import {
+  type DenyDecision,
+  refusalResult,
+  type ToolDefinition,
+  visibleTools,
+} from "@/lib/core/policy";
 import { getApproval } from "@/lib/services/approvals";
 import {
   type CallIdentity,
@@ -12,7 +17,7 @@ import {
   decideToolCall,
   describeRawMessage,
   type Outcome,
-  OutcomeWriter,
+  type OutcomeWriter,
   recordRefusal,
   type RefusedMessage,
 } from "@/lib/services/enforcement";
@@ -77,7 +82,9 @@ export class Enforcer {
     try {
       return this.o.policy.current();
     } catch (err) {
-      log.error(`server ${this.o.server}: cannot load enforcement state: ${(err as Error).message}`);
+      log.error(
+        `server ${this.o.server}: cannot load enforcement state: ${(err as Error).message}`,
+      );
       return null;
     }
   }
@@ -98,15 +105,21 @@ export class Enforcer {
         now,
         source: this.o.source,
       });
-      quarantined = new Set([...result.statuses].filter(([, s]) => s === "quarantined").map(([n]) => n));
-      for (const name of result.newlyQuarantined) log.warn(`server ${this.o.server}: tool "${name}" changed; quarantined until accepted`);
+      quarantined = new Set(
+        [...result.statuses].filter(([, s]) => s === "quarantined").map(([n]) => n),
+      );
+      for (const name of result.newlyQuarantined)
+        log.warn(`server ${this.o.server}: tool "${name}" changed; quarantined until accepted`);
     } else {
       for (const def of tools) {
         const hash = this.seen.get(def.name)?.hash ?? "";
         const pinned = this.localPins.get(def.name);
         if (pinned === undefined) this.localPins.set(def.name, hash);
         else if (pinned !== hash) {
-          if (!quarantined.has(def.name)) log.warn(`server ${this.o.server}: tool "${def.name}" changed during this run; refused from now on`);
+          if (!quarantined.has(def.name))
+            log.warn(
+              `server ${this.o.server}: tool "${def.name}" changed during this run; refused from now on`,
+            );
           quarantined.add(def.name);
         }
       }
@@ -133,7 +146,11 @@ export class Enforcer {
    * Decides a tools/call: records the decision (fail closed), then either lets the caller
    * forward it, answers with a refusal, or holds it for an approval.
    */
-  async decide(call: ToolCall, notify: (m: Message) => void, signal: AbortSignal): Promise<CallAction> {
+  async decide(
+    call: ToolCall,
+    notify: (m: Message) => void,
+    signal: AbortSignal,
+  ): Promise<CallAction> {
     const view = this.view();
     if (!view) return this.storageRefusal(call, "policy unavailable");
     const input = {
@@ -159,7 +176,8 @@ export class Enforcer {
     } catch (err) {
       return this.storageRefusal(call, (err as Error).message);
     }
-    if (verdict.kind === "pending") return this.hold(call, input, verdict.decisionId, verdict.approval, notify, signal);
+    if (verdict.kind === "pending")
+      return this.hold(call, input, verdict.decisionId, verdict.approval, notify, signal);
     return this.act(call, verdict);
   }
 
@@ -218,7 +236,11 @@ export class Enforcer {
       if (row.status === "approved") {
         let verdict: CallVerdict;
         try {
-          verdict = decideToolCall(this.o.db, { ...input, heldApprovalId: approval.id, now: Date.now() });
+          verdict = decideToolCall(this.o.db, {
+            ...input,
+            heldApprovalId: approval.id,
+            now: Date.now(),
+          });
         } catch (err) {
           return this.storageRefusal(call, (err as Error).message);
         }
@@ -263,7 +285,9 @@ export class Enforcer {
 
   private storageRefusal(call: ToolCall, why: string): CallAction {
     this.o.metrics.storageRefusals.labels(this.o.server).inc();
-    log.error(`server ${this.o.server}: refusing ${call.tool}: decision could not be recorded (${why})`);
+    log.error(
+      `server ${this.o.server}: refusing ${call.tool}: decision could not be recorded (${why})`,
+    );
     const decisionId = newId("event");
     return {
       kind: "reply",
@@ -292,7 +316,14 @@ export class Enforcer {
     return this.seen.has(tool) ? tool : "_unlisted";
   }
 
-  outcome(decisionId: string, tool: string, outcome: Outcome, latencyMs: number, resultBytes: number | null, error?: string): void {
+  outcome(
+    decisionId: string,
+    tool: string,
+    outcome: Outcome,
+    latencyMs: number,
+    resultBytes: number | null,
+    error?: string,
+  ): void {
     this.o.outcomes.record({
       decisionId,
       server: this.o.server,
@@ -308,12 +339,18 @@ export class Enforcer {
   }
 
   /** Records a refused inbound message; a storage failure is counted, never thrown. */
-  refuse(input: Omit<RefusedMessage, "source" | "server" | "actor" | "at" | "remoteIp">, raw?: string): void {
+  refuse(
+    input: Omit<RefusedMessage, "source" | "server" | "actor" | "at" | "remoteIp">,
+    raw?: string,
+  ): void {
     this.o.metrics.refusedMessages.labels(input.cause).inc();
     try {
       recordRefusal(this.o.db, {
         ...input,
-        detail: { ...input.detail, ...(raw !== undefined ? { message: describeRawMessage(raw, this.o.hmacKey) } : {}) },
+        detail: {
+          ...input.detail,
+          ...(raw !== undefined ? { message: describeRawMessage(raw, this.o.hmacKey) } : {}),
+        },
         source: this.o.source,
         server: this.o.server,
         actor: this.o.identity,
@@ -322,7 +359,9 @@ export class Enforcer {
       });
     } catch (err) {
       this.o.metrics.storageRefusals.labels(this.o.server).inc();
-      log.error(`server ${this.o.server}: could not record a refused message: ${(err as Error).message}`);
+      log.error(
+        `server ${this.o.server}: could not record a refused message: ${(err as Error).message}`,
+      );
     }
   }
 }

@@ -17,12 +17,20 @@ export function resolveStdioIdentity(
       return { agentId: agent.id, keyId: row.id, label: agent.name };
     } catch (err) {
       if (err instanceof AppError && err.code === "UNAUTHENTICATED") {
-        throw new CliError(`the agent key was refused (${String(err.details?.reason ?? "invalid")})`, 2);
+        throw new CliError(
+          `the agent key was refused (${String(err.details?.reason ?? "invalid")})`,
+          2,
+        );
       }
       throw err;
     }
   }
-  const local: CallIdentity = { agentId: `local:${osUser()}`, keyId: null, label: `local:${osUser()}`, anonymous: true };
+  const local: CallIdentity = {
+    agentId: `local:${osUser()}`,
+    keyId: null,
+    label: `local:${osUser()}`,
+    anonymous: true,
+  };
   if (mode.kind === "file") return local;
   const view = mode.policy.current();
   if (view.snapshot.posture === "allow") return local;

@@ -43,7 +43,9 @@ export function jsonDepth(text: string): number {
 }
 
 function isId(v: unknown): v is JsonRpcId {
-  return (typeof v === "string" && v.length <= 256) || (typeof v === "number" && Number.isFinite(v));
+  return (
+    (typeof v === "string" && v.length <= 256) || (typeof v === "number" && Number.isFinite(v))
+  );
 }
 
 /**
@@ -52,10 +54,20 @@ function isId(v: unknown): v is JsonRpcId {
  */
 export function parseFrame(text: string, limits: FrameLimits): Frame {
   if (Buffer.byteLength(text) > limits.maxBytes) {
-    return { ok: false, cause: "oversize", reason: `message exceeds ${limits.maxBytes} bytes`, id: null };
+    return {
+      ok: false,
+      cause: "oversize",
+      reason: `message exceeds ${limits.maxBytes} bytes`,
+      id: null,
+    };
   }
   if (jsonDepth(text) > limits.maxDepth) {
-    return { ok: false, cause: "malformed", reason: `JSON nested deeper than ${limits.maxDepth}`, id: null };
+    return {
+      ok: false,
+      cause: "malformed",
+      reason: `JSON nested deeper than ${limits.maxDepth}`,
+      id: null,
+    };
   }
   let value: unknown;
   try {
@@ -68,9 +80,15 @@ export function parseFrame(text: string, limits: FrameLimits): Frame {
 
 /** Frame checks for a body some other layer already parsed (the HTTP gateway). */
 export function checkParsed(value: unknown): Frame {
-  if (Array.isArray(value)) return { ok: false, cause: "batch", reason: "JSON-RPC batches are not accepted", id: null };
+  if (Array.isArray(value))
+    return { ok: false, cause: "batch", reason: "JSON-RPC batches are not accepted", id: null };
   if (value === null || typeof value !== "object") {
-    return { ok: false, cause: "malformed", reason: "a JSON-RPC message must be an object", id: null };
+    return {
+      ok: false,
+      cause: "malformed",
+      reason: "a JSON-RPC message must be an object",
+      id: null,
+    };
   }
   return { ok: true, message: value as Message };
 }
@@ -87,7 +105,8 @@ export function classify(msg: Message): Classified {
       return { kind: "invalid", id, reason: "params must be an object or array" };
     }
     if ("id" in msg) {
-      if (id === null) return { kind: "invalid", id: null, reason: "id must be a string or number" };
+      if (id === null)
+        return { kind: "invalid", id: null, reason: "id must be a string or number" };
       return { kind: "request", id, method: msg.method, params: msg.params };
     }
     return { kind: "notification", method: msg.method, params: msg.params };
@@ -98,7 +117,12 @@ export function classify(msg: Message): Classified {
 
 export const idKey = (id: JsonRpcId): string => (typeof id === "number" ? `n:${id}` : `s:${id}`);
 
-export function errorResponse(id: JsonRpcId | null, code: number, message: string, data?: unknown): Message {
+export function errorResponse(
+  id: JsonRpcId | null,
+  code: number,
+  message: string,
+  data?: unknown,
+): Message {
   const error: Record<string, unknown> = { code, message };
   if (data !== undefined) error.data = data;
   return { jsonrpc: "2.0", id, error };

@@ -12,12 +12,18 @@ export function repoRoot(): string {
   if (cached) return cached;
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    if (fs.existsSync(path.join(dir, "package.json")) && fs.existsSync(path.join(dir, "db", "migrations"))) {
+    if (
+      fs.existsSync(path.join(dir, "package.json")) &&
+      fs.existsSync(path.join(dir, "db", "migrations"))
+    ) {
       cached = dir;
       return dir;
     }
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error("cannot find the portcullis installation (db/migrations next to package.json)");
+    if (parent === dir)
+      throw new Error(
+        "cannot find the portcullis installation (db/migrations next to package.json)",
+      );
     dir = parent;
   }
 }

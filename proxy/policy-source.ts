@@ -37,7 +37,10 @@ export const IMPLICIT_DENY: PolicySnapshot = IMPLICIT.snapshot;
 
 export function formatIssues(file: string, issues: readonly PolicyIssue[]): string {
   return issues
-    .map((i) => `${file}:${i.line ?? 0}:${i.column ?? 0}: ${i.message}${i.path ? ` (at ${i.path})` : ""}`)
+    .map(
+      (i) =>
+        `${file}:${i.line ?? 0}:${i.column ?? 0}: ${i.message}${i.path ? ` (at ${i.path})` : ""}`,
+    )
     .join("\n");
 }
 
@@ -47,7 +50,10 @@ function compileVersion(id: string, yaml: string): PolicySnapshot | null {
   if (compiled.has(id)) return compiled.get(id) ?? null;
   const result = loadPolicy(yaml);
   const snapshot = result.ok ? result.snapshot : null;
-  if (!result.ok) log.error(`stored policy version ${id} does not load; denying every call:\n${formatIssues(id, result.errors)}`);
+  if (!result.ok)
+    log.error(
+      `stored policy version ${id} does not load; denying every call:\n${formatIssues(id, result.errors)}`,
+    );
   if (compiled.size > 256) compiled.clear();
   compiled.set(id, snapshot);
   return snapshot;
@@ -71,8 +77,10 @@ export class DbPolicySource implements PolicySource {
     const version = readConfigVersion(this.db);
     if (this.view && version === this.version) return this.view;
     const upstream = loadUpstreamByName(this.db, this.server);
-    if (!upstream) throw new AppError("NOT_FOUND", `No upstream server named "${this.server}" is configured`);
-    if (!upstream.enabled) throw new AppError("UPSTREAM_UNAVAILABLE", `Server "${this.server}" is disabled`);
+    if (!upstream)
+      throw new AppError("NOT_FOUND", `No upstream server named "${this.server}" is configured`);
+    if (!upstream.enabled)
+      throw new AppError("UPSTREAM_UNAVAILABLE", `Server "${this.server}" is disabled`);
     const active = loadActivePolicyVersion(this.db, upstream.id);
     const snapshot = active ? compileVersion(active.id, active.yaml) : null;
     this.view = {
@@ -116,7 +124,9 @@ export class FilePolicySource implements PolicySource {
     this.label = fileLabel(text);
     this.stamp = statStamp(file);
     this.upstream = db ? loadUpstreamByName(db, server) : null;
-    this.tools = new Map(db && this.upstream ? loadUpstreamTools(db, this.upstream.id).map((t) => [t.name, t]) : []);
+    this.tools = new Map(
+      db && this.upstream ? loadUpstreamTools(db, this.upstream.id).map((t) => [t.name, t]) : [],
+    );
     fs.watchFile(file, { interval: 500, persistent: false }, () => this.refresh());
   }
 
@@ -128,13 +138,17 @@ export class FilePolicySource implements PolicySource {
       text = fs.readFileSync(this.file, "utf8");
     } catch (err) {
       this.rejectedStamp = stamp;
-      log.error(`cannot read ${this.file} (${(err as Error).message}); keeping the previous policy`);
+      log.error(
+        `cannot read ${this.file} (${(err as Error).message}); keeping the previous policy`,
+      );
       return;
     }
     const result = loadPolicy(text);
     if (!result.ok) {
       this.rejectedStamp = stamp;
-      log.error(`policy change rejected; keeping the previous policy:\n${formatIssues(this.file, result.errors)}`);
+      log.error(
+        `policy change rejected; keeping the previous policy:\n${formatIssues(this.file, result.errors)}`,
+      );
       return;
     }
     this.snapshot = result.snapshot;
@@ -145,7 +159,13 @@ export class FilePolicySource implements PolicySource {
 
   current(): EnforcementView {
     this.refresh();
-    return { snapshot: this.snapshot, policyVersion: this.label, grants: [], upstream: this.upstream, tools: this.tools };
+    return {
+      snapshot: this.snapshot,
+      policyVersion: this.label,
+      grants: [],
+      upstream: this.upstream,
+      tools: this.tools,
+    };
   }
 
   close(): void {

@@ -16,7 +16,8 @@ import { gatewayOptions, startGateway } from "./serve";
 const collect = (value: string, previous: string[]) => [...previous, value];
 const port = (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new CliError(`--port must be a port number (got ${value})`, 2);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new CliError(`--port must be a port number (got ${value})`, 2);
   return n;
 };
 
@@ -32,8 +33,13 @@ export function buildProgram(): Command {
     exitCode = code;
   };
   const program = new Command("portcullis")
-    .description("Policy gateway for MCP: decide, record and explain every tool call an AI agent makes.")
-    .option("--db <file>", "SQLite database file (default: $PORTCULLIS_DB or ~/.portcullis/portcullis.db)")
+    .description(
+      "Policy gateway for MCP: decide, record and explain every tool call an AI agent makes.",
+    )
+    .option(
+      "--db <file>",
+      "SQLite database file (default: $PORTCULLIS_DB or ~/.portcullis/portcullis.db)",
+    )
     .option("--log-level <level>", "debug | info | warn | error (stderr only)")
     .enablePositionalOptions()
     .showHelpAfterError("(add --help for usage)")
@@ -47,49 +53,84 @@ export function buildProgram(): Command {
       if (o.db) process.env.PORTCULLIS_DB = o.db;
       const level = o.logLevel ?? process.env.PORTCULLIS_LOG_LEVEL;
       if (level) {
-        if (!["debug", "info", "warn", "error"].includes(level)) throw new CliError("--log-level must be debug, info, warn or error", 2);
+        if (!["debug", "info", "warn", "error"].includes(level))
+          throw new CliError("--log-level must be debug, info, warn or error", 2);
         setLogLevel(level as "debug");
       }
     });
 
   program
     .command("run")
-    .description("Stdio MCP proxy: spawn an upstream server (or bridge to a Streamable HTTP one) and enforce policy on it")
-    .option("--server <name>", "use this configured server's active policy, grants and (if no command is given) its command")
-    .option("--policy <file>", "use a policy file instead of the console (validated at start, reloaded on change)")
+    .description(
+      "Stdio MCP proxy: spawn an upstream server (or bridge to a Streamable HTTP one) and enforce policy on it",
+    )
+    .option(
+      "--server <name>",
+      "use this configured server's active policy, grants and (if no command is given) its command",
+    )
+    .option(
+      "--policy <file>",
+      "use a policy file instead of the console (validated at start, reloaded on change)",
+    )
     .option("--name <name>", "server name for audit rows with --policy (default: the file name)")
     .option("--agent-key <key>", "agent key to act as (default: $PORTCULLIS_AGENT_KEY)")
-    .option("--upstream <url>", "bridge to a Streamable HTTP MCP server instead of spawning a command")
-    .option("--header <header>", "extra header for --upstream, 'Name: value' (repeatable)", collect, [] as string[])
+    .option(
+      "--upstream <url>",
+      "bridge to a Streamable HTTP MCP server instead of spawning a command",
+    )
+    .option(
+      "--header <header>",
+      "extra header for --upstream, 'Name: value' (repeatable)",
+      collect,
+      [] as string[],
+    )
     .argument("[command...]", "upstream server command and its arguments (after --, or directly)")
     .passThroughOptions()
     .addHelpText(
       "after",
       "\nExamples:\n  portcullis run --server everything -- node node_modules/@modelcontextprotocol/server-everything/dist/index.js stdio\n  portcullis run --policy github.yaml -- npx -y @modelcontextprotocol/server-github\n  portcullis run --policy remote.yaml --upstream https://mcp.example.com/mcp --header 'Authorization: Bearer …'",
     )
-    .action(async (command: string[], opts: { server?: string; policy?: string; name?: string; agentKey?: string; upstream?: string; header: string[] }) => {
-      const env = loadCliEnv();
-      done(
-        await runStdio(
-          {
-            command,
-            header: opts.header,
-            ...(opts.server ? { server: opts.server } : {}),
-            ...(opts.policy ? { policy: opts.policy } : {}),
-            ...(opts.name ? { name: opts.name } : {}),
-            ...(opts.agentKey ? { agentKey: opts.agentKey } : {}),
-            ...(opts.upstream ? { upstream: opts.upstream } : {}),
-          },
-          env,
-        ),
-      );
-    });
+    .action(
+      async (
+        command: string[],
+        opts: {
+          server?: string;
+          policy?: string;
+          name?: string;
+          agentKey?: string;
+          upstream?: string;
+          header: string[];
+        },
+      ) => {
+        const env = loadCliEnv();
+        done(
+          await runStdio(
+            {
+              command,
+              header: opts.header,
+              ...(opts.server ? { server: opts.server } : {}),
+              ...(opts.policy ? { policy: opts.policy } : {}),
+              ...(opts.name ? { name: opts.name } : {}),
+              ...(opts.agentKey ? { agentKey: opts.agentKey } : {}),
+              ...(opts.upstream ? { upstream: opts.upstream } : {}),
+            },
+            env,
+          ),
+        );
+      },
+    );
 
   program
     .command("serve")
-    .description("Streamable HTTP gateway: /mcp/<server> per configured upstream, /healthz and /metrics")
+    .description(
+      "Streamable HTTP gateway: /mcp/<server> per configured upstream, /healthz and /metrics",
+    )
     .option("--host <host>", "address to bind (default: $PORTCULLIS_HOST or 127.0.0.1)")
-    .option("--port <port>", "port (default: $PORTCULLIS_GATEWAY_PORT or 7400; 0 picks a free one)", port)
+    .option(
+      "--port <port>",
+      "port (default: $PORTCULLIS_GATEWAY_PORT or 7400; 0 picks a free one)",
+      port,
+    )
     .action(async (opts: { host?: string; port?: number }) => {
       const env = loadGatewayEnv();
       const database = openDatabase(env.PORTCULLIS_DB);
@@ -118,20 +159,40 @@ export function buildProgram(): Command {
     .command("scan")
     .description("Connect to an MCP server, classify its tools by risk and write a starter policy")
     .option("--upstream <url>", "scan a Streamable HTTP server instead of spawning a command")
-    .option("--header <header>", "extra header for --upstream, 'Name: value' (repeatable)", collect, [] as string[])
+    .option(
+      "--header <header>",
+      "extra header for --upstream, 'Name: value' (repeatable)",
+      collect,
+      [] as string[],
+    )
     .option("-o, --output <file>", "write the starter policy here")
     .option("--force", "overwrite the --output file if it exists")
     .option("--json", "print the classification as JSON")
     .argument("[command...]", "server command and its arguments")
     .passThroughOptions()
-    .action(async (command: string[], opts: { upstream?: string; header: string[]; output?: string; json?: boolean; force?: boolean }) => {
-      done(await scanCommand({ command, ...opts }));
-    });
+    .action(
+      async (
+        command: string[],
+        opts: {
+          upstream?: string;
+          header: string[];
+          output?: string;
+          json?: boolean;
+          force?: boolean;
+        },
+      ) => {
+        done(await scanCommand({ command, ...opts }));
+      },
+    );
 
-  const audit = program.command("audit").description("Verify, export and checkpoint the audit chain");
+  const audit = program
+    .command("audit")
+    .description("Verify, export and checkpoint the audit chain");
   audit
     .command("verify")
-    .description('Recompute the hash chain: "chain intact: N rows", or the first broken row (exit 1)')
+    .description(
+      'Recompute the hash chain: "chain intact: N rows", or the first broken row (exit 1)',
+    )
     .option("--checkpoint <file>", "also check a signed checkpoint (detects a truncated tail)")
     .action((opts: { checkpoint?: string }) => {
       done(auditVerify(db(program), opts, loadCliEnv().PORTCULLIS_CHECKPOINT_KEY));
@@ -139,53 +200,97 @@ export function buildProgram(): Command {
   audit
     .command("export")
     .description("Stream audit rows as JSON Lines or CSV")
-    .addOption(new Option("--format <format>", "output format").choices(["jsonl", "csv"]).default("jsonl"))
+    .addOption(
+      new Option("--format <format>", "output format").choices(["jsonl", "csv"]).default("jsonl"),
+    )
     .option("--since <time>", "from this time (ISO, or a span back from now: 30m, 24h, 7d)")
     .option("--until <time>", "before this time (ISO or span)")
-    .addOption(new Option("--decision <decision>", "only decision rows with this decision").choices(["allow", "deny", "approval_required"]))
+    .addOption(
+      new Option("--decision <decision>", "only decision rows with this decision").choices([
+        "allow",
+        "deny",
+        "approval_required",
+      ]),
+    )
     .option("-o, --output <file>", "write to a file (default: stdout)")
-    .action(async (opts: { format: string; since?: string; until?: string; decision?: string; output?: string }) => {
-      done(await auditExport(db(program), opts));
-    });
+    .action(
+      async (opts: {
+        format: string;
+        since?: string;
+        until?: string;
+        decision?: string;
+        output?: string;
+      }) => {
+        done(await auditExport(db(program), opts));
+      },
+    );
   audit
     .command("checkpoint")
-    .description("Print a signed checkpoint {seq, hash, at, signature} of the verified chain (needs PORTCULLIS_CHECKPOINT_KEY)")
+    .description(
+      "Print a signed checkpoint {seq, hash, at, signature} of the verified chain (needs PORTCULLIS_CHECKPOINT_KEY)",
+    )
     .action(() => done(auditCheckpoint(db(program), loadCliEnv().PORTCULLIS_CHECKPOINT_KEY)));
 
-  const approvals = program.command("approvals").description("List and decide calls held for approval");
+  const approvals = program
+    .command("approvals")
+    .description("List and decide calls held for approval");
   approvals
     .command("list")
     .description("List approvals, newest first")
-    .addOption(new Option("--status <status>", "only this status").choices(["pending", "approved", "denied", "expired", "consumed"]))
+    .addOption(
+      new Option("--status <status>", "only this status").choices([
+        "pending",
+        "approved",
+        "denied",
+        "expired",
+        "consumed",
+      ]),
+    )
     .option("--json", "print JSON")
     .action((opts: { status?: string; json?: boolean }) => done(approvalsList(db(program), opts)));
   for (const verb of ["approve", "deny"] as const) {
     approvals
       .command(verb)
-      .description(verb === "approve" ? "Approve a pending call (the agent's identical retry goes through once)" : "Deny a pending call")
+      .description(
+        verb === "approve"
+          ? "Approve a pending call (the agent's identical retry goes through once)"
+          : "Deny a pending call",
+      )
       .argument("<id>", "approval id (apr_…)")
       .option("--comment <text>", "why; shown to the agent on denial and kept in the audit log")
-      .action((id: string, opts: { comment?: string }) => done(approvalsDecide(db(program), id, verb, opts.comment)));
+      .action((id: string, opts: { comment?: string }) =>
+        done(approvalsDecide(db(program), id, verb, opts.comment)),
+      );
   }
 
-  const tools = program.command("tools").description("The tool inventory: pinned definitions and quarantine");
+  const tools = program
+    .command("tools")
+    .description("The tool inventory: pinned definitions and quarantine");
   tools
     .command("list")
     .description("List recorded tools with status and risk")
     .option("--server <name>", "only this server")
-    .addOption(new Option("--status <status>", "only this status").choices(["new", "active", "quarantined"]))
+    .addOption(
+      new Option("--status <status>", "only this status").choices(["new", "active", "quarantined"]),
+    )
     .option("--json", "print JSON")
-    .action((opts: { server?: string; status?: string; json?: boolean }) => done(toolsList(db(program), opts)));
+    .action((opts: { server?: string; status?: string; json?: boolean }) =>
+      done(toolsList(db(program), opts)),
+    );
   tools
     .command("accept")
-    .description("Accept a quarantined tool's changed definition (pins it and makes it callable again)")
+    .description(
+      "Accept a quarantined tool's changed definition (pins it and makes it callable again)",
+    )
     .argument("<server>", "server name")
     .argument("<tool>", "tool name")
     .action((server: string, tool: string) => done(toolsAccept(db(program), server, tool)));
 
   program
     .command("status")
-    .description("Running instances, calls per minute, deny rate, top deny rules and recent denials")
+    .description(
+      "Running instances, calls per minute, deny rate, top deny rules and recent denials",
+    )
     .option("--json", "print JSON")
     .action((opts: { json?: boolean }) => done(statusCommand(db(program), opts)));
 
@@ -197,7 +302,12 @@ export function buildProgram(): Command {
 
 function report(err: unknown): number {
   if (err instanceof CommanderError) {
-    if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
+    if (
+      err.code === "commander.helpDisplayed" ||
+      err.code === "commander.version" ||
+      err.code === "commander.help"
+    )
+      return 0;
     if (err.code === "commander.executeSubCommandAsync") return err.exitCode;
     return 2;
   }
@@ -213,7 +323,9 @@ function report(err: unknown): number {
     process.stderr.write(`portcullis: ${err.message}\n`);
     return err.code === "VALIDATION" ? 2 : 1;
   }
-  process.stderr.write(`portcullis: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `portcullis: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   return 1;
 }
 
@@ -227,4 +339,3 @@ export async function main(argv: string[]): Promise<number> {
     return report(err);
   }
 }
-

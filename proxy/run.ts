@@ -8,7 +8,12 @@ import { resolveStdioIdentity } from "./identity";
 import { errorResponse, JSONRPC, type Message, parseFrame } from "./jsonrpc";
 import { log } from "./log";
 import { ProxyMetrics } from "./metrics";
-import { DbPolicySource, FilePolicySource, PolicyFileError, type PolicySource } from "./policy-source";
+import {
+  DbPolicySource,
+  FilePolicySource,
+  PolicyFileError,
+  type PolicySource,
+} from "./policy-source";
 import { CliError, openDatabase, registerInstance } from "./runtime";
 import { ProxySession } from "./session";
 import { HttpLink, type LinkClosed, StdioChildLink, type UpstreamLink } from "./upstream-link";
@@ -28,7 +33,8 @@ export function parseHeaders(values: readonly string[]): Record<string, string> 
   for (const v of values) {
     const at = v.indexOf(":");
     const name = at > 0 ? v.slice(0, at).trim() : "";
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) throw new CliError(`--header must look like 'Name: value' (got ${JSON.stringify(v)})`, 2);
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name))
+      throw new CliError(`--header must look like 'Name: value' (got ${JSON.stringify(v)})`, 2);
     headers[name] = v.slice(at + 1).trim();
   }
   return headers;
@@ -47,20 +53,26 @@ function exitStatus(info: LinkClosed): number {
  * way to an upstream child (or a Streamable HTTP server). Resolves with the exit status.
  */
 export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
-  if (opts.server && opts.policy) throw new CliError("use either --server or --policy, not both", 2);
-  if (!opts.server && !opts.policy) throw new CliError("say which policy applies: --server NAME or --policy FILE", 2);
-  if (opts.upstream && opts.command.length > 0) throw new CliError("use either --upstream URL or a command after --, not both", 2);
+  if (opts.server && opts.policy)
+    throw new CliError("use either --server or --policy, not both", 2);
+  if (!opts.server && !opts.policy)
+    throw new CliError("say which policy applies: --server NAME or --policy FILE", 2);
+  if (opts.upstream && opts.command.length > 0)
+    throw new CliError("use either --upstream URL or a command after --, not both", 2);
   const headers = parseHeaders(opts.header);
-  if (opts.upstream && !/^https?:\/\//i.test(opts.upstream)) throw new CliError("--upstream must be an http(s) URL", 2);
+  if (opts.upstream && !/^https?:\/\//i.test(opts.upstream))
+    throw new CliError("--upstream must be an http(s) URL", 2);
 
   const db = openDatabase(env.PORTCULLIS_DB);
-  const server = opts.server ?? opts.name ?? path.basename(opts.policy ?? "policy").replace(/\.(ya?ml)$/i, "");
+  const server =
+    opts.server ?? opts.name ?? path.basename(opts.policy ?? "policy").replace(/\.(ya?ml)$/i, "");
   let policy: PolicySource;
   if (opts.policy) {
     try {
       policy = new FilePolicySource(path.resolve(opts.policy), db, server);
     } catch (err) {
-      if (err instanceof PolicyFileError) throw new CliError(`policy ${opts.policy} is invalid:\n${err.message}`, 1);
+      if (err instanceof PolicyFileError)
+        throw new CliError(`policy ${opts.policy} is invalid:\n${err.message}`, 1);
       throw new CliError(`cannot read policy ${opts.policy}: ${(err as Error).message}`, 1);
     }
   } else {
@@ -87,7 +99,12 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
     const [command, ...args] = opts.command as [string, ...string[]];
     link = new StdioChildLink({ command, args });
   } else if (configured?.transport === "stdio" && configured.command) {
-    link = new StdioChildLink({ command: configured.command, args: configured.args, env: configured.env, cwd: configured.cwd });
+    link = new StdioChildLink({
+      command: configured.command,
+      args: configured.args,
+      env: configured.env,
+      cwd: configured.cwd,
+    });
   } else if (configured?.transport === "http" && configured.url) {
     link = new HttpLink(configured.url, { ...configured.headers, ...headers });
   } else {
@@ -96,7 +113,9 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
   const timeoutMs = configured?.timeoutMs ?? env.PORTCULLIS_UPSTREAM_TIMEOUT_MS;
 
   const metrics = new ProxyMetrics();
-  const outcomes = new OutcomeWriter(db, 50, (err) => log.error(`could not write outcome rows: ${(err as Error).message}`));
+  const outcomes = new OutcomeWriter(db, 50, (err) =>
+    log.error(`could not write outcome rows: ${(err as Error).message}`),
+  );
   const enforcer = new Enforcer({
     db,
     server,
@@ -135,7 +154,8 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
     process.stdin.pause();
     await session.close();
     let status = code === "child" ? 1 : code;
-    if (code === "child") status = link instanceof StdioChildLink ? exitStatus(await link.waitForExit()) : 1;
+    if (code === "child")
+      status = link instanceof StdioChildLink ? exitStatus(await link.waitForExit()) : 1;
     outcomes.close();
     policy.close();
     instance.stop();
@@ -165,7 +185,10 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
   }
   log.info(`proxying ${link.description} as "${server}" for ${identity.label}`);
 
-  const limits = { maxBytes: env.PORTCULLIS_MAX_BODY_BYTES, maxDepth: env.PORTCULLIS_MAX_JSON_DEPTH };
+  const limits = {
+    maxBytes: env.PORTCULLIS_MAX_BODY_BYTES,
+    maxDepth: env.PORTCULLIS_MAX_JSON_DEPTH,
+  };
   let buffer = "";
   let discarding = false;
   const onLine = (line: string) => {
@@ -191,8 +214,17 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
     }
     if (buffer.length > limits.maxBytes) {
       if (!discarding) {
-        enforcer.refuse({ cause: "oversize", reason: `message exceeds ${limits.maxBytes} bytes` }, buffer.slice(0, 256));
-        writeOut(errorResponse(null, JSONRPC.INVALID_REQUEST, `Refused: message exceeds ${limits.maxBytes} bytes`));
+        enforcer.refuse(
+          { cause: "oversize", reason: `message exceeds ${limits.maxBytes} bytes` },
+          buffer.slice(0, 256),
+        );
+        writeOut(
+          errorResponse(
+            null,
+            JSONRPC.INVALID_REQUEST,
+            `Refused: message exceeds ${limits.maxBytes} bytes`,
+          ),
+        );
       }
       discarding = true;
       buffer = "";

@@ -42,10 +42,21 @@ export function registerInstance(
   const now = new Date();
   try {
     db.insert(instances)
-      .values({ id, kind: info.kind, pid: process.pid, host: os.hostname(), server: info.server, address: info.address, startedAt: now, heartbeatAt: now })
+      .values({
+        id,
+        kind: info.kind,
+        pid: process.pid,
+        host: os.hostname(),
+        server: info.server,
+        address: info.address,
+        startedAt: now,
+        heartbeatAt: now,
+      })
       .run();
     // Rows of processes that died without cleaning up.
-    db.delete(instances).where(lt(instances.heartbeatAt, new Date(Date.now() - 10 * INSTANCE_STALE_MS))).run();
+    db.delete(instances)
+      .where(lt(instances.heartbeatAt, new Date(Date.now() - 10 * INSTANCE_STALE_MS)))
+      .run();
   } catch (err) {
     log.warn(`could not register this instance: ${(err as Error).message}`);
   }

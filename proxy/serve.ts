@@ -10,7 +10,13 @@ import type { Upstream } from "@/db/schema";
 import { AppError } from "@/lib/core/errors";
 import type { GatewayEnv } from "@/lib/env";
 import { readConfigVersion } from "@/lib/services/config-version";
-import { type CallIdentity, describeRawMessage, OutcomeWriter, recordRefusal, type RefusedMessage } from "@/lib/services/enforcement";
+import {
+  type CallIdentity,
+  describeRawMessage,
+  OutcomeWriter,
+  recordRefusal,
+  type RefusedMessage,
+} from "@/lib/services/enforcement";
 import { authenticateAgentKey, loadUpstreamByName } from "@/lib/services/gateway";
 import { pruneCounters } from "@/lib/services/counters";
 import { Enforcer } from "./enforcer";
@@ -36,7 +42,11 @@ export type GatewayOptions = {
   hmacKey?: string;
 };
 
-export function gatewayOptions(db: Db, env: GatewayEnv, overrides: { host?: string; port?: number } = {}): GatewayOptions {
+export function gatewayOptions(
+  db: Db,
+  env: GatewayEnv,
+  overrides: { host?: string; port?: number } = {},
+): GatewayOptions {
   return {
     db,
     host: overrides.host ?? env.PORTCULLIS_HOST,
@@ -62,7 +72,12 @@ type GatewaySession = {
   closing: boolean;
 };
 
-export type Gateway = { url: string; port: number; close: () => Promise<void>; metrics: ProxyMetrics };
+export type Gateway = {
+  url: string;
+  port: number;
+  close: () => Promise<void>;
+  metrics: ProxyMetrics;
+};
 
 const SERVER_PATH = /^\/mcp\/([a-z0-9][a-z0-9_-]{0,62})\/?$/;
 
@@ -99,7 +114,9 @@ async function readBody(req: IncomingMessage, max: number): Promise<string> {
 export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const { db } = o;
   const metrics = new ProxyMetrics();
-  const outcomes = new OutcomeWriter(db, 50, (err) => log.error(`could not write outcome rows: ${(err as Error).message}`));
+  const outcomes = new OutcomeWriter(db, 50, (err) =>
+    log.error(`could not write outcome rows: ${(err as Error).message}`),
+  );
   const sessions = new Map<string, GatewaySession>();
   let starting = 0;
 
@@ -113,14 +130,26 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     }
   };
 
-  const jsonRpcError = (status: number, code: number, message: string, audit: HttpRefusal["audit"], headers: Record<string, string> = {}) =>
-    new HttpRefusal(status, errorResponse(null, code, message), audit, headers);
+  const jsonRpcError = (
+    status: number,
+    code: number,
+    message: string,
+    audit: HttpRefusal["audit"],
+    headers: Record<string, string> = {},
+  ) => new HttpRefusal(status, errorResponse(null, code, message), audit, headers);
 
-  function authenticate(req: IncomingMessage, server: string, remoteIp: string | null): CallIdentity {
+  function authenticate(
+    req: IncomingMessage,
+    server: string,
+    remoteIp: string | null,
+  ): CallIdentity {
     const header = req.headers.authorization ?? "";
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     try {
-      if (!match?.[1]) throw new AppError("UNAUTHENTICATED", "missing", { reason: header ? "malformed authorization header" : "no bearer token" });
+      if (!match?.[1])
+        throw new AppError("UNAUTHENTICATED", "missing", {
+          reason: header ? "malformed authorization header" : "no bearer token",
+        });
       const { agent, key } = authenticateAgentKey(db, match[1], new Date());
       return { agentId: agent.id, keyId: key.id, label: agent.name };
     } catch (err) {
@@ -143,17 +172,33 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   }
 
   function upstreamLink(upstream: Upstream): UpstreamLink {
-    if (upstream.transport === "http" && upstream.url) return new HttpLink(upstream.url, upstream.headers);
+    if (upstream.transport === "http" && upstream.url)
+      return new HttpLink(upstream.url, upstream.headers);
     if (upstream.transport === "stdio" && upstream.command) {
-      return new StdioChildLink({ command: upstream.command, args: upstream.args, env: upstream.env, cwd: upstream.cwd });
+      return new StdioChildLink({
+        command: upstream.command,
+        args: upstream.args,
+        env: upstream.env,
+        cwd: upstream.cwd,
+      });
     }
     throw new Error(`server ${upstream.name} has no usable ${upstream.transport} configuration`);
   }
 
-  async function openSession(upstream: Upstream, identity: CallIdentity, remoteIp: string | null): Promise<GatewaySession> {
+  async function openSession(
+    upstream: Upstream,
+    identity: CallIdentity,
+    remoteIp: string | null,
+  ): Promise<GatewaySession> {
     const link = upstreamLink(upstream);
     const policy = new DbPolicySource(db, upstream.name, identity.agentId);
-    const entry = { id: null, server: upstream.name, agentId: identity.agentId, lastActivity: Date.now(), closing: false } as unknown as GatewaySession;
+    const entry = {
+      id: null,
+      server: upstream.name,
+      agentId: identity.agentId,
+      lastActivity: Date.now(),
+      closing: false,
+    } as unknown as GatewaySession;
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
@@ -185,8 +230,13 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       metrics,
       sendDown: (m, related) => {
         transport
-          .send(m as unknown as JSONRPCMessage, related !== undefined ? { relatedRequestId: related } : undefined)
-          .catch((err: unknown) => log.debug(`session ${entry.id}: send failed: ${(err as Error).message}`));
+          .send(
+            m as unknown as JSONRPCMessage,
+            related !== undefined ? { relatedRequestId: related } : undefined,
+          )
+          .catch((err: unknown) =>
+            log.debug(`session ${entry.id}: send failed: ${(err as Error).message}`),
+          );
       },
       timeoutMs: () => {
         try {
@@ -217,30 +267,53 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     await s.transport.close().catch(() => {});
   }
 
-  async function handleMcp(req: IncomingMessage, res: ServerResponse, server: string): Promise<void> {
+  async function handleMcp(
+    req: IncomingMessage,
+    res: ServerResponse,
+    server: string,
+  ): Promise<void> {
     const remoteIp = req.socket.remoteAddress ?? null;
     const origin = req.headers.origin;
     if (origin !== undefined && !o.allowedOrigins.includes(origin)) {
-      throw jsonRpcError(403, JSONRPC.UPSTREAM_ERROR, "Forbidden: this Origin may not call the gateway", {
-        cause: "unauthenticated",
-        reason: "foreign Origin",
-        server,
-        actor: null,
-        remoteIp,
-        detail: { origin: origin.slice(0, 200) },
-      });
+      throw jsonRpcError(
+        403,
+        JSONRPC.UPSTREAM_ERROR,
+        "Forbidden: this Origin may not call the gateway",
+        {
+          cause: "unauthenticated",
+          reason: "foreign Origin",
+          server,
+          actor: null,
+          remoteIp,
+          detail: { origin: origin.slice(0, 200) },
+        },
+      );
     }
     const identity = authenticate(req, server, remoteIp);
     const upstream = loadUpstreamByName(db, server);
     if (!upstream || !upstream.enabled) {
-      throw jsonRpcError(404, JSONRPC.METHOD_NOT_FOUND, `No server named "${server}" is served here`, null);
+      throw jsonRpcError(
+        404,
+        JSONRPC.METHOD_NOT_FOUND,
+        `No server named "${server}" is served here`,
+        null,
+      );
     }
     const sessionHeader = req.headers["mcp-session-id"];
     const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
     let session = sessionId ? sessions.get(sessionId) : undefined;
-    if (sessionId && (!session || session.server !== server || session.agentId !== identity.agentId)) {
+    if (
+      sessionId &&
+      (!session || session.server !== server || session.agentId !== identity.agentId)
+    ) {
       if (session) {
-        refuse({ cause: "unauthenticated", reason: "session belongs to another agent or server", server, actor: identity, remoteIp });
+        refuse({
+          cause: "unauthenticated",
+          reason: "session belongs to another agent or server",
+          server,
+          actor: identity,
+          remoteIp,
+        });
       }
       throw jsonRpcError(404, JSONRPC.REQUEST_TIMEOUT, "Session not found", null);
     }
@@ -251,17 +324,34 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       try {
         text = await readBody(req, o.maxBodyBytes);
       } catch {
-        throw jsonRpcError(413, JSONRPC.INVALID_REQUEST, `Refused: body exceeds ${o.maxBodyBytes} bytes`, {
-          cause: "oversize",
-          reason: `body exceeds ${o.maxBodyBytes} bytes`,
+        throw jsonRpcError(
+          413,
+          JSONRPC.INVALID_REQUEST,
+          `Refused: body exceeds ${o.maxBodyBytes} bytes`,
+          {
+            cause: "oversize",
+            reason: `body exceeds ${o.maxBodyBytes} bytes`,
+            server,
+            actor: identity,
+            remoteIp,
+          },
+        );
+      }
+      const malformed = (cause: RefusedMessage["cause"], reason: string, code: number) =>
+        jsonRpcError(400, code, `Refused: ${reason}`, {
+          cause,
+          reason,
           server,
           actor: identity,
           remoteIp,
+          detail: { message: describeRawMessage(text, o.hmacKey) },
         });
-      }
-      const malformed = (cause: RefusedMessage["cause"], reason: string, code: number) =>
-        jsonRpcError(400, code, `Refused: ${reason}`, { cause, reason, server, actor: identity, remoteIp, detail: { message: describeRawMessage(text, o.hmacKey) } });
-      if (jsonDepth(text) > o.maxJsonDepth) throw malformed("malformed", `JSON nested deeper than ${o.maxJsonDepth}`, JSONRPC.PARSE_ERROR);
+      if (jsonDepth(text) > o.maxJsonDepth)
+        throw malformed(
+          "malformed",
+          `JSON nested deeper than ${o.maxJsonDepth}`,
+          JSONRPC.PARSE_ERROR,
+        );
       let value: unknown;
       try {
         value = JSON.parse(text);
@@ -269,16 +359,32 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         throw malformed("malformed", "not valid JSON", JSONRPC.PARSE_ERROR);
       }
       const frame = checkParsed(value);
-      if (!frame.ok) throw malformed(frame.cause, frame.reason, frame.cause === "batch" ? JSONRPC.INVALID_REQUEST : JSONRPC.PARSE_ERROR);
+      if (!frame.ok)
+        throw malformed(
+          frame.cause,
+          frame.reason,
+          frame.cause === "batch" ? JSONRPC.INVALID_REQUEST : JSONRPC.PARSE_ERROR,
+        );
       const c = classify(frame.message);
       if (c.kind === "invalid") throw malformed("malformed", c.reason, JSONRPC.INVALID_REQUEST);
       parsed = frame.message;
       if (!session) {
         if (c.kind !== "request" || c.method !== "initialize") {
-          throw jsonRpcError(400, JSONRPC.INVALID_REQUEST, "Bad Request: no session; send initialize first", null);
+          throw jsonRpcError(
+            400,
+            JSONRPC.INVALID_REQUEST,
+            "Bad Request: no session; send initialize first",
+            null,
+          );
         }
         if (sessions.size + starting >= o.maxSessions) {
-          throw jsonRpcError(503, JSONRPC.UPSTREAM_ERROR, "The gateway is at its session limit; try again later", null, { "retry-after": "5" });
+          throw jsonRpcError(
+            503,
+            JSONRPC.UPSTREAM_ERROR,
+            "The gateway is at its session limit; try again later",
+            null,
+            { "retry-after": "5" },
+          );
         }
         starting += 1;
         try {
@@ -286,13 +392,23 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         } catch (err) {
           metrics.upstreamErrors.labels(server, "connect").inc();
           log.error(`server ${server}: cannot start the upstream: ${(err as Error).message}`);
-          throw jsonRpcError(502, JSONRPC.UPSTREAM_ERROR, `Upstream server ${server} could not be started`, null);
+          throw jsonRpcError(
+            502,
+            JSONRPC.UPSTREAM_ERROR,
+            `Upstream server ${server} could not be started`,
+            null,
+          );
         } finally {
           starting -= 1;
         }
       }
     } else if (!session) {
-      throw jsonRpcError(400, JSONRPC.INVALID_REQUEST, "Bad Request: missing or unknown mcp-session-id", null);
+      throw jsonRpcError(
+        400,
+        JSONRPC.INVALID_REQUEST,
+        "Bad Request: missing or unknown mcp-session-id",
+        null,
+      );
     }
     session.lastActivity = Date.now();
     // The agent's credential stays here: upstream links never see the inbound headers.
@@ -304,7 +420,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     let status = 200;
     try {
       db.$client.prepare("SELECT 1").get();
-      body = { status: "ok", database: "ok", configVersion: readConfigVersion(db), sessions: sessions.size };
+      body = {
+        status: "ok",
+        database: "ok",
+        configVersion: readConfigVersion(db),
+        sessions: sessions.size,
+      };
     } catch (err) {
       status = 503;
       body = { status: "error", database: (err as Error).message };
@@ -326,7 +447,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         if (!m?.[1]) return send(res, 404, { error: "not found" });
         if (req.method !== "POST" && req.method !== "GET" && req.method !== "DELETE") {
           res.setHeader("allow", "GET, POST, DELETE");
-          return send(res, 405, errorResponse(null, JSONRPC.METHOD_NOT_FOUND, "Method not allowed"));
+          return send(
+            res,
+            405,
+            errorResponse(null, JSONRPC.METHOD_NOT_FOUND, "Method not allowed"),
+          );
         }
         await handleMcp(req, res, m[1]);
       } catch (err) {
@@ -336,7 +461,8 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           return;
         }
         log.error(`gateway: ${(err as Error).stack ?? String(err)}`);
-        if (!res.headersSent) send(res, 500, errorResponse(null, JSONRPC.INTERNAL_ERROR, "Internal error"));
+        if (!res.headersSent)
+          send(res, 500, errorResponse(null, JSONRPC.INTERNAL_ERROR, "Internal error"));
       }
     })();
   });
@@ -352,15 +478,18 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const url = `http://${hostPart}:${port}`;
   const instance = registerInstance(db, { kind: "gateway", server: null, address: url });
 
-  const reaper = setInterval(() => {
-    const cutoff = Date.now() - o.sessionIdleMs;
-    for (const s of sessions.values()) if (s.lastActivity < cutoff) void closeSession(s);
-    try {
-      pruneCounters(db, Date.now());
-    } catch {
-      // pruning is housekeeping; the next sweep retries
-    }
-  }, Math.min(30_000, Math.max(1_000, Math.floor(o.sessionIdleMs / 4))));
+  const reaper = setInterval(
+    () => {
+      const cutoff = Date.now() - o.sessionIdleMs;
+      for (const s of sessions.values()) if (s.lastActivity < cutoff) void closeSession(s);
+      try {
+        pruneCounters(db, Date.now());
+      } catch {
+        // pruning is housekeeping; the next sweep retries
+      }
+    },
+    Math.min(30_000, Math.max(1_000, Math.floor(o.sessionIdleMs / 4))),
+  );
   reaper.unref();
 
   let closing: Promise<void> | null = null;
@@ -378,7 +507,12 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   return { url, port, close, metrics };
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify(body));
 }

@@ -82,7 +82,11 @@ export class ProxySession {
   /** Resolves once no client request is being decided or waiting for the upstream (or after `maxMs`). */
   async drained(maxMs: number): Promise<void> {
     const deadline = Date.now() + maxMs;
-    while ((this.pending.size > 0 || this.deciding.size > 0) && !this.upstreamClosed && Date.now() < deadline) {
+    while (
+      (this.pending.size > 0 || this.deciding.size > 0) &&
+      !this.upstreamClosed &&
+      Date.now() < deadline
+    ) {
       await new Promise((r) => setTimeout(r, 10));
     }
   }
@@ -98,12 +102,15 @@ export class ProxySession {
     switch (c.kind) {
       case "invalid":
         e.refuse({ cause: "malformed", reason: c.reason }, raw ?? JSON.stringify(msg));
-        if (c.id !== null) this.down(errorResponse(c.id, JSONRPC.INVALID_REQUEST, `Invalid request: ${c.reason}`));
+        if (c.id !== null)
+          this.down(errorResponse(c.id, JSONRPC.INVALID_REQUEST, `Invalid request: ${c.reason}`));
         return;
       case "response": {
         const key = idKey(c.id);
         if (!this.serverRequests.delete(key)) {
-          log.debug(`server ${this.o.server}: dropped a client response to an unknown request ${String(c.id)}`);
+          log.debug(
+            `server ${this.o.server}: dropped a client response to an unknown request ${String(c.id)}`,
+          );
           return;
         }
         this.o.metrics.passedMessages.labels("client", "response").inc();
@@ -112,7 +119,11 @@ export class ProxySession {
       }
       case "notification":
         if (!PASS_THROUGH_NOTIFICATIONS.has(c.method)) {
-          e.refuse({ cause: "unknown_method", reason: `notification ${c.method} is not forwarded`, method: c.method });
+          e.refuse({
+            cause: "unknown_method",
+            reason: `notification ${c.method} is not forwarded`,
+            method: c.method,
+          });
           return;
         }
         if (c.method === "notifications/cancelled") this.onCancelled(c.params);
@@ -122,7 +133,9 @@ export class ProxySession {
       case "request":
         if (this.pending.has(idKey(c.id)) || this.deciding.has(idKey(c.id))) {
           e.refuse({ cause: "malformed", reason: "request id already in use", method: c.method });
-          this.down(errorResponse(c.id, JSONRPC.INVALID_REQUEST, "Invalid request: id already in use"));
+          this.down(
+            errorResponse(c.id, JSONRPC.INVALID_REQUEST, "Invalid request: id already in use"),
+          );
           return;
         }
         if (c.method === "tools/call") {
@@ -130,7 +143,11 @@ export class ProxySession {
           return;
         }
         if (!PASS_THROUGH_REQUESTS.has(c.method)) {
-          e.refuse({ cause: "unknown_method", reason: `method ${c.method} is not supported`, method: c.method });
+          e.refuse({
+            cause: "unknown_method",
+            reason: `method ${c.method} is not supported`,
+            method: c.method,
+          });
           this.down(errorResponse(c.id, JSONRPC.METHOD_NOT_FOUND, `Method not found: ${c.method}`));
           return;
         }
@@ -143,8 +160,22 @@ export class ProxySession {
   private forward(msg: Message, id: JsonRpcId, method: string, call?: PendingCall): void {
     if (this.upstreamClosed) {
       if (call) clearTimeout(call.timer);
-      this.down(errorResponse(id, JSONRPC.UPSTREAM_ERROR, `Upstream server ${this.o.server} is not running (${this.upstreamClosed.reason})`));
-      if (call) this.o.enforcer.outcome(call.decisionId, call.tool, "upstream_error", 0, null, this.upstreamClosed.reason);
+      this.down(
+        errorResponse(
+          id,
+          JSONRPC.UPSTREAM_ERROR,
+          `Upstream server ${this.o.server} is not running (${this.upstreamClosed.reason})`,
+        ),
+      );
+      if (call)
+        this.o.enforcer.outcome(
+          call.decisionId,
+          call.tool,
+          "upstream_error",
+          0,
+          null,
+          this.upstreamClosed.reason,
+        );
       return;
     }
     const entry: Pending = { id, method, startedAt: performance.now(), ...(call ? { call } : {}) };
@@ -154,10 +185,23 @@ export class ProxySession {
       this.pending.delete(idKey(id));
       const why = (err as Error).message;
       this.o.metrics.upstreamErrors.labels(this.o.server, "send").inc();
-      this.down(errorResponse(id, JSONRPC.UPSTREAM_ERROR, `Upstream server ${this.o.server} unavailable: ${why}`));
+      this.down(
+        errorResponse(
+          id,
+          JSONRPC.UPSTREAM_ERROR,
+          `Upstream server ${this.o.server} unavailable: ${why}`,
+        ),
+      );
       if (call) {
         clearTimeout(call.timer);
-        this.o.enforcer.outcome(call.decisionId, call.tool, "upstream_error", performance.now() - entry.startedAt, null, why);
+        this.o.enforcer.outcome(
+          call.decisionId,
+          call.tool,
+          "upstream_error",
+          performance.now() - entry.startedAt,
+          null,
+          why,
+        );
       }
     });
   }
@@ -168,13 +212,30 @@ export class ProxySession {
     const name = p?.name;
     const args = p?.arguments;
     if (!p || typeof name !== "string" || name.length === 0 || name.length > 256) {
-      e.refuse({ cause: "malformed", reason: "tools/call needs params.name (a string)", method: "tools/call" });
-      this.down(errorResponse(id, JSONRPC.INVALID_PARAMS, "Invalid params: tools/call needs a tool name"));
+      e.refuse({
+        cause: "malformed",
+        reason: "tools/call needs params.name (a string)",
+        method: "tools/call",
+      });
+      this.down(
+        errorResponse(id, JSONRPC.INVALID_PARAMS, "Invalid params: tools/call needs a tool name"),
+      );
       return;
     }
     if (args !== undefined && (args === null || typeof args !== "object" || Array.isArray(args))) {
-      e.refuse({ cause: "malformed", reason: "tools/call arguments must be a JSON object", method: "tools/call", tool: name });
-      this.down(errorResponse(id, JSONRPC.INVALID_PARAMS, "Invalid params: arguments must be a JSON object"));
+      e.refuse({
+        cause: "malformed",
+        reason: "tools/call arguments must be a JSON object",
+        method: "tools/call",
+        tool: name,
+      });
+      this.down(
+        errorResponse(
+          id,
+          JSONRPC.INVALID_PARAMS,
+          "Invalid params: arguments must be a JSON object",
+        ),
+      );
       return;
     }
     const key = idKey(id);
@@ -191,13 +252,23 @@ export class ProxySession {
           id,
           tool: name,
           arguments: evaluated,
-          ...(typeof token === "string" || typeof token === "number" ? { progressToken: token } : {}),
+          ...(typeof token === "string" || typeof token === "number"
+            ? { progressToken: token }
+            : {}),
         },
         (m) => this.down(m, id),
         abort.signal,
       );
       if (abort.signal.aborted || this.closed) {
-        if (action.kind === "forward") e.outcome(action.decisionId, name, "upstream_error", 0, null, "cancelled by the client before forwarding");
+        if (action.kind === "forward")
+          e.outcome(
+            action.decisionId,
+            name,
+            "upstream_error",
+            0,
+            null,
+            "cancelled by the client before forwarding",
+          );
         return;
       }
       if (action.kind === "silent") return;
@@ -223,13 +294,29 @@ export class ProxySession {
     if (!entry?.call) return;
     this.pending.delete(idKey(id));
     this.o.metrics.upstreamErrors.labels(this.o.server, "timeout").inc();
-    this.up({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason: "timed out in the gateway" } });
-    this.o.enforcer.outcome(entry.call.decisionId, entry.call.tool, "timeout", performance.now() - entry.startedAt, null, `no answer within ${timeoutMs} ms`);
+    this.up({
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: id, reason: "timed out in the gateway" },
+    });
+    this.o.enforcer.outcome(
+      entry.call.decisionId,
+      entry.call.tool,
+      "timeout",
+      performance.now() - entry.startedAt,
+      null,
+      `no answer within ${timeoutMs} ms`,
+    );
     if (!entry.call.cancelled) {
       this.down(
-        errorResponse(id, JSONRPC.REQUEST_TIMEOUT, `Upstream server ${this.o.server} did not answer within ${timeoutMs} ms`, {
-          decisionId: entry.call.decisionId,
-        }),
+        errorResponse(
+          id,
+          JSONRPC.REQUEST_TIMEOUT,
+          `Upstream server ${this.o.server} did not answer within ${timeoutMs} ms`,
+          {
+            decisionId: entry.call.decisionId,
+          },
+        ),
       );
     }
   }
@@ -254,7 +341,9 @@ export class ProxySession {
       }
       const entry = this.pending.get(key);
       if (!entry) {
-        log.debug(`server ${this.o.server}: dropped a response to an unknown request ${String(c.id)}`);
+        log.debug(
+          `server ${this.o.server}: dropped a response to an unknown request ${String(c.id)}`,
+        );
         return;
       }
       this.pending.delete(key);
@@ -286,9 +375,22 @@ export class ProxySession {
       if (msg.error !== undefined) {
         this.o.metrics.upstreamErrors.labels(this.o.server, "jsonrpc_error").inc();
         const err = msg.error as { code?: unknown; message?: unknown };
-        this.o.enforcer.outcome(decisionId, tool, "jsonrpc_error", elapsed, bytes, `${String(err.code)} ${String(err.message)}`);
+        this.o.enforcer.outcome(
+          decisionId,
+          tool,
+          "jsonrpc_error",
+          elapsed,
+          bytes,
+          `${String(err.code)} ${String(err.message)}`,
+        );
       } else {
-        this.o.enforcer.outcome(decisionId, tool, result?.isError === true ? "is_error" : "success", elapsed, bytes);
+        this.o.enforcer.outcome(
+          decisionId,
+          tool,
+          result?.isError === true ? "is_error" : "success",
+          elapsed,
+          bytes,
+        );
       }
       this.o.metrics.callLatency.labels(this.o.server).observe(elapsed / 1000);
       if (entry.call.cancelled) return;
@@ -307,22 +409,31 @@ export class ProxySession {
     const result = msg.result as Record<string, unknown>;
     const tools = Array.isArray(result.tools) ? (result.tools as unknown[]) : [];
     const valid = tools.filter(
-      (t): t is ListedTool => t !== null && typeof t === "object" && typeof (t as { name?: unknown }).name === "string",
+      (t): t is ListedTool =>
+        t !== null && typeof t === "object" && typeof (t as { name?: unknown }).name === "string",
     );
     try {
       const visible = this.o.enforcer.filterToolList(valid);
       return { ...msg, result: { ...result, tools: visible } };
     } catch (err) {
       this.o.metrics.storageRefusals.labels(this.o.server).inc();
-      log.error(`server ${this.o.server}: tools/list could not be checked (${(err as Error).message}); refused`);
-      return errorResponse(id, JSONRPC.INTERNAL_ERROR, "The tool list could not be checked against the policy");
+      log.error(
+        `server ${this.o.server}: tools/list could not be checked (${(err as Error).message}); refused`,
+      );
+      return errorResponse(
+        id,
+        JSONRPC.INTERNAL_ERROR,
+        "The tool list could not be checked against the policy",
+      );
     }
   }
 
   private onInitialized(msg: Message): void {
-    const result = msg.result as { protocolVersion?: unknown; capabilities?: { tools?: unknown } } | undefined;
+    const result = msg.result as
+      { protocolVersion?: unknown; capabilities?: { tools?: unknown } } | undefined;
     if (!result) return;
-    if (typeof result.protocolVersion === "string") this.o.upstream.setProtocolVersion?.(result.protocolVersion);
+    if (typeof result.protocolVersion === "string")
+      this.o.upstream.setProtocolVersion?.(result.protocolVersion);
     this.toolsCapability = result.capabilities?.tools !== undefined;
   }
 
@@ -332,11 +443,15 @@ export class ProxySession {
       let cursor: unknown;
       const all: ListedTool[] = [];
       for (let page = 0; page < 20; page++) {
-        const res = await this.internalRequest("tools/list", cursor === undefined ? {} : { cursor });
+        const res = await this.internalRequest(
+          "tools/list",
+          cursor === undefined ? {} : { cursor },
+        );
         const result = res?.result as { tools?: unknown; nextCursor?: unknown } | undefined;
         if (!result || !Array.isArray(result.tools)) return;
         for (const t of result.tools) {
-          if (t && typeof t === "object" && typeof (t as { name?: unknown }).name === "string") all.push(t as ListedTool);
+          if (t && typeof t === "object" && typeof (t as { name?: unknown }).name === "string")
+            all.push(t as ListedTool);
         }
         if (typeof result.nextCursor !== "string") break;
         cursor = result.nextCursor;
@@ -346,11 +461,16 @@ export class ProxySession {
       } catch (err) {
         log.warn(`server ${this.o.server}: inventory check failed: ${(err as Error).message}`);
       }
-    })().catch((err: unknown) => log.warn(`server ${this.o.server}: could not list tools: ${(err as Error).message}`));
+    })().catch((err: unknown) =>
+      log.warn(`server ${this.o.server}: could not list tools: ${(err as Error).message}`),
+    );
     return this.inventoryPrimed;
   }
 
-  private internalRequest(method: string, params: Record<string, unknown>): Promise<Message | null> {
+  private internalRequest(
+    method: string,
+    params: Record<string, unknown>,
+  ): Promise<Message | null> {
     const id = `${INTERNAL_PREFIX}${++this.internalSeq}`;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -395,16 +515,33 @@ export class ProxySession {
     for (const entry of this.pending.values()) {
       if (entry.call) {
         clearTimeout(entry.call.timer);
-        this.o.enforcer.outcome(entry.call.decisionId, entry.call.tool, "upstream_error", performance.now() - entry.startedAt, null, info.reason);
+        this.o.enforcer.outcome(
+          entry.call.decisionId,
+          entry.call.tool,
+          "upstream_error",
+          performance.now() - entry.startedAt,
+          null,
+          info.reason,
+        );
       }
-      this.down(errorResponse(entry.id, JSONRPC.UPSTREAM_ERROR, `Upstream server ${this.o.server} closed (${info.reason})`));
+      this.down(
+        errorResponse(
+          entry.id,
+          JSONRPC.UPSTREAM_ERROR,
+          `Upstream server ${this.o.server} closed (${info.reason})`,
+        ),
+      );
     }
     this.pending.clear();
     this.o.onUpstreamClosed?.(info);
   }
 
   private up(msg: Message): void {
-    this.o.upstream.send(msg).catch((err: unknown) => log.debug(`server ${this.o.server}: upstream write failed: ${(err as Error).message}`));
+    this.o.upstream
+      .send(msg)
+      .catch((err: unknown) =>
+        log.debug(`server ${this.o.server}: upstream write failed: ${(err as Error).message}`),
+      );
   }
 
   private down(msg: Message, related?: JsonRpcId): void {
@@ -424,7 +561,14 @@ export class ProxySession {
     for (const entry of this.pending.values()) {
       if (!entry.call) continue;
       clearTimeout(entry.call.timer);
-      this.o.enforcer.outcome(entry.call.decisionId, entry.call.tool, "upstream_error", performance.now() - entry.startedAt, null, "session closed");
+      this.o.enforcer.outcome(
+        entry.call.decisionId,
+        entry.call.tool,
+        "upstream_error",
+        performance.now() - entry.startedAt,
+        null,
+        "session closed",
+      );
     }
     this.pending.clear();
     await this.o.upstream.close();

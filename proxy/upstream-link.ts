@@ -7,7 +7,11 @@ import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Message } from "./jsonrpc";
 import { log } from "./log";
 
-export type LinkClosed = { reason: string; exitCode?: number | null; signal?: NodeJS.Signals | null };
+export type LinkClosed = {
+  reason: string;
+  exitCode?: number | null;
+  signal?: NodeJS.Signals | null;
+};
 
 /** One connection to one upstream MCP server, carrying raw JSON-RPC objects both ways. */
 export interface UpstreamLink {
@@ -20,11 +24,18 @@ export interface UpstreamLink {
   onclose?: (info: LinkClosed) => void;
 }
 
-export type StdioSpec = { command: string; args: string[]; env?: Record<string, string>; cwd?: string | null };
+export type StdioSpec = {
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+  cwd?: string | null;
+};
 
 /** The proxy's own settings (agent key, checkpoint and HMAC keys) never reach an upstream. */
 export function childEnvironment(): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PORTCULLIS_")));
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith("PORTCULLIS_")),
+  );
 }
 
 const MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -67,9 +78,15 @@ export class StdioChildLink implements UpstreamLink {
     });
     this.child = child;
     this.exited = new Promise((resolve) => {
-      child.once("error", (err) => resolve({ reason: `could not start ${command}: ${err.message}`, exitCode: 127 }));
+      child.once("error", (err) =>
+        resolve({ reason: `could not start ${command}: ${err.message}`, exitCode: 127 }),
+      );
       child.once("exit", (code, signal) =>
-        resolve({ reason: signal ? `exited on ${signal}` : `exited with status ${code}`, exitCode: code, signal }),
+        resolve({
+          reason: signal ? `exited on ${signal}` : `exited with status ${code}`,
+          exitCode: code,
+          signal,
+        }),
       );
     });
     void this.exited.then((info) => {
@@ -104,7 +121,10 @@ export class StdioChildLink implements UpstreamLink {
 
   private startWatchdog(pgid: number): void {
     try {
-      const dog = spawn("/bin/sh", ["-c", WATCHDOG, String(pgid)], { stdio: ["pipe", "ignore", "ignore"], detached: true });
+      const dog = spawn("/bin/sh", ["-c", WATCHDOG, String(pgid)], {
+        stdio: ["pipe", "ignore", "ignore"],
+        detached: true,
+      });
       dog.on("error", () => {});
       dog.stdin?.on("error", () => {});
       dog.unref();
@@ -131,7 +151,8 @@ export class StdioChildLink implements UpstreamLink {
 
   send(message: Message): Promise<void> {
     const stdin = this.child?.stdin;
-    if (!stdin || stdin.destroyed || !stdin.writable) return Promise.reject(new Error("upstream is not running"));
+    if (!stdin || stdin.destroyed || !stdin.writable)
+      return Promise.reject(new Error("upstream is not running"));
     return new Promise((resolve, reject) => {
       stdin.write(`${JSON.stringify(message)}\n`, (err) => (err ? reject(err) : resolve()));
     });
@@ -162,7 +183,8 @@ export class StdioChildLink implements UpstreamLink {
       const timeout = (ms: number) => delay(ms, "timeout" as const, { ref: false });
       if ((await Promise.race([exited, timeout(300)])) === "timeout") {
         this.signal("SIGTERM");
-        if ((await Promise.race([exited, timeout(TERM_GRACE_MS)])) === "timeout") this.signal("SIGKILL");
+        if ((await Promise.race([exited, timeout(TERM_GRACE_MS)])) === "timeout")
+          this.signal("SIGKILL");
       }
     }
     await this.exited;
@@ -214,7 +236,9 @@ export class HttpLink implements UpstreamLink {
     try {
       if (this.transport.sessionId) await this.transport.terminateSession();
     } catch (err) {
-      log.debug(`upstream ${this.description}: session termination failed: ${(err as Error).message}`);
+      log.debug(
+        `upstream ${this.description}: session termination failed: ${(err as Error).message}`,
+      );
     }
     this.closed = true;
     await this.transport.close();

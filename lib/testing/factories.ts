@@ -25,7 +25,13 @@ export function insertAgent(db: Db, over: Partial<typeof agents.$inferInsert> = 
   const now = new Date();
   return db
     .insert(agents)
-    .values({ id: newId("agent"), name: `agent-${suffix()}`, createdAt: now, updatedAt: now, ...over })
+    .values({
+      id: newId("agent"),
+      name: `agent-${suffix()}`,
+      createdAt: now,
+      updatedAt: now,
+      ...over,
+    })
     .returning()
     .get();
 }
@@ -39,20 +45,34 @@ export function insertAgentKey(
   const { key, prefix, hash } = generateAgentKey();
   const row = db
     .insert(agentKeys)
-    .values({ id: newId("agentKey"), agentId, name: `key-${suffix()}`, prefix, keyHash: hash, createdAt: new Date(), ...over })
+    .values({
+      id: newId("agentKey"),
+      agentId,
+      name: `key-${suffix()}`,
+      prefix,
+      keyHash: hash,
+      createdAt: new Date(),
+      ...over,
+    })
     .returning()
     .get();
   return { row, key };
 }
 
 /** An agent with one key. */
-export function insertAgentWithKey(db: Db, over: Partial<typeof agents.$inferInsert> = {}): { agent: Agent; key: string; keyRow: AgentKey } {
+export function insertAgentWithKey(
+  db: Db,
+  over: Partial<typeof agents.$inferInsert> = {},
+): { agent: Agent; key: string; keyRow: AgentKey } {
   const agent = insertAgent(db, over);
   const { row, key } = insertAgentKey(db, agent.id);
   return { agent, key, keyRow: row };
 }
 
-export function insertUpstream(db: Db, over: Partial<typeof upstreams.$inferInsert> = {}): Upstream {
+export function insertUpstream(
+  db: Db,
+  over: Partial<typeof upstreams.$inferInsert> = {},
+): Upstream {
   const now = new Date();
   const row = db
     .insert(upstreams)
@@ -76,15 +96,28 @@ export function insertUpstream(db: Db, over: Partial<typeof upstreams.$inferInse
  * Saves `yaml` as the next version of the upstream's policy and makes it active, bumping
  * config_version like the console does. Does not validate: tests may store a broken policy.
  */
-export function insertPolicyVersion(db: Db, upstreamId: string, yaml: string, author = "test"): PolicyVersion {
+export function insertPolicyVersion(
+  db: Db,
+  upstreamId: string,
+  yaml: string,
+  author = "test",
+): PolicyVersion {
   return db.transaction(
     (tx) => {
       const now = new Date();
       let policy = tx.select().from(policies).where(eq(policies.upstreamId, upstreamId)).get();
       if (!policy) {
-        policy = tx.insert(policies).values({ id: newId("policy"), upstreamId, createdAt: now, updatedAt: now }).returning().get();
+        policy = tx
+          .insert(policies)
+          .values({ id: newId("policy"), upstreamId, createdAt: now, updatedAt: now })
+          .returning()
+          .get();
       }
-      const last = tx.select({ v: policyVersions.version }).from(policyVersions).where(eq(policyVersions.policyId, policy.id)).all();
+      const last = tx
+        .select({ v: policyVersions.version })
+        .from(policyVersions)
+        .where(eq(policyVersions.policyId, policy.id))
+        .all();
       const version = tx
         .insert(policyVersions)
         .values({
@@ -97,7 +130,10 @@ export function insertPolicyVersion(db: Db, upstreamId: string, yaml: string, au
         })
         .returning()
         .get();
-      tx.update(policies).set({ activeVersionId: version.id, updatedAt: now }).where(eq(policies.id, policy.id)).run();
+      tx.update(policies)
+        .set({ activeVersionId: version.id, updatedAt: now })
+        .where(eq(policies.id, policy.id))
+        .run();
       bumpConfigVersion(tx, now);
       return version;
     },
@@ -107,14 +143,25 @@ export function insertPolicyVersion(db: Db, upstreamId: string, yaml: string, au
 
 export function insertGrant(
   db: Db,
-  input: { agentId: string; upstreamId: string; toolPattern: string; effect?: "allow" | "deny" } & Partial<typeof grants.$inferInsert>,
+  input: {
+    agentId: string;
+    upstreamId: string;
+    toolPattern: string;
+    effect?: "allow" | "deny";
+  } & Partial<typeof grants.$inferInsert>,
 ): Grant {
   return db.transaction(
     (tx) => {
       const now = new Date();
       const row = tx
         .insert(grants)
-        .values({ id: newId("grant"), effect: "allow", createdBy: "test", createdAt: now, ...input })
+        .values({
+          id: newId("grant"),
+          effect: "allow",
+          createdBy: "test",
+          createdAt: now,
+          ...input,
+        })
         .returning()
         .get();
       bumpConfigVersion(tx, now);

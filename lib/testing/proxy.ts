@@ -17,7 +17,9 @@ export const REPO_ROOT_FOR_TESTS = REPO_ROOT;
 
 /** Builds dist/portcullis.mjs when a source is newer; child processes run the bundle, as users do. */
 export async function ensureCliBundle(): Promise<string> {
-  const mod = (await import(pathToFileURL(path.join(REPO_ROOT, "scripts/lib/bundle.mjs")).href)) as {
+  const mod = (await import(
+    pathToFileURL(path.join(REPO_ROOT, "scripts/lib/bundle.mjs")).href
+  )) as {
     bundleCliIfStale: (root: string, o?: { quiet?: boolean }) => Promise<boolean>;
   };
   await mod.bundleCliIfStale(REPO_ROOT, { quiet: true });
@@ -26,7 +28,14 @@ export async function ensureCliBundle(): Promise<string> {
 
 /** The entry file of an installed reference server (run with `node`, never npx). */
 export function serverEntry(name: "everything" | "filesystem" | "memory"): string {
-  return path.join(REPO_ROOT, "node_modules", "@modelcontextprotocol", `server-${name}`, "dist", "index.js");
+  return path.join(
+    REPO_ROOT,
+    "node_modules",
+    "@modelcontextprotocol",
+    `server-${name}`,
+    "dist",
+    "index.js",
+  );
 }
 
 export const FIXTURES = path.join(REPO_ROOT, "proxy", "__tests__", "fixtures");
@@ -78,7 +87,10 @@ export async function connectStdio(
   transport.stderr?.on("data", (c: Buffer) => {
     err += c.toString("utf8");
   });
-  const client = new Client({ name: "portcullis-test", version: "0.0.0" }, { capabilities: options.capabilities ?? {} });
+  const client = new Client(
+    { name: "portcullis-test", version: "0.0.0" },
+    { capabilities: options.capabilities ?? {} },
+  );
   await client.connect(transport);
   return { client, transport, stderr: () => err };
 }
@@ -92,7 +104,10 @@ export async function connectHttp(
   const transport = new StreamableHTTPClientTransport(new URL(url), {
     requestInit: { headers: { authorization: `Bearer ${key}` } },
   });
-  const client = new Client({ name: "portcullis-test", version: "0.0.0" }, { capabilities: options.capabilities ?? {} });
+  const client = new Client(
+    { name: "portcullis-test", version: "0.0.0" },
+    { capabilities: options.capabilities ?? {} },
+  );
   await client.connect(transport);
   return { client, transport };
 }
@@ -137,13 +152,17 @@ export function auditRows(db: Db): AuditEvent[] {
     .all()
     .map((raw) => {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(raw as Record<string, unknown>)) out[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
+      for (const [k, v] of Object.entries(raw as Record<string, unknown>))
+        out[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
       return out as AuditEvent;
     });
 }
 
 /** Polls until `check` returns a truthy value (outcome rows are written in batches). */
-export async function eventually<T>(check: () => T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | null | false,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = check();
@@ -160,7 +179,10 @@ export function runCli(
   input?: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI_BUNDLE, ...args], { env: childEnv(env), stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI_BUNDLE, ...args], {
+      env: childEnv(env),
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
@@ -168,4 +190,10 @@ export function runCli(
     child.on("exit", (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(input ?? "");
   });
+}
+
+/** The value, or a test failure naming what was missing. */
+export function must<T>(value: T | null | undefined, what = "value"): T {
+  if (value === null || value === undefined) throw new Error(`expected a ${what}`);
+  return value;
 }

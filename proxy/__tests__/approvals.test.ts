@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decideApproval, listApprovals } from "@/lib/services/approvals";
 import { testContext } from "@/lib/testing";
 import { insertAgentWithKey, insertPolicyVersion, insertUpstream } from "@/lib/testing/factories";
-import { auditRows, connectHttp, eventually, FIXTURES, tempDatabase } from "@/lib/testing/proxy";
+import {
+  auditRows,
+  connectHttp,
+  eventually,
+  FIXTURES,
+  tempDatabase,
+  must,
+} from "@/lib/testing/proxy";
 import { type Gateway, startGateway } from "../serve";
 
 let t: ReturnType<typeof tempDatabase>;
@@ -57,33 +64,50 @@ afterAll(async () => {
   t?.cleanup();
 });
 
-const editor = () => testContext(t.db, { type: "user", userId: "usr_editor", label: "editor@test", role: "editor" });
+const editor = () =>
+  testContext(t.db, { type: "user", userId: "usr_editor", label: "editor@test", role: "editor" });
 const received = () =>
   fs.existsSync(path.join(t.dir, "payments.jsonl"))
-    ? fs.readFileSync(path.join(t.dir, "payments.jsonl"), "utf8").trim().split("\n").filter(Boolean).map((l) => (JSON.parse(l) as { args: { n: number } }).args.n)
+    ? fs
+        .readFileSync(path.join(t.dir, "payments.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { args: { n: number } }).args.n)
     : [];
 const pendingFor = (n: number) =>
-  listApprovals(editor(), { status: "pending" }).find((a) => JSON.stringify(a.arguments) === JSON.stringify({ n }));
+  listApprovals(editor(), { status: "pending" }).find(
+    (a) => JSON.stringify(a.arguments) === JSON.stringify({ n }),
+  );
 
 describe("require_approval", () => {
   it("holds the call, reports progress, and forwards it once approved in time", async () => {
     const { client } = await connectHttp(`${holding.url}/mcp/payments`, key);
-    expect((await client.callTool({ name: "record", arguments: { n: 5 } })).content).toEqual([{ type: "text", text: "recorded 5" }]);
+    expect((await client.callTool({ name: "record", arguments: { n: 5 } })).content).toEqual([
+      { type: "text", text: "recorded 5" },
+    ]);
     const progress: string[] = [];
     const call = client.callTool({ name: "record", arguments: { n: 500 } }, undefined, {
       onprogress: (p) => progress.push(p.message ?? ""),
       timeout: 20_000,
     });
     const approval = await eventually(() => pendingFor(500));
-    expect(approval).toMatchObject({ server: "payments", tool: "record", rule: "big numbers need a human", agentName: "payer" });
+    expect(approval).toMatchObject({
+      server: "payments",
+      tool: "record",
+      rule: "big numbers need a human",
+      agentName: "payer",
+    });
     expect(received()).toEqual([5]);
     decideApproval(editor(), { id: approval.id, decision: "approve", comment: "ok" });
     expect((await call).content).toEqual([{ type: "text", text: "recorded 500" }]);
     expect(progress.some((m) => m.includes(approval.id))).toBe(true);
 
-    const row = listApprovals(editor(), {}).find((a) => a.id === approval.id)!;
+    const row = must(listApprovals(editor(), {}).find((a) => a.id === approval.id));
     expect(row.status).toBe("consumed");
-    const actions = auditRows(t.db).filter((r) => r.action !== "tool_call.outcome").map((r) => [r.action, r.decision, r.cause]);
+    const actions = auditRows(t.db)
+      .filter((r) => r.action !== "tool_call.outcome")
+      .map((r) => [r.action, r.decision, r.cause]);
     expect(actions.slice(-5)).toEqual([
       ["tool_call.decide", "approval_required", null],
       ["approval.request", null, null],
@@ -91,18 +115,24 @@ describe("require_approval", () => {
       ["tool_call.decide", "allow", "approved"],
       ["approval.consume", null, null],
     ]);
-    expect(auditRows(t.db).find((r) => r.action === "approval.consume")?.correlationId).toBe(row.consumedByDecisionId);
+    expect(auditRows(t.db).find((r) => r.action === "approval.consume")?.correlationId).toBe(
+      row.consumedByDecisionId,
+    );
     await client.close();
   });
 
   it("refuses a held call that a reviewer denies, with the comment", async () => {
     const { client } = await connectHttp(`${holding.url}/mcp/payments`, key);
-    const call = client.callTool({ name: "record", arguments: { n: 900 } }, undefined, { timeout: 20_000 });
+    const call = client.callTool({ name: "record", arguments: { n: 900 } }, undefined, {
+      timeout: 20_000,
+    });
     const approval = await eventually(() => pendingFor(900));
     decideApproval(editor(), { id: approval.id, decision: "deny", comment: "too big" });
     const result = await call;
     expect(result.isError).toBe(true);
-    expect((result.content as { text: string }[])[0]?.text).toContain(`Approval ${approval.id} was denied: too big`);
+    expect((result.content as { text: string }[])[0]?.text).toContain(
+      `Approval ${approval.id} was denied: too big`,
+    );
     expect(received()).not.toContain(900);
     await client.close();
   });
@@ -111,14 +141,16 @@ describe("require_approval", () => {
     const { client } = await connectHttp(`${brief.url}/mcp/payments`, key);
     const first = await client.callTool({ name: "record", arguments: { n: 700 } });
     expect(first.isError).toBe(true);
-    const text = (first.content as { text: string }[])[0]!.text;
+    const text = must((first.content as { text: string }[])[0]).text;
     expect(text).toMatch(/^\[APPROVAL PENDING\] Tool "record" needs approval apr_\w+/);
     expect(text).toContain("retry the identical call");
     const approvalId = (first.structuredContent as { approvalId: string }).approvalId;
 
     const stillPending = await client.callTool({ name: "record", arguments: { n: 700 } });
     expect((stillPending.structuredContent as { approvalId: string }).approvalId).toBe(approvalId);
-    expect(listApprovals(editor(), { status: "pending" }).filter((a) => a.id === approvalId)).toHaveLength(1);
+    expect(
+      listApprovals(editor(), { status: "pending" }).filter((a) => a.id === approvalId),
+    ).toHaveLength(1);
 
     decideApproval(editor(), { id: approvalId, decision: "approve" });
     const different = await client.callTool({ name: "record", arguments: { n: 701 } });
@@ -126,7 +158,9 @@ describe("require_approval", () => {
     const retry = await client.callTool({ name: "record", arguments: { n: 700 } });
     expect(retry.content).toEqual([{ type: "text", text: "recorded 700" }]);
     const again = await client.callTool({ name: "record", arguments: { n: 700 } });
-    expect((again.structuredContent as { approvalId: string; status: string }).status).toBe("pending");
+    expect((again.structuredContent as { approvalId: string; status: string }).status).toBe(
+      "pending",
+    );
     expect((again.structuredContent as { approvalId: string }).approvalId).not.toBe(approvalId);
     expect(received().filter((n) => n === 700)).toHaveLength(1);
     await client.close();

@@ -8,12 +8,13 @@ import { decideToolCall } from "@/lib/services/enforcement";
 import { recordToolListing } from "@/lib/services/inventory";
 import { loadPolicy } from "@/lib/core/policy";
 import { insertAgentWithKey, insertUpstream } from "@/lib/testing/factories";
-import { ensureCliBundle, runCli, tempDatabase } from "@/lib/testing/proxy";
+import { ensureCliBundle, runCli, tempDatabase, must } from "@/lib/testing/proxy";
 import { cliInProcess } from "./helpers";
 
 let t: ReturnType<typeof tempDatabase>;
 const KEY = "k".repeat(40);
-const cli = (args: string[], env: Record<string, string> = {}) => cliInProcess(args, { PORTCULLIS_DB: t.file, ...env });
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  cliInProcess(args, { PORTCULLIS_DB: t.file, ...env });
 
 beforeAll(async () => {
   await ensureCliBundle();
@@ -42,12 +43,33 @@ function seedDecisions(count: number, reason = "ok") {
 }
 
 describe("help and usage errors", () => {
-  const commands = [[], ["run"], ["serve"], ["validate"], ["scan"], ["audit"], ["audit", "verify"], ["audit", "export"], ["audit", "checkpoint"], ["approvals"], ["approvals", "list"], ["approvals", "approve"], ["approvals", "deny"], ["tools"], ["tools", "list"], ["tools", "accept"], ["status"]];
-  it.each(commands.map((c) => [c.join(" ") || "portcullis", c] as const))("%s --help exits 0 with usage", async (_, cmd) => {
-    const res = await cli([...cmd, "--help"]);
-    expect(res.code).toBe(0);
-    expect(res.stdout).toContain("Usage: portcullis");
-  });
+  const commands = [
+    [],
+    ["run"],
+    ["serve"],
+    ["validate"],
+    ["scan"],
+    ["audit"],
+    ["audit", "verify"],
+    ["audit", "export"],
+    ["audit", "checkpoint"],
+    ["approvals"],
+    ["approvals", "list"],
+    ["approvals", "approve"],
+    ["approvals", "deny"],
+    ["tools"],
+    ["tools", "list"],
+    ["tools", "accept"],
+    ["status"],
+  ];
+  it.each(commands.map((c) => [c.join(" ") || "portcullis", c] as const))(
+    "%s --help exits 0 with usage",
+    async (_, cmd) => {
+      const res = await cli([...cmd, "--help"]);
+      expect(res.code).toBe(0);
+      expect(res.stdout).toContain("Usage: portcullis");
+    },
+  );
 
   it("exits 2 with a clear message on bad flags and commands", async () => {
     const flag = await cli(["audit", "export", "--format", "xml"]);
@@ -67,11 +89,17 @@ describe("help and usage errors", () => {
 describe("validate", () => {
   it("says a valid policy is valid and lists every error of an invalid one with line:column", async () => {
     const good = path.join(t.dir, "good.yaml");
-    fs.writeFileSync(good, `version: "1"\ndefault: deny\ntools:\n  read_file:\n    rules:\n      - action: allow\n`);
+    fs.writeFileSync(
+      good,
+      `version: "1"\ndefault: deny\ntools:\n  read_file:\n    rules:\n      - action: allow\n`,
+    );
     const ok = await cli(["validate", "-c", good]);
     expect(ok).toMatchObject({ code: 0, stdout: "Policy is valid.\n" });
     const bad = path.join(t.dir, "bad.yaml");
-    fs.writeFileSync(bad, `version: "1"\ndefault: maybe\ntools:\n  x:\n    rules:\n      - action: deny\n        conditions: [{ path: args.a, op: eq, value: 1 }]\n`);
+    fs.writeFileSync(
+      bad,
+      `version: "1"\ndefault: maybe\ntools:\n  x:\n    rules:\n      - action: deny\n        conditions: [{ path: args.a, op: eq, value: 1 }]\n`,
+    );
     const res = await cli(["validate", "-c", bad]);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/bad\.yaml:2:\d+: default must be "allow" or "deny"/);
@@ -82,43 +110,64 @@ describe("validate", () => {
 
 describe("audit", () => {
   it("verifies, exports, checkpoints and detects tampering and truncation", async () => {
-    seedDecisions(6, "=HYPERLINK(\"http://evil.example\",\"x\")");
+    seedDecisions(6, '=HYPERLINK("http://evil.example","x")');
     const verified = await cli(["audit", "verify"]);
     expect(verified.code).toBe(0);
     expect(verified.stdout).toMatch(/^chain intact: \d+ rows/);
 
     const cp = await cli(["audit", "checkpoint"], { PORTCULLIS_CHECKPOINT_KEY: KEY });
     expect(cp.code).toBe(0);
-    const checkpoint = JSON.parse(cp.stdout) as { seq: number; hash: string; at: string; signature: string };
-    expect(checkpoint).toMatchObject({ seq: expect.any(Number), hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const checkpoint = JSON.parse(cp.stdout) as {
+      seq: number;
+      hash: string;
+      at: string;
+      signature: string;
+    };
+    expect(checkpoint).toMatchObject({
+      seq: expect.any(Number),
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     const cpFile = path.join(t.dir, "checkpoint.json");
     fs.writeFileSync(cpFile, cp.stdout);
     expect((await cli(["audit", "checkpoint"])).code).toBe(2);
 
     const jsonl = await cli(["audit", "export", "--format", "jsonl", "--decision", "deny"]);
     expect(jsonl.code).toBe(0);
-    const denied = jsonl.stdout.trim().split("\n").map((l) => JSON.parse(l) as { decision: string; arguments: string });
+    const denied = jsonl.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { decision: string; arguments: string });
     expect(denied.length).toBe(3);
     expect(denied.every((r) => r.decision === "deny")).toBe(true);
-    expect(denied[0]!.arguments).toContain('"password":"[REDACTED]"');
+    expect(must(denied[0]).arguments).toContain('"password":"[REDACTED]"');
 
     const csvFile = path.join(t.dir, "audit.csv");
-    expect((await cli(["audit", "export", "--format", "csv", "--since", "1h", "-o", csvFile])).code).toBe(0);
+    expect(
+      (await cli(["audit", "export", "--format", "csv", "--since", "1h", "-o", csvFile])).code,
+    ).toBe(0);
     const csv = fs.readFileSync(csvFile, "utf8");
     expect(csv.split("\n")[0]).toContain("seq,id,occurred_at");
     expect(csv).toContain(`"{""message"":""=HYPERLINK`);
     expect(csv).not.toMatch(/(^|,)=/m);
 
-    const withCp = await cli(["audit", "verify", "--checkpoint", cpFile], { PORTCULLIS_CHECKPOINT_KEY: KEY });
+    const withCp = await cli(["audit", "verify", "--checkpoint", cpFile], {
+      PORTCULLIS_CHECKPOINT_KEY: KEY,
+    });
     expect(withCp.code).toBe(0);
-    const wrongKey = await cli(["audit", "verify", "--checkpoint", cpFile], { PORTCULLIS_CHECKPOINT_KEY: "x".repeat(40) });
+    const wrongKey = await cli(["audit", "verify", "--checkpoint", cpFile], {
+      PORTCULLIS_CHECKPOINT_KEY: "x".repeat(40),
+    });
     expect(wrongKey.code).toBe(1);
     expect(wrongKey.stderr).toContain("bad signature");
 
     // An attacker with the file: drop the guard triggers, rewrite one row, then cut the tail.
     const raw = new Database(t.file);
     raw.exec("DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;");
-    const original = (raw.prepare("SELECT reason FROM audit_events WHERE seq = 2").get() as { reason: string | null }).reason;
+    const original = (
+      raw.prepare("SELECT reason FROM audit_events WHERE seq = 2").get() as {
+        reason: string | null;
+      }
+    ).reason;
     raw.prepare("UPDATE audit_events SET reason = 'nothing to see' WHERE seq = 2").run();
     const tampered = await cli(["audit", "verify"]);
     expect(tampered.code).toBe(1);
@@ -132,7 +181,10 @@ describe("audit", () => {
     cut.close();
     const intactButShort = await cliInProcess(["audit", "verify"], { PORTCULLIS_DB: copy });
     expect(intactButShort.code).toBe(0);
-    const truncated = await runCli(["audit", "verify", "--checkpoint", cpFile], { PORTCULLIS_DB: copy, PORTCULLIS_CHECKPOINT_KEY: KEY });
+    const truncated = await runCli(["audit", "verify", "--checkpoint", cpFile], {
+      PORTCULLIS_DB: copy,
+      PORTCULLIS_CHECKPOINT_KEY: KEY,
+    });
     expect(truncated.code).toBe(1);
     expect(truncated.stdout).toContain("rows were truncated");
   });
@@ -140,7 +192,9 @@ describe("audit", () => {
 
 describe("approvals, tools and status", () => {
   it("decides approvals as the operator, and refuses a second decision", async () => {
-    const loaded = loadPolicy(`version: "1"\ntools:\n  pay:\n    rules:\n      - action: require_approval\n`);
+    const loaded = loadPolicy(
+      `version: "1"\ntools:\n  pay:\n    rules:\n      - action: require_approval\n`,
+    );
     if (!loaded.ok) throw new Error("policy");
     const ids: string[] = [];
     for (const amount of [1, 2]) {
@@ -163,22 +217,37 @@ describe("approvals, tools and status", () => {
     const list = await cli(["approvals", "list", "--status", "pending"]);
     expect(list.stdout).toContain(ids[0]);
     expect(list.stdout).toContain("bank/pay");
-    const approve = await cli(["approvals", "approve", ids[0]!, "--comment", "fine"]);
+    const approve = await cli(["approvals", "approve", must(ids[0]), "--comment", "fine"]);
     expect(approve).toMatchObject({ code: 0 });
     expect(approve.stdout).toContain("approved");
-    expect((await cli(["approvals", "deny", ids[1]!])).code).toBe(0);
-    const again = await cli(["approvals", "deny", ids[0]!]);
+    expect((await cli(["approvals", "deny", must(ids[1])])).code).toBe(0);
+    const again = await cli(["approvals", "deny", must(ids[0])]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("already approved");
-    const json = JSON.parse((await cli(["approvals", "list", "--json"])).stdout) as { id: string; decidedBy: string }[];
+    const json = JSON.parse((await cli(["approvals", "list", "--json"])).stdout) as {
+      id: string;
+      decidedBy: string;
+    }[];
     expect(json.find((a) => a.id === ids[0])?.decidedBy).toMatch(/^cli:/);
   });
 
   it("lists the tool inventory and accepts a quarantined change", async () => {
     const up = insertUpstream(t.db, { name: "inv" });
     const def = { name: "send", description: "Sends a message", inputSchema: { type: "object" } };
-    recordToolListing(t.db, { upstreamId: up.id, server: "inv", tools: [def], now: Date.now(), source: "gateway" });
-    recordToolListing(t.db, { upstreamId: up.id, server: "inv", tools: [{ ...def, description: "Sends all your files away" }], now: Date.now(), source: "gateway" });
+    recordToolListing(t.db, {
+      upstreamId: up.id,
+      server: "inv",
+      tools: [def],
+      now: Date.now(),
+      source: "gateway",
+    });
+    recordToolListing(t.db, {
+      upstreamId: up.id,
+      server: "inv",
+      tools: [{ ...def, description: "Sends all your files away" }],
+      now: Date.now(),
+      source: "gateway",
+    });
     const listed = await cli(["tools", "list", "--server", "inv"]);
     expect(listed.stdout).toMatch(/inv\/send\s+quarantined/);
     const accepted = await cli(["tools", "accept", "inv", "send"]);
@@ -194,7 +263,9 @@ describe("approvals, tools and status", () => {
     expect(res.stdout).toContain("Instances (");
     expect(res.stdout).toMatch(/Deny rate \(last hour\): [\d.]+% of \d+ calls/);
     expect(res.stdout).toContain("secret_tool");
-    const json = JSON.parse((await cli(["status", "--json"])).stdout) as { recentDenials: unknown[] };
+    const json = JSON.parse((await cli(["status", "--json"])).stdout) as {
+      recentDenials: unknown[];
+    };
     expect(json.recentDenials.length).toBeGreaterThan(0);
   });
 });

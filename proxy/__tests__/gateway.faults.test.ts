@@ -19,6 +19,7 @@ import {
   FIXTURES,
   spawnGateway,
   tempDatabase,
+  must,
 } from "@/lib/testing/proxy";
 import { type Gateway, startGateway } from "../serve";
 
@@ -61,53 +62,96 @@ const recorder = (name: string, extra: { timeoutMs?: number; env?: Record<string
 const recorded = (name: string) => {
   const file = path.join(t.dir, `${name}.jsonl`);
   return fs.existsSync(file)
-    ? fs.readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { tool: string; args: { n?: number }; pid: number })
+    ? fs
+        .readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { tool: string; args: { n?: number }; pid: number })
     : [];
 };
 
 const counterRows = (decisionId: string) =>
-  (t.db.$client.prepare("SELECT count(*) AS n FROM counter_events WHERE decision_id = ?").get(decisionId) as { n: number }).n;
+  (
+    t.db.$client
+      .prepare("SELECT count(*) AS n FROM counter_events WHERE decision_id = ?")
+      .get(decisionId) as { n: number }
+  ).n;
 
 describe("upstream faults", () => {
   it("times out a hanging upstream, answers with an error and rolls the reservation back", async () => {
     const up = recorder("hangs", { timeoutMs: 400 });
-    insertPolicyVersion(t.db, up.id, `version: "1"\ntools:\n  hang:\n    rules:\n      - rate_limit: 5/hour\n`);
+    insertPolicyVersion(
+      t.db,
+      up.id,
+      `version: "1"\ntools:\n  hang:\n    rules:\n      - rate_limit: 5/hour\n`,
+    );
     const a = insertAgentWithKey(t.db);
     const { client } = await connectHttp(`${gw.url}/mcp/hangs`, a.key);
-    await expect(client.callTool({ name: "hang", arguments: {} })).rejects.toThrow(/did not answer within 400 ms/);
-    const decision = auditRows(t.db).findLast((r) => r.action === "tool_call.decide" && r.tool === "hang");
+    await expect(client.callTool({ name: "hang", arguments: {} })).rejects.toThrow(
+      /did not answer within 400 ms/,
+    );
+    const decision = auditRows(t.db).findLast(
+      (r) => r.action === "tool_call.decide" && r.tool === "hang",
+    );
     expect(decision?.decision).toBe("allow");
-    const outcome = await eventually(() => auditRows(t.db).find((r) => r.correlationId === decision!.id && r.action === "tool_call.outcome"));
+    const outcome = await eventually(() =>
+      auditRows(t.db).find(
+        (r) => r.correlationId === must(decision).id && r.action === "tool_call.outcome",
+      ),
+    );
     expect(outcome.outcome).toBe("timeout");
-    await eventually(() => counterRows(decision!.id) === 0);
+    await eventually(() => counterRows(must(decision).id) === 0);
     expect(recorded("hangs").map((r) => r.tool)).toEqual(["hang"]);
     await client.close();
   });
 
   it("answers a clear JSON-RPC error when the upstream crashes, and the client does not hang", async () => {
     const up = recorder("crashes");
-    insertPolicyVersion(t.db, up.id, `version: "1"\ntools:\n  crash:\n    rules:\n      - rate_limit: 5/hour\n`);
+    insertPolicyVersion(
+      t.db,
+      up.id,
+      `version: "1"\ntools:\n  crash:\n    rules:\n      - rate_limit: 5/hour\n`,
+    );
     const a = insertAgentWithKey(t.db);
     const { client } = await connectHttp(`${gw.url}/mcp/crashes`, a.key);
-    await expect(client.callTool({ name: "crash", arguments: {} })).rejects.toThrow(/Upstream server crashes closed \(exited with status 3\)/);
-    const decision = auditRows(t.db).findLast((r) => r.action === "tool_call.decide" && r.tool === "crash");
-    const outcome = await eventually(() => auditRows(t.db).find((r) => r.correlationId === decision!.id && r.action === "tool_call.outcome"));
+    await expect(client.callTool({ name: "crash", arguments: {} })).rejects.toThrow(
+      /Upstream server crashes closed \(exited with status 3\)/,
+    );
+    const decision = auditRows(t.db).findLast(
+      (r) => r.action === "tool_call.decide" && r.tool === "crash",
+    );
+    const outcome = await eventually(() =>
+      auditRows(t.db).find(
+        (r) => r.correlationId === must(decision).id && r.action === "tool_call.outcome",
+      ),
+    );
     expect(outcome.outcome).toBe("upstream_error");
-    await eventually(() => counterRows(decision!.id) === 0);
+    await eventually(() => counterRows(must(decision).id) === 0);
     await expect(client.listTools()).rejects.toThrow();
     await client.close().catch(() => {});
   });
 
   it("keeps an isError result's reservation (the tool ran)", async () => {
     const up = recorder("fails");
-    insertPolicyVersion(t.db, up.id, `version: "1"\ntools:\n  fail:\n    rules:\n      - rate_limit: 5/hour\n`);
+    insertPolicyVersion(
+      t.db,
+      up.id,
+      `version: "1"\ntools:\n  fail:\n    rules:\n      - rate_limit: 5/hour\n`,
+    );
     const a = insertAgentWithKey(t.db);
     const { client } = await connectHttp(`${gw.url}/mcp/fails`, a.key);
     expect((await client.callTool({ name: "fail", arguments: {} })).isError).toBe(true);
-    const decision = auditRows(t.db).findLast((r) => r.action === "tool_call.decide" && r.tool === "fail");
-    const outcome = await eventually(() => auditRows(t.db).find((r) => r.correlationId === decision!.id && r.action === "tool_call.outcome"));
+    const decision = auditRows(t.db).findLast(
+      (r) => r.action === "tool_call.decide" && r.tool === "fail",
+    );
+    const outcome = await eventually(() =>
+      auditRows(t.db).find(
+        (r) => r.correlationId === must(decision).id && r.action === "tool_call.outcome",
+      ),
+    );
     expect(outcome.outcome).toBe("is_error");
-    expect(counterRows(decision!.id)).toBe(1);
+    expect(counterRows(must(decision).id)).toBe(1);
     await client.close();
   });
 });
@@ -123,7 +167,10 @@ describe("tool pinning", () => {
 
     t.db.transaction(
       (tx) => {
-        tx.update(upstreams).set({ env: { RECORD_FILE: path.join(t.dir, "rugpull.jsonl"), VARIANT: "2" } }).where(eq(upstreams.id, up.id)).run();
+        tx.update(upstreams)
+          .set({ env: { RECORD_FILE: path.join(t.dir, "rugpull.jsonl"), VARIANT: "2" } })
+          .where(eq(upstreams.id, up.id))
+          .run();
         bumpConfigVersion(tx, new Date());
       },
       { behavior: "immediate" },
@@ -134,10 +181,14 @@ describe("tool pinning", () => {
     expect(refused.isError).toBe(true);
     expect(JSON.stringify(refused.content)).toContain("changed since it was approved");
     expect(recorded("rugpull")).toEqual([]);
-    expect(auditRows(t.db).filter((r) => r.action === "tool.quarantine" && r.tool === "record" && r.server === "rugpull")).toHaveLength(1);
+    expect(
+      auditRows(t.db).filter(
+        (r) => r.action === "tool.quarantine" && r.tool === "record" && r.server === "rugpull",
+      ),
+    ).toHaveLength(1);
 
     const ctx = testContext(t.db);
-    const tool = listTools(ctx, { server: "rugpull" }).find((x) => x.name === "record")!;
+    const tool = must(listTools(ctx, { server: "rugpull" }).find((x) => x.name === "record"));
     expect(tool.status).toBe("quarantined");
     acceptToolChange(ctx, { toolId: tool.id });
     const ok = await second.client.callTool({ name: "record", arguments: { n: 2 } });
@@ -150,7 +201,11 @@ describe("tool pinning", () => {
 describe("several gateway processes on one database", () => {
   it("admits exactly 10 of 50 concurrent calls against a limit of 10", async () => {
     const up = recorder("limited");
-    insertPolicyVersion(t.db, up.id, `version: "1"\ntools:\n  record:\n    rules:\n      - rate_limit: { max: 10, window: 3600 }\n`);
+    insertPolicyVersion(
+      t.db,
+      up.id,
+      `version: "1"\ntools:\n  record:\n    rules:\n      - rate_limit: { max: 10, window: 3600 }\n`,
+    );
     const a = insertAgentWithKey(t.db);
     const [g1, g2] = await Promise.all([spawnGateway(t.file), spawnGateway(t.file)]);
     try {
@@ -161,10 +216,14 @@ describe("several gateway processes on one database", () => {
         connectHttp(`${g2.url}/mcp/limited`, a.key),
       ]);
       const results = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => clients[i % 4]!.client.callTool({ name: "record", arguments: { n: i } })),
+        Array.from({ length: 50 }, (_, i) =>
+          must(clients[i % 4]).client.callTool({ name: "record", arguments: { n: i } }),
+        ),
       );
       const admitted = results.filter((r) => !r.isError);
-      const limited = results.filter((r) => r.isError && JSON.stringify(r.content).includes("Rate limit of 10 per 3600 seconds"));
+      const limited = results.filter(
+        (r) => r.isError && JSON.stringify(r.content).includes("Rate limit of 10 per 3600 seconds"),
+      );
       expect(admitted).toHaveLength(10);
       expect(limited).toHaveLength(40);
       expect(recorded("limited")).toHaveLength(10);
@@ -187,7 +246,9 @@ describe("several gateway processes on one database", () => {
         for (;;) {
           const i = n++;
           try {
-            await client.callTool({ name: "record", arguments: { n: i } }, undefined, { timeout: 3_000 });
+            await client.callTool({ name: "record", arguments: { n: i } }, undefined, {
+              timeout: 3_000,
+            });
           } catch {
             return;
           }
@@ -203,13 +264,15 @@ describe("several gateway processes on one database", () => {
     const received = recorded("killed");
     const allowed = new Set(
       auditRows(t.db)
-        .filter((r) => r.action === "tool_call.decide" && r.server === "killed" && r.decision === "allow")
+        .filter(
+          (r) => r.action === "tool_call.decide" && r.server === "killed" && r.decision === "allow",
+        )
         .map((r) => r.arguments),
     );
     for (const call of received) expect(allowed.has(JSON.stringify({ n: call.args.n }))).toBe(true);
 
     // The upstream child died with its gateway (no orphans).
-    const pid = received[0]!.pid;
+    const pid = must(received[0]).pid;
     await eventually(() => {
       try {
         process.kill(pid, 0);

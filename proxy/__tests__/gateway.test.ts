@@ -1,8 +1,21 @@
 import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { insertAgentWithKey, insertGrant, insertPolicyVersion, insertUpstream } from "@/lib/testing/factories";
-import { auditRows, connectHttp, eventually, FIXTURES, serverEntry, tempDatabase } from "@/lib/testing/proxy";
+import {
+  insertAgentWithKey,
+  insertGrant,
+  insertPolicyVersion,
+  insertUpstream,
+} from "@/lib/testing/factories";
+import {
+  auditRows,
+  connectHttp,
+  eventually,
+  FIXTURES,
+  serverEntry,
+  tempDatabase,
+  must,
+} from "@/lib/testing/proxy";
 import { revokeKeyDirect } from "./helpers";
 import { type Gateway, startGateway } from "../serve";
 
@@ -27,7 +40,11 @@ const options = (db: ReturnType<typeof tempDatabase>["db"]) => ({
 
 beforeAll(async () => {
   t = tempDatabase();
-  const everything = insertUpstream(t.db, { name: "everything", command: process.execPath, args: [serverEntry("everything"), "stdio"] });
+  const everything = insertUpstream(t.db, {
+    name: "everything",
+    command: process.execPath,
+    args: [serverEntry("everything"), "stdio"],
+  });
   everythingId = everything.id;
   insertPolicyVersion(
     t.db,
@@ -43,7 +60,11 @@ tools:
         conditions: [{ path: args.message, op: not_contains, value: "secret" }]
 `,
   );
-  insertUpstream(t.db, { name: "rec", command: process.execPath, args: [`${FIXTURES}/recording-server.mjs`] });
+  insertUpstream(t.db, {
+    name: "rec",
+    command: process.execPath,
+    args: [`${FIXTURES}/recording-server.mjs`],
+  });
   const a = insertAgentWithKey(t.db, { name: "gateway-agent" });
   key = a.key;
   agentId = a.agent.id;
@@ -58,7 +79,11 @@ afterAll(async () => {
 const post = (path: string, body: string, headers: Record<string, string> = {}) =>
   fetch(`${gw.url}${path}`, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      ...headers,
+    },
     body,
   });
 
@@ -66,7 +91,11 @@ const INIT = JSON.stringify({
   jsonrpc: "2.0",
   id: 1,
   method: "initialize",
-  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+  params: {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: "raw", version: "1" },
+  },
 });
 
 describe("gateway over Streamable HTTP with server-everything", () => {
@@ -82,23 +111,31 @@ describe("gateway over Streamable HTTP with server-everything", () => {
 
     const denied = await client.callTool({ name: "echo", arguments: { message: "my secret" } });
     expect(denied.isError).toBe(true);
-    expect((denied.content as { text: string }[])[0]?.text).toMatch(/^\[POLICY DENIED\] Denied by rule "no secrets" \(decision evt_/);
+    expect((denied.content as { text: string }[])[0]?.text).toMatch(
+      /^\[POLICY DENIED\] Denied by rule "no secrets" \(decision evt_/,
+    );
 
     const hidden = await client.callTool({ name: "get-env", arguments: {} });
-    expect((hidden.content as { text: string }[])[0]?.text).toContain('Tool "get-env" is hidden by policy');
+    expect((hidden.content as { text: string }[])[0]?.text).toContain(
+      'Tool "get-env" is hidden by policy',
+    );
 
     const resources = await client.listResources();
     expect(resources.resources.length).toBeGreaterThan(0);
     const first = resources.resources[0];
-    const read = await client.readResource({ uri: first!.uri });
+    const read = await client.readResource({ uri: must(first).uri });
     expect(read.contents.length).toBeGreaterThan(0);
     const prompts = await client.listPrompts();
     expect(prompts.prompts.length).toBeGreaterThan(0);
     await client.close();
 
     const decisions = await eventually(() => {
-      const rows = auditRows(t.db).filter((r) => r.action === "tool_call.decide" && r.actorId === agentId);
-      const outcomes = auditRows(t.db).filter((r) => r.action === "tool_call.outcome" && r.actorId === agentId);
+      const rows = auditRows(t.db).filter(
+        (r) => r.action === "tool_call.decide" && r.actorId === agentId,
+      );
+      const outcomes = auditRows(t.db).filter(
+        (r) => r.action === "tool_call.outcome" && r.actorId === agentId,
+      );
       return rows.length >= 3 && outcomes.length >= 1 ? { rows, outcomes } : null;
     });
     expect(decisions.rows.map((r) => [r.tool, r.decision, r.cause])).toEqual([
@@ -106,18 +143,31 @@ describe("gateway over Streamable HTTP with server-everything", () => {
       ["echo", "deny", "condition"],
       ["get-env", "deny", "hidden"],
     ]);
-    expect(decisions.outcomes[0]).toMatchObject({ outcome: "success", correlationId: decisions.rows[0]!.id });
+    expect(decisions.outcomes[0]).toMatchObject({
+      outcome: "success",
+      correlationId: must(decisions.rows[0]).id,
+    });
   });
 
   it("forwards sampling requests from the server to the client and back", async () => {
-    const { client } = await connectHttp(`${gw.url}/mcp/everything`, key, { capabilities: { sampling: {} } });
+    const { client } = await connectHttp(`${gw.url}/mcp/everything`, key, {
+      capabilities: { sampling: {} },
+    });
     client.setRequestHandler(CreateMessageRequestSchema, async (req) => ({
       model: "test-model",
       role: "assistant",
-      content: { type: "text", text: `sampled: ${(req.params.messages[0]?.content as { text: string }).text}` },
+      content: {
+        type: "text",
+        text: `sampled: ${(req.params.messages[0]?.content as { text: string }).text}`,
+      },
     }));
-    const result = await client.callTool({ name: "trigger-sampling-request", arguments: { prompt: "ping", maxTokens: 5 } });
-    expect(JSON.stringify(result.content)).toContain("sampled: Resource trigger-sampling-request context: ping");
+    const result = await client.callTool({
+      name: "trigger-sampling-request",
+      arguments: { prompt: "ping", maxTokens: 5 },
+    });
+    expect(JSON.stringify(result.content)).toContain(
+      "sampled: Resource trigger-sampling-request context: ping",
+    );
     await client.close();
   });
 
@@ -158,32 +208,55 @@ describe("gateway authentication and framing", () => {
     await expect(client.listTools()).rejects.toThrow();
     const res = await post("/mcp/everything", INIT, { authorization: `Bearer ${other.key}` });
     expect(res.status).toBe(401);
-    expect(auditRows(t.db).at(-1)).toMatchObject({ action: "message.refuse", reason: "revoked key" });
+    expect(auditRows(t.db).at(-1)).toMatchObject({
+      action: "message.refuse",
+      reason: "revoked key",
+    });
     await client.close().catch(() => {});
   });
 
   it("refuses a foreign Origin and accepts an allowed one", async () => {
-    const foreign = await post("/mcp/everything", INIT, { authorization: `Bearer ${key}`, origin: "https://evil.example" });
+    const foreign = await post("/mcp/everything", INIT, {
+      authorization: `Bearer ${key}`,
+      origin: "https://evil.example",
+    });
     expect(foreign.status).toBe(403);
-    const allowed = await post("/mcp/everything", INIT, { authorization: `Bearer ${key}`, origin: "http://console.test" });
+    const allowed = await post("/mcp/everything", INIT, {
+      authorization: `Bearer ${key}`,
+      origin: "http://console.test",
+    });
     expect(allowed.status).toBe(200);
     const session = allowed.headers.get("mcp-session-id");
     expect(session).toBeTruthy();
-    await fetch(`${gw.url}/mcp/everything`, { method: "DELETE", headers: { authorization: `Bearer ${key}`, "mcp-session-id": session! } });
+    await fetch(`${gw.url}/mcp/everything`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${key}`, "mcp-session-id": must(session) },
+    });
   });
 
   it("binds a session to the agent that opened it", async () => {
     const res = await post("/mcp/everything", INIT, { authorization: `Bearer ${key}` });
-    const session = res.headers.get("mcp-session-id")!;
+    const session = must(res.headers.get("mcp-session-id"));
     const intruder = insertAgentWithKey(t.db);
-    const hijack = await post("/mcp/everything", JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }), {
-      authorization: `Bearer ${intruder.key}`,
-      "mcp-session-id": session,
-      "mcp-protocol-version": "2025-06-18",
-    });
+    const hijack = await post(
+      "/mcp/everything",
+      JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }),
+      {
+        authorization: `Bearer ${intruder.key}`,
+        "mcp-session-id": session,
+        "mcp-protocol-version": "2025-06-18",
+      },
+    );
     expect(hijack.status).toBe(404);
-    expect(auditRows(t.db).at(-1)).toMatchObject({ action: "message.refuse", cause: "unauthenticated", actorId: intruder.agent.id });
-    await fetch(`${gw.url}/mcp/everything`, { method: "DELETE", headers: { authorization: `Bearer ${key}`, "mcp-session-id": session } });
+    expect(auditRows(t.db).at(-1)).toMatchObject({
+      action: "message.refuse",
+      cause: "unauthenticated",
+      actorId: intruder.agent.id,
+    });
+    await fetch(`${gw.url}/mcp/everything`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${key}`, "mcp-session-id": session },
+    });
   });
 
   it("refuses batches, malformed JSON, deep nesting and oversize bodies, each with one audit row", async () => {
@@ -191,8 +264,12 @@ describe("gateway authentication and framing", () => {
     const auth = { authorization: `Bearer ${key}` };
     expect((await post("/mcp/everything", `[${INIT}]`, auth)).status).toBe(400);
     expect((await post("/mcp/everything", "{not json", auth)).status).toBe(400);
-    expect((await post("/mcp/everything", `${"[".repeat(40)}${"]".repeat(40)}`, auth)).status).toBe(400);
-    expect((await post("/mcp/everything", JSON.stringify({ pad: "x".repeat(70 * 1024) }), auth)).status).toBe(413);
+    expect((await post("/mcp/everything", `${"[".repeat(40)}${"]".repeat(40)}`, auth)).status).toBe(
+      400,
+    );
+    expect(
+      (await post("/mcp/everything", JSON.stringify({ pad: "x".repeat(70 * 1024) }), auth)).status,
+    ).toBe(413);
     const rows = auditRows(t.db).slice(before);
     expect(rows.map((r) => r.cause)).toEqual(["batch", "malformed", "malformed", "oversize"]);
     expect(rows.every((r) => r.action === "message.refuse" && r.decision === "deny")).toBe(true);
@@ -201,8 +278,18 @@ describe("gateway authentication and framing", () => {
   it("refuses non-object arguments and unknown methods inside a session", async () => {
     const { client, transport } = await connectHttp(`${gw.url}/mcp/everything`, key);
     const before = auditRows(t.db).length;
-    await expect(client.request({ method: "tools/call", params: { name: "echo", arguments: "rm -rf" } } as never, (await import("@modelcontextprotocol/sdk/types.js")).CallToolResultSchema)).rejects.toThrow(/arguments must be a JSON object/);
-    await expect(client.request({ method: "admin/shutdown", params: {} } as never, (await import("@modelcontextprotocol/sdk/types.js")).EmptyResultSchema)).rejects.toThrow(/Method not found/);
+    await expect(
+      client.request(
+        { method: "tools/call", params: { name: "echo", arguments: "rm -rf" } } as never,
+        (await import("@modelcontextprotocol/sdk/types.js")).CallToolResultSchema,
+      ),
+    ).rejects.toThrow(/arguments must be a JSON object/);
+    await expect(
+      client.request(
+        { method: "admin/shutdown", params: {} } as never,
+        (await import("@modelcontextprotocol/sdk/types.js")).EmptyResultSchema,
+      ),
+    ).rejects.toThrow(/Method not found/);
     const rows = auditRows(t.db).slice(before);
     expect(rows.map((r) => [r.action, r.cause])).toEqual([
       ["message.refuse", "malformed"],
@@ -217,7 +304,9 @@ describe("gateway authentication and framing", () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: "ok", database: "ok" });
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
-    expect(metrics).toContain('portcullis_tool_calls_total{server="everything",tool="echo",decision="allow"}');
+    expect(metrics).toContain(
+      'portcullis_tool_calls_total{server="everything",tool="echo",decision="allow"}',
+    );
     expect(metrics).toMatch(/portcullis_fail_open_total 0/);
     expect(metrics).toContain("portcullis_tool_call_duration_seconds_bucket");
   });
@@ -226,7 +315,9 @@ describe("gateway authentication and framing", () => {
 describe("enforcement follows the database", () => {
   it("applies a policy version saved mid-session on the very next call", async () => {
     const { client } = await connectHttp(`${gw.url}/mcp/everything`, key);
-    expect((await client.callTool({ name: "get-sum", arguments: { a: 1, b: 2 } })).isError).toBeFalsy();
+    expect(
+      (await client.callTool({ name: "get-sum", arguments: { a: 1, b: 2 } })).isError,
+    ).toBeFalsy();
     insertPolicyVersion(t.db, everythingId, `version: "1"\ndefault: allow\nhide: [get-sum]\n`);
     const after = await client.callTool({ name: "get-sum", arguments: { a: 1, b: 2 } });
     expect(after.isError).toBe(true);
@@ -242,10 +333,14 @@ describe("enforcement follows the database", () => {
     const a = insertAgentWithKey(t.db);
     const { client } = await connectHttp(`${gw.url}/mcp/${up.name}`, a.key);
     expect((await client.listTools()).tools).toEqual([]);
-    expect((await client.callTool({ name: "echo", arguments: { message: "x" } })).isError).toBe(true);
+    expect((await client.callTool({ name: "echo", arguments: { message: "x" } })).isError).toBe(
+      true,
+    );
     insertGrant(t.db, { agentId: a.agent.id, upstreamId: up.id, toolPattern: "echo" });
     expect((await client.listTools()).tools.map((x) => x.name)).toEqual(["echo"]);
-    expect((await client.callTool({ name: "echo", arguments: { message: "x" } })).content).toEqual([{ type: "text", text: "Echo: x" }]);
+    expect((await client.callTool({ name: "echo", arguments: { message: "x" } })).content).toEqual([
+      { type: "text", text: "Echo: x" },
+    ]);
     await client.close();
   });
 });

@@ -3,7 +3,10 @@ import type { ApprovalStatus } from "@/db/schema";
 import { decideApproval, listApprovals } from "@/lib/services/approvals";
 import { cliContext } from "./audit";
 
-export function approvalsList(db: Db, opts: { status?: string; json?: boolean; limit?: number }): number {
+export function approvalsList(
+  db: Db,
+  opts: { status?: string; json?: boolean; limit?: number },
+): number {
   const views = listApprovals(cliContext(db), {
     ...(opts.status ? { status: opts.status as ApprovalStatus } : {}),
     limit: opts.limit ?? 100,
@@ -25,8 +28,15 @@ export function approvalsList(db: Db, opts: { status?: string; json?: boolean; l
   return 0;
 }
 
-export function approvalsDecide(db: Db, id: string, decision: "approve" | "deny", comment?: string): number {
+export function approvalsDecide(
+  db: Db,
+  id: string,
+  decision: "approve" | "deny",
+  comment?: string,
+): number {
   const view = decideApproval(cliContext(db), { id, decision, ...(comment ? { comment } : {}) });
-  process.stdout.write(`${view.id} ${view.status} (${view.server}/${view.tool} for ${view.agentName})\n`);
+  process.stdout.write(
+    `${view.id} ${view.status} (${view.server}/${view.tool} for ${view.agentName})\n`,
+  );
   return 0;
 }

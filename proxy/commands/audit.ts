@@ -6,46 +6,77 @@ import { SingleBar } from "cli-progress";
 
 import type { Db } from "@/db/client";
 import { newId } from "@/lib/core/ids";
-import { appendAudit, type Checkpoint, checkpointIsAuthentic, signCheckpoint, verifyChain } from "@/lib/services/audit";
+import {
+  appendAudit,
+  type Checkpoint,
+  checkpointIsAuthentic,
+  signCheckpoint,
+  verifyChain,
+} from "@/lib/services/audit";
 import { type ServiceContext, withTransaction } from "@/lib/services/context";
 import { CliError, osUser } from "../runtime";
 
 export function cliContext(db: Db): ServiceContext {
-  return { db, actor: { type: "system", job: `cli:${osUser()}` }, source: "cli", requestId: newId("request"), now: () => new Date() };
+  return {
+    db,
+    actor: { type: "system", job: `cli:${osUser()}` },
+    source: "cli",
+    requestId: newId("request"),
+    now: () => new Date(),
+  };
 }
 
 function readCheckpoint(file: string, key: string | undefined): Checkpoint {
-  if (!key) throw new CliError("PORTCULLIS_CHECKPOINT_KEY must be set to check a signed checkpoint", 2);
+  if (!key)
+    throw new CliError("PORTCULLIS_CHECKPOINT_KEY must be set to check a signed checkpoint", 2);
   let cp: Checkpoint;
   try {
     cp = JSON.parse(fs.readFileSync(file, "utf8")) as Checkpoint;
   } catch (err) {
     throw new CliError(`cannot read checkpoint ${file}: ${(err as Error).message}`, 2);
   }
-  if (typeof cp?.seq !== "number" || typeof cp.hash !== "string" || typeof cp.at !== "string" || typeof cp.signature !== "string") {
+  if (
+    typeof cp?.seq !== "number" ||
+    typeof cp.hash !== "string" ||
+    typeof cp.at !== "string" ||
+    typeof cp.signature !== "string"
+  ) {
     throw new CliError(`${file} is not a checkpoint (needs seq, hash, at, signature)`, 2);
   }
-  if (!checkpointIsAuthentic(cp, key)) throw new CliError(`checkpoint ${file} has a bad signature (wrong key, or it was edited)`, 1);
+  if (!checkpointIsAuthentic(cp, key))
+    throw new CliError(`checkpoint ${file} has a bad signature (wrong key, or it was edited)`, 1);
   return cp;
 }
 
 /** `audit verify`: 0 and "chain intact: N rows", or 1 naming the first broken row and why. */
-export function auditVerify(db: Db, opts: { checkpoint?: string }, key: string | undefined): number {
+export function auditVerify(
+  db: Db,
+  opts: { checkpoint?: string },
+  key: string | undefined,
+): number {
   const cp = opts.checkpoint ? readCheckpoint(opts.checkpoint, key) : undefined;
   const report = verifyChain(db, cp);
   if (!report.ok) {
-    process.stdout.write(`chain broken at row ${report.brokenSeq}: ${report.why} (${report.rows} rows verified before it)\n`);
+    process.stdout.write(
+      `chain broken at row ${report.brokenSeq}: ${report.why} (${report.rows} rows verified before it)\n`,
+    );
     return 1;
   }
-  process.stdout.write(`chain intact: ${report.rows} rows${cp ? `, consistent with checkpoint ${cp.seq}` : ""}\n`);
+  process.stdout.write(
+    `chain intact: ${report.rows} rows${cp ? `, consistent with checkpoint ${cp.seq}` : ""}\n`,
+  );
   try {
     const ctx = cliContext(db);
     withTransaction(ctx, (tx) =>
-      appendAudit(tx, { ...ctx, db: tx }, {
-        action: "audit.verify",
-        target: { type: "audit", id: String(report.headSeq) },
-        after: { rows: report.rows, headHash: report.headHash, checkpoint: cp?.seq ?? null },
-      }),
+      appendAudit(
+        tx,
+        { ...ctx, db: tx },
+        {
+          action: "audit.verify",
+          target: { type: "audit", id: String(report.headSeq) },
+          after: { rows: report.rows, headHash: report.headHash, checkpoint: cp?.seq ?? null },
+        },
+      ),
     );
   } catch {
     // Read-only copies of the database can be verified too; the record is best effort.
@@ -55,21 +86,54 @@ export function auditVerify(db: Db, opts: { checkpoint?: string }, key: string |
 
 /** `audit checkpoint`: the signed head of a verified chain, as JSON on stdout. */
 export function auditCheckpoint(db: Db, key: string | undefined): number {
-  if (!key) throw new CliError("PORTCULLIS_CHECKPOINT_KEY must be set (at least 32 characters) to sign a checkpoint", 2);
+  if (!key)
+    throw new CliError(
+      "PORTCULLIS_CHECKPOINT_KEY must be set (at least 32 characters) to sign a checkpoint",
+      2,
+    );
   const report = verifyChain(db);
   if (!report.ok) {
-    process.stderr.write(`refusing to sign: chain broken at row ${report.brokenSeq}: ${report.why}\n`);
+    process.stderr.write(
+      `refusing to sign: chain broken at row ${report.brokenSeq}: ${report.why}\n`,
+    );
     return 1;
   }
-  process.stdout.write(`${JSON.stringify(signCheckpoint(report.headSeq, report.headHash, new Date(), key))}\n`);
+  process.stdout.write(
+    `${JSON.stringify(signCheckpoint(report.headSeq, report.headHash, new Date(), key))}\n`,
+  );
   return 0;
 }
 
 const EXPORT_COLUMNS = [
-  "seq", "id", "occurred_at", "source", "actor_type", "actor_id", "actor_label", "action", "server", "tool",
-  "decision", "cause", "rule", "reason", "message", "policy_version", "arguments", "arguments_mode", "latency_ms",
-  "outcome", "result_bytes", "correlation_id", "target_type", "target_id", "detail", "request_id", "remote_ip",
-  "prev_hash", "hash",
+  "seq",
+  "id",
+  "occurred_at",
+  "source",
+  "actor_type",
+  "actor_id",
+  "actor_label",
+  "action",
+  "server",
+  "tool",
+  "decision",
+  "cause",
+  "rule",
+  "reason",
+  "message",
+  "policy_version",
+  "arguments",
+  "arguments_mode",
+  "latency_ms",
+  "outcome",
+  "result_bytes",
+  "correlation_id",
+  "target_type",
+  "target_id",
+  "detail",
+  "request_id",
+  "remote_ip",
+  "prev_hash",
+  "hash",
 ] as const;
 
 /** Cells starting like a formula are prefixed with a quote so spreadsheets show them as text. */
@@ -84,19 +148,32 @@ export function csvCell(value: unknown): string {
 export function parseTime(text: string, flag: string): number {
   const rel = /^(\d+)(s|m|h|d)$/.exec(text.trim());
   if (rel) {
-    const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as "s" | "m" | "h" | "d"];
+    const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+      rel[2] as "s" | "m" | "h" | "d"
+    ];
     return Date.now() - Number(rel[1]) * unit;
   }
   const t = Date.parse(text);
-  if (Number.isNaN(t)) throw new CliError(`${flag} must be an ISO time (2026-01-31T12:00:00Z) or a span like 24h or 7d`, 2);
+  if (Number.isNaN(t))
+    throw new CliError(
+      `${flag} must be an ISO time (2026-01-31T12:00:00Z) or a span like 24h or 7d`,
+      2,
+    );
   return t;
 }
 
-export type ExportOptions = { format: string; since?: string; until?: string; decision?: string; output?: string };
+export type ExportOptions = {
+  format: string;
+  since?: string;
+  until?: string;
+  decision?: string;
+  output?: string;
+};
 
 /** `audit export`: streams rows in sequence order (constant memory) as JSON Lines or CSV. */
 export async function auditExport(db: Db, opts: ExportOptions): Promise<number> {
-  if (opts.format !== "jsonl" && opts.format !== "csv") throw new CliError("--format must be jsonl or csv", 2);
+  if (opts.format !== "jsonl" && opts.format !== "csv")
+    throw new CliError("--format must be jsonl or csv", 2);
   const where: string[] = [];
   const params: unknown[] = [];
   if (opts.since) {
@@ -115,10 +192,20 @@ export async function auditExport(db: Db, opts: ExportOptions): Promise<number> 
     params.push(opts.decision);
   }
   const filter = where.length ? ` WHERE ${where.join(" AND ")}` : "";
-  const out: Writable = opts.output ? fs.createWriteStream(opts.output, { flags: "w", mode: 0o600 }) : process.stdout;
+  const out: Writable = opts.output
+    ? fs.createWriteStream(opts.output, { flags: "w", mode: 0o600 })
+    : process.stdout;
   const showBar = Boolean(opts.output) && process.stderr.isTTY;
-  const total = showBar ? (db.$client.prepare(`SELECT count(*) AS n FROM audit_events${filter}`).get(...params) as { n: number }).n : 0;
-  const bar = showBar ? new SingleBar({ format: "exporting [{bar}] {value}/{total} rows", stream: process.stderr }) : null;
+  const total = showBar
+    ? (
+        db.$client.prepare(`SELECT count(*) AS n FROM audit_events${filter}`).get(...params) as {
+          n: number;
+        }
+      ).n
+    : 0;
+  const bar = showBar
+    ? new SingleBar({ format: "exporting [{bar}] {value}/{total} rows", stream: process.stderr })
+    : null;
   bar?.start(total, 0);
 
   const write = async (line: string) => {
@@ -136,7 +223,11 @@ export async function auditExport(db: Db, opts: ExportOptions): Promise<number> 
     const batch = page.all(...params, lastSeq) as Record<string, unknown>[];
     if (batch.length === 0) break;
     for (const row of batch) {
-      await write(opts.format === "csv" ? `${EXPORT_COLUMNS.map((c) => csvCell(row[c])).join(",")}\n` : `${JSON.stringify(row)}\n`);
+      await write(
+        opts.format === "csv"
+          ? `${EXPORT_COLUMNS.map((c) => csvCell(row[c])).join(",")}\n`
+          : `${JSON.stringify(row)}\n`,
+      );
       rows += 1;
     }
     lastSeq = batch[batch.length - 1]?.seq as number;
@@ -150,11 +241,21 @@ export async function auditExport(db: Db, opts: ExportOptions): Promise<number> 
   try {
     const ctx = cliContext(db);
     withTransaction(ctx, (tx) =>
-      appendAudit(tx, { ...ctx, db: tx }, {
-        action: "audit.export",
-        target: { type: "audit", id: opts.output ? "file" : "stdout" },
-        after: { rows, format: opts.format, since: opts.since ?? null, until: opts.until ?? null, decision: opts.decision ?? null },
-      }),
+      appendAudit(
+        tx,
+        { ...ctx, db: tx },
+        {
+          action: "audit.export",
+          target: { type: "audit", id: opts.output ? "file" : "stdout" },
+          after: {
+            rows,
+            format: opts.format,
+            since: opts.since ?? null,
+            until: opts.until ?? null,
+            decision: opts.decision ?? null,
+          },
+        },
+      ),
     );
   } catch {
     // exporting from a read-only copy is allowed; the record is best effort

@@ -38,12 +38,21 @@ class LinkTransport implements Transport {
   }
 }
 
-export type ScanOptions = { command: string[]; upstream?: string; header: string[]; output?: string; json?: boolean; force?: boolean };
+export type ScanOptions = {
+  command: string[];
+  upstream?: string;
+  header: string[];
+  output?: string;
+  json?: boolean;
+  force?: boolean;
+};
 
 /** `portcullis scan`: lists a server's tools with their risk and writes a starter policy. */
 export async function scanCommand(opts: ScanOptions): Promise<number> {
-  if (opts.upstream && opts.command.length > 0) throw new CliError("use either --upstream URL or a command, not both", 2);
-  if (!opts.upstream && opts.command.length === 0) throw new CliError("say what to scan: a server command (after --) or --upstream URL", 2);
+  if (opts.upstream && opts.command.length > 0)
+    throw new CliError("use either --upstream URL or a command, not both", 2);
+  if (!opts.upstream && opts.command.length === 0)
+    throw new CliError("say what to scan: a server command (after --) or --upstream URL", 2);
   if (opts.output && fs.existsSync(opts.output) && !opts.force) {
     throw new CliError(`${opts.output} already exists; pass --force to overwrite it`, 2);
   }
@@ -74,20 +83,31 @@ export async function scanCommand(opts: ScanOptions): Promise<number> {
 
   const rows = tools.map((tool) => ({ tool, risk: classifyTool(tool) }));
   if (opts.json) {
-    const out = rows.map(({ tool, risk }) => ({ name: tool.name, description: tool.description ?? null, ...risk }));
+    const out = rows.map(({ tool, risk }) => ({
+      name: tool.name,
+      description: tool.description ?? null,
+      ...risk,
+    }));
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } else {
     const width = Math.max(4, ...rows.map((r) => r.tool.name.length));
     process.stdout.write(`${serverName ? `${serverName}: ` : ""}${rows.length} tools\n\n`);
     process.stdout.write(`${"TOOL".padEnd(width)}  ${"RISK".padEnd(22)}  EVIDENCE\n`);
     for (const { tool, risk } of rows) {
-      process.stdout.write(`${tool.name.padEnd(width)}  ${`${risk.category} (${risk.level})`.padEnd(22)}  ${risk.evidence.join("; ")}\n`);
+      process.stdout.write(
+        `${tool.name.padEnd(width)}  ${`${risk.category} (${risk.level})`.padEnd(22)}  ${risk.evidence.join("; ")}\n`,
+      );
     }
   }
   if (opts.output) {
-    const text = renderStarterPolicy(tools, serverName ? { description: `Starter policy for ${serverName}` } : {});
+    const text = renderStarterPolicy(
+      tools,
+      serverName ? { description: `Starter policy for ${serverName}` } : {},
+    );
     fs.writeFileSync(opts.output, text);
-    process.stderr.write(`starter policy written to ${opts.output}; review it, then check it with: portcullis validate -c ${opts.output}\n`);
+    process.stderr.write(
+      `starter policy written to ${opts.output}; review it, then check it with: portcullis validate -c ${opts.output}\n`,
+    );
   }
   return 0;
 }

@@ -30,14 +30,18 @@ export function statusCommand(db: Db, opts: { json?: boolean }): number {
   const callsPerMinute = Number(recent.calls ?? 0) / 5;
   const denyRate = Number(hour.calls ?? 0) ? Number(hour.denied ?? 0) / Number(hour.calls) : 0;
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ instances: live, callsPerMinute, denyRate, topDenyRules: topRules, recentDenials: denials }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ instances: live, callsPerMinute, denyRate, topDenyRules: topRules, recentDenials: denials }, null, 2)}\n`,
+    );
     return 0;
   }
   const w = (s: string) => process.stdout.write(`${s}\n`);
   w(`Instances (${live.length} running)`);
   if (live.length === 0) w("  none with a heartbeat in the last 30 s");
   for (const i of live) {
-    w(`  ${String(i.kind).padEnd(8)} pid ${i.pid} on ${i.host}${i.address ? ` at ${i.address}` : ""}${i.server ? ` (${i.server})` : ""}, up since ${new Date(Number(i.started_at)).toISOString()}`);
+    w(
+      `  ${String(i.kind).padEnd(8)} pid ${i.pid} on ${i.host}${i.address ? ` at ${i.address}` : ""}${i.server ? ` (${i.server})` : ""}, up since ${new Date(Number(i.started_at)).toISOString()}`,
+    );
   }
   w("");
   w(`Calls per minute (last 5 min): ${callsPerMinute.toFixed(1)}`);
@@ -50,7 +54,9 @@ export function statusCommand(db: Db, opts: { json?: boolean }): number {
   w("Recent denials");
   if (denials.length === 0) w("  none");
   for (const d of denials) {
-    w(`  ${new Date(Number(d.occurred_at)).toISOString()}  ${d.actor_label ?? "anonymous"}  ${d.server ?? "-"}/${d.tool ?? "-"}  ${d.cause ?? ""}${d.rule ? ` (${d.rule})` : ""}  ${d.message ?? ""}`);
+    w(
+      `  ${new Date(Number(d.occurred_at)).toISOString()}  ${d.actor_label ?? "anonymous"}  ${d.server ?? "-"}/${d.tool ?? "-"}  ${d.cause ?? ""}${d.rule ? ` (${d.rule})` : ""}  ${d.message ?? ""}`,
+    );
   }
   return 0;
 }

@@ -4,7 +4,10 @@ import { acceptToolChange, findTool, listTools } from "@/lib/services/inventory"
 import { CliError } from "../runtime";
 import { cliContext } from "./audit";
 
-export function toolsList(db: Db, opts: { server?: string; status?: string; json?: boolean }): number {
+export function toolsList(
+  db: Db,
+  opts: { server?: string; status?: string; json?: boolean },
+): number {
   const views = listTools(cliContext(db), {
     ...(opts.server ? { server: opts.server } : {}),
     ...(opts.status ? { status: opts.status as Tool["status"] } : {}),
@@ -14,7 +17,9 @@ export function toolsList(db: Db, opts: { server?: string; status?: string; json
     return 0;
   }
   if (views.length === 0) {
-    process.stdout.write("no tools recorded yet (they are recorded when a client lists them through the gateway)\n");
+    process.stdout.write(
+      "no tools recorded yet (they are recorded when a client lists them through the gateway)\n",
+    );
     return 0;
   }
   const width = Math.max(...views.map((v) => `${v.server}/${v.name}`.length));
@@ -31,6 +36,8 @@ export function toolsAccept(db: Db, server: string, name: string): number {
   const tool = findTool(ctx, server, name);
   if (!tool) throw new CliError(`no tool "${name}" is recorded for server "${server}"`, 1);
   const view = acceptToolChange(ctx, { toolId: tool.id });
-  process.stdout.write(`${server}/${name} accepted: now pinned to ${view.approvedHash.slice(0, 12)} and callable again\n`);
+  process.stdout.write(
+    `${server}/${name} accepted: now pinned to ${view.approvedHash.slice(0, 12)} and callable again\n`,
+  );
   return 0;
 }

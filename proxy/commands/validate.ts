@@ -15,7 +15,9 @@ export function validateCommand(file: string): number {
   const result = loadPolicy(text);
   if (!result.ok) {
     process.stderr.write(`${formatIssues(file, result.errors)}\n`);
-    process.stderr.write(`${result.errors.length} error${result.errors.length === 1 ? "" : "s"} in ${file}\n`);
+    process.stderr.write(
+      `${result.errors.length} error${result.errors.length === 1 ? "" : "s"} in ${file}\n`,
+    );
     return 1;
   }
   for (const w of result.warnings) process.stderr.write(`warning: ${formatIssues(file, [w])}\n`);

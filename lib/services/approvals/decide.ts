@@ -28,8 +28,10 @@ export function decideApproval(ctx: ServiceContext, raw: DecideApprovalInput): A
     const before = tx.select().from(approvals).where(eq(approvals.id, input.id)).get();
     if (!before) throw notFound("approval", input.id);
     const now = ctx.now();
-    if (before.status !== "pending") throw conflict(`Approval ${input.id} is already ${before.status}`);
-    if (before.expiresAt.getTime() <= now.getTime()) throw conflict(`Approval ${input.id} has expired`);
+    if (before.status !== "pending")
+      throw conflict(`Approval ${input.id} is already ${before.status}`);
+    if (before.expiresAt.getTime() <= now.getTime())
+      throw conflict(`Approval ${input.id} has expired`);
     const after = tx
       .update(approvals)
       .set({

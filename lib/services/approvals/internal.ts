@@ -52,7 +52,11 @@ type AgentRef = { agentId: string; label: string };
  * Marks pending approvals past their expiry as expired, one approval.expire row each. Runs in
  * the caller's IMMEDIATE transaction; returns how many expired.
  */
-export function expireDueApprovals(tx: Tx, now: number, source: "gateway" | "stdio" | "cli" | "console" | "system"): number {
+export function expireDueApprovals(
+  tx: Tx,
+  now: number,
+  source: "gateway" | "stdio" | "cli" | "console" | "system",
+): number {
   const due = tx
     .select()
     .from(approvals)
@@ -61,7 +65,10 @@ export function expireDueApprovals(tx: Tx, now: number, source: "gateway" | "std
     .filter((a) => a.expiresAt.getTime() <= now);
   if (due.length === 0) return 0;
   for (const a of due) {
-    tx.update(approvals).set({ status: "expired" }).where(and(eq(approvals.id, a.id), eq(approvals.status, "pending"))).run();
+    tx.update(approvals)
+      .set({ status: "expired" })
+      .where(and(eq(approvals.id, a.id), eq(approvals.status, "pending")))
+      .run();
   }
   appendEvents(
     tx,

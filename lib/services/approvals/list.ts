@@ -74,7 +74,11 @@ export function listApprovals(ctx: ServiceContext, raw: ListApprovalsInput = {})
     .orderBy(desc(approvals.requestedAt))
     .limit(input.status === "expired" ? 5_000 : input.limit)
     .all()
-    .map((a) => (a.status === "pending" && a.expiresAt.getTime() <= now ? { ...a, status: "expired" as const } : a));
+    .map((a) =>
+      a.status === "pending" && a.expiresAt.getTime() <= now
+        ? { ...a, status: "expired" as const }
+        : a,
+    );
   const filtered = input.status ? rows.filter((a) => a.status === input.status) : rows;
   return filtered.slice(0, input.limit).map(toApprovalView);
 }

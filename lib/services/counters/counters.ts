@@ -1,7 +1,13 @@
-import type { Statement } from "better-sqlite3";
+import type { Database, Statement } from "better-sqlite3";
 
 import type { Db, Tx } from "@/db/client";
-import { addDecimal, type Decimal, formatDecimal, parseDecimal, ZERO } from "@/lib/core/policy/decimal";
+import {
+  addDecimal,
+  type Decimal,
+  formatDecimal,
+  parseDecimal,
+  ZERO,
+} from "@/lib/core/policy/decimal";
 import type { CounterReader, CounterWindow } from "@/lib/core/policy";
 
 export type Reservation = { key: string; amount: string };
@@ -17,8 +23,8 @@ type Statements = {
 
 const cache = new WeakMap<object, Statements>();
 
-function rawClient(db: Db | Tx): import("better-sqlite3").Database {
-  const withClient = db as unknown as { $client?: import("better-sqlite3").Database; session?: { client: import("better-sqlite3").Database } };
+function rawClient(db: Db | Tx): Database {
+  const withClient = db as unknown as { $client?: Database; session?: { client: Database } };
   const client = withClient.$client ?? withClient.session?.client;
   if (!client) throw new Error("counters: no SQLite handle on this database object");
   return client;
@@ -37,8 +43,12 @@ function statements(db: Db | Tx): Statements {
       otherAmounts: client.prepare(
         "SELECT amount FROM counter_events WHERE key = ? AND at >= ? AND at < ? AND amount <> '1'",
       ),
-      entries: client.prepare("SELECT at, amount FROM counter_events WHERE key = ? AND at >= ? AND at < ?"),
-      insert: client.prepare("INSERT INTO counter_events (key, at, amount, decision_id) VALUES (?, ?, ?, ?)"),
+      entries: client.prepare(
+        "SELECT at, amount FROM counter_events WHERE key = ? AND at >= ? AND at < ?",
+      ),
+      insert: client.prepare(
+        "INSERT INTO counter_events (key, at, amount, decision_id) VALUES (?, ?, ?, ?)",
+      ),
       rollback: client.prepare("DELETE FROM counter_events WHERE decision_id = ?"),
       prune: client.prepare("DELETE FROM counter_events WHERE at < ?"),
     };
@@ -50,7 +60,9 @@ function statements(db: Db | Tx): Statements {
 // Rolling windows have no upper bound here: a row stamped slightly after this process's `now`
 // (another process, a clock step) still counts. That can only over-count, never over-admit.
 function bounds(window: CounterWindow): [number, number] {
-  return window.kind === "calendar" ? [window.start, window.end] : [window.from + 1, Number.MAX_SAFE_INTEGER];
+  return window.kind === "calendar"
+    ? [window.start, window.end]
+    : [window.from + 1, Number.MAX_SAFE_INTEGER];
 }
 
 /**
@@ -73,7 +85,8 @@ export function sumCounter(db: Db | Tx, key: string, window: CounterWindow): str
 
 /** A reader with the engine's `CounterReader` shape, bound to one transaction. */
 export function counterReader(tx: Db | Tx): CounterReader {
-  const read = ((key: string, window: CounterWindow) => sumCounter(tx, key, window)) as CounterReader;
+  const read = ((key: string, window: CounterWindow) =>
+    sumCounter(tx, key, window)) as CounterReader;
   read.entries = (key, window) => {
     const [lo, hi] = bounds(window);
     return statements(tx).entries.all(key, lo, hi) as { at: number; amount: string }[];
@@ -82,11 +95,17 @@ export function counterReader(tx: Db | Tx): CounterReader {
 }
 
 /** Records admitted increments; runs in the decision's IMMEDIATE transaction. */
-export function reserveCounters(tx: Tx, reservations: readonly Reservation[], decisionId: string, at: number): void {
+export function reserveCounters(
+  tx: Tx,
+  reservations: readonly Reservation[],
+  decisionId: string,
+  at: number,
+): void {
   if (reservations.length === 0) return;
   const { insert } = statements(tx);
   for (const r of reservations) {
-    if (!parseDecimal(r.amount)) throw new Error(`reservation for ${r.key} is not a decimal: ${r.amount}`);
+    if (!parseDecimal(r.amount))
+      throw new Error(`reservation for ${r.key} is not a decimal: ${r.amount}`);
     insert.run(r.key, at, r.amount, decisionId);
   }
 }
@@ -100,6 +119,10 @@ export function rollbackReservations(db: Db | Tx, decisionId: string): number {
 export const COUNTER_RETENTION_MS = 8 * 86_400_000;
 
 /** Deletes increments older than any window can reach. Returns rows removed. */
-export function pruneCounters(db: Db | Tx, now: number, retentionMs = COUNTER_RETENTION_MS): number {
+export function pruneCounters(
+  db: Db | Tx,
+  now: number,
+  retentionMs = COUNTER_RETENTION_MS,
+): number {
   return statements(db).prune.run(now - retentionMs).changes;
 }

@@ -5,8 +5,21 @@ import { canonicalJson } from "@/lib/core/canonical-json";
 export type ArgumentsMode = "full" | "redacted" | "hash";
 
 const SECRET_KEY_PARTS = [
-  "password", "passwd", "passphrase", "secret", "token", "apikey", "authorization", "cookie",
-  "credential", "privatekey", "accesskey", "sessionid", "signature", "cvv", "cardnumber",
+  "password",
+  "passwd",
+  "passphrase",
+  "secret",
+  "token",
+  "apikey",
+  "authorization",
+  "cookie",
+  "credential",
+  "privatekey",
+  "accesskey",
+  "sessionid",
+  "signature",
+  "cvv",
+  "cardnumber",
 ];
 const SECRET_KEYS_EXACT = new Set(["auth", "pin", "pwd", "ssn", "otp", "key", "jwt", "bearer"]);
 const SECRET_VALUE =
@@ -27,7 +40,9 @@ export function isSecretKey(key: string): boolean {
 function redactValue(value: unknown, depth: number): unknown {
   if (typeof value === "string") {
     if (SECRET_VALUE.test(value)) return MASK;
-    return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}…[+${value.length - MAX_STRING} chars]` : value;
+    return value.length > MAX_STRING
+      ? `${value.slice(0, MAX_STRING)}…[+${value.length - MAX_STRING} chars]`
+      : value;
   }
   if (value === null || typeof value !== "object") return value;
   if (depth >= MAX_DEPTH) return "[nested too deep]";
@@ -60,7 +75,11 @@ export function auditArguments(args: unknown, mode: ArgumentsMode, hmacKey?: str
   if (mode === "hash") return canonicalJson(digest(canonical, hmacKey));
   if (mode === "full") {
     if (canonical.length <= MAX_FULL_BYTES) return canonical;
-    return canonicalJson({ truncated: true, bytes: canonical.length, ...digest(canonical, hmacKey) });
+    return canonicalJson({
+      truncated: true,
+      bytes: canonical.length,
+      ...digest(canonical, hmacKey),
+    });
   }
   const redacted = canonicalJson(redactValue(args ?? {}, 0));
   if (redacted.length <= MAX_REDACTED_BYTES) return redacted;
@@ -68,12 +87,16 @@ export function auditArguments(args: unknown, mode: ArgumentsMode, hmacKey?: str
 }
 
 /** What an audit row keeps of a message that could not be parsed or was refused unread. */
-export function describeRawMessage(raw: string | Buffer, hmacKey?: string): Record<string, unknown> {
+export function describeRawMessage(
+  raw: string | Buffer,
+  hmacKey?: string,
+): Record<string, unknown> {
   const text = typeof raw === "string" ? raw : raw.toString("utf8");
   const head = text.slice(0, 64);
   return {
     bytes: Buffer.byteLength(text),
     ...digest(text, hmacKey),
-    head: SECRET_VALUE.test(head) || /authorization|password|secret|token/i.test(head) ? MASK : head,
+    head:
+      SECRET_VALUE.test(head) || /authorization|password|secret|token/i.test(head) ? MASK : head,
   };
 }

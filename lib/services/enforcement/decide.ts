@@ -1,4 +1,4 @@
-import type { Db, Tx } from "@/db/client";
+import type { Db } from "@/db/client";
 import type { Approval } from "@/db/schema";
 import { canonicalJson } from "@/lib/core/canonical-json";
 import { newId } from "@/lib/core/ids";
@@ -22,7 +22,12 @@ import { withTransaction } from "../context";
 import { counterReader, reserveCounters } from "../counters";
 import { type ArgumentsMode, auditArguments } from "./audit-arguments";
 
-export type CallIdentity = { agentId: string; keyId: string | null; label: string; anonymous?: boolean };
+export type CallIdentity = {
+  agentId: string;
+  keyId: string | null;
+  label: string;
+  anonymous?: boolean;
+};
 
 export type DecideCallInput = {
   snapshot: PolicySnapshot;
@@ -48,12 +53,23 @@ export type DecideCallInput = {
 };
 
 export type CallVerdict =
-  | { kind: "allow"; decisionId: string; decision: Extract<Decision, { kind: "allow" }>; approvalId?: string }
+  | {
+      kind: "allow";
+      decisionId: string;
+      decision: Extract<Decision, { kind: "allow" }>;
+      approvalId?: string;
+    }
   | { kind: "deny"; decisionId: string; decision: DenyDecision; auditCause: string }
-  | { kind: "pending"; decisionId: string; approval: Approval; decision: Extract<Decision, { kind: "require_approval" }> }
+  | {
+      kind: "pending";
+      decisionId: string;
+      approval: Approval;
+      decision: Extract<Decision, { kind: "require_approval" }>;
+    }
   | { kind: "not_yet"; approval: Approval | null };
 
-export const QUARANTINE_REASON = "tool definition changed since it was approved; quarantined until an admin accepts it";
+export const QUARANTINE_REASON =
+  "tool definition changed since it was approved; quarantined until an admin accepts it";
 
 function quarantineDecision(tool: string): DenyDecision {
   return {
@@ -104,13 +120,22 @@ export function decideToolCall(db: Db, input: DecideCallInput): CallVerdict {
       argumentsMode: argsMode,
       requestId: input.requestId,
       remoteIp: input.remoteIp ?? null,
-      detail: canonicalJson({ sessionId: input.sessionId ?? null, keyId: input.identity.keyId, ...extra }),
+      detail: canonicalJson({
+        sessionId: input.sessionId ?? null,
+        keyId: input.identity.keyId,
+        ...extra,
+      }),
     });
 
     if (input.quarantined) {
       const d = quarantineDecision(input.tool);
       appendEvents(tx, [row(d, {}, "quarantined")]);
-      return { kind: "deny", decisionId, decision: d, auditCause: "quarantined" } satisfies CallVerdict;
+      return {
+        kind: "deny",
+        decisionId,
+        decision: d,
+        auditCause: "quarantined",
+      } satisfies CallVerdict;
     }
 
     const counters = counterReader(tx);
@@ -129,17 +154,25 @@ export function decideToolCall(db: Db, input: DecideCallInput): CallVerdict {
     let consumed: { approval: Approval; row: AuditFields } | null = null;
 
     if (decision.kind === "require_approval") {
-      const fingerprint = approvalFingerprint({ ...agentRef, server: input.server, tool: input.tool, arguments: input.arguments, rule: decision.rule });
+      const fingerprint = approvalFingerprint({
+        ...agentRef,
+        server: input.server,
+        tool: input.tool,
+        arguments: input.arguments,
+        rule: decision.rule,
+      });
       const live = input.heldApprovalId
         ? getApproval(tx, input.heldApprovalId)
         : findLiveApproval(tx, fingerprint, now);
-      const usable = live && live.fingerprint === fingerprint && live.expiresAt.getTime() > now ? live : null;
+      const usable =
+        live && live.fingerprint === fingerprint && live.expiresAt.getTime() > now ? live : null;
 
       if (usable?.status === "approved") {
         const second = evaluate(input.snapshot, { ...base, approvedRule: usable.rule });
         if (second.kind === "allow") {
           const consumeRow = consumeApproval(tx, usable, decisionId, agentRef, now, input.source);
-          if (!consumeRow) return { kind: "not_yet", approval: getApproval(tx, usable.id) } satisfies CallVerdict;
+          if (!consumeRow)
+            return { kind: "not_yet", approval: getApproval(tx, usable.id) } satisfies CallVerdict;
           consumed = { approval: usable, row: consumeRow };
         }
         decision = second;
@@ -187,8 +220,16 @@ export function decideToolCall(db: Db, input: DecideCallInput): CallVerdict {
     if (decision.kind === "allow") {
       reserveCounters(tx, decision.reservations, decisionId, now);
       if (consumed) {
-        appendEvents(tx, [row(decision, { approvalId: consumed.approval.id }, "approved"), consumed.row]);
-        return { kind: "allow", decisionId, decision, approvalId: consumed.approval.id } satisfies CallVerdict;
+        appendEvents(tx, [
+          row(decision, { approvalId: consumed.approval.id }, "approved"),
+          consumed.row,
+        ]);
+        return {
+          kind: "allow",
+          decisionId,
+          decision,
+          approvalId: consumed.approval.id,
+        } satisfies CallVerdict;
       }
       appendEvents(tx, [row(decision, {})]);
       return { kind: "allow", decisionId, decision } satisfies CallVerdict;

@@ -1,5 +1,17 @@
-export { type ArgumentsMode, auditArguments, describeRawMessage, isSecretKey, MASK } from "./audit-arguments";
-export { type CallIdentity, type CallVerdict, type DecideCallInput, decideToolCall, QUARANTINE_REASON } from "./decide";
+export {
+  type ArgumentsMode,
+  auditArguments,
+  describeRawMessage,
+  isSecretKey,
+  MASK,
+} from "./audit-arguments";
+export {
+  type CallIdentity,
+  type CallVerdict,
+  type DecideCallInput,
+  decideToolCall,
+  QUARANTINE_REASON,
+} from "./decide";
 export {
   type Outcome,
   type OutcomeInput,

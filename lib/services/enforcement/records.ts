@@ -22,7 +22,11 @@ export type OutcomeInput = {
 };
 
 /** Outcomes that mean the upstream did not perform the call as far as we know: limits give the slot back. */
-export const ROLLBACK_OUTCOMES: ReadonlySet<Outcome> = new Set(["jsonrpc_error", "timeout", "upstream_error"]);
+export const ROLLBACK_OUTCOMES: ReadonlySet<Outcome> = new Set([
+  "jsonrpc_error",
+  "timeout",
+  "upstream_error",
+]);
 
 type Queued = { row: AuditFields; rollback: string | null };
 
@@ -59,7 +63,10 @@ export class OutcomeWriter {
       correlationId: input.decisionId,
       detail: input.error ? canonicalJson({ error: input.error.slice(0, 500) }) : null,
     };
-    this.queue.push({ row, rollback: ROLLBACK_OUTCOMES.has(input.outcome) ? input.decisionId : null });
+    this.queue.push({
+      row,
+      rollback: ROLLBACK_OUTCOMES.has(input.outcome) ? input.decisionId : null,
+    });
     if (this.closed) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.flushMs);
   }
@@ -74,7 +81,10 @@ export class OutcomeWriter {
     try {
       withTransaction({ db: this.db }, (tx) => {
         for (const q of batch) if (q.rollback) rollbackReservations(tx, q.rollback);
-        appendEvents(tx, batch.map((q) => q.row));
+        appendEvents(
+          tx,
+          batch.map((q) => q.row),
+        );
       });
       return true;
     } catch (err) {

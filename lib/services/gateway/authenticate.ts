@@ -45,7 +45,11 @@ export function authenticateAgentKey(db: Db, presented: string, now: Date): Auth
 /** Reads the key's agent again; a disabled agent or revoked key ends an open session. */
 export function agentKeyStillValid(db: Db, keyId: string, now: Date): boolean {
   const row = db
-    .select({ revokedAt: agentKeys.revokedAt, expiresAt: agentKeys.expiresAt, disabledAt: agents.disabledAt })
+    .select({
+      revokedAt: agentKeys.revokedAt,
+      expiresAt: agentKeys.expiresAt,
+      disabledAt: agents.disabledAt,
+    })
     .from(agentKeys)
     .innerJoin(agents, eq(agents.id, agentKeys.agentId))
     .where(eq(agentKeys.id, keyId))

@@ -45,7 +45,9 @@ export function loadAgentGrants(db: Db, agentId: string, upstreamId: string): En
   return db
     .select()
     .from(grants)
-    .where(and(eq(grants.agentId, agentId), eq(grants.upstreamId, upstreamId), isNull(grants.revokedAt)))
+    .where(
+      and(eq(grants.agentId, agentId), eq(grants.upstreamId, upstreamId), isNull(grants.revokedAt)),
+    )
     .all()
     .map((g) => ({
       id: g.id,

@@ -52,15 +52,28 @@ export function acceptToolChange(ctx: ServiceContext, raw: AcceptToolChangeInput
       .returning()
       .get();
     if (!after) throw notFound("tool", input.toolId);
-    const server = tx.select({ name: upstreams.name }).from(upstreams).where(eq(upstreams.id, after.upstreamId)).get()?.name ?? null;
+    const server =
+      tx
+        .select({ name: upstreams.name })
+        .from(upstreams)
+        .where(eq(upstreams.id, after.upstreamId))
+        .get()?.name ?? null;
     bumpConfigVersion(tx, now);
     appendAudit(tx, ctx, {
       action: "tool.accept",
       target: { type: "tool", id: after.id },
       server,
       tool: after.name,
-      before: { status: before.status, approvedHash: before.approvedHash, definition: before.definition },
-      after: { status: after.status, approvedHash: after.approvedHash, definition: after.definition },
+      before: {
+        status: before.status,
+        approvedHash: before.approvedHash,
+        definition: before.definition,
+      },
+      after: {
+        status: after.status,
+        approvedHash: after.approvedHash,
+        definition: after.definition,
+      },
     });
     return toToolView(after, server ?? "");
   });

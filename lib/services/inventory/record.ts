@@ -30,7 +30,9 @@ export function toolDefinitionHash(definition: ListedTool): string {
   return createHash("sha256").update(canonicalJson(definition)).digest("hex");
 }
 
-function riskColumns(definition: ListedTool): Pick<NewTool, "riskCategory" | "riskLevel" | "riskEvidence" | "riskConfidence"> {
+function riskColumns(
+  definition: ListedTool,
+): Pick<NewTool, "riskCategory" | "riskLevel" | "riskEvidence" | "riskConfidence"> {
   const risk = classifyTool(definition as Parameters<typeof classifyTool>[0]);
   return {
     riskCategory: risk.category,
@@ -51,9 +53,13 @@ function plan(existing: Map<string, Tool>, listed: readonly ListedTool[], now: n
     const hash = toolDefinitionHash(def);
     const row = existing.get(def.name);
     if (!row) out.push({ kind: "insert", def, hash });
-    else if (hash !== row.approvedHash && !(row.status === "quarantined" && row.pendingHash === hash)) {
+    else if (
+      hash !== row.approvedHash &&
+      !(row.status === "quarantined" && row.pendingHash === hash)
+    ) {
       out.push({ kind: "quarantine", row, def, hash });
-    } else if (now - row.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) out.push({ kind: "touch", row });
+    } else if (now - row.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS)
+      out.push({ kind: "touch", row });
   }
   return out;
 }
@@ -67,10 +73,17 @@ function plan(existing: Map<string, Tool>, listed: readonly ListedTool[], now: n
  */
 export function recordToolListing(
   db: Db,
-  input: { upstreamId: string; server: string; tools: readonly ListedTool[]; now: number; source: "gateway" | "stdio" | "cli" },
+  input: {
+    upstreamId: string;
+    server: string;
+    tools: readonly ListedTool[];
+    now: number;
+    source: "gateway" | "stdio" | "cli";
+  },
 ): ListingResult {
   const byName = (rows: Tool[]) => new Map(rows.map((r) => [r.name, r]));
-  const read = (d: Db | Tx) => d.select().from(tools).where(eq(tools.upstreamId, input.upstreamId)).all();
+  const read = (d: Db | Tx) =>
+    d.select().from(tools).where(eq(tools.upstreamId, input.upstreamId)).all();
   let existing = byName(read(db));
   const newlyQuarantined: string[] = [];
   if (plan(existing, input.tools, input.now).length > 0) {

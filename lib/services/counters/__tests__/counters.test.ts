@@ -4,7 +4,13 @@ import type { Db } from "@/db/client";
 import { calendarWindow, rollingWindow } from "@/lib/core/policy";
 import { withTransaction } from "@/lib/services/context";
 import { createTestDb } from "@/lib/testing";
-import { counterReader, pruneCounters, reserveCounters, rollbackReservations, sumCounter } from "../counters";
+import {
+  counterReader,
+  pruneCounters,
+  reserveCounters,
+  rollbackReservations,
+  sumCounter,
+} from "../counters";
 
 let db: Db;
 beforeEach(() => {
@@ -45,7 +51,9 @@ describe("counters", () => {
     const now = 2_000_000;
     reserve("k", "3", "x", now - 100);
     const read = counterReader(db);
-    expect(read.entries?.("k", rollingWindow(60_000, now))).toEqual([{ at: now - 100, amount: "3" }]);
+    expect(read.entries?.("k", rollingWindow(60_000, now))).toEqual([
+      { at: now - 100, amount: "3" },
+    ]);
   });
 
   it("rolls back by decision id and prunes old rows", () => {

@@ -5,8 +5,19 @@ import type { Db } from "@/db/client";
 import { agentKeys, agents } from "@/db/schema";
 import { AppError } from "@/lib/core/errors";
 import { createTestDb } from "@/lib/testing";
-import { insertAgentKey, insertAgentWithKey, insertGrant, insertPolicyVersion, insertUpstream } from "@/lib/testing/factories";
-import { authenticateAgentKey, loadActivePolicyVersion, loadAgentGrants, loadUpstreamByName } from "..";
+import {
+  insertAgentKey,
+  insertAgentWithKey,
+  insertGrant,
+  insertPolicyVersion,
+  insertUpstream,
+} from "@/lib/testing/factories";
+import {
+  authenticateAgentKey,
+  loadActivePolicyVersion,
+  loadAgentGrants,
+  loadUpstreamByName,
+} from "..";
 
 let db: Db;
 beforeEach(() => {
@@ -29,7 +40,8 @@ describe("authenticateAgentKey", () => {
     const { agent, key, keyRow } = insertAgentWithKey(db, { name: "bot" });
     const now = new Date("2026-02-01T10:00:00Z");
     expect(authenticateAgentKey(db, key, now).agent.id).toBe(agent.id);
-    const used = () => db.select().from(agentKeys).where(eq(agentKeys.id, keyRow.id)).get()?.lastUsedAt?.getTime();
+    const used = () =>
+      db.select().from(agentKeys).where(eq(agentKeys.id, keyRow.id)).get()?.lastUsedAt?.getTime();
     expect(used()).toBe(now.getTime());
     authenticateAgentKey(db, key, new Date(now.getTime() + 30_000));
     expect(used()).toBe(now.getTime());
@@ -60,10 +72,26 @@ describe("loaders", () => {
     expect(loadUpstreamByName(db, "github")?.id).toBe(up.id);
     expect(loadActivePolicyVersion(db, up.id)?.id).toBe(v2.id);
     const { agent } = insertAgentWithKey(db);
-    insertGrant(db, { agentId: agent.id, upstreamId: up.id, toolPattern: "read_*", rateLimitMax: 5, rateLimitWindowSeconds: 60 });
-    insertGrant(db, { agentId: agent.id, upstreamId: up.id, toolPattern: "gone", revokedAt: new Date() });
+    insertGrant(db, {
+      agentId: agent.id,
+      upstreamId: up.id,
+      toolPattern: "read_*",
+      rateLimitMax: 5,
+      rateLimitWindowSeconds: 60,
+    });
+    insertGrant(db, {
+      agentId: agent.id,
+      upstreamId: up.id,
+      toolPattern: "gone",
+      revokedAt: new Date(),
+    });
     expect(loadAgentGrants(db, agent.id, up.id)).toEqual([
-      expect.objectContaining({ toolPattern: "read_*", effect: "allow", rateLimit: { max: 5, windowSeconds: 60 }, expiresAt: null }),
+      expect.objectContaining({
+        toolPattern: "read_*",
+        effect: "allow",
+        rateLimit: { max: 5, windowSeconds: 60 },
+        expiresAt: null,
+      }),
     ]);
   });
 });
