@@ -16,7 +16,7 @@ export const counterEvents = sqliteTable(
     decisionId: text("decision_id"),
   },
   (t) => [
-    index("counter_events_key_at_idx").on(t.key, t.at), // window sums
+    index("counter_events_key_at_amount_idx").on(t.key, t.at, t.amount), // window sums, index-only
     index("counter_events_decision_idx").on(t.decisionId), // rollback
     index("counter_events_at_idx").on(t.at), // pruning
   ],

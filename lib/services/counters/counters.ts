@@ -13,8 +13,7 @@ import type { CounterReader, CounterWindow } from "@/lib/core/policy";
 export type Reservation = { key: string; amount: string };
 
 type Statements = {
-  countOnes: Statement;
-  otherAmounts: Statement;
+  sums: Statement;
   entries: Statement;
   insert: Statement;
   rollback: Statement;
@@ -37,11 +36,9 @@ function statements(db: Db | Tx): Statements {
     // Calendar windows are [start, end), rolling windows (from, to]: the bounds are passed as
     // lo/hi with an inclusive flag folded into the value (+1 ms on an exclusive lower bound).
     s = {
-      countOnes: client.prepare(
-        "SELECT count(*) AS n FROM counter_events WHERE key = ? AND at >= ? AND at < ? AND amount = '1'",
-      ),
-      otherAmounts: client.prepare(
-        "SELECT amount FROM counter_events WHERE key = ? AND at >= ? AND at < ? AND amount <> '1'",
+      // Index-only over (key, at, amount): one row per distinct amount.
+      sums: client.prepare(
+        "SELECT amount, count(*) AS n FROM counter_events WHERE key = ? AND at >= ? AND at < ? GROUP BY amount",
       ),
       entries: client.prepare(
         "SELECT at, amount FROM counter_events WHERE key = ? AND at >= ? AND at < ?",
@@ -66,21 +63,19 @@ function bounds(window: CounterWindow): [number, number] {
 }
 
 /**
- * The exact decimal sum of a counter over a window. Most rows are rate-limit increments of
- * "1", counted in SQL; other amounts are added exactly in bigint arithmetic, never as floats.
- * Call it inside the IMMEDIATE transaction that reserves, so the sum cannot move underneath.
+ * The exact decimal sum of a counter over a window: equal amounts are counted in SQL (an
+ * index-only scan) and multiplied out in bigint arithmetic, never as floats. Call it inside the
+ * IMMEDIATE transaction that reserves, so the sum cannot move underneath.
  */
 export function sumCounter(db: Db | Tx, key: string, window: CounterWindow): string {
-  const s = statements(db);
   const [lo, hi] = bounds(window);
-  const ones = (s.countOnes.get(key, lo, hi) as { n: number }).n;
-  let total: Decimal = { digits: BigInt(ones), scale: 0 };
-  for (const row of s.otherAmounts.iterate(key, lo, hi) as Iterable<{ amount: string }>) {
+  let total: Decimal = ZERO;
+  for (const row of statements(db).sums.iterate(key, lo, hi) as Iterable<{ amount: string; n: number }>) {
     const d = parseDecimal(row.amount);
     if (!d) throw new Error(`counter ${key} holds a non-decimal amount`);
-    total = addDecimal(total, d);
+    total = addDecimal(total, { digits: d.digits * BigInt(row.n), scale: d.scale });
   }
-  return formatDecimal(total.digits === 0n ? ZERO : total);
+  return formatDecimal(total);
 }
 
 /** A reader with the engine's `CounterReader` shape, bound to one transaction. */
