@@ -12,7 +12,15 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
 import { insertAgentWithKey, insertPolicyVersion, insertUpstream } from "@/lib/testing/factories";
-import { CLI_BUNDLE, connectHttp, ensureCliBundle, REPO_ROOT_FOR_TESTS, serverEntry, spawnGateway, tempDatabase } from "@/lib/testing/proxy";
+import {
+  CLI_BUNDLE,
+  connectHttp,
+  ensureCliBundle,
+  REPO_ROOT_FOR_TESTS,
+  serverEntry,
+  spawnGateway,
+  tempDatabase,
+} from "@/lib/testing/proxy";
 
 const SEQUENTIAL = Number(process.env.BENCH_CALLS ?? 500);
 const WARMUP = 50;
@@ -41,7 +49,12 @@ type Stats = { p50: number; p99: number; mean: number; n: number };
 function stats(samples: number[]): Stats {
   const s = [...samples].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-  return { p50: at(0.5), p99: at(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length, n: s.length };
+  return {
+    p50: at(0.5),
+    p99: at(0.99),
+    mean: s.reduce((a, b) => a + b, 0) / s.length,
+    n: s.length,
+  };
 }
 
 async function sequential(client: Client): Promise<Stats> {
@@ -82,18 +95,30 @@ async function waitForPort(port: number): Promise<void> {
 }
 
 const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
+const delta = (ms: number) => `${ms < 0 ? "−" : "+"}${fmt(Math.abs(ms))}`;
 
 async function main(): Promise<void> {
   await ensureCliBundle();
   const t = tempDatabase();
-  const env = { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), PORTCULLIS_DB: t.file, PORTCULLIS_LOG_LEVEL: "warn" };
+  const env = {
+    PATH: process.env.PATH ?? "",
+    HOME: os.tmpdir(),
+    PORTCULLIS_DB: t.file,
+    PORTCULLIS_LOG_LEVEL: "warn",
+  };
   const policyFile = path.join(t.dir, "bench.yaml");
   fs.writeFileSync(policyFile, POLICY);
   const children: ChildProcess[] = [];
   try {
     // Direct over stdio.
     const direct = new Client({ name: "bench", version: "1" });
-    await direct.connect(new StdioClientTransport({ command: process.execPath, args: [serverEntry("everything"), "stdio"], stderr: "ignore" }));
+    await direct.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [serverEntry("everything"), "stdio"],
+        stderr: "ignore",
+      }),
+    );
     const directStdio = await sequential(direct);
     await direct.close();
 
@@ -102,7 +127,18 @@ async function main(): Promise<void> {
     await viaRun.connect(
       new StdioClientTransport({
         command: process.execPath,
-        args: [CLI_BUNDLE, "run", "--policy", policyFile, "--name", "everything", "--", process.execPath, serverEntry("everything"), "stdio"],
+        args: [
+          CLI_BUNDLE,
+          "run",
+          "--policy",
+          policyFile,
+          "--name",
+          "everything",
+          "--",
+          process.execPath,
+          serverEntry("everything"),
+          "stdio",
+        ],
         env,
         stderr: "ignore",
       }),
@@ -112,27 +148,41 @@ async function main(): Promise<void> {
 
     // Direct over Streamable HTTP (the server's own HTTP transport).
     const port = await freePort();
-    const httpServer = spawn(process.execPath, [serverEntry("everything"), "streamableHttp"], { env: { ...env, PORT: String(port) }, stdio: "ignore" });
+    const httpServer = spawn(process.execPath, [serverEntry("everything"), "streamableHttp"], {
+      env: { ...env, PORT: String(port) },
+      stdio: "ignore",
+    });
     children.push(httpServer);
     await waitForPort(port);
     const directHttpClient = new Client({ name: "bench", version: "1" });
-    await directHttpClient.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+    await directHttpClient.connect(
+      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)),
+    );
     const directHttp = await sequential(directHttpClient);
     await directHttpClient.close();
     httpServer.kill("SIGTERM");
 
     // Through `portcullis serve` (HTTP gateway, stdio upstream).
-    const up = insertUpstream(t.db, { name: "everything", command: process.execPath, args: [serverEntry("everything"), "stdio"] });
+    const up = insertUpstream(t.db, {
+      name: "everything",
+      command: process.execPath,
+      args: [serverEntry("everything"), "stdio"],
+    });
     insertPolicyVersion(t.db, up.id, POLICY);
     const { key } = insertAgentWithKey(t.db, { name: "bench-agent" });
-    const gw = await spawnGateway(t.file, { PORTCULLIS_LOG_LEVEL: "info", PORTCULLIS_MAX_SESSIONS: "64" });
+    const gw = await spawnGateway(t.file, {
+      PORTCULLIS_LOG_LEVEL: "info",
+      PORTCULLIS_MAX_SESSIONS: "64",
+    });
     children.push(gw.child);
     const one = await connectHttp(`${gw.url}/mcp/everything`, key);
     const gateway = await sequential(one.client);
     await one.client.close();
 
     // Sustained: N concurrent clients (one session, one upstream child each) for a fixed time.
-    const clients = await Promise.all(Array.from({ length: CONCURRENCY }, () => connectHttp(`${gw.url}/mcp/everything`, key)));
+    const clients = await Promise.all(
+      Array.from({ length: CONCURRENCY }, () => connectHttp(`${gw.url}/mcp/everything`, key)),
+    );
     const loadSamples: number[] = [];
     let calls = 0;
     let errors = 0;
@@ -154,21 +204,39 @@ async function main(): Promise<void> {
     await gw.stop();
     const load = stats(loadSamples);
     const throughput = calls / elapsed;
-    const decisions = (t.db.$client.prepare("SELECT count(*) AS n FROM audit_events WHERE action = 'tool_call.decide'").get() as { n: number }).n;
+    const decisions = (
+      t.db.$client
+        .prepare("SELECT count(*) AS n FROM audit_events WHERE action = 'tool_call.decide'")
+        .get() as { n: number }
+    ).n;
 
     const rows = [
       ["direct, stdio (server-everything)", directStdio, "—"],
-      ["through `portcullis run` (stdio proxy)", proxyStdio, `+${fmt(proxyStdio.p50 - directStdio.p50)} / +${fmt(proxyStdio.p99 - directStdio.p99)}`],
+      [
+        "through `portcullis run` (stdio proxy)",
+        proxyStdio,
+        `${delta(proxyStdio.p50 - directStdio.p50)} / ${delta(proxyStdio.p99 - directStdio.p99)} vs direct stdio`,
+      ],
       ["direct, Streamable HTTP (server-everything)", directHttp, "—"],
-      ["through `portcullis serve` (HTTP gateway → stdio upstream)", gateway, `+${fmt(gateway.p50 - directHttp.p50)} / +${fmt(gateway.p99 - directHttp.p99)} vs direct HTTP`],
+      [
+        "through `portcullis serve` (HTTP gateway → stdio upstream)",
+        gateway,
+        `${delta(gateway.p50 - directHttp.p50)} / ${delta(gateway.p99 - directHttp.p99)} vs direct HTTP; ${delta(gateway.p50 - directStdio.p50)} / ${delta(gateway.p99 - directStdio.p99)} vs direct stdio`,
+      ],
     ] as const;
     const table = [
       "| Path | p50 | p99 | mean | added p50 / p99 |",
       "| --- | --- | --- | --- | --- |",
-      ...rows.map(([name, s, added]) => `| ${name} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.mean)} | ${added} |`),
+      ...rows.map(
+        ([name, s, added]) =>
+          `| ${name} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.mean)} | ${added} |`,
+      ),
     ].join("\n");
     const loadLine = `Sustained through the gateway: **${throughput.toFixed(0)} calls/s** with ${CONCURRENCY} concurrent clients for ${elapsed.toFixed(1)} s (${calls} calls, ${errors} refused or failed, p50 ${fmt(load.p50)}, p99 ${fmt(load.p99)}); ${decisions} decision rows written in all.`;
-    const machine = `${os.cpus().length} vCPU (${os.cpus()[0]?.model.trim() ?? "unknown"}), Node ${process.versions.node}, SQLite WAL with synchronous=NORMAL, load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(" / ")}`;
+    const machine = `${os.cpus().length} vCPU (${os.cpus()[0]?.model.trim() ?? "unknown"}), Node ${process.versions.node}, SQLite WAL with synchronous=NORMAL, load average at the end ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" / ")}`;
     process.stdout.write(`${table}\n\n${loadLine}\n\n${machine}\n`);
 
     if (process.argv.includes("--write-docs")) {
@@ -188,9 +256,13 @@ ${table}
 
 ${loadLine}
 
-What the added latency is made of: one synchronous SQLite write transaction per call (decision row, two
+The gateway row is compared with both direct paths: against the server's own Streamable HTTP transport
+(the same wire protocol, a different server stack) and against calling it over stdio (what the gateway itself
+does behind its HTTP endpoint). What the added latency is made of: one synchronous SQLite write transaction per call (decision row, two
 counter rows, hash-chain head read), the JSON parse/re-serialization of the message, and — on the gateway — the
-HTTP and SSE framing of the SDK's Streamable HTTP transport on both sides. The machine is shared with other
+HTTP request and SSE response framing of the SDK's Streamable HTTP server transport in front of the upstream. In
+the sustained run every client session has its own upstream child, so 8 server processes, the gateway and the
+load generator share the 2 cores. The machine is shared with other
 builds, so absolute figures move between runs; compare rows of one run.
 `;
       const current = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Benchmarks\n";
