@@ -11,7 +11,9 @@ test.describe("console sign-in and roles", () => {
     await page.getByLabel("Email").fill(E2E.adminEmail);
     await page.getByLabel("Password").fill("not the password");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page.getByRole("alert").filter({ hasText: "Email or password is incorrect" })).toBeVisible();
+    await expect(
+      page.getByRole("alert").filter({ hasText: "Email or password is incorrect" }),
+    ).toBeVisible();
 
     const email = await signIn("admin");
     const nav = page.getByRole("navigation", { name: "Console" });
@@ -28,7 +30,11 @@ test.describe("console sign-in and roles", () => {
     expect((await page.request.get("/api/v1/audit")).status()).toBe(401);
   });
 
-  test("a viewer can look but not change anything, in the UI or the API", async ({ page, signIn, db }) => {
+  test("a viewer can look but not change anything, in the UI or the API", async ({
+    page,
+    signIn,
+    db,
+  }) => {
     await signIn("viewer");
     const nav = page.getByRole("navigation", { name: "Console" });
     await expect(nav.getByRole("link", { name: "Dashboard" })).toBeVisible();
@@ -37,24 +43,57 @@ test.describe("console sign-in and roles", () => {
     await expect(page.getByText("You don't have access to this page")).toBeVisible();
 
     const csrf = await csrfToken(page);
-    const agent = db.prepare("SELECT id FROM agents WHERE name = 'demo-agent'").get() as { id: string };
-    const upstream = db.prepare("SELECT id FROM upstreams WHERE name = 'everything'").get() as { id: string };
+    const agent = db.prepare("SELECT id FROM agents WHERE name = 'demo-agent'").get() as {
+      id: string;
+    };
+    const upstream = db.prepare("SELECT id FROM upstreams WHERE name = 'everything'").get() as {
+      id: string;
+    };
     const attempts = [
-      mutate(page, "POST", "/api/v1/grants", { agentId: agent.id, upstreamId: upstream.id, toolPattern: "*", effect: "allow" }, csrf),
-      mutate(page, "POST", `/api/v1/upstreams/${upstream.id}/policy`, { yaml: 'version: "1"\ndefault: allow\n' }, csrf),
-      mutate(page, "POST", "/api/v1/users", { email: "x@portcullis.test", name: "X", password: "long enough password", role: "admin" }, csrf),
-      mutate(page, "POST", "/api/v1/approvals/apr_whatever/decision", { decision: "approve" }, csrf),
+      mutate(
+        page,
+        "POST",
+        "/api/v1/grants",
+        { agentId: agent.id, upstreamId: upstream.id, toolPattern: "*", effect: "allow" },
+        csrf,
+      ),
+      mutate(
+        page,
+        "POST",
+        `/api/v1/upstreams/${upstream.id}/policy`,
+        { yaml: 'version: "1"\ndefault: allow\n' },
+        csrf,
+      ),
+      mutate(
+        page,
+        "POST",
+        "/api/v1/users",
+        { email: "x@portcullis.test", name: "X", password: "long enough password", role: "admin" },
+        csrf,
+      ),
+      mutate(
+        page,
+        "POST",
+        "/api/v1/approvals/apr_whatever/decision",
+        { decision: "approve" },
+        csrf,
+      ),
       mutate(page, "POST", "/api/v1/agents", { name: "viewer-made" }, csrf),
     ];
     for (const res of await Promise.all(attempts)) {
       expect(res.status()).toBe(403);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN");
     }
-    const grants = db.prepare("SELECT count(*) AS n FROM grants WHERE tool_pattern = '*'").get() as { n: number };
+    const grants = db
+      .prepare("SELECT count(*) AS n FROM grants WHERE tool_pattern = '*'")
+      .get() as { n: number };
     expect(grants.n).toBe(0);
   });
 
-  test("a mutation without the CSRF token, or from another origin, is refused", async ({ page, signIn }) => {
+  test("a mutation without the CSRF token, or from another origin, is refused", async ({
+    page,
+    signIn,
+  }) => {
     await signIn("admin");
     const csrf = await csrfToken(page);
     const name = `csrf-check-${Date.now()}`;
@@ -63,11 +102,21 @@ test.describe("console sign-in and roles", () => {
     expect(noToken.status()).toBe(403);
     expect(await noToken.text()).toContain("CSRF");
 
-    const wrongToken = await mutate(page, "POST", "/api/v1/agents", { name }, `${csrf.slice(0, -2)}xx`);
+    const wrongToken = await mutate(
+      page,
+      "POST",
+      "/api/v1/agents",
+      { name },
+      `${csrf.slice(0, -2)}xx`,
+    );
     expect(wrongToken.status()).toBe(403);
 
     const crossOrigin = await page.request.post("/api/v1/agents", {
-      headers: { origin: "http://evil.example", "x-csrf-token": csrf, "content-type": "application/json" },
+      headers: {
+        origin: "http://evil.example",
+        "x-csrf-token": csrf,
+        "content-type": "application/json",
+      },
       data: JSON.stringify({ name }),
     });
     expect(crossOrigin.status()).toBe(403);

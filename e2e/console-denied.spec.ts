@@ -2,7 +2,12 @@ import { expect, test } from "./fixtures";
 import { callTool, decisionId, screenshot, textOf } from "./console-helpers";
 
 test.describe("denied calls", () => {
-  test("a denied call is granted from Denied calls and the identical call then succeeds", async ({ page, signIn, mcpClient, db }) => {
+  test("a denied call is granted from Denied calls and the identical call then succeeds", async ({
+    page,
+    signIn,
+    mcpClient,
+    db,
+  }) => {
     const client = await mcpClient();
     const denied = await callTool(client, "get-resource-links", { count: 2 });
     expect(denied.isError).toBe(true);
@@ -26,7 +31,9 @@ test.describe("denied calls", () => {
     await dialog.getByRole("button", { name: "Save grant" }).click();
     await expect(page.getByText(/Granted get-resource-links to demo-agent/)).toBeVisible();
 
-    const grant = db.prepare("SELECT * FROM grants WHERE tool_pattern = 'get-resource-links'").get() as {
+    const grant = db
+      .prepare("SELECT * FROM grants WHERE tool_pattern = 'get-resource-links'")
+      .get() as {
       rate_limit_max: number;
       expires_at: number;
       created_by: string;
@@ -40,9 +47,16 @@ test.describe("denied calls", () => {
     expect(textOf(allowed)).not.toContain("POLICY DENIED");
   });
 
-  test("the deciding rule opens highlighted in the server's policy", async ({ page, signIn, mcpClient }) => {
+  test("the deciding rule opens highlighted in the server's policy", async ({
+    page,
+    signIn,
+    mcpClient,
+  }) => {
     const client = await mcpClient();
-    const denied = await callTool(client, "trigger-long-running-operation", { duration: 1, steps: 1 });
+    const denied = await callTool(client, "trigger-long-running-operation", {
+      duration: 1,
+      steps: 1,
+    });
     const id = decisionId(denied);
 
     await signIn("viewer");

@@ -21,16 +21,31 @@ export async function csrfToken(page: Page): Promise<string> {
 }
 
 /** A same-origin JSON mutation from the signed-in page's cookie jar. */
-export function mutate(page: Page, method: "POST" | "PATCH" | "DELETE", url: string, data: unknown, csrf?: string) {
-  const headers: Record<string, string> = { origin: E2E.consoleUrl, "content-type": "application/json" };
+export function mutate(
+  page: Page,
+  method: "POST" | "PATCH" | "DELETE",
+  url: string,
+  data: unknown,
+  csrf?: string,
+) {
+  const headers: Record<string, string> = {
+    origin: E2E.consoleUrl,
+    "content-type": "application/json",
+  };
   if (csrf) headers["x-csrf-token"] = csrf;
   return page.request.fetch(url, { method, headers, data: JSON.stringify(data) });
 }
 
 export type ToolResult = { isError?: boolean; content?: { type: string; text?: string }[] };
 
-export async function callTool(client: Client, name: string, args: Record<string, unknown>): Promise<ToolResult> {
-  return (await client.callTool({ name, arguments: args }, undefined, { timeout: 60_000 })) as ToolResult;
+export async function callTool(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<ToolResult> {
+  return (await client.callTool({ name, arguments: args }, undefined, {
+    timeout: 60_000,
+  })) as ToolResult;
 }
 
 export const textOf = (r: ToolResult) => (r.content ?? []).map((c) => c.text ?? "").join(" ");

@@ -2,7 +2,11 @@ import { expect, test } from "./fixtures";
 import { callTool, screenshot, textOf, unique } from "./console-helpers";
 
 test.describe("live dashboard", () => {
-  test("a tool call made through the gateway appears without a reload", async ({ page, signIn, mcpClient }) => {
+  test("a tool call made through the gateway appears without a reload", async ({
+    page,
+    signIn,
+    mcpClient,
+  }) => {
     await signIn("viewer");
     await expect(page.getByRole("status", { name: "Stream live" })).toBeVisible();
     await page.evaluate(() => {
@@ -18,7 +22,9 @@ test.describe("live dashboard", () => {
     await expect(row).toBeVisible();
     await expect(row).toContainText("Allowed");
     await expect(row).toContainText("success");
-    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    expect(
+      await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument),
+    ).toBe(true);
 
     await row.getByRole("button", { name: "get-sum" }).click();
     const drawer = page.getByRole("dialog");
@@ -35,10 +41,17 @@ test.describe("live dashboard", () => {
     await screenshot(page, "dashboard-live");
   });
 
-  test("an XSS payload in tool arguments renders as inert text", async ({ page, signIn, mcpClient }) => {
+  test("an XSS payload in tool arguments renders as inert text", async ({
+    page,
+    signIn,
+    mcpClient,
+  }) => {
     const payload = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>"><svg onload=window.__xss=3>`;
     const client = await mcpClient();
-    await callTool(client, "echo", { message: payload, [`<b onmouseover=window.__xss=4>k</b>`]: "v" });
+    await callTool(client, "echo", {
+      message: payload,
+      [`<b onmouseover=window.__xss=4>k</b>`]: "v",
+    });
 
     await signIn("editor");
     await page.goto("/console/audit?view=decisions&tool=echo");
@@ -49,7 +62,9 @@ test.describe("live dashboard", () => {
     await expect(args).toContainText("<img src=x onerror=");
     await expect(args).toContainText("<script>window.__xss=2</script>");
     expect(await page.locator("img[src='x'], svg[onload], b[onmouseover]").count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(
+      await page.evaluate(() => (window as unknown as { __xss?: number }).__xss),
+    ).toBeUndefined();
     await screenshot(page, "event-drawer-xss");
   });
 });

@@ -20,7 +20,13 @@ test("every console page renders its finished state", async ({ page, signIn, mcp
   await signIn("admin");
   await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
   await expect(page.getByTestId("live-feed").getByRole("row")).not.toHaveCount(0);
-  await expect(page.getByRole("region").or(page.locator("section")).filter({ hasText: "Top denied tools" }).getByText("get-env")).toBeVisible();
+  await expect(
+    page
+      .getByRole("region")
+      .or(page.locator("section"))
+      .filter({ hasText: "Top denied tools" })
+      .getByText("get-env"),
+  ).toBeVisible();
   await screenshot(page, "dashboard");
 
   await page.goto("/console/audit");

@@ -33,7 +33,8 @@ if (opts.help) {
 
 function gatewayBase() {
   if (opts.url) return opts.url.replace(/\/+$/, "");
-  if (process.env.PORTCULLIS_GATEWAY_URL) return process.env.PORTCULLIS_GATEWAY_URL.replace(/\/+$/, "");
+  if (process.env.PORTCULLIS_GATEWAY_URL)
+    return process.env.PORTCULLIS_GATEWAY_URL.replace(/\/+$/, "");
   const host = process.env.PORTCULLIS_HOST || "127.0.0.1";
   const port = process.env.PORTCULLIS_GATEWAY_PORT || "7400";
   return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
@@ -41,7 +42,9 @@ function gatewayBase() {
 
 function demoKey() {
   if (process.env.PORTCULLIS_DEMO_AGENT_KEY) return process.env.PORTCULLIS_DEMO_AGENT_KEY.trim();
-  const db = (process.env.PORTCULLIS_DB || path.join(os.homedir(), ".portcullis", "portcullis.db")).replace(/^~(?=$|\/)/, os.homedir());
+  const db = (
+    process.env.PORTCULLIS_DB || path.join(os.homedir(), ".portcullis", "portcullis.db")
+  ).replace(/^~(?=$|\/)/, os.homedir());
   const file = path.join(path.dirname(path.resolve(db)), "demo-agent.key");
   try {
     return fs.readFileSync(file, "utf8").trim();
@@ -61,7 +64,11 @@ const MESSAGES = [
   "Translate the release notes to German",
   "Check the status of order 88213",
 ];
-const SECRETS = ["use password hunter2 for the staging box", "my api_key is sk-demo-123", "here is the deploy token: abc123"];
+const SECRETS = [
+  "use password hunter2 for the staging box",
+  "my api_key is sk-demo-123",
+  "here is the deploy token: abc123",
+];
 const CITIES = ["New York", "Chicago", "Los Angeles"];
 const pick = (list) => list[Math.floor(Math.random() * list.length)];
 const int = (max) => Math.floor(Math.random() * max);
@@ -70,21 +77,41 @@ const int = (max) => Math.floor(Math.random() * max);
 const SCRIPT = [
   { label: "allowed", tool: "echo", args: () => ({ message: pick(MESSAGES) }) },
   { label: "allowed", tool: "get-sum", args: () => ({ a: int(100), b: int(100) }) },
-  { label: "denied by rule", tool: "trigger-long-running-operation", args: () => ({ duration: 30, steps: 10 }) },
+  {
+    label: "denied by rule",
+    tool: "trigger-long-running-operation",
+    args: () => ({ duration: 30, steps: 10 }),
+  },
   { label: "denied by condition", tool: "echo", args: () => ({ message: pick(SECRETS) }) },
   { label: "hidden", tool: "get-env", args: () => ({}) },
   { label: "not permitted", tool: "get-tiny-image", args: () => ({}) },
   { label: "bad arguments", tool: "get-sum", args: () => ({ a: "twelve", b: 3 }) },
-  { label: "held for approval", tool: "get-sum", args: () => ({ a: 1000 + int(9000), b: int(50) }), background: true },
+  {
+    label: "held for approval",
+    tool: "get-sum",
+    args: () => ({ a: 1000 + int(9000), b: int(50) }),
+    background: true,
+  },
   { label: "allowed", tool: "get-structured-content", args: () => ({ location: pick(CITIES) }) },
-  { label: "denied by rule", tool: "gzip-file-as-resource", args: () => ({ name: "notes.gz", data: "https://example.com/notes.txt" }) },
+  {
+    label: "denied by rule",
+    tool: "gzip-file-as-resource",
+    args: () => ({ name: "notes.gz", data: "https://example.com/notes.txt" }),
+  },
 ];
 
 const MIX = [
   [30, SCRIPT[0]],
   [18, SCRIPT[1]],
   [10, SCRIPT[8]],
-  [6, { label: "allowed", tool: "get-annotated-message", args: () => ({ messageType: pick(["success", "debug", "error"]) }) }],
+  [
+    6,
+    {
+      label: "allowed",
+      tool: "get-annotated-message",
+      args: () => ({ messageType: pick(["success", "debug", "error"]) }),
+    },
+  ],
   [5, SCRIPT[3]],
   [4, SCRIPT[2]],
   [4, SCRIPT[4]],
@@ -106,7 +133,10 @@ const counts = new Map();
 const tally = (k) => counts.set(k, (counts.get(k) ?? 0) + 1);
 
 function resultText(result) {
-  const text = (result.content ?? []).filter((c) => c.type === "text").map((c) => c.text).join(" ");
+  const text = (result.content ?? [])
+    .filter((c) => c.type === "text")
+    .map((c) => c.text)
+    .join(" ");
   return text.replace(/\s+/g, " ").slice(0, 110);
 }
 
@@ -117,10 +147,16 @@ async function call(client, step, fixedArgs) {
   const args = fixedArgs ?? step.args();
   const started = Date.now();
   try {
-    const result = await client.callTool({ name: step.tool, arguments: args }, undefined, { timeout: 120_000 });
+    const result = await client.callTool({ name: step.tool, arguments: args }, undefined, {
+      timeout: 120_000,
+    });
     const ms = Date.now() - started;
     const text = resultText(result);
-    let kind = result.isError ? (text.startsWith("[POLICY DENIED]") ? "denied" : "tool error") : "ok";
+    let kind = result.isError
+      ? text.startsWith("[POLICY DENIED]")
+        ? "denied"
+        : "tool error"
+      : "ok";
     if (text.startsWith("[APPROVAL PENDING]")) {
       kind = "pending approval";
       if (!fixedArgs) held.push({ step, args, since: Date.now() });
@@ -129,10 +165,14 @@ async function call(client, step, fixedArgs) {
       if (i >= 0) held.splice(i, 1);
     }
     tally(kind);
-    process.stderr.write(`${kind === "ok" ? "✓" : kind === "pending approval" ? "…" : "✗"} ${step.tool.padEnd(31)} ${kind.padEnd(16)} ${String(ms).padStart(5)} ms  ${text}\n`);
+    process.stderr.write(
+      `${kind === "ok" ? "✓" : kind === "pending approval" ? "…" : "✗"} ${step.tool.padEnd(31)} ${kind.padEnd(16)} ${String(ms).padStart(5)} ms  ${text}\n`,
+    );
   } catch (err) {
     tally("error");
-    process.stderr.write(`! ${step.tool.padEnd(31)} error            ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(
+      `! ${step.tool.padEnd(31)} error            ${err instanceof Error ? err.message : String(err)}\n`,
+    );
   }
 }
 
@@ -142,16 +182,24 @@ async function main() {
   const url = `${gatewayBase()}/mcp/${encodeURIComponent(opts.server)}`;
   const key = demoKey();
   const client = new Client({ name: "portcullis-demo-agent", version: "1.0.0" });
-  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${key}` } } });
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: { Authorization: `Bearer ${key}` } },
+  });
   try {
     await client.connect(transport);
   } catch (err) {
-    process.stderr.write(`demo: could not connect to ${url}: ${err instanceof Error ? err.message : String(err)}\nIs the gateway running (npm start)?\n`);
+    process.stderr.write(
+      `demo: could not connect to ${url}: ${err instanceof Error ? err.message : String(err)}\nIs the gateway running (npm start)?\n`,
+    );
     process.exit(1);
   }
   const { tools } = await client.listTools();
-  process.stderr.write(`demo: connected to ${url} as the demo agent; ${tools.length} tools visible: ${tools.map((t) => t.name).join(", ")}\n`);
-  process.stderr.write("demo: calling tools; watch the console's dashboard, denied calls and approvals. Ctrl-C to stop.\n\n");
+  process.stderr.write(
+    `demo: connected to ${url} as the demo agent; ${tools.length} tools visible: ${tools.map((t) => t.name).join(", ")}\n`,
+  );
+  process.stderr.write(
+    "demo: calling tools; watch the console's dashboard, denied calls and approvals. Ctrl-C to stop.\n\n",
+  );
 
   const pace = Math.max(100, Number(opts.pace) || 900);
   const deadline = opts.duration ? Date.now() + Number(opts.duration) * 1000 : Infinity;

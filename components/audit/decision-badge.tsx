@@ -24,13 +24,21 @@ const CAUSE_LABEL: Record<string, string> = {
   internal: "internal error",
 };
 
-export function DecisionBadge({ decision, cause }: { decision: string | null; cause?: string | null }) {
+export function DecisionBadge({
+  decision,
+  cause,
+}: {
+  decision: string | null;
+  cause?: string | null;
+}) {
   if (!decision) return <span className="text-slate-400">—</span>;
   const d = DECISION[decision] ?? { tone: "slate" as const, label: decision };
   return (
     <span className="inline-flex items-center gap-1.5">
       <Badge tone={d.tone}>{d.label}</Badge>
-      {cause && decision === "deny" ? <span className="text-xs text-slate-500">{CAUSE_LABEL[cause] ?? cause}</span> : null}
+      {cause && decision === "deny" ? (
+        <span className="text-xs text-slate-500">{CAUSE_LABEL[cause] ?? cause}</span>
+      ) : null}
     </span>
   );
 }

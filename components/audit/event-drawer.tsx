@@ -19,21 +19,37 @@ function Field({ label, children, mono }: { label: string; children: ReactNode; 
   return (
     <div className="grid grid-cols-[9rem_1fr] gap-3 py-1.5 text-sm">
       <dt className="text-slate-500">{label}</dt>
-      <dd className={mono ? "font-mono text-xs break-all text-slate-800" : "break-words text-slate-800"}>{children ?? <span className="text-slate-400">—</span>}</dd>
+      <dd
+        className={
+          mono ? "font-mono text-xs break-all text-slate-800" : "break-words text-slate-800"
+        }
+      >
+        {children ?? <span className="text-slate-400">—</span>}
+      </dd>
     </div>
   );
 }
 
 export function JsonBlock({ value, label }: { value: unknown; label: string }) {
   return (
-    <pre aria-label={label} className="max-h-80 overflow-auto rounded-lg bg-slate-950 p-3 font-mono text-xs leading-relaxed whitespace-pre-wrap break-all text-slate-100">
+    <pre
+      aria-label={label}
+      className="max-h-80 overflow-auto rounded-lg bg-slate-950 p-3 font-mono text-xs leading-relaxed break-all whitespace-pre-wrap text-slate-100"
+    >
       {JSON.stringify(value, null, 2)}
     </pre>
   );
 }
 
 export function canGrant(e: AuditEventView): boolean {
-  return e.decision === "deny" && e.actorType === "agent" && !!e.actorId && !!e.server && !!e.tool && e.action === "tool_call.decide";
+  return (
+    e.decision === "deny" &&
+    e.actorType === "agent" &&
+    !!e.actorId &&
+    !!e.server &&
+    !!e.tool &&
+    e.action === "tool_call.decide"
+  );
 }
 
 export function policyHref(e: Pick<AuditEventView, "server" | "rule" | "policyVersion">): string {
@@ -62,30 +78,43 @@ export function EventDrawer({ eventId, onClose }: { eventId: string | null; onCl
           e && e.server && e.action === "tool_call.decide" ? (
             <>
               {e.rule && !e.rule.startsWith("grant:") ? (
-                <Link href={policyHref(e)} className="inline-flex h-9 items-center rounded-md px-3.5 text-sm font-medium text-slate-800 ring-1 ring-slate-300 ring-inset hover:bg-slate-50">
+                <Link
+                  href={policyHref(e)}
+                  className="inline-flex h-9 items-center rounded-md px-3.5 text-sm font-medium text-slate-800 ring-1 ring-slate-300 ring-inset hover:bg-slate-50"
+                >
                   View rule in policy
                 </Link>
               ) : (
-                <Link href={policyHref(e)} className="inline-flex h-9 items-center rounded-md px-3.5 text-sm font-medium text-slate-800 ring-1 ring-slate-300 ring-inset hover:bg-slate-50">
+                <Link
+                  href={policyHref(e)}
+                  className="inline-flex h-9 items-center rounded-md px-3.5 text-sm font-medium text-slate-800 ring-1 ring-slate-300 ring-inset hover:bg-slate-50"
+                >
                   View policy
                 </Link>
               )}
-              {canGrant(e) && editor ? <Button onClick={() => setGranting(true)}>Grant this call…</Button> : null}
+              {canGrant(e) && editor ? (
+                <Button onClick={() => setGranting(true)}>Grant this call…</Button>
+              ) : null}
             </>
           ) : null
         }
       >
         {q.isPending && eventId ? <LoadingBlock /> : null}
-        {q.isError ? <ErrorState message={errorMessage(q.error)} onRetry={() => q.refetch()} /> : null}
+        {q.isError ? (
+          <ErrorState message={errorMessage(q.error)} onRetry={() => q.refetch()} />
+        ) : null}
         {e ? (
           <div className="space-y-5">
             <dl className="divide-y divide-slate-100">
               <Field label="Time">{formatDateTime(e.occurredAt)}</Field>
               <Field label="Actor">
-                {e.actorLabel ?? "anonymous"} <span className="text-slate-400">({e.actorType})</span>
+                {e.actorLabel ?? "anonymous"}{" "}
+                <span className="text-slate-400">({e.actorType})</span>
               </Field>
               <Field label="Server">{e.server}</Field>
-              <Field label="Tool" mono>{e.tool}</Field>
+              <Field label="Tool" mono>
+                {e.tool}
+              </Field>
               {e.decision ? (
                 <Field label="Decision">
                   <DecisionBadge decision={e.decision} cause={e.cause} />
@@ -99,20 +128,36 @@ export function EventDrawer({ eventId, onClose }: { eventId: string | null; onCl
                 <OutcomeBadge outcome={outcome?.outcome ?? null} />
               </Field>
               <Field label="Latency">{outcome ? formatMs(outcome.latencyMs) : null}</Field>
-              <Field label="Result size">{outcome?.resultBytes != null ? `${outcome.resultBytes} bytes` : null}</Field>
+              <Field label="Result size">
+                {outcome?.resultBytes != null ? `${outcome.resultBytes} bytes` : null}
+              </Field>
               <Field label="Source">{e.source}</Field>
-              <Field label="Request" mono>{e.requestId}</Field>
-              <Field label="Event id" mono>{e.id}</Field>
-              {e.correlationId ? <Field label="Decision id" mono>{e.correlationId}</Field> : null}
-              <Field label="Hash" mono>{e.hash}</Field>
-              <Field label="Previous hash" mono>{e.prevHash}</Field>
+              <Field label="Request" mono>
+                {e.requestId}
+              </Field>
+              <Field label="Event id" mono>
+                {e.id}
+              </Field>
+              {e.correlationId ? (
+                <Field label="Decision id" mono>
+                  {e.correlationId}
+                </Field>
+              ) : null}
+              <Field label="Hash" mono>
+                {e.hash}
+              </Field>
+              <Field label="Previous hash" mono>
+                {e.prevHash}
+              </Field>
             </dl>
             {e.arguments !== null ? (
               <section>
                 <h3 className="mb-1.5 flex items-center justify-between text-sm font-semibold text-slate-900">
                   Arguments
                   <span className="text-xs font-normal text-slate-500">
-                    {e.argumentsMasked ? "values hidden for your role" : `stored as: ${e.argumentsMode ?? "full"}`}
+                    {e.argumentsMasked
+                      ? "values hidden for your role"
+                      : `stored as: ${e.argumentsMode ?? "full"}`}
                   </span>
                 </h3>
                 <JsonBlock value={e.arguments} label="Arguments" />

@@ -46,7 +46,10 @@ export function GrantDialog({ event, onClose }: { event: AuditEventView; onClose
         rateLimit: max ? { max: Number(max), windowSeconds: Number(windowSeconds) } : null,
         reason: String(f.get("reason") ?? "") || null,
       });
-      toast.show(`Granted ${String(f.get("toolPattern"))} to ${event.actorLabel ?? "the agent"}; the next identical call goes through.`, "success");
+      toast.show(
+        `Granted ${String(f.get("toolPattern"))} to ${event.actorLabel ?? "the agent"}; the next identical call goes through.`,
+        "success",
+      );
       onClose();
     } catch (err) {
       if (err instanceof ApiError && err.body.code === "VALIDATION") setErrors(err.fieldErrors());
@@ -63,7 +66,12 @@ export function GrantDialog({ event, onClose }: { event: AuditEventView; onClose
     >
       <form id="grant-form" onSubmit={submit} className="space-y-4">
         <div className="grid grid-cols-2 gap-3">
-          <TextField label="Agent" value={event.actorLabel ?? event.actorId ?? ""} readOnly disabled />
+          <TextField
+            label="Agent"
+            value={event.actorLabel ?? event.actorId ?? ""}
+            readOnly
+            disabled
+          />
           <TextField label="Server" value={event.server ?? ""} readOnly disabled />
         </div>
         <TextField
@@ -82,16 +90,38 @@ export function GrantDialog({ event, onClose }: { event: AuditEventView; onClose
           ))}
         </SelectField>
         <fieldset className="grid grid-cols-2 gap-3">
-          <legend className="mb-1 text-sm font-medium text-slate-700">Limit for this agent (optional)</legend>
-          <TextField label="At most (calls)" name="max" type="number" min={1} placeholder="No limit" error={errors["rateLimit.max"]} />
-          <SelectField label="Per" name="window" defaultValue="60" error={errors["rateLimit.windowSeconds"]}>
+          <legend className="mb-1 text-sm font-medium text-slate-700">
+            Limit for this agent (optional)
+          </legend>
+          <TextField
+            label="At most (calls)"
+            name="max"
+            type="number"
+            min={1}
+            placeholder="No limit"
+            error={errors["rateLimit.max"]}
+          />
+          <SelectField
+            label="Per"
+            name="window"
+            defaultValue="60"
+            error={errors["rateLimit.windowSeconds"]}
+          >
             <option value="60">minute</option>
             <option value="3600">hour</option>
             <option value="86400">day</option>
           </SelectField>
         </fieldset>
-        <TextField label="Reason" name="reason" placeholder="Why this agent needs it" maxLength={500} error={errors.reason} />
-        {!upstream && upstreams.isSuccess ? <p className="text-sm text-rose-600">Server {event.server} no longer exists.</p> : null}
+        <TextField
+          label="Reason"
+          name="reason"
+          placeholder="Why this agent needs it"
+          maxLength={500}
+          error={errors.reason}
+        />
+        {!upstream && upstreams.isSuccess ? (
+          <p className="text-sm text-rose-600">Server {event.server} no longer exists.</p>
+        ) : null}
         <div className="flex justify-end gap-2 pt-2">
           <Button variant="secondary" onClick={onClose}>
             Cancel

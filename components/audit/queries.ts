@@ -1,7 +1,17 @@
-import { infiniteQueryOptions, queryOptions, useMutation, useQueryClient } from "@tanstack/react-query";
+import {
+  infiniteQueryOptions,
+  queryOptions,
+  useMutation,
+  useQueryClient,
+} from "@tanstack/react-query";
 
 import { apiFetch, apiUrl } from "@/lib/client/api";
-import type { AuditEventDetail, AuditPage, AuditStats, ChainVerification } from "@/lib/core/audit/views";
+import type {
+  AuditEventDetail,
+  AuditPage,
+  AuditStats,
+  ChainVerification,
+} from "@/lib/core/audit/views";
 import type { GrantView } from "@/lib/core/grants/views";
 import type { ActivePolicyView } from "@/lib/core/policies/views";
 import type { CreateGrantInput } from "@/lib/core/grants/inputs";
@@ -24,7 +34,8 @@ export const auditKeys = {
   lists: () => [...auditKeys.all, "list"] as const,
   list: (filters: AuditFilters) => [...auditKeys.lists(), filters] as const,
   detail: (id: string) => [...auditKeys.all, "detail", id] as const,
-  stats: (filters: { server?: string; agent?: string; minutes?: number }) => [...auditKeys.all, "stats", filters] as const,
+  stats: (filters: { server?: string; agent?: string; minutes?: number }) =>
+    [...auditKeys.all, "stats", filters] as const,
 };
 
 export const grantKeys = { all: ["grants"] as const };
@@ -34,13 +45,19 @@ const PAGE = 200;
 export const auditListQuery = (filters: AuditFilters) =>
   infiniteQueryOptions({
     queryKey: auditKeys.list(filters),
-    queryFn: ({ pageParam }) => apiFetch<AuditPage>(apiUrl("/audit", { ...filters, limit: PAGE, cursor: pageParam ?? undefined })),
+    queryFn: ({ pageParam }) =>
+      apiFetch<AuditPage>(
+        apiUrl("/audit", { ...filters, limit: PAGE, cursor: pageParam ?? undefined }),
+      ),
     initialPageParam: null as number | null,
     getNextPageParam: (last) => last.nextCursor,
   });
 
 export const auditDetailQuery = (id: string) =>
-  queryOptions({ queryKey: auditKeys.detail(id), queryFn: () => apiFetch<AuditEventDetail>(`/audit/${encodeURIComponent(id)}`) });
+  queryOptions({
+    queryKey: auditKeys.detail(id),
+    queryFn: () => apiFetch<AuditEventDetail>(`/audit/${encodeURIComponent(id)}`),
+  });
 
 export const auditStatsQuery = (filters: { server?: string; agent?: string; minutes?: number }) =>
   queryOptions({
@@ -52,17 +69,21 @@ export const auditStatsQuery = (filters: { server?: string; agent?: string; minu
 export const activePolicyQuery = (upstreamId: string) =>
   queryOptions({
     queryKey: upstreamKeys.policy(upstreamId),
-    queryFn: () => apiFetch<ActivePolicyView>(`/upstreams/${encodeURIComponent(upstreamId)}/policy`),
+    queryFn: () =>
+      apiFetch<ActivePolicyView>(`/upstreams/${encodeURIComponent(upstreamId)}/policy`),
   });
 
 export function useVerifyChain() {
-  return useMutation({ mutationFn: () => apiFetch<ChainVerification>("/audit/verify", { method: "POST" }) });
+  return useMutation({
+    mutationFn: () => apiFetch<ChainVerification>("/audit/verify", { method: "POST" }),
+  });
 }
 
 export function useCreateGrant() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (input: CreateGrantInput) => apiFetch<GrantView>("/grants", { method: "POST", json: input }),
+    mutationFn: (input: CreateGrantInput) =>
+      apiFetch<GrantView>("/grants", { method: "POST", json: input }),
     onSuccess: () => qc.invalidateQueries({ queryKey: grantKeys.all }),
   });
 }

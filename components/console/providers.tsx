@@ -7,7 +7,13 @@ import { setCsrfToken } from "@/lib/client/csrf";
 import { makeQueryClient } from "@/lib/client/query-client";
 import { ToastProvider } from "@/components/ui/toast";
 
-export function ConsoleProviders({ csrfToken, children }: { csrfToken: string | null; children: ReactNode }) {
+export function ConsoleProviders({
+  csrfToken,
+  children,
+}: {
+  csrfToken: string | null;
+  children: ReactNode;
+}) {
   setCsrfToken(csrfToken);
   const [client] = useState(makeQueryClient);
   return (

@@ -8,11 +8,24 @@ import { apiFetch, errorMessage } from "@/lib/client/api";
 import type { MeView } from "@/lib/core/users/views";
 import { Badge } from "@/components/ui/badge";
 import { cn } from "@/components/ui/cn";
-import { IconBan, IconDashboard, IconHand, IconInbox, IconList, IconShield, IconUsers } from "@/components/ui/icons";
+import {
+  IconBan,
+  IconDashboard,
+  IconHand,
+  IconInbox,
+  IconList,
+  IconShield,
+  IconUsers,
+} from "@/components/ui/icons";
 import { useToast } from "@/components/ui/toast";
 import { SessionProvider } from "./session-context";
 
-type NavItem = { href: string; label: string; icon: (p: { className?: string }) => ReactNode; admin?: boolean };
+type NavItem = {
+  href: string;
+  label: string;
+  icon: (p: { className?: string }) => ReactNode;
+  admin?: boolean;
+};
 
 const NAV: NavItem[] = [
   { href: "/console", label: "Dashboard", icon: IconDashboard },
@@ -26,7 +39,9 @@ const NAV: NavItem[] = [
 const ROLE_TONE = { admin: "violet", editor: "blue", viewer: "slate" } as const;
 
 function isActive(pathname: string, href: string): boolean {
-  return href === "/console" ? pathname === "/console" : pathname === href || pathname.startsWith(`${href}/`);
+  return href === "/console"
+    ? pathname === "/console"
+    : pathname === href || pathname.startsWith(`${href}/`);
 }
 
 export function ConsoleShell({ user, children }: { user: MeView; children: ReactNode }) {
@@ -38,7 +53,7 @@ export function ConsoleShell({ user, children }: { user: MeView; children: React
     setSigningOut(true);
     try {
       await apiFetch("/auth/sign-out", { method: "POST" });
-      window.location.assign("/console/sign-in");
+      window.location.replace(new URL("/console/sign-in", window.location.origin).href);
     } catch (err) {
       setSigningOut(false);
       toast.show(errorMessage(err), "error");
@@ -47,61 +62,71 @@ export function ConsoleShell({ user, children }: { user: MeView; children: React
 
   return (
     <SessionProvider user={user}>
-      <a href="#main" className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:shadow">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:shadow"
+      >
         Skip to content
       </a>
       <div className="flex min-h-screen bg-slate-50">
         <aside className="w-60 shrink-0 bg-slate-900 text-slate-300">
           <div className="sticky top-0 flex h-screen flex-col">
-          <Link href="/console" className="flex items-center gap-2.5 px-5 py-5 text-white focus-visible:outline-2 focus-visible:outline-indigo-400">
-            <span className="grid size-8 place-items-center rounded-lg bg-indigo-500">
-              <IconShield className="size-5" />
-            </span>
-            <span className="text-base font-semibold tracking-tight">Portcullis</span>
-          </Link>
-          <nav aria-label="Console" className="flex-1 px-3">
-            <ul className="space-y-0.5">
-              {NAV.filter((n) => !n.admin || user.role === "admin").map((item) => {
-                const active = isActive(pathname, item.href);
-                return (
-                  <li key={item.href}>
-                    <Link
-                      href={item.href}
-                      aria-current={active ? "page" : undefined}
-                      className={cn(
-                        "flex items-center gap-3 rounded-md px-3 py-2 text-sm font-medium transition-colors focus-visible:outline-2 focus-visible:outline-indigo-400",
-                        active ? "bg-slate-800 text-white" : "hover:bg-slate-800/60 hover:text-white",
-                      )}
-                    >
-                      <item.icon className={cn("size-5", active ? "text-indigo-400" : "text-slate-500")} />
-                      {item.label}
-                    </Link>
-                  </li>
-                );
-              })}
-            </ul>
-          </nav>
-          <div className="border-t border-slate-800 p-4">
-            <p className="truncate text-sm font-medium text-white" title={user.name}>
-              {user.name}
-            </p>
-            <p className="truncate text-xs text-slate-400" title={user.email}>
-              {user.email}
-            </p>
-            <div className="mt-3 flex items-center justify-between">
-              <Badge tone={ROLE_TONE[user.role]} className="capitalize">
-                {user.role}
-              </Badge>
-              <button
-                type="button"
-                onClick={signOut}
-                disabled={signingOut}
-                className="rounded-md px-2 py-1 text-xs font-medium text-slate-300 hover:bg-slate-800 hover:text-white focus-visible:outline-2 focus-visible:outline-indigo-400 disabled:opacity-50"
-              >
-                {signingOut ? "Signing out…" : "Sign out"}
-              </button>
+            <Link
+              href="/console"
+              className="flex items-center gap-2.5 px-5 py-5 text-white focus-visible:outline-2 focus-visible:outline-indigo-400"
+            >
+              <span className="grid size-8 place-items-center rounded-lg bg-indigo-500">
+                <IconShield className="size-5" />
+              </span>
+              <span className="text-base font-semibold tracking-tight">Portcullis</span>
+            </Link>
+            <nav aria-label="Console" className="flex-1 px-3">
+              <ul className="space-y-0.5">
+                {NAV.filter((n) => !n.admin || user.role === "admin").map((item) => {
+                  const active = isActive(pathname, item.href);
+                  return (
+                    <li key={item.href}>
+                      <Link
+                        href={item.href}
+                        aria-current={active ? "page" : undefined}
+                        className={cn(
+                          "flex items-center gap-3 rounded-md px-3 py-2 text-sm font-medium transition-colors focus-visible:outline-2 focus-visible:outline-indigo-400",
+                          active
+                            ? "bg-slate-800 text-white"
+                            : "hover:bg-slate-800/60 hover:text-white",
+                        )}
+                      >
+                        <item.icon
+                          className={cn("size-5", active ? "text-indigo-400" : "text-slate-500")}
+                        />
+                        {item.label}
+                      </Link>
+                    </li>
+                  );
+                })}
+              </ul>
+            </nav>
+            <div className="border-t border-slate-800 p-4">
+              <p className="truncate text-sm font-medium text-white" title={user.name}>
+                {user.name}
+              </p>
+              <p className="truncate text-xs text-slate-400" title={user.email}>
+                {user.email}
+              </p>
+              <div className="mt-3 flex items-center justify-between">
+                <Badge tone={ROLE_TONE[user.role]} className="capitalize">
+                  {user.role}
+                </Badge>
+                <button
+                  type="button"
+                  onClick={signOut}
+                  disabled={signingOut}
+                  className="rounded-md px-2 py-1 text-xs font-medium text-slate-300 hover:bg-slate-800 hover:text-white focus-visible:outline-2 focus-visible:outline-indigo-400 disabled:opacity-50"
+                >
+                  {signingOut ? "Signing out…" : "Sign out"}
+                </button>
+              </div>
             </div>
-          </div>
           </div>
         </aside>
         <main id="main" className="min-w-0 flex-1 px-8 py-7">

@@ -16,20 +16,44 @@ export function SignInForm() {
     setBusy(true);
     setError(null);
     try {
-      await apiFetch("/auth/sign-in", { method: "POST", json: { email: form.get("email"), password: form.get("password") } });
-      window.location.assign("/console");
+      await apiFetch("/auth/sign-in", {
+        method: "POST",
+        json: { email: form.get("email"), password: form.get("password") },
+      });
+      // A full load: the console layout must render again with the new session and CSRF token.
+      window.location.replace(new URL("/console", window.location.origin).href);
     } catch (err) {
       setBusy(false);
-      setError(err instanceof ApiError && err.body.code === "VALIDATION" ? "Enter your email and password." : errorMessage(err));
+      setError(
+        err instanceof ApiError && err.body.code === "VALIDATION"
+          ? "Enter your email and password."
+          : errorMessage(err),
+      );
     }
   }
 
   return (
     <form onSubmit={submit} className="space-y-4" noValidate>
-      <TextField label="Email" name="email" type="email" autoComplete="username" required autoFocus />
-      <TextField label="Password" name="password" type="password" autoComplete="current-password" required />
+      <TextField
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="username"
+        required
+        autoFocus
+      />
+      <TextField
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        required
+      />
       {error ? (
-        <p role="alert" className="rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-700 ring-1 ring-rose-200">
+        <p
+          role="alert"
+          className="rounded-md bg-rose-50 px-3 py-2 text-sm text-rose-700 ring-1 ring-rose-200"
+        >
           {error}
         </p>
       ) : null}

@@ -1,12 +1,23 @@
 "use client";
 
-import { Area, AreaChart, Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import {
+  Area,
+  AreaChart,
+  Bar,
+  BarChart,
+  CartesianGrid,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
 
 import type { AuditStats, Top } from "@/lib/core/audit/views";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/states";
 
-const timeLabel = (iso: string) => new Date(iso).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", hour12: false });
+const timeLabel = (iso: string) =>
+  new Date(iso).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", hour12: false });
 
 export function TrafficChart({ stats }: { stats: AuditStats | undefined }) {
   const data = stats?.series ?? [];
@@ -14,7 +25,9 @@ export function TrafficChart({ stats }: { stats: AuditStats | undefined }) {
   return (
     <Card title="Calls and denials per minute, last hour" bodyClassName="h-60 p-2 pr-4">
       {empty ? (
-        <EmptyState title="No tool calls in this window">Calls made through the gateway appear here as they happen.</EmptyState>
+        <EmptyState title="No tool calls in this window">
+          Calls made through the gateway appear here as they happen.
+        </EmptyState>
       ) : (
         <ResponsiveContainer width="100%" height="100%">
           <AreaChart data={data} margin={{ top: 10, right: 0, left: -10, bottom: 0 }}>
@@ -29,11 +42,43 @@ export function TrafficChart({ stats }: { stats: AuditStats | undefined }) {
               </linearGradient>
             </defs>
             <CartesianGrid stroke="#e2e8f0" strokeDasharray="3 3" vertical={false} />
-            <XAxis dataKey="t" tickFormatter={timeLabel} tick={{ fontSize: 11, fill: "#64748b" }} minTickGap={40} axisLine={false} tickLine={false} />
-            <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: "#64748b" }} axisLine={false} tickLine={false} width={40} />
-            <Tooltip labelFormatter={(v) => timeLabel(String(v))} contentStyle={{ fontSize: 12, borderRadius: 8 }} />
-            <Area type="monotone" dataKey="calls" name="Calls" stroke="#6366f1" strokeWidth={2} fill="url(#calls)" isAnimationActive={false} />
-            <Area type="monotone" dataKey="denied" name="Denied" stroke="#e11d48" strokeWidth={2} fill="url(#denied)" isAnimationActive={false} />
+            <XAxis
+              dataKey="t"
+              tickFormatter={timeLabel}
+              tick={{ fontSize: 11, fill: "#64748b" }}
+              minTickGap={40}
+              axisLine={false}
+              tickLine={false}
+            />
+            <YAxis
+              allowDecimals={false}
+              tick={{ fontSize: 11, fill: "#64748b" }}
+              axisLine={false}
+              tickLine={false}
+              width={40}
+            />
+            <Tooltip
+              labelFormatter={(v) => timeLabel(String(v))}
+              contentStyle={{ fontSize: 12, borderRadius: 8 }}
+            />
+            <Area
+              type="monotone"
+              dataKey="calls"
+              name="Calls"
+              stroke="#6366f1"
+              strokeWidth={2}
+              fill="url(#calls)"
+              isAnimationActive={false}
+            />
+            <Area
+              type="monotone"
+              dataKey="denied"
+              name="Denied"
+              stroke="#e11d48"
+              strokeWidth={2}
+              fill="url(#denied)"
+              isAnimationActive={false}
+            />
           </AreaChart>
         </ResponsiveContainer>
       )}
@@ -41,7 +86,15 @@ export function TrafficChart({ stats }: { stats: AuditStats | undefined }) {
   );
 }
 
-export function TopList({ title, rows, empty }: { title: string; rows: Top[] | undefined; empty: string }) {
+export function TopList({
+  title,
+  rows,
+  empty,
+}: {
+  title: string;
+  rows: Top[] | undefined;
+  empty: string;
+}) {
   const data = rows ?? [];
   return (
     <Card title={title} bodyClassName="h-44 p-2 pr-4">
@@ -49,7 +102,11 @@ export function TopList({ title, rows, empty }: { title: string; rows: Top[] | u
         <EmptyState title={empty} />
       ) : (
         <ResponsiveContainer width="100%" height="100%">
-          <BarChart data={data} layout="vertical" margin={{ top: 4, right: 28, left: 0, bottom: 4 }}>
+          <BarChart
+            data={data}
+            layout="vertical"
+            margin={{ top: 4, right: 28, left: 0, bottom: 4 }}
+          >
             <XAxis type="number" allowDecimals={false} domain={[0, "dataMax"]} hide />
             <YAxis
               type="category"
@@ -60,7 +117,10 @@ export function TopList({ title, rows, empty }: { title: string; rows: Top[] | u
               axisLine={false}
               tickLine={false}
             />
-            <Tooltip contentStyle={{ fontSize: 12, borderRadius: 8 }} cursor={{ fill: "#f1f5f9" }} />
+            <Tooltip
+              contentStyle={{ fontSize: 12, borderRadius: 8 }}
+              cursor={{ fill: "#f1f5f9" }}
+            />
             <Bar
               dataKey="count"
               name="Denied"

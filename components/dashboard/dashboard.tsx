@@ -63,16 +63,19 @@ export function Dashboard() {
       ),
     staleTime: Infinity,
   });
-  useEffect(() => {
-    if (!initial.data) return;
+  const [loadedPage, setLoadedPage] = useState<AuditPage | undefined>(undefined);
+  if (initial.data && initial.data !== loadedPage) {
+    setLoadedPage(initial.data);
     const outcomes = initial.data.outcomes ?? {};
     setRows(
       initial.data.rows.map((r) => (outcomes[r.id] ? { ...r, outcomeRow: outcomes[r.id] } : r)),
     );
-  }, [initial.data]);
+  }
 
   const filtersRef = useRef(filters);
-  filtersRef.current = filters;
+  useEffect(() => {
+    filtersRef.current = filters;
+  }, [filters]);
   const lastStatsRefresh = useRef(0);
 
   const onEvents = useCallback(
@@ -98,7 +101,7 @@ export function Dashboard() {
         return next;
       });
       const now = Date.now();
-      if (now - lastStatsRefresh.current > 1500) {
+      if (now - lastStatsRefresh.current > 5000) {
         lastStatsRefresh.current = now;
         void qc.invalidateQueries({ queryKey: auditKeys.stats(statsFilter) });
       }

@@ -1,11 +1,20 @@
 import type { StreamStatus } from "@/lib/client/use-audit-stream";
 import { cn } from "@/components/ui/cn";
 
-const LABEL: Record<StreamStatus, string> = { connecting: "Connecting", live: "Live", paused: "Paused", reconnecting: "Reconnecting" };
+const LABEL: Record<StreamStatus, string> = {
+  connecting: "Connecting",
+  live: "Live",
+  paused: "Paused",
+  reconnecting: "Reconnecting",
+};
 
 export function StreamIndicator({ status }: { status: StreamStatus }) {
   return (
-    <span className="inline-flex items-center gap-1.5 text-xs font-medium text-slate-500" role="status" aria-label={`Stream ${LABEL[status].toLowerCase()}`}>
+    <span
+      className="inline-flex items-center gap-1.5 text-xs font-medium text-slate-500"
+      role="status"
+      aria-label={`Stream ${LABEL[status].toLowerCase()}`}
+    >
       <span
         className={cn(
           "size-2 rounded-full",

@@ -16,7 +16,15 @@ export const agentKeys = {
 };
 
 export const upstreamListQuery = () =>
-  queryOptions({ queryKey: upstreamKeys.list(), queryFn: () => apiFetch<UpstreamView[]>("/upstreams"), staleTime: 60_000 });
+  queryOptions({
+    queryKey: upstreamKeys.list(),
+    queryFn: () => apiFetch<UpstreamView[]>("/upstreams"),
+    staleTime: 60_000,
+  });
 
 export const agentListQuery = () =>
-  queryOptions({ queryKey: agentKeys.list(), queryFn: () => apiFetch<AgentView[]>("/agents"), staleTime: 60_000 });
+  queryOptions({
+    queryKey: agentKeys.list(),
+    queryFn: () => apiFetch<AgentView[]>("/agents"),
+    staleTime: 60_000,
+  });

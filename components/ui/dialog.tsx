@@ -20,7 +20,16 @@ type DialogProps = {
  * Native <dialog> opened with showModal(): the browser traps focus, makes the page behind
  * inert, and closes on Escape; focus returns to the opener on close.
  */
-export function Dialog({ open, onClose, title, description, children, footer, variant = "modal", className }: DialogProps) {
+export function Dialog({
+  open,
+  onClose,
+  title,
+  description,
+  children,
+  footer,
+  variant = "modal",
+  className,
+}: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const descriptionId = useId();
@@ -54,7 +63,12 @@ export function Dialog({ open, onClose, title, description, children, footer, va
       )}
     >
       {open ? (
-        <div className={cn("flex flex-col bg-white shadow-2xl", variant === "drawer" ? "h-full" : "max-h-[85dvh] rounded-xl")}>
+        <div
+          className={cn(
+            "flex flex-col bg-white shadow-2xl",
+            variant === "drawer" ? "h-full" : "max-h-[85dvh] rounded-xl",
+          )}
+        >
           <header className="flex items-start justify-between gap-4 border-b border-slate-100 px-5 py-4">
             <div className="min-w-0">
               <h2 id={titleId} className="truncate text-base font-semibold text-slate-900">
@@ -78,7 +92,11 @@ export function Dialog({ open, onClose, title, description, children, footer, va
             </button>
           </header>
           <div className="min-h-0 flex-1 overflow-y-auto px-5 py-4">{children}</div>
-          {footer ? <footer className="flex justify-end gap-2 border-t border-slate-100 px-5 py-3">{footer}</footer> : null}
+          {footer ? (
+            <footer className="flex justify-end gap-2 border-t border-slate-100 px-5 py-3">
+              {footer}
+            </footer>
+          ) : null}
         </div>
       ) : null}
     </dialog>

@@ -1,4 +1,10 @@
-import { type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes, useId } from "react";
+import {
+  type InputHTMLAttributes,
+  type ReactNode,
+  type SelectHTMLAttributes,
+  type TextareaHTMLAttributes,
+  useId,
+} from "react";
 
 import { cn } from "./cn";
 
@@ -7,7 +13,14 @@ const control =
 
 type FieldShell = { label: string; hint?: ReactNode; error?: string; className?: string };
 
-function Shell({ id, label, hint, error, className, children }: FieldShell & { id: string; children: ReactNode }) {
+function Shell({
+  id,
+  label,
+  hint,
+  error,
+  className,
+  children,
+}: FieldShell & { id: string; children: ReactNode }) {
   return (
     <div className={cn("space-y-1", className)}>
       <label htmlFor={id} className="block text-sm font-medium text-slate-700">
@@ -27,7 +40,13 @@ function Shell({ id, label, hint, error, className, children }: FieldShell & { i
   );
 }
 
-export function TextField({ label, hint, error, className, ...rest }: FieldShell & InputHTMLAttributes<HTMLInputElement>) {
+export function TextField({
+  label,
+  hint,
+  error,
+  className,
+  ...rest
+}: FieldShell & InputHTMLAttributes<HTMLInputElement>) {
   const id = useId();
   return (
     <Shell id={id} label={label} hint={hint} error={error} className={className}>
@@ -42,7 +61,13 @@ export function TextField({ label, hint, error, className, ...rest }: FieldShell
   );
 }
 
-export function TextAreaField({ label, hint, error, className, ...rest }: FieldShell & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+export function TextAreaField({
+  label,
+  hint,
+  error,
+  className,
+  ...rest
+}: FieldShell & TextareaHTMLAttributes<HTMLTextAreaElement>) {
   const id = useId();
   return (
     <Shell id={id} label={label} hint={hint} error={error} className={className}>
@@ -57,7 +82,14 @@ export function TextAreaField({ label, hint, error, className, ...rest }: FieldS
   );
 }
 
-export function SelectField({ label, hint, error, className, children, ...rest }: FieldShell & SelectHTMLAttributes<HTMLSelectElement>) {
+export function SelectField({
+  label,
+  hint,
+  error,
+  className,
+  children,
+  ...rest
+}: FieldShell & SelectHTMLAttributes<HTMLSelectElement>) {
   const id = useId();
   return (
     <Shell id={id} label={label} hint={hint} error={error} className={className}>

@@ -9,12 +9,14 @@ export const userKeys = {
   list: () => [...userKeys.all, "list"] as const,
 };
 
-export const userListQuery = () => queryOptions({ queryKey: userKeys.list(), queryFn: () => apiFetch<UserView[]>("/users") });
+export const userListQuery = () =>
+  queryOptions({ queryKey: userKeys.list(), queryFn: () => apiFetch<UserView[]>("/users") });
 
 export function useCreateUser() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (input: CreateUserInput) => apiFetch<UserView>("/users", { method: "POST", json: input }),
+    mutationFn: (input: CreateUserInput) =>
+      apiFetch<UserView>("/users", { method: "POST", json: input }),
     onSuccess: () => qc.invalidateQueries({ queryKey: userKeys.all }),
   });
 }
@@ -22,7 +24,8 @@ export function useCreateUser() {
 export function useUpdateUser() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: ({ id, ...patch }: UpdateUserInput) => apiFetch<UserView>(`/users/${encodeURIComponent(id)}`, { method: "PATCH", json: patch }),
+    mutationFn: ({ id, ...patch }: UpdateUserInput) =>
+      apiFetch<UserView>(`/users/${encodeURIComponent(id)}`, { method: "PATCH", json: patch }),
     onSettled: () => qc.invalidateQueries({ queryKey: userKeys.all }),
   });
 }

@@ -14,7 +14,8 @@ export class ApiError extends Error {
   /** Field messages from a VALIDATION error's zod issues or policy errors. */
   fieldErrors(): Record<string, string> {
     const out: Record<string, string> = {};
-    const details = this.body.details as { issues?: { path: (string | number)[]; message: string }[]; field?: string } | undefined;
+    const details = this.body.details as
+      { issues?: { path: (string | number)[]; message: string }[]; field?: string } | undefined;
     for (const issue of details?.issues ?? []) {
       const key = issue.path.join(".") || "_";
       out[key] ??= issue.message;
@@ -26,14 +27,21 @@ export class ApiError extends Error {
 
 const MUTATIONS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-export function apiUrl(path: string, params?: Record<string, string | number | boolean | undefined | null>): string {
+export function apiUrl(
+  path: string,
+  params?: Record<string, string | number | boolean | undefined | null>,
+): string {
   const search = new URLSearchParams();
-  for (const [k, v] of Object.entries(params ?? {})) if (v !== undefined && v !== null && v !== "") search.set(k, String(v));
+  for (const [k, v] of Object.entries(params ?? {}))
+    if (v !== undefined && v !== null && v !== "") search.set(k, String(v));
   const qs = search.toString();
   return `/api/v1${path}${qs ? `?${qs}` : ""}`;
 }
 
-export async function apiFetch<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
+export async function apiFetch<T>(
+  path: string,
+  init: RequestInit & { json?: unknown } = {},
+): Promise<T> {
   const { json, ...rest } = init;
   const headers = new Headers(rest.headers);
   headers.set("accept", "application/json");
@@ -52,11 +60,19 @@ export async function apiFetch<T>(path: string, init: RequestInit & { json?: unk
   try {
     body = (await res.json()) as { data: T } | ErrorBody;
   } catch {
-    throw new ApiError(res.status, { code: "INTERNAL", message: `Unexpected response (${res.status})`, requestId: res.headers.get("x-request-id") ?? "" });
+    throw new ApiError(res.status, {
+      code: "INTERNAL",
+      message: `Unexpected response (${res.status})`,
+      requestId: res.headers.get("x-request-id") ?? "",
+    });
   }
   if ("error" in body) {
-    if (res.status === 401 && typeof window !== "undefined" && !window.location.pathname.endsWith("/sign-in")) {
-      window.location.assign("/console/sign-in");
+    if (
+      res.status === 401 &&
+      typeof window !== "undefined" &&
+      !window.location.pathname.endsWith("/sign-in")
+    ) {
+      window.location.replace(new URL("/console/sign-in", window.location.origin).href);
     }
     throw new ApiError(res.status, body.error);
   }
@@ -65,7 +81,12 @@ export async function apiFetch<T>(path: string, init: RequestInit & { json?: unk
 
 export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) {
-    const suffix = err.body.code === "INTERNAL" && err.body.requestId && !err.message.includes(err.body.requestId) ? ` (request ${err.body.requestId})` : "";
+    const suffix =
+      err.body.code === "INTERNAL" &&
+      err.body.requestId &&
+      !err.message.includes(err.body.requestId)
+        ? ` (request ${err.body.requestId})`
+        : "";
     return `${err.message}${suffix}`;
   }
   return err instanceof Error ? err.message : "Something went wrong";

@@ -1,4 +1,9 @@
-const timeFmt = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+const timeFmt = new Intl.DateTimeFormat("en-GB", {
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hour12: false,
+});
 const dateTimeFmt = new Intl.DateTimeFormat("en-GB", {
   year: "numeric",
   month: "short",
@@ -22,7 +27,8 @@ export function formatAgo(iso: string, now = Date.now()): string {
   return `${Math.floor(h / 24)}d`;
 }
 
-export const formatMs = (ms: number | null | undefined) => (ms === null || ms === undefined ? "—" : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
+export const formatMs = (ms: number | null | undefined) =>
+  ms === null || ms === undefined ? "—" : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 export const formatPercent = (r: number) => `${(r * 100).toFixed(r > 0 && r < 0.1 ? 1 : 0)}%`;
 
 /** A datetime-local input value (local time) from an ISO string, and back. */
@@ -40,5 +46,12 @@ export function fromLocalInput(value: string): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
-const shortFmt = new Intl.DateTimeFormat("en-GB", { month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+const shortFmt = new Intl.DateTimeFormat("en-GB", {
+  month: "short",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hour12: false,
+});
 export const formatShortDateTime = (iso: string) => shortFmt.format(new Date(iso)).replace(",", "");

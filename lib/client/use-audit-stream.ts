@@ -8,25 +8,31 @@ export type StreamStatus = "connecting" | "live" | "paused" | "reconnecting";
 
 /**
  * Subscribes to the audit event stream. `onEvents` receives batches of rows (coalesced per
- * animation frame). While paused the connection is closed; resuming continues from the last
- * row seen, so nothing is missed.
+ * animation frame). `after` is the seq to start after (null: wait, undefined: from now).
+ * While paused the connection is closed; resuming continues from the last row seen, so
+ * nothing is missed.
  */
-export function useAuditStream(onEvents: (rows: AuditEventView[]) => void, options: { paused?: boolean; after?: number | null } = {}) {
-  const [status, setStatus] = useState<StreamStatus>("connecting");
+export function useAuditStream(
+  onEvents: (rows: AuditEventView[]) => void,
+  options: { paused?: boolean; after?: number | null } = {},
+): StreamStatus {
+  const [status, setStatus] = useState<Exclude<StreamStatus, "paused">>("connecting");
   const handler = useRef(onEvents);
-  handler.current = onEvents;
   const lastSeq = useRef<number | null>(null);
-  if (lastSeq.current === null && options.after !== undefined && options.after !== null) lastSeq.current = options.after;
-  const enabled = options.after !== null;
+  const { paused = false, after } = options;
+  const waiting = after === null;
 
   useEffect(() => {
-    if (options.paused) {
-      setStatus("paused");
-      return;
-    }
-    if (!enabled) return;
-    setStatus("connecting");
-    const url = lastSeq.current !== null ? `/api/v1/audit/stream?after=${lastSeq.current}` : "/api/v1/audit/stream";
+    handler.current = onEvents;
+  }, [onEvents]);
+
+  useEffect(() => {
+    if (paused || waiting) return;
+    if (lastSeq.current === null && after !== undefined) lastSeq.current = after;
+    const url =
+      lastSeq.current !== null
+        ? `/api/v1/audit/stream?after=${lastSeq.current}`
+        : "/api/v1/audit/stream";
     const source = new EventSource(url);
     let buffer: AuditEventView[] = [];
     let frame = 0;
@@ -44,13 +50,15 @@ export function useAuditStream(onEvents: (rows: AuditEventView[]) => void, optio
       frame ||= requestAnimationFrame(flush);
     });
     source.onerror = () => setStatus("reconnecting");
-    source.onopen = () => setStatus("live");
     return () => {
       if (frame) cancelAnimationFrame(frame);
       flush();
       source.close();
+      setStatus("connecting");
     };
-  }, [options.paused, enabled]);
+    // `after` only seeds the first connection; later ones resume from the last row seen.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [paused, waiting]);
 
-  return status;
+  return paused ? "paused" : status;
 }

@@ -45,7 +45,12 @@ export function clearedSessionCookie(secure: boolean) {
 }
 
 export function actorOf(resolved: ResolvedSession): Actor & { type: "user" } {
-  return { type: "user", userId: resolved.user.id, label: resolved.user.email, role: resolved.user.role };
+  return {
+    type: "user",
+    userId: resolved.user.id,
+    label: resolved.user.email,
+    role: resolved.user.role,
+  };
 }
 
 /** The session of the current request (server components), resolved once per render. */
@@ -83,7 +88,12 @@ export async function pageActor(): Promise<PageContext> {
       userAgent: headerStore.get("user-agent") ?? undefined,
     },
     actor,
-    user: { id: resolved.user.id, email: resolved.user.email, name: resolved.user.name, role: resolved.user.role },
+    user: {
+      id: resolved.user.id,
+      email: resolved.user.email,
+      name: resolved.user.name,
+      role: resolved.user.role,
+    },
     csrfToken: resolved.session.csrfToken,
   };
 }

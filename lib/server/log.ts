@@ -6,8 +6,13 @@ const threshold = ORDER[(process.env.PORTCULLIS_LOG_LEVEL as Level | undefined) 
 
 function write(level: Level, fields: Record<string, unknown>, msg: string) {
   if (ORDER[level] < threshold) return;
-  const err = fields.err instanceof Error ? { err: { name: fields.err.name, message: fields.err.message, stack: fields.err.stack } } : {};
-  process.stderr.write(`${JSON.stringify({ level, time: new Date().toISOString(), msg, ...fields, ...err })}\n`);
+  const err =
+    fields.err instanceof Error
+      ? { err: { name: fields.err.name, message: fields.err.message, stack: fields.err.stack } }
+      : {};
+  process.stderr.write(
+    `${JSON.stringify({ level, time: new Date().toISOString(), msg, ...fields, ...err })}\n`,
+  );
 }
 
 /** Structured lines on stderr. Never pass secrets (keys, passwords, cookies) in `fields`. */

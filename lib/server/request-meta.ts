@@ -17,7 +17,10 @@ function first(value: string | null): string | undefined {
  * a trusted proxy (PORTCULLIS_TRUST_PROXY=1) the last hop, the one that proxy appended, is used.
  */
 export function clientIp(headers: HeaderBag): string | undefined {
-  const hops = (headers.get("x-forwarded-for") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const hops = (headers.get("x-forwarded-for") ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (trustProxy()) return hops.at(-1);
   return hops.length === 1 ? hops[0] : undefined;
 }
@@ -28,7 +31,8 @@ export function isHttps(headers: HeaderBag): boolean {
 
 /** The origin the browser addressed, to compare with Origin / Referer. */
 export function requestOrigin(headers: HeaderBag): string | undefined {
-  const host = (trustProxy() ? first(headers.get("x-forwarded-host")) : undefined) ?? headers.get("host");
+  const host =
+    (trustProxy() ? first(headers.get("x-forwarded-host")) : undefined) ?? headers.get("host");
   if (!host) return undefined;
   return `${isHttps(headers) ? "https" : "http"}://${host}`;
 }

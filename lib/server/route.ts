@@ -64,8 +64,14 @@ export function route<P = Record<string, never>>(options: RouteOptions, handler:
       };
       if (options.auth !== "public") {
         if (!session) throw new AppError("UNAUTHENTICATED", "Sign in first");
-        if (mutation && !tokensEqual(req.headers.get("x-csrf-token") ?? "", session.session.csrfToken)) {
-          throw new AppError("FORBIDDEN", "Missing or invalid CSRF token; reload the page and try again");
+        if (
+          mutation &&
+          !tokensEqual(req.headers.get("x-csrf-token") ?? "", session.session.csrfToken)
+        ) {
+          throw new AppError(
+            "FORBIDDEN",
+            "Missing or invalid CSRF token; reload the page and try again",
+          );
         }
         requireRole(ctx, options.auth);
       }
@@ -75,28 +81,57 @@ export function route<P = Record<string, never>>(options: RouteOptions, handler:
         data.headers.set("x-request-id", requestId);
         return data;
       }
-      return NextResponse.json({ data: data ?? null }, { headers: { "x-request-id": requestId, "cache-control": "no-store" } });
+      return NextResponse.json(
+        { data: data ?? null },
+        { headers: { "x-request-id": requestId, "cache-control": "no-store" } },
+      );
     } catch (err) {
       return errorResponse(err, requestId, req);
     }
   };
 }
 
-export function errorResponse(err: unknown, requestId: string, req?: NextRequest): NextResponse<ErrorBody> {
-  const headers: Record<string, string> = { "x-request-id": requestId, "cache-control": "no-store" };
+export function errorResponse(
+  err: unknown,
+  requestId: string,
+  req?: NextRequest,
+): NextResponse<ErrorBody> {
+  const headers: Record<string, string> = {
+    "x-request-id": requestId,
+    "cache-control": "no-store",
+  };
   if (err instanceof ZodError) {
-    const error = { code: "VALIDATION" as const, message: "Invalid input", requestId, details: { issues: err.issues } };
+    const error = {
+      code: "VALIDATION" as const,
+      message: "Invalid input",
+      requestId,
+      details: { issues: err.issues },
+    };
     return NextResponse.json({ error }, { status: 400, headers });
   }
   if (err instanceof AppError) {
-    if (err.code === "INTERNAL") log.error({ err, requestId, cause: String(err.cause ?? "") }, err.message);
+    if (err.code === "INTERNAL")
+      log.error({ err, requestId, cause: String(err.cause ?? "") }, err.message);
     const retry = err.details?.retryAfterSeconds;
-    if (err.code === "RATE_LIMITED" && typeof retry === "number") headers["retry-after"] = String(retry);
-    const error = { code: err.code, message: err.message, requestId, ...(err.details ? { details: err.details } : {}) };
+    if (err.code === "RATE_LIMITED" && typeof retry === "number")
+      headers["retry-after"] = String(retry);
+    const error = {
+      code: err.code,
+      message: err.message,
+      requestId,
+      ...(err.details ? { details: err.details } : {}),
+    };
     return NextResponse.json({ error }, { status: STATUS[err.code], headers });
   }
   // Unknown errors can carry SQL or file paths: log all of it, send none of it.
-  log.error({ err, requestId, method: req?.method, path: req?.nextUrl.pathname }, "unhandled error");
-  const error = { code: "INTERNAL" as const, message: `Something went wrong (request ${requestId})`, requestId };
+  log.error(
+    { err, requestId, method: req?.method, path: req?.nextUrl.pathname },
+    "unhandled error",
+  );
+  const error = {
+    code: "INTERNAL" as const,
+    message: `Something went wrong (request ${requestId})`,
+    requestId,
+  };
   return NextResponse.json({ error }, { status: 500, headers });
 }

@@ -2,7 +2,13 @@
 
 import { ErrorState } from "@/components/ui/states";
 
-export default function ConsoleError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
+export default function ConsoleError({
+  error,
+  reset,
+}: {
+  error: Error & { digest?: string };
+  reset: () => void;
+}) {
   return (
     <div className="mx-auto max-w-xl py-16">
       <ErrorState

@@ -7,7 +7,10 @@ import { ConsoleProviders } from "@/components/console/providers";
 import { ConsoleShell } from "@/components/console/shell";
 import { currentSession } from "@/lib/server/auth";
 
-export const metadata: Metadata = { title: { default: "Console", template: "%s · Portcullis console" }, robots: { index: false } };
+export const metadata: Metadata = {
+  title: { default: "Console", template: "%s · Portcullis console" },
+  robots: { index: false },
+};
 
 /**
  * Chrome only: every page checks the session itself (pageActor), and every API handler
@@ -19,7 +22,9 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
   const { user, session } = resolved;
   return (
     <ConsoleProviders csrfToken={session.csrfToken}>
-      <ConsoleShell user={{ id: user.id, email: user.email, name: user.name, role: user.role }}>{children}</ConsoleShell>
+      <ConsoleShell user={{ id: user.id, email: user.email, name: user.name, role: user.role }}>
+        {children}
+      </ConsoleShell>
     </ConsoleProviders>
   );
 }

@@ -5,7 +5,10 @@ export const AgentNameInput = z
   .trim()
   .min(1, "Name is required")
   .max(80, "Name is too long")
-  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, "Use letters, digits, spaces, dots, dashes or underscores");
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9 ._-]*$/,
+    "Use letters, digits, spaces, dots, dashes or underscores",
+  );
 
 export const CreateAgentInput = z.object({
   name: AgentNameInput,

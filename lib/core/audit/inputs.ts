@@ -34,7 +34,10 @@ export const AuditFilterInput = z.object({
   server: optionalText(100),
   agent: optionalText(200),
   tool: optionalText(200),
-  decision: z.enum(DECISIONS).optional().or(z.literal("").transform(() => undefined)),
+  decision: z
+    .enum(DECISIONS)
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
   rule: optionalText(200),
   action: optionalText(100),
   q: optionalText(200),
@@ -55,7 +58,12 @@ export const ListAuditInput = AuditFilterInput.extend({
 export type ListAuditInput = z.input<typeof ListAuditInput>;
 
 export const AuditStatsInput = z.object({
-  minutes: z.coerce.number().int().min(5).max(24 * 60).default(60),
+  minutes: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 60)
+    .default(60),
   server: optionalText(100),
   agent: optionalText(200),
 });

@@ -9,7 +9,11 @@ export const ToolPatternInput = z
 
 export const GrantRateLimitInput = z.object({
   max: z.coerce.number().int().min(1, "Limit must be at least 1").max(1_000_000),
-  windowSeconds: z.coerce.number().int().min(1, "Window must be at least 1 second").max(31 * 24 * 3600),
+  windowSeconds: z.coerce
+    .number()
+    .int()
+    .min(1, "Window must be at least 1 second")
+    .max(31 * 24 * 3600),
 });
 
 export const CreateGrantInput = z.object({

@@ -11,5 +11,7 @@ export type SavePolicyInput = z.input<typeof SavePolicyInput>;
 export const ActivatePolicyVersionInput = z.object({ policyVersionId: z.string().min(1) });
 export type ActivatePolicyVersionInput = z.input<typeof ActivatePolicyVersionInput>;
 
-export const ValidatePolicyInput = z.object({ yaml: z.string().max(512 * 1024, "Policy is larger than 512 KiB") });
+export const ValidatePolicyInput = z.object({
+  yaml: z.string().max(512 * 1024, "Policy is larger than 512 KiB"),
+});
 export type ValidatePolicyInput = z.input<typeof ValidatePolicyInput>;

@@ -5,7 +5,10 @@ import { describe, expect, it } from "vitest";
 
 import { locateRule } from "./locate-rule";
 
-const yaml = fs.readFileSync(path.join(import.meta.dirname, "..", "..", "..", "db", "seed", "everything-policy.yaml"), "utf8");
+const yaml = fs.readFileSync(
+  path.join(import.meta.dirname, "..", "..", "..", "db", "seed", "everything-policy.yaml"),
+  "utf8",
+);
 const lineOf = (needle: string) => yaml.split("\n").findIndex((l) => l.includes(needle)) + 1;
 
 describe("locateRule", () => {
@@ -17,8 +20,14 @@ describe("locateRule", () => {
   });
 
   it("finds an unnamed rule by <tool>#<index>", () => {
-    const text = 'version: "1"\ntools:\n  echo:\n    rules:\n      - rate_limit: 5/minute\n      - action: deny\n';
-    expect(locateRule(text, "echo#1")).toEqual({ tool: "echo", index: 1, startLine: 6, endLine: 6 });
+    const text =
+      'version: "1"\ntools:\n  echo:\n    rules:\n      - rate_limit: 5/minute\n      - action: deny\n';
+    expect(locateRule(text, "echo#1")).toEqual({
+      tool: "echo",
+      index: 1,
+      startLine: 6,
+      endLine: 6,
+    });
   });
 
   it("returns null for rules that are not in the text", () => {

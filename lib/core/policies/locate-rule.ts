@@ -20,11 +20,19 @@ export function locateRule(yamlText: string, ruleName: string): RuleLocation | n
     for (const [index, item] of rules.items.entries()) {
       const explicit = isMap(item) ? item.get("name") : null;
       const name = typeof explicit === "string" && explicit.trim() ? explicit : `${tool}#${index}`;
-      if (name !== ruleName || !item || typeof item !== "object" || !("range" in item) || !item.range) continue;
+      if (
+        name !== ruleName ||
+        !item ||
+        typeof item !== "object" ||
+        !("range" in item) ||
+        !item.range
+      )
+        continue;
       const [start, , end] = item.range as [number, number, number];
       const startLine = lines.linePos(start).line;
       let endLine = lines.linePos(Math.max(start, end - 1)).line;
-      while (endLine > startLine && (yamlText.split("\n")[endLine - 1] ?? "").trim() === "") endLine -= 1;
+      while (endLine > startLine && (yamlText.split("\n")[endLine - 1] ?? "").trim() === "")
+        endLine -= 1;
       return { tool, index, startLine, endLine };
     }
   }

@@ -18,9 +18,17 @@ export type ActivePolicyView = {
 export type PolicyIssueView = { path: string; line?: number; column?: number; message: string };
 
 /** Result of checking a draft: every problem at once, each with its YAML line:column when known. */
-export type PolicyValidationView = { ok: boolean; errors: PolicyIssueView[]; warnings: PolicyIssueView[] };
+export type PolicyValidationView = {
+  ok: boolean;
+  errors: PolicyIssueView[];
+  warnings: PolicyIssueView[];
+};
 
-export type PolicyVersionDetailView = PolicyVersionView & { yaml: string; server: string; upstreamId: string };
+export type PolicyVersionDetailView = PolicyVersionView & {
+  yaml: string;
+  server: string;
+  upstreamId: string;
+};
 
 /** One row of the policies index: a server and the version of its policy in force. */
 export type PolicySummaryView = {

@@ -14,7 +14,10 @@ const CommandInput = z
   .trim()
   .min(1, "Command is required for stdio servers")
   .max(1024)
-  .regex(/^[A-Za-z0-9_./@+:,=-]+$/, "Command must be a single executable path without spaces or shell characters");
+  .regex(
+    /^[A-Za-z0-9_./@+:,=-]+$/,
+    "Command must be a single executable path without spaces or shell characters",
+  );
 
 const ArgInput = z
   .string()
@@ -22,12 +25,16 @@ const ArgInput = z
   .refine((s) => !s.includes("\0"), "Arguments must not contain NUL characters");
 
 // Variables that make the loader or runtime execute code chosen by whoever sets them.
-export const FORBIDDEN_ENV = /^(LD_|DYLD_)|^(NODE_OPTIONS|PYTHONSTARTUP|PYTHONPATH|PERL5OPT|RUBYOPT|BASH_ENV|ENV)$/;
+export const FORBIDDEN_ENV =
+  /^(LD_|DYLD_)|^(NODE_OPTIONS|PYTHONSTARTUP|PYTHONPATH|PERL5OPT|RUBYOPT|BASH_ENV|ENV)$/;
 
 const EnvInput = z
   .record(
     z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "Environment names use letters, digits and _"),
-    z.string().max(8192).refine((s) => !s.includes("\0"), "Values must not contain NUL characters"),
+    z
+      .string()
+      .max(8192)
+      .refine((s) => !s.includes("\0"), "Values must not contain NUL characters"),
   )
   .refine((env) => Object.keys(env).every((k) => !FORBIDDEN_ENV.test(k)), {
     message: "Loader and interpreter hooks (LD_*, DYLD_*, NODE_OPTIONS, …) are not allowed",
@@ -35,13 +42,19 @@ const EnvInput = z
 
 const HeadersInput = z.record(
   z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, "Header names must be HTTP tokens"),
-  z.string().max(8192).refine((s) => !/[\r\n\0]/.test(s), "Header values must not contain line breaks"),
+  z
+    .string()
+    .max(8192)
+    .refine((s) => !/[\r\n\0]/.test(s), "Header values must not contain line breaks"),
 );
 
 const UrlInput = z
   .url({ message: "URL must be an absolute http(s) URL" })
   .refine((u) => /^https?:$/.test(new URL(u).protocol), "URL must use http or https")
-  .refine((u) => !new URL(u).username && !new URL(u).password, "Put credentials in headers, not in the URL");
+  .refine(
+    (u) => !new URL(u).username && !new URL(u).password,
+    "Put credentials in headers, not in the URL",
+  );
 
 export const CreateUpstreamInput = z
   .object({
@@ -54,15 +67,36 @@ export const CreateUpstreamInput = z
     cwd: z.string().trim().max(1024).optional().nullable(),
     url: UrlInput.optional().nullable(),
     headers: HeadersInput.optional(),
-    timeoutMs: z.coerce.number().int().min(1000, "Timeout must be at least 1000 ms").max(600_000).optional(),
+    timeoutMs: z.coerce
+      .number()
+      .int()
+      .min(1000, "Timeout must be at least 1000 ms")
+      .max(600_000)
+      .optional(),
   })
   .superRefine((v, ctx) => {
     if (v.transport === "stdio") {
-      if (!v.command) ctx.addIssue({ code: "custom", path: ["command"], message: "Command is required for stdio servers" });
-      if (v.url) ctx.addIssue({ code: "custom", path: ["url"], message: "stdio servers have no URL" });
+      if (!v.command)
+        ctx.addIssue({
+          code: "custom",
+          path: ["command"],
+          message: "Command is required for stdio servers",
+        });
+      if (v.url)
+        ctx.addIssue({ code: "custom", path: ["url"], message: "stdio servers have no URL" });
     } else {
-      if (!v.url) ctx.addIssue({ code: "custom", path: ["url"], message: "URL is required for http servers" });
-      if (v.command) ctx.addIssue({ code: "custom", path: ["command"], message: "http servers have no command" });
+      if (!v.url)
+        ctx.addIssue({
+          code: "custom",
+          path: ["url"],
+          message: "URL is required for http servers",
+        });
+      if (v.command)
+        ctx.addIssue({
+          code: "custom",
+          path: ["command"],
+          message: "http servers have no command",
+        });
     }
   });
 export type CreateUpstreamInput = z.input<typeof CreateUpstreamInput>;
@@ -77,6 +111,11 @@ export const UpdateUpstreamInput = z.object({
   env: EnvInput.optional(),
   url: UrlInput.optional(),
   headers: HeadersInput.optional(),
-  timeoutMs: z.coerce.number().int().min(1000, "Timeout must be at least 1000 ms").max(600_000).optional(),
+  timeoutMs: z.coerce
+    .number()
+    .int()
+    .min(1000, "Timeout must be at least 1000 ms")
+    .max(600_000)
+    .optional(),
 });
 export type UpdateUpstreamInput = z.input<typeof UpdateUpstreamInput>;

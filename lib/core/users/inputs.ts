@@ -1,7 +1,9 @@
 import { z } from "zod";
 
 export const ROLE_VALUES = ["admin", "editor", "viewer"] as const;
-export const RoleInput = z.enum(ROLE_VALUES, { message: 'Role must be "admin", "editor" or "viewer"' });
+export const RoleInput = z.enum(ROLE_VALUES, {
+  message: 'Role must be "admin", "editor" or "viewer"',
+});
 
 export const MIN_PASSWORD_LENGTH = 12;
 
@@ -17,7 +19,11 @@ export const PasswordInput = z
   .min(MIN_PASSWORD_LENGTH, `Password must be at least ${MIN_PASSWORD_LENGTH} characters`)
   .max(1024, "Password is too long");
 
-export const UserNameInput = z.string().trim().min(1, "Name is required").max(100, "Name is too long");
+export const UserNameInput = z
+  .string()
+  .trim()
+  .min(1, "Name is required")
+  .max(100, "Name is too long");
 
 export const CreateUserInput = z.object({
   email: EmailInput,

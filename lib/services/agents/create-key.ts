@@ -12,7 +12,10 @@ import { generateAgentKey } from "./key-format";
  * Issues an API key for an agent. Admins only. The returned `key` is the only copy of the
  * secret (the row keeps its SHA-256 and a display prefix). Audits agent_key.create.
  */
-export function createAgentKey(ctx: ServiceContext, raw: CreateAgentKeyInput): { key: string; row: AgentKey } {
+export function createAgentKey(
+  ctx: ServiceContext,
+  raw: CreateAgentKeyInput,
+): { key: string; row: AgentKey } {
   requireAdmin(ctx);
   const input = CreateAgentKeyInput.parse(raw);
   const now = ctx.now();

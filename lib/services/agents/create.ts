@@ -31,7 +31,11 @@ export function createAgent(ctx: ServiceContext, raw: CreateAgentInput): Agent {
       .returning()
       .get();
     bumpConfigVersion(tx, now);
-    appendAudit(tx, ctx, { action: "agent.create", target: { type: "agent", id: row.id }, after: agentSnapshot(row) });
+    appendAudit(tx, ctx, {
+      action: "agent.create",
+      target: { type: "agent", id: row.id },
+      after: agentSnapshot(row),
+    });
     return row;
   });
 }

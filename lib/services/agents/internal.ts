@@ -12,7 +12,12 @@ export function getAgentOrThrow(db: Db | Tx, id: string): Agent {
 }
 
 export function agentSnapshot(a: Agent): Record<string, unknown> {
-  return { name: a.name, owner: a.owner, description: a.description, disabled: a.disabledAt !== null };
+  return {
+    name: a.name,
+    owner: a.owner,
+    description: a.description,
+    disabled: a.disabledAt !== null,
+  };
 }
 
 /** Never the hash: the prefix is all anyone needs to recognise a key. */

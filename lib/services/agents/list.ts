@@ -11,7 +11,12 @@ export function listAgents(ctx: ServiceContext): { agent: Agent; keys: AgentKey[
   const keys = ctx.db
     .select()
     .from(agentKeys)
-    .where(inArray(agentKeys.agentId, rows.map((a) => a.id)))
+    .where(
+      inArray(
+        agentKeys.agentId,
+        rows.map((a) => a.id),
+      ),
+    )
     .orderBy(asc(agentKeys.createdAt))
     .all();
   return rows.map((agent) => ({ agent, keys: keys.filter((k) => k.agentId === agent.id) }));

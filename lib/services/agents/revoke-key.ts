@@ -20,7 +20,12 @@ export function revokeAgentKey(ctx: ServiceContext, raw: RevokeAgentKeyInput): A
     if (!before) throw notFound("agent key", input.keyId);
     if (before.revokedAt) return before;
     const now = ctx.now();
-    const after = tx.update(agentKeys).set({ revokedAt: now }).where(eq(agentKeys.id, before.id)).returning().get();
+    const after = tx
+      .update(agentKeys)
+      .set({ revokedAt: now })
+      .where(eq(agentKeys.id, before.id))
+      .returning()
+      .get();
     if (!after) throw new AppError("INTERNAL", "Key disappeared during revocation");
     bumpConfigVersion(tx, now);
     appendAudit(tx, ctx, {

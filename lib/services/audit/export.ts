@@ -16,10 +16,35 @@ export const ExportAuditInput = AuditFilterInput.extend({
 export type ExportAuditInput = z.input<typeof ExportAuditInput>;
 
 const CSV_COLUMNS = [
-  "seq", "id", "occurredAt", "source", "actorType", "actorId", "actorLabel", "action", "server", "tool",
-  "decision", "cause", "rule", "reason", "message", "policyVersion", "argumentsMode", "arguments",
-  "latencyMs", "outcome", "resultBytes", "correlationId", "targetType", "targetId", "detail", "requestId",
-  "remoteIp", "prevHash", "hash",
+  "seq",
+  "id",
+  "occurredAt",
+  "source",
+  "actorType",
+  "actorId",
+  "actorLabel",
+  "action",
+  "server",
+  "tool",
+  "decision",
+  "cause",
+  "rule",
+  "reason",
+  "message",
+  "policyVersion",
+  "argumentsMode",
+  "arguments",
+  "latencyMs",
+  "outcome",
+  "resultBytes",
+  "correlationId",
+  "targetType",
+  "targetId",
+  "detail",
+  "requestId",
+  "remoteIp",
+  "prevHash",
+  "hash",
 ] as const satisfies readonly (keyof AuditEventView)[];
 
 const BATCH = 1000;
@@ -30,7 +55,12 @@ const BATCH = 1000;
  */
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return "";
-  let text = typeof value === "string" ? value : typeof value === "number" ? String(value) : JSON.stringify(value);
+  let text =
+    typeof value === "string"
+      ? value
+      : typeof value === "number"
+        ? String(value)
+        : JSON.stringify(value);
   if (typeof value !== "number" && /^[=+\-@\t\r\n]/.test(text)) text = `'${text}`;
   return `"${text.replace(/"/g, '""')}"`;
 }
@@ -50,7 +80,10 @@ export function exportAuditEvents(ctx: ServiceContext, raw: ExportAuditInput): A
     appendAudit(tx, ctx, {
       action: "audit.export",
       target: { type: "audit", id: "audit_events" },
-      extra: { format, filters: Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)) },
+      extra: {
+        format,
+        filters: Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)),
+      },
     });
   });
   const role = roleOf(ctx);
@@ -60,7 +93,8 @@ export function exportAuditEvents(ctx: ServiceContext, raw: ExportAuditInput): A
     let cursor: number | undefined;
     for (;;) {
       const where = filterClauses(filters);
-      if (cursor !== undefined) where.push(newest ? lt(auditEvents.seq, cursor) : gt(auditEvents.seq, cursor));
+      if (cursor !== undefined)
+        where.push(newest ? lt(auditEvents.seq, cursor) : gt(auditEvents.seq, cursor));
       const rows = ctx.db
         .select()
         .from(auditEvents)
@@ -70,7 +104,9 @@ export function exportAuditEvents(ctx: ServiceContext, raw: ExportAuditInput): A
         .all();
       for (const row of rows) {
         const view = toAuditEventView(row, role);
-        yield format === "csv" ? `${CSV_COLUMNS.map((c) => csvCell(view[c])).join(",")}\n` : `${JSON.stringify(view)}\n`;
+        yield format === "csv"
+          ? `${CSV_COLUMNS.map((c) => csvCell(view[c])).join(",")}\n`
+          : `${JSON.stringify(view)}\n`;
       }
       if (rows.length < BATCH) return;
       cursor = rows.at(-1)?.seq;
@@ -79,7 +115,8 @@ export function exportAuditEvents(ctx: ServiceContext, raw: ExportAuditInput): A
   const stamp = ctx.now().toISOString().replace(/[:.]/g, "-");
   return {
     filename: `portcullis-audit-${stamp}.${format}`,
-    contentType: format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+    contentType:
+      format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
     lines: lines(),
   };
 }

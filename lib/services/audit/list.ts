@@ -17,7 +17,8 @@ export function listAuditEvents(ctx: ServiceContext, raw: ListAuditInput = {}): 
   const input = ListAuditInput.parse(raw);
   const newest = input.sort === "newest";
   const where = filterClauses(input);
-  if (input.cursor !== undefined) where.push(newest ? lt(auditEvents.seq, input.cursor) : gt(auditEvents.seq, input.cursor));
+  if (input.cursor !== undefined)
+    where.push(newest ? lt(auditEvents.seq, input.cursor) : gt(auditEvents.seq, input.cursor));
   const rows = ctx.db
     .select()
     .from(auditEvents)
@@ -40,16 +41,24 @@ export function listAuditEvents(ctx: ServiceContext, raw: ListAuditInput = {}): 
       const outcomes = ctx.db
         .select()
         .from(auditEvents)
-        .where(and(inArray(auditEvents.correlationId, ids), eq(auditEvents.action, "tool_call.outcome")))
+        .where(
+          and(inArray(auditEvents.correlationId, ids), eq(auditEvents.action, "tool_call.outcome")),
+        )
         .all();
-      for (const o of outcomes) if (o.correlationId) result.outcomes[o.correlationId] = toAuditEventView(o, role);
+      for (const o of outcomes)
+        if (o.correlationId) result.outcomes[o.correlationId] = toAuditEventView(o, role);
     }
   }
   return result;
 }
 
 export function headSeq(ctx: Pick<ServiceContext, "db">): number {
-  return ctx.db.select({ seq: sql<number>`coalesce(max(${auditEvents.seq}), 0)` }).from(auditEvents).get()?.seq ?? 0;
+  return (
+    ctx.db
+      .select({ seq: sql<number>`coalesce(max(${auditEvents.seq}), 0)` })
+      .from(auditEvents)
+      .get()?.seq ?? 0
+  );
 }
 
 /** One event with its outcome (for a decision) or its decision (for an outcome). */
@@ -64,7 +73,9 @@ export function getAuditEvent(ctx: ServiceContext, id: string): AuditEventDetail
     outcome = ctx.db
       .select()
       .from(auditEvents)
-      .where(sql`${auditEvents.correlationId} = ${row.id} AND ${auditEvents.action} = 'tool_call.outcome'`)
+      .where(
+        sql`${auditEvents.correlationId} = ${row.id} AND ${auditEvents.action} = 'tool_call.outcome'`,
+      )
       .orderBy(desc(auditEvents.seq))
       .limit(1)
       .get();

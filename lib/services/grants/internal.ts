@@ -7,14 +7,19 @@ export function grantSnapshot(g: Grant): Record<string, unknown> {
     upstreamId: g.upstreamId,
     toolPattern: g.toolPattern,
     effect: g.effect,
-    rateLimit: g.rateLimitMax ? { max: g.rateLimitMax, windowSeconds: g.rateLimitWindowSeconds } : null,
+    rateLimit: g.rateLimitMax
+      ? { max: g.rateLimitMax, windowSeconds: g.rateLimitWindowSeconds }
+      : null,
     expiresAt: g.expiresAt?.toISOString() ?? null,
     reason: g.reason,
     revoked: g.revokedAt !== null,
   };
 }
 
-export function toGrantView(g: Grant, names: { agentName?: string | null; server?: string | null } = {}): GrantView {
+export function toGrantView(
+  g: Grant,
+  names: { agentName?: string | null; server?: string | null } = {},
+): GrantView {
   return {
     id: g.id,
     agentId: g.agentId,

@@ -17,9 +17,18 @@ export function revokeGrant(ctx: ServiceContext, raw: RevokeGrantInput): Grant {
     if (!before) throw notFound("grant", input.grantId);
     if (before.revokedAt) return before;
     const now = ctx.now();
-    const after = tx.update(grants).set({ revokedAt: now }).where(eq(grants.id, before.id)).returning().get();
+    const after = tx
+      .update(grants)
+      .set({ revokedAt: now })
+      .where(eq(grants.id, before.id))
+      .returning()
+      .get();
     if (!after) throw new AppError("INTERNAL", "Grant disappeared during revocation");
-    const server = tx.select({ name: upstreams.name }).from(upstreams).where(eq(upstreams.id, after.upstreamId)).get();
+    const server = tx
+      .select({ name: upstreams.name })
+      .from(upstreams)
+      .where(eq(upstreams.id, after.upstreamId))
+      .get();
     bumpConfigVersion(tx, now);
     appendAudit(tx, ctx, {
       action: "grant.revoke",

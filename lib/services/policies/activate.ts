@@ -12,10 +12,17 @@ import { activate } from "./save";
  * Puts an earlier (or later) saved version back in force: a rollback. Editors and admins.
  * The version is re-validated, since the engine may have grown stricter since it was saved.
  */
-export function activatePolicyVersion(ctx: ServiceContext, raw: ActivatePolicyVersionInput): Policy {
+export function activatePolicyVersion(
+  ctx: ServiceContext,
+  raw: ActivatePolicyVersionInput,
+): Policy {
   requireEditor(ctx);
   const input = ActivatePolicyVersionInput.parse(raw);
-  const version = ctx.db.select().from(policyVersions).where(eq(policyVersions.id, input.policyVersionId)).get();
+  const version = ctx.db
+    .select()
+    .from(policyVersions)
+    .where(eq(policyVersions.id, input.policyVersionId))
+    .get();
   if (!version) throw notFound("policy version", input.policyVersionId);
   assertPolicyLoads(version.yaml);
   return withTransaction(ctx, (tx) => {

@@ -8,10 +8,15 @@ import { getPolicyForUpstream, getVersion, toPolicyVersionView } from "./interna
 import { notFound } from "@/lib/core/errors";
 
 /** The YAML in force for a server (by id or by name), or nulls when it has no policy yet. */
-export function getActivePolicy(ctx: ServiceContext, ref: { upstreamId: string } | { server: string }): ActivePolicyView {
+export function getActivePolicy(
+  ctx: ServiceContext,
+  ref: { upstreamId: string } | { server: string },
+): ActivePolicyView {
   requireViewer(ctx);
   const upstream =
-    "upstreamId" in ref ? getUpstreamOrThrow(ctx.db, ref.upstreamId) : getUpstreamByName(ctx.db, ref.server);
+    "upstreamId" in ref
+      ? getUpstreamOrThrow(ctx.db, ref.upstreamId)
+      : getUpstreamByName(ctx.db, ref.server);
   if (!upstream) throw notFound("server", "server" in ref ? ref.server : "");
   const policy = getPolicyForUpstream(ctx.db, upstream.id);
   const version = policy ? getVersion(ctx.db, policy.id, policy.activeVersionId) : undefined;

@@ -46,7 +46,11 @@ export function latestVersion(db: Db | Tx, policyId: string): PolicyVersion | un
     .get();
 }
 
-export function getVersion(db: Db | Tx, policyId: string, versionId: string | null): PolicyVersion | undefined {
+export function getVersion(
+  db: Db | Tx,
+  policyId: string,
+  versionId: string | null,
+): PolicyVersion | undefined {
   if (!versionId) return undefined;
   return db
     .select()
@@ -55,7 +59,10 @@ export function getVersion(db: Db | Tx, policyId: string, versionId: string | nu
     .get();
 }
 
-export function toPolicyVersionView(v: PolicyVersion, activeVersionId: string | null): PolicyVersionView {
+export function toPolicyVersionView(
+  v: PolicyVersion,
+  activeVersionId: string | null,
+): PolicyVersionView {
   return {
     id: v.id,
     version: v.version,

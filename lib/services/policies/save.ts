@@ -12,7 +12,12 @@ import { actorName, requireEditor, type ServiceContext, withTransaction } from "
 import { getUpstreamOrThrow } from "../upstreams/internal";
 import { assertPolicyLoads, getPolicyForUpstream, getVersion, latestVersion } from "./internal";
 
-export type SavePolicyResult = { policy: Policy; version: PolicyVersion; activated: boolean; warnings: PolicyIssue[] };
+export type SavePolicyResult = {
+  policy: Policy;
+  version: PolicyVersion;
+  activated: boolean;
+  warnings: PolicyIssue[];
+};
 
 /**
  * Saves a policy YAML for a server as a new immutable version (version numbers count up per
@@ -31,7 +36,13 @@ export function savePolicy(ctx: ServiceContext, raw: SavePolicyInput): SavePolic
     if (!policy) {
       policy = tx
         .insert(policies)
-        .values({ id: newId("policy"), upstreamId: upstream.id, activeVersionId: null, createdAt: now, updatedAt: now })
+        .values({
+          id: newId("policy"),
+          upstreamId: upstream.id,
+          activeVersionId: null,
+          createdAt: now,
+          updatedAt: now,
+        })
         .returning()
         .get();
     }
@@ -62,7 +73,13 @@ export function savePolicy(ctx: ServiceContext, raw: SavePolicyInput): SavePolic
 }
 
 /** Points the policy at `version`, bumps config_version and audits policy.activate. */
-export function activate(tx: Tx, ctx: ServiceContext, policy: Policy, version: PolicyVersion, server: string): Policy {
+export function activate(
+  tx: Tx,
+  ctx: ServiceContext,
+  policy: Policy,
+  version: PolicyVersion,
+  server: string,
+): Policy {
   const before = getVersion(tx, policy.id, policy.activeVersionId);
   const now = ctx.now();
   const updated = tx

@@ -31,8 +31,13 @@ export function resolveSession(db: Db, token: string, now: Date): ResolvedSessio
     return null;
   }
   if (nowMs - row.session.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
-    const expiresAt = new Date(Math.min(nowMs + SESSION_IDLE_MS, row.session.createdAt.getTime() + SESSION_MAX_MS));
-    db.update(sessions).set({ lastSeenAt: now, expiresAt }).where(eq(sessions.id, row.session.id)).run();
+    const expiresAt = new Date(
+      Math.min(nowMs + SESSION_IDLE_MS, row.session.createdAt.getTime() + SESSION_MAX_MS),
+    );
+    db.update(sessions)
+      .set({ lastSeenAt: now, expiresAt })
+      .where(eq(sessions.id, row.session.id))
+      .run();
     row.session = { ...row.session, lastSeenAt: now, expiresAt };
   }
   return row;

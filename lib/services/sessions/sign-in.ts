@@ -35,14 +35,21 @@ export async function signIn(ctx: ServiceContext, raw: SignInInput): Promise<Sig
     throttle(tx, input.email, ctx.remoteIp ?? null, nowMs);
     const attempt = tx
       .insert(loginAttempts)
-      .values({ email: input.email, remoteIp: ctx.remoteIp ?? null, succeeded: false, at: new Date(nowMs) })
+      .values({
+        email: input.email,
+        remoteIp: ctx.remoteIp ?? null,
+        succeeded: false,
+        at: new Date(nowMs),
+      })
       .returning({ id: loginAttempts.id })
       .get();
     const found = tx.select().from(users).where(eq(users.email, input.email)).get();
     return { attemptId: attempt.id, user: found };
   });
 
-  const ok = user ? await verifyPassword(user.passwordHash, input.password) : (await burnPasswordCheck(input.password), false);
+  const ok = user
+    ? await verifyPassword(user.passwordHash, input.password)
+    : (await burnPasswordCheck(input.password), false);
   if (!user || !ok || user.disabledAt !== null) {
     withTransaction(ctx, (tx) => {
       appendAudit(tx, ctx, {
@@ -74,7 +81,9 @@ export async function signIn(ctx: ServiceContext, raw: SignInInput): Promise<Sig
       })
       .returning()
       .get();
-    const updated = tx.update(users).set({ lastLoginAt: now }).where(eq(users.id, user.id)).returning().get() ?? user;
+    const updated =
+      tx.update(users).set({ lastLoginAt: now }).where(eq(users.id, user.id)).returning().get() ??
+      user;
     const asUser: ServiceContext = {
       ...ctx,
       actor: { type: "user", userId: user.id, label: user.email, role: user.role },
@@ -93,7 +102,13 @@ function throttle(tx: Tx, email: string, remoteIp: string | null, nowMs: number)
   const lastSuccess = tx
     .select({ at: loginAttempts.at })
     .from(loginAttempts)
-    .where(and(eq(loginAttempts.email, email), eq(loginAttempts.succeeded, true), gt(loginAttempts.at, new Date(windowStart))))
+    .where(
+      and(
+        eq(loginAttempts.email, email),
+        eq(loginAttempts.succeeded, true),
+        gt(loginAttempts.at, new Date(windowStart)),
+      ),
+    )
     .orderBy(desc(loginAttempts.at))
     .limit(1)
     .get();
@@ -106,7 +121,11 @@ function throttle(tx: Tx, email: string, remoteIp: string | null, nowMs: number)
   }
 }
 
-function failures(tx: Tx, who: ReturnType<typeof eq>, sinceMs: number): { count: number; oldest: number } {
+function failures(
+  tx: Tx,
+  who: ReturnType<typeof eq>,
+  sinceMs: number,
+): { count: number; oldest: number } {
   const row = tx
     .select({ count: sql<number>`count(*)`, oldest: sql<number | null>`min(${loginAttempts.at})` })
     .from(loginAttempts)

@@ -15,6 +15,10 @@ export function signOut(ctx: ServiceContext, sessionId: string): void {
       .returning({ id: sessions.id })
       .get();
     if (!gone) return;
-    appendAudit(tx, ctx, { action: "user.sign_out", target: { type: "user", id: userId }, extra: { sessionId } });
+    appendAudit(tx, ctx, {
+      action: "user.sign_out",
+      target: { type: "user", id: userId },
+      extra: { sessionId },
+    });
   });
 }

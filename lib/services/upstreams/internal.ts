@@ -32,7 +32,10 @@ export function upstreamSnapshot(u: Upstream): Record<string, unknown> {
   };
 }
 
-export function toUpstreamView(u: Upstream, activePolicyVersion: number | null = null): UpstreamView {
+export function toUpstreamView(
+  u: Upstream,
+  activePolicyVersion: number | null = null,
+): UpstreamView {
   return {
     id: u.id,
     name: u.name,

@@ -19,7 +19,8 @@ export async function createUser(ctx: ServiceContext, raw: CreateUserInput): Pro
   const passwordHash = await hashPassword(input.password);
   return withTransaction(ctx, (tx) => {
     const taken = tx.select({ id: users.id }).from(users).where(eq(users.email, input.email)).get();
-    if (taken) throw conflict(`A user with email ${input.email} already exists`, { field: "email" });
+    if (taken)
+      throw conflict(`A user with email ${input.email} already exists`, { field: "email" });
     const now = ctx.now();
     const row = tx
       .insert(users)

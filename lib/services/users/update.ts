@@ -21,7 +21,11 @@ export function updateUser(ctx: ServiceContext, raw: UpdateUserInput): User {
     const role = input.role ?? before.role;
     const disabled = input.disabled ?? before.disabledAt !== null;
     const wasActiveAdmin = before.role === "admin" && before.disabledAt === null;
-    if (wasActiveAdmin && (role !== "admin" || disabled) && otherActiveAdmins(tx, before.id) === 0) {
+    if (
+      wasActiveAdmin &&
+      (role !== "admin" || disabled) &&
+      otherActiveAdmins(tx, before.id) === 0
+    ) {
       throw conflict("You can't demote or disable the last admin");
     }
     const now = ctx.now();

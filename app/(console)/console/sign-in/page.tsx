@@ -16,7 +16,9 @@ export default async function SignInPage() {
           <span className="grid size-11 place-items-center rounded-xl bg-indigo-600 text-white shadow-sm">
             <IconShield className="size-6" />
           </span>
-          <h1 className="mt-4 text-xl font-semibold tracking-tight text-slate-900">Sign in to Portcullis</h1>
+          <h1 className="mt-4 text-xl font-semibold tracking-tight text-slate-900">
+            Sign in to Portcullis
+          </h1>
           <p className="mt-1 text-sm text-slate-500">The console for your MCP policy gateway</p>
         </div>
         <div className="rounded-xl bg-white p-6 shadow-sm ring-1 ring-slate-200">

@@ -10,5 +10,7 @@ export const GET = route({ auth: "viewer" }, (ctx, req) => {
     limit: p.get("limit") ? Number(p.get("limit")) : undefined,
   });
   const viewer = ctx.actor.type === "user" && ctx.actor.role === "viewer";
-  return viewer ? rows.map((a) => ({ ...a, arguments: redactForViewer(a.arguments), argumentsMasked: true })) : rows;
+  return viewer
+    ? rows.map((a) => ({ ...a, arguments: redactForViewer(a.arguments), argumentsMasked: true }))
+    : rows;
 });

@@ -11,4 +11,6 @@ export const GET = route({ auth: "viewer" }, (ctx, req) => {
   }).map((g) => toGrantView(g.grant, g));
 });
 
-export const POST = route({ auth: "editor" }, async (ctx, req) => toGrantView(createGrant(ctx, (await readJson(req)) as never)));
+export const POST = route({ auth: "editor" }, async (ctx, req) =>
+  toGrantView(createGrant(ctx, (await readJson(req)) as never)),
+);

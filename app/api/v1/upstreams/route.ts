@@ -6,4 +6,6 @@ export const GET = route({ auth: "viewer" }, (ctx) =>
   listUpstreams(ctx).map((u) => toUpstreamView(u.upstream, u.activePolicyVersion)),
 );
 
-export const POST = route({ auth: "admin" }, async (ctx, req) => toUpstreamView(createUpstream(ctx, (await readJson(req)) as never)));
+export const POST = route({ auth: "admin" }, async (ctx, req) =>
+  toUpstreamView(createUpstream(ctx, (await readJson(req)) as never)),
+);

@@ -4,7 +4,14 @@ import { describe, expect, it } from "vitest";
 import { agentKeys, auditEvents } from "@/db/schema";
 import { readConfigVersion } from "@/lib/services/config-version";
 import { createTestDb, testContext } from "@/lib/testing";
-import { createAgent, createAgentKey, hashAgentKey, listAgents, revokeAgentKey, toAgentView } from "..";
+import {
+  createAgent,
+  createAgentKey,
+  hashAgentKey,
+  listAgents,
+  revokeAgentKey,
+  toAgentView,
+} from "..";
 
 const editor = { type: "user", userId: "usr_e", label: "e@test", role: "editor" } as const;
 
@@ -15,7 +22,9 @@ describe("agents", () => {
     const agent = createAgent(testContext(db), { name: "support-bot", owner: "ops" });
     expect(agent.id).toMatch(/^agt_/);
     expect(readConfigVersion(db)).toBe(v0 + 1);
-    expect(db.select().from(auditEvents).where(eq(auditEvents.action, "agent.create")).all()).toHaveLength(1);
+    expect(
+      db.select().from(auditEvents).where(eq(auditEvents.action, "agent.create")).all(),
+    ).toHaveLength(1);
     expect(() => createAgent(testContext(db), { name: "support-bot" })).toThrow(/already exists/);
   });
 
@@ -31,7 +40,11 @@ describe("agents", () => {
     expect(key).toMatch(/^pcs_/);
     expect(row.keyHash).toBe(hashAgentKey(key));
     expect(key.startsWith(row.prefix)).toBe(true);
-    const audit = db.select().from(auditEvents).where(eq(auditEvents.action, "agent_key.create")).get();
+    const audit = db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, "agent_key.create"))
+      .get();
     expect(audit?.detail).not.toContain(key);
     expect(audit?.detail).not.toContain(row.keyHash);
     const view = toAgentView(agent, [row]);
@@ -41,10 +54,16 @@ describe("agents", () => {
   it("refuses an expiry in the past and an unknown agent", () => {
     const db = createTestDb();
     const agent = createAgent(testContext(db), { name: "bot" });
-    expect(() => createAgentKey(testContext(db), { agentId: agent.id, name: "k", expiresAt: new Date(Date.now() - 1000) })).toThrow(
-      /future/,
+    expect(() =>
+      createAgentKey(testContext(db), {
+        agentId: agent.id,
+        name: "k",
+        expiresAt: new Date(Date.now() - 1000),
+      }),
+    ).toThrow(/future/);
+    expect(() => createAgentKey(testContext(db), { agentId: "agt_nope", name: "k" })).toThrow(
+      /does not exist/,
     );
-    expect(() => createAgentKey(testContext(db), { agentId: "agt_nope", name: "k" })).toThrow(/does not exist/);
   });
 
   it("revokes a key once; a second revoke is a silent no-op", () => {
@@ -54,7 +73,9 @@ describe("agents", () => {
     const revoked = revokeAgentKey(testContext(db), { keyId: row.id });
     expect(revoked.revokedAt).not.toBeNull();
     revokeAgentKey(testContext(db), { keyId: row.id });
-    expect(db.select().from(auditEvents).where(eq(auditEvents.action, "agent_key.revoke")).all()).toHaveLength(1);
+    expect(
+      db.select().from(auditEvents).where(eq(auditEvents.action, "agent_key.revoke")).all(),
+    ).toHaveLength(1);
     expect(db.select().from(agentKeys).get()?.revokedAt).not.toBeNull();
   });
 

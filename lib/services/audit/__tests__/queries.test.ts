@@ -8,7 +8,14 @@ import { createTestDb, testContext } from "@/lib/testing";
 import { withTransaction } from "../../context";
 import { appendEvents } from "../append";
 import type { AuditFields } from "../chain";
-import { auditStats, csvCell, exportAuditEvents, getAuditEvent, listAuditEvents, verifyAuditChain } from "../queries";
+import {
+  auditStats,
+  csvCell,
+  exportAuditEvents,
+  getAuditEvent,
+  listAuditEvents,
+  verifyAuditChain,
+} from "../queries";
 
 const viewer = { type: "user", userId: "u", label: "v@x", role: "viewer" } as const;
 const editor = { type: "user", userId: "e", label: "e@x", role: "editor" } as const;
@@ -57,7 +64,10 @@ describe("listAuditEvents", () => {
   it("pages by seq without gaps or repeats, newest first and oldest first", () => {
     const db = createTestDb();
     const t = Date.now();
-    write(db, Array.from({ length: 250 }, (_, i) => decision(t + i)));
+    write(
+      db,
+      Array.from({ length: 250 }, (_, i) => decision(t + i)),
+    );
     const seen: number[] = [];
     let cursor: number | undefined;
     do {
@@ -76,18 +86,35 @@ describe("listAuditEvents", () => {
     const t = 1_700_000_000_000;
     write(db, [
       decision(t, { tool: "get-sum" }),
-      decision(t + 1000, { decision: "deny", cause: "rule", rule: "no long-running operations", tool: "trigger-long-running-operation" }),
-      decision(t + 2000, { decision: "deny", cause: "not_permitted", tool: "get-tiny-image", actorLabel: "other-agent", actorId: "agt_2" }),
+      decision(t + 1000, {
+        decision: "deny",
+        cause: "rule",
+        rule: "no long-running operations",
+        tool: "trigger-long-running-operation",
+      }),
+      decision(t + 2000, {
+        decision: "deny",
+        cause: "not_permitted",
+        tool: "get-tiny-image",
+        actorLabel: "other-agent",
+        actorId: "agt_2",
+      }),
       decision(t + 3000, { server: "memory", arguments: JSON.stringify({ q: "100%_done" }) }),
     ]);
     const ctx = testContext(db);
-    const tools = (input: Parameters<typeof listAuditEvents>[1]) => listAuditEvents(ctx, input).rows.map((r) => r.tool);
+    const tools = (input: Parameters<typeof listAuditEvents>[1]) =>
+      listAuditEvents(ctx, input).rows.map((r) => r.tool);
     expect(tools({ view: "denied" })).toEqual(["get-tiny-image", "trigger-long-running-operation"]);
     expect(tools({ server: "memory" })).toEqual(["echo"]);
-    expect(tools({ rule: "no long-running operations" })).toEqual(["trigger-long-running-operation"]);
+    expect(tools({ rule: "no long-running operations" })).toEqual([
+      "trigger-long-running-operation",
+    ]);
     expect(tools({ agent: "other-agent" })).toEqual(["get-tiny-image"]);
     expect(tools({ agent: "agt_2" })).toEqual(["get-tiny-image"]);
-    expect(tools({ from: t + 500, to: new Date(t + 2500).toISOString() })).toEqual(["get-tiny-image", "trigger-long-running-operation"]);
+    expect(tools({ from: t + 500, to: new Date(t + 2500).toISOString() })).toEqual([
+      "get-tiny-image",
+      "trigger-long-running-operation",
+    ]);
     expect(tools({ q: "tiny" })).toEqual(["get-tiny-image"]);
     expect(tools({ q: "100%_d" })).toEqual(["echo"]);
     expect(tools({ q: "%" })).toEqual(["echo"]);
@@ -98,7 +125,10 @@ describe("listAuditEvents", () => {
   it("masks argument values for viewers only", () => {
     const db = createTestDb();
     write(db, [decision(Date.now())]);
-    expect(listAuditEvents(testContext(db, editor)).rows[0]?.arguments).toEqual({ message: "hello", token: "[REDACTED]" });
+    expect(listAuditEvents(testContext(db, editor)).rows[0]?.arguments).toEqual({
+      message: "hello",
+      token: "[REDACTED]",
+    });
     const masked = listAuditEvents(testContext(db, viewer)).rows[0];
     expect(masked?.arguments).toEqual({ message: "[REDACTED]", token: "[REDACTED]" });
     expect(masked?.argumentsMasked).toBe(true);
@@ -147,7 +177,10 @@ describe("auditStats", () => {
     rows.push(decision(now - 3_000, { decision: "deny", tool: "echo", rule: "echo rate limit" }));
     rows.push(decision(now - 3 * 3600_000, { decision: "deny", tool: "old" }));
     write(db, rows);
-    const s = auditStats(testContext(db, viewer, () => new Date(now)), { minutes: 60 });
+    const s = auditStats(
+      testContext(db, viewer, () => new Date(now)),
+      { minutes: 60 },
+    );
     expect(s.calls).toBe(13);
     expect(s.denied).toBe(3);
     expect(s.denyRate).toBeCloseTo(3 / 13);
@@ -155,7 +188,10 @@ describe("auditStats", () => {
     expect(s.upstreamErrors).toBe(1);
     expect(s.latencyP50Ms).toBe(50);
     expect(s.latencyP95Ms).toBe(100);
-    expect(s.topDeniedTools).toEqual([{ name: "get-env", count: 2 }, { name: "echo", count: 1 }]);
+    expect(s.topDeniedTools).toEqual([
+      { name: "get-env", count: 2 },
+      { name: "echo", count: 1 },
+    ]);
     expect(s.topDeniedRules).toEqual([{ name: "echo rate limit", count: 1 }]);
     expect(s.series).toHaveLength(60);
     expect(s.series.reduce((a, b) => a + b.calls, 0)).toBe(13);
@@ -165,21 +201,35 @@ describe("auditStats", () => {
 describe("exportAuditEvents", () => {
   it("streams CSV that spreadsheets cannot execute and records audit.export", () => {
     const db = createTestDb();
-    write(db, [decision(Date.now(), { tool: "=HYPERLINK(\"http://evil\")", reason: "+cmd|' /C calc'!A0" })]);
+    write(db, [
+      decision(Date.now(), { tool: '=HYPERLINK("http://evil")', reason: "+cmd|' /C calc'!A0" }),
+    ]);
     const out = exportAuditEvents(testContext(db), { format: "csv", view: "decisions" });
     const text = [...out.lines].join("");
     expect(out.filename).toMatch(/\.csv$/);
     expect(text).toContain(`"'=HYPERLINK(""http://evil"")"`);
     expect(text).toContain(`"'+cmd|' /C calc'!A0"`);
     expect(text.split("\n").filter(Boolean)).toHaveLength(2);
-    const exportRow = db.select().from(auditEvents).where(eq(auditEvents.action, "audit.export")).get();
-    expect(JSON.parse(exportRow?.detail ?? "{}")).toMatchObject({ format: "csv", filters: { view: "decisions" } });
+    const exportRow = db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, "audit.export"))
+      .get();
+    expect(JSON.parse(exportRow?.detail ?? "{}")).toMatchObject({
+      format: "csv",
+      filters: { view: "decisions" },
+    });
   });
 
   it("streams JSONL across batches", () => {
     const db = createTestDb();
-    write(db, Array.from({ length: 2500 }, (_, i) => decision(Date.now() + i)));
-    const lines = [...exportAuditEvents(testContext(db), { format: "jsonl", view: "decisions" }).lines];
+    write(
+      db,
+      Array.from({ length: 2500 }, (_, i) => decision(Date.now() + i)),
+    );
+    const lines = [
+      ...exportAuditEvents(testContext(db), { format: "jsonl", view: "decisions" }).lines,
+    ];
     expect(lines).toHaveLength(2500);
     expect(JSON.parse(lines[0] ?? "{}").seq).toBe(1);
   });
@@ -199,6 +249,8 @@ describe("verifyAuditChain", () => {
     write(db, [decision(Date.now())]);
     const r = verifyAuditChain(testContext(db, viewer));
     expect(r).toMatchObject({ ok: true, rows: 1 });
-    expect(db.select().from(auditEvents).where(eq(auditEvents.action, "audit.verify")).all()).toHaveLength(1);
+    expect(
+      db.select().from(auditEvents).where(eq(auditEvents.action, "audit.verify")).all(),
+    ).toHaveLength(1);
   });
 });

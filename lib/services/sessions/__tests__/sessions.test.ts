@@ -18,11 +18,15 @@ async function setup(now = () => new Date()) {
     password: PASSWORD,
     role: "editor",
   });
-  const anon = (ip = "10.0.0.1"): ServiceContext => ({ ...testContext(db, { type: "anonymous" }, now), remoteIp: ip });
+  const anon = (ip = "10.0.0.1"): ServiceContext => ({
+    ...testContext(db, { type: "anonymous" }, now),
+    remoteIp: ip,
+  });
   return { db, user, anon };
 }
 
-const actions = (db: ReturnType<typeof createTestDb>) => db.select({ a: auditEvents.action, d: auditEvents.detail }).from(auditEvents).all();
+const actions = (db: ReturnType<typeof createTestDb>) =>
+  db.select({ a: auditEvents.action, d: auditEvents.detail }).from(auditEvents).all();
 
 describe("signIn", () => {
   it("opens a session whose token is stored only as its SHA-256", async () => {
@@ -33,18 +37,22 @@ describe("signIn", () => {
     expect(row?.tokenHash).toBe(hashSessionToken(res.token));
     expect(JSON.stringify(row)).not.toContain(res.token);
     expect(res.session.csrfToken.length).toBeGreaterThan(30);
-    const signInRow = db.select().from(auditEvents).where(eq(auditEvents.action, "user.sign_in")).get();
+    const signInRow = db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, "user.sign_in"))
+      .get();
     expect(signInRow?.actorId).toBe(user.id);
   });
 
   it("answers the same message for a wrong password and an unknown email, and audits both without the password", async () => {
     const { db, anon } = await setup();
-    await expect(signIn(anon(), { email: "ops@example.com", password: "wrong password!" })).rejects.toThrow(
-      "Email or password is incorrect",
-    );
-    await expect(signIn(anon(), { email: "nobody@example.com", password: "wrong password!" })).rejects.toThrow(
-      "Email or password is incorrect",
-    );
+    await expect(
+      signIn(anon(), { email: "ops@example.com", password: "wrong password!" }),
+    ).rejects.toThrow("Email or password is incorrect");
+    await expect(
+      signIn(anon(), { email: "nobody@example.com", password: "wrong password!" }),
+    ).rejects.toThrow("Email or password is incorrect");
     const fails = actions(db).filter((r) => r.a === "user.sign_in_fail");
     expect(fails).toHaveLength(2);
     expect(JSON.stringify(fails)).not.toContain("wrong password!");
@@ -54,13 +62,20 @@ describe("signIn", () => {
   it("throttles an email after 5 failures in 15 minutes, even with the right password", async () => {
     const { db, anon } = await setup();
     for (let i = 0; i < 5; i++) {
-      await expect(signIn(anon(`10.0.0.${i + 2}`), { email: "ops@example.com", password: "nope nope nope" })).rejects.toMatchObject({
+      await expect(
+        signIn(anon(`10.0.0.${i + 2}`), { email: "ops@example.com", password: "nope nope nope" }),
+      ).rejects.toMatchObject({
         code: "UNAUTHENTICATED",
       });
     }
-    const err = await signIn(anon("10.9.9.9"), { email: "ops@example.com", password: PASSWORD }).catch((e: unknown) => e);
+    const err = await signIn(anon("10.9.9.9"), {
+      email: "ops@example.com",
+      password: PASSWORD,
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "RATE_LIMITED" });
-    expect((err as { details: { retryAfterSeconds: number } }).details.retryAfterSeconds).toBeGreaterThan(0);
+    expect(
+      (err as { details: { retryAfterSeconds: number } }).details.retryAfterSeconds,
+    ).toBeGreaterThan(0);
     expect(db.select().from(sessions).all()).toHaveLength(0);
   });
 
@@ -68,21 +83,34 @@ describe("signIn", () => {
     const { db, anon } = await setup();
     const now = new Date();
     for (let i = 0; i < 30; i++) {
-      db.insert(loginAttempts).values({ email: `x${i}@example.com`, remoteIp: "10.6.6.6", succeeded: false, at: now }).run();
+      db.insert(loginAttempts)
+        .values({ email: `x${i}@example.com`, remoteIp: "10.6.6.6", succeeded: false, at: now })
+        .run();
     }
-    await expect(signIn(anon("10.6.6.6"), { email: "ops@example.com", password: PASSWORD })).rejects.toMatchObject({
+    await expect(
+      signIn(anon("10.6.6.6"), { email: "ops@example.com", password: PASSWORD }),
+    ).rejects.toMatchObject({
       code: "RATE_LIMITED",
     });
-    await expect(signIn(anon("10.7.7.7"), { email: "ops@example.com", password: PASSWORD })).resolves.toBeTruthy();
+    await expect(
+      signIn(anon("10.7.7.7"), { email: "ops@example.com", password: PASSWORD }),
+    ).resolves.toBeTruthy();
   });
 
   it("lets the window expire", async () => {
     let t = Date.now();
     const { anon } = await setup(() => new Date(t));
-    for (let i = 0; i < 5; i++) await signIn(anon(), { email: "ops@example.com", password: "nope nope nope" }).catch(() => {});
-    await expect(signIn(anon(), { email: "ops@example.com", password: PASSWORD })).rejects.toMatchObject({ code: "RATE_LIMITED" });
+    for (let i = 0; i < 5; i++)
+      await signIn(anon(), { email: "ops@example.com", password: "nope nope nope" }).catch(
+        () => {},
+      );
+    await expect(
+      signIn(anon(), { email: "ops@example.com", password: PASSWORD }),
+    ).rejects.toMatchObject({ code: "RATE_LIMITED" });
     t += 16 * 60_000;
-    await expect(signIn(anon(), { email: "ops@example.com", password: PASSWORD })).resolves.toBeTruthy();
+    await expect(
+      signIn(anon(), { email: "ops@example.com", password: PASSWORD }),
+    ).resolves.toBeTruthy();
   });
 });
 
@@ -116,8 +144,14 @@ describe("resolveSession", () => {
 describe("signOut", () => {
   it("deletes the session and audits user.sign_out", async () => {
     const { db, anon } = await setup();
-    const { token, session, user } = await signIn(anon(), { email: "ops@example.com", password: PASSWORD });
-    signOut(testContext(db, { type: "user", userId: user.id, label: user.email, role: user.role }), session.id);
+    const { token, session, user } = await signIn(anon(), {
+      email: "ops@example.com",
+      password: PASSWORD,
+    });
+    signOut(
+      testContext(db, { type: "user", userId: user.id, label: user.email, role: user.role }),
+      session.id,
+    );
     expect(resolveSession(db, token, new Date())).toBeNull();
     expect(actions(db).map((r) => r.a)).toContain("user.sign_out");
   });

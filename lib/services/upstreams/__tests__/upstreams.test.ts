@@ -18,7 +18,11 @@ describe("createUpstream", () => {
       env: { API_TOKEN: "s3cret-value" },
     });
     expect(row.args).toEqual(["node_modules/.bin/mcp-server-everything", "stdio; rm -rf /"]);
-    const audit = db.select().from(auditEvents).where(eq(auditEvents.action, "upstream.create")).get();
+    const audit = db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, "upstream.create"))
+      .get();
     expect(audit?.server).toBe("everything");
     expect(audit?.detail).toContain("API_TOKEN");
     expect(audit?.detail).not.toContain("s3cret-value");
@@ -35,18 +39,33 @@ describe("createUpstream", () => {
     [{ command: "node", name: "Bad Name" }, /slug/],
   ])("refuses %o", (patch, message) => {
     const db = createTestDb();
-    expect(() => createUpstream(testContext(db), { name: "srv", transport: "stdio", ...patch })).toThrow(message);
+    expect(() =>
+      createUpstream(testContext(db), { name: "srv", transport: "stdio", ...patch }),
+    ).toThrow(message);
   });
 
   it("checks http servers' URL and headers", () => {
     const db = createTestDb();
-    expect(() => createUpstream(testContext(db), { name: "a", transport: "http" })).toThrow(/URL is required/);
-    expect(() => createUpstream(testContext(db), { name: "a", transport: "http", url: "file:///etc/passwd" })).toThrow(/http or https/);
-    expect(() => createUpstream(testContext(db), { name: "a", transport: "http", url: "https://u:p@h.example/mcp" })).toThrow(
-      /credentials/,
+    expect(() => createUpstream(testContext(db), { name: "a", transport: "http" })).toThrow(
+      /URL is required/,
     );
     expect(() =>
-      createUpstream(testContext(db), { name: "a", transport: "http", url: "https://h.example/mcp", headers: { "X-A": "a\r\nB: c" } }),
+      createUpstream(testContext(db), { name: "a", transport: "http", url: "file:///etc/passwd" }),
+    ).toThrow(/http or https/);
+    expect(() =>
+      createUpstream(testContext(db), {
+        name: "a",
+        transport: "http",
+        url: "https://u:p@h.example/mcp",
+      }),
+    ).toThrow(/credentials/);
+    expect(() =>
+      createUpstream(testContext(db), {
+        name: "a",
+        transport: "http",
+        url: "https://h.example/mcp",
+        headers: { "X-A": "a\r\nB: c" },
+      }),
     ).toThrow(/line breaks/);
     const ok = createUpstream(testContext(db), {
       name: "remote",
@@ -59,9 +78,13 @@ describe("createUpstream", () => {
 
   it("is admin-only and refuses duplicate names", () => {
     const db = createTestDb();
-    expect(() => createUpstream(testContext(db, editor), { name: "a", transport: "stdio", command: "node" })).toThrow(/admin role/);
+    expect(() =>
+      createUpstream(testContext(db, editor), { name: "a", transport: "stdio", command: "node" }),
+    ).toThrow(/admin role/);
     createUpstream(testContext(db), { name: "a", transport: "stdio", command: "node" });
-    expect(() => createUpstream(testContext(db), { name: "a", transport: "stdio", command: "node" })).toThrow(/already exists/);
+    expect(() =>
+      createUpstream(testContext(db), { name: "a", transport: "stdio", command: "node" }),
+    ).toThrow(/already exists/);
     expect(listUpstreams(testContext(db, editor))).toHaveLength(1);
   });
 });

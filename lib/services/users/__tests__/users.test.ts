@@ -28,29 +28,53 @@ describe("createUser", () => {
     expect(row?.targetId).toBe(user.id);
     expect(row?.detail).not.toContain("argon2");
     expect(row?.detail).not.toContain("correct horse");
-    expect(JSON.parse(row?.detail ?? "{}").after).toMatchObject({ email: "alice@example.com", role: "editor" });
+    expect(JSON.parse(row?.detail ?? "{}").after).toMatchObject({
+      email: "alice@example.com",
+      role: "editor",
+    });
   });
 
   it("refuses a password shorter than 12 characters", async () => {
     const db = createTestDb();
     await expect(
-      createUser(testContext(db), { email: "a@b.co", name: "A", password: "short-pass", role: "viewer" }),
+      createUser(testContext(db), {
+        email: "a@b.co",
+        name: "A",
+        password: "short-pass",
+        role: "viewer",
+      }),
     ).rejects.toThrow(/at least 12 characters/);
     expect(db.select().from(users).all()).toHaveLength(0);
   });
 
   it("refuses a duplicate email with CONFLICT", async () => {
     const db = createTestDb();
-    const input = { email: "a@b.co", name: "A", password: "long enough password", role: "viewer" } as const;
+    const input = {
+      email: "a@b.co",
+      name: "A",
+      password: "long enough password",
+      role: "viewer",
+    } as const;
     await createUser(testContext(db), input);
-    await expect(createUser(testContext(db), { ...input, email: "A@B.CO" })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(createUser(testContext(db), { ...input, email: "A@B.CO" })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
   });
 
   it("refuses non-admins and accepts the system actor", async () => {
     const db = createTestDb();
-    const input = { email: "a@b.co", name: "A", password: "long enough password", role: "admin" } as const;
-    await expect(createUser(testContext(db, viewer), input)).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(createUser(testContext(db, { type: "system", job: "seed" }), input)).resolves.toMatchObject({ role: "admin" });
+    const input = {
+      email: "a@b.co",
+      name: "A",
+      password: "long enough password",
+      role: "admin",
+    } as const;
+    await expect(createUser(testContext(db, viewer), input)).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    await expect(
+      createUser(testContext(db, { type: "system", job: "seed" }), input),
+    ).resolves.toMatchObject({ role: "admin" });
   });
 });
 
@@ -58,8 +82,18 @@ describe("updateUser", () => {
   async function twoAdmins() {
     const db = createTestDb();
     const ctx = testContext(db);
-    const a = await createUser(ctx, { email: "a@b.co", name: "A", password: "long enough password", role: "admin" });
-    const b = await createUser(ctx, { email: "b@b.co", name: "B", password: "long enough password", role: "admin" });
+    const a = await createUser(ctx, {
+      email: "a@b.co",
+      name: "A",
+      password: "long enough password",
+      role: "admin",
+    });
+    const b = await createUser(ctx, {
+      email: "b@b.co",
+      name: "B",
+      password: "long enough password",
+      role: "admin",
+    });
     return { db, ctx, a, b };
   }
 
@@ -84,7 +118,15 @@ describe("updateUser", () => {
     const { db, ctx, b } = await twoAdmins();
     const now = new Date();
     db.insert(sessions)
-      .values({ id: "ses_1", tokenHash: "h", userId: b.id, csrfToken: "c", createdAt: now, expiresAt: now, lastSeenAt: now })
+      .values({
+        id: "ses_1",
+        tokenHash: "h",
+        userId: b.id,
+        csrfToken: "c",
+        createdAt: now,
+        expiresAt: now,
+        lastSeenAt: now,
+      })
       .run();
     updateUser(ctx, { id: b.id, disabled: true });
     expect(db.select().from(sessions).all()).toHaveLength(0);
@@ -99,13 +141,17 @@ describe("updateUser", () => {
 
   it("is admin-only, and listUsers too", async () => {
     const { db, b } = await twoAdmins();
-    expect(() => updateUser(testContext(db, viewer), { id: b.id, role: "viewer" })).toThrow(/admin role/);
+    expect(() => updateUser(testContext(db, viewer), { id: b.id, role: "viewer" })).toThrow(
+      /admin role/,
+    );
     expect(() => listUsers(testContext(db, viewer))).toThrow(/admin role/);
     expect(listUsers(testContext(db)).map((u) => u.email)).toEqual(["a@b.co", "b@b.co"]);
   });
 
   it("answers NOT_FOUND for an unknown user", () => {
     const db = createTestDb();
-    expect(() => updateUser(testContext(db), { id: "usr_nope", role: "viewer" })).toThrow(/does not exist/);
+    expect(() => updateUser(testContext(db), { id: "usr_nope", role: "viewer" })).toThrow(
+      /does not exist/,
+    );
   });
 });

@@ -12,7 +12,10 @@ import { pageActor } from "@/lib/server/auth";
 
 export const metadata: Metadata = { title: "Policy" };
 
-type Props = { params: Promise<{ server: string }>; searchParams: Promise<{ rule?: string; version?: string }> };
+type Props = {
+  params: Promise<{ server: string }>;
+  searchParams: Promise<{ rule?: string; version?: string }>;
+};
 
 export default async function PolicyPage({ params, searchParams }: Props) {
   const { ctx } = await pageActor();
@@ -22,13 +25,26 @@ export default async function PolicyPage({ params, searchParams }: Props) {
   try {
     policy = getActivePolicy(ctx, { server: decodeURIComponent(server) });
   } catch (err) {
-    if (err instanceof AppError && err.code === "NOT_FOUND") return <ErrorState title="Unknown server" message={`There is no server named ${decodeURIComponent(server)}.`} />;
+    if (err instanceof AppError && err.code === "NOT_FOUND")
+      return (
+        <ErrorState
+          title="Unknown server"
+          message={`There is no server named ${decodeURIComponent(server)}.`}
+        />
+      );
     throw err;
   }
   const located = policy.yaml && rule ? locateRule(policy.yaml, rule) : null;
   const activeVersion = policy.version ? String(policy.version.version) : null;
-  const decidedUnder = version ? listPolicyVersions(ctx, policy.upstreamId).find((v) => v.id === version || String(v.version) === version) : undefined;
-  const otherVersion = decidedUnder && activeVersion && String(decidedUnder.version) !== activeVersion ? decidedUnder.version : null;
+  const decidedUnder = version
+    ? listPolicyVersions(ctx, policy.upstreamId).find(
+        (v) => v.id === version || String(v.version) === version,
+      )
+    : undefined;
+  const otherVersion =
+    decidedUnder && activeVersion && String(decidedUnder.version) !== activeVersion
+      ? decidedUnder.version
+      : null;
 
   return (
     <div className="space-y-4">
@@ -40,26 +56,46 @@ export default async function PolicyPage({ params, searchParams }: Props) {
             : "This server has no policy yet."
         }
         actions={
-          <Link href={`/console/denied?server=${encodeURIComponent(policy.server)}`} className="text-sm font-medium text-indigo-700 hover:underline">
+          <Link
+            href={`/console/denied?server=${encodeURIComponent(policy.server)}`}
+            className="text-sm font-medium text-indigo-700 hover:underline"
+          >
             Denied calls on {policy.server} →
           </Link>
         }
       />
       {rule ? (
-        <div className="flex flex-wrap items-center gap-2 rounded-lg bg-amber-50 px-4 py-3 text-sm text-amber-900 ring-1 ring-amber-200" role="status">
+        <div
+          className="flex flex-wrap items-center gap-2 rounded-lg bg-amber-50 px-4 py-3 text-sm text-amber-900 ring-1 ring-amber-200"
+          role="status"
+        >
           <Badge tone="amber">Deciding rule</Badge>
           <span className="font-medium">{rule}</span>
           {located ? (
-            <a href={`#L${located.startLine}`} className="text-amber-800 underline underline-offset-2">
+            <a
+              href={`#L${located.startLine}`}
+              className="text-amber-800 underline underline-offset-2"
+            >
               lines {located.startLine}–{located.endLine} (tool {located.tool})
             </a>
           ) : (
-            <span>is not in the active version{rule.startsWith("grant:") ? " (it is a grant's own limit)" : ""}.</span>
+            <span>
+              is not in the active version
+              {rule.startsWith("grant:") ? " (it is a grant's own limit)" : ""}.
+            </span>
           )}
-          {otherVersion ? <span className="text-amber-800">The call was decided under version {otherVersion}; the active version is shown.</span> : null}
+          {otherVersion ? (
+            <span className="text-amber-800">
+              The call was decided under version {otherVersion}; the active version is shown.
+            </span>
+          ) : null}
         </div>
       ) : null}
-      {policy.yaml ? <PolicyView yaml={policy.yaml} highlight={located} /> : <EmptyState title="No policy saved for this server" />}
+      {policy.yaml ? (
+        <PolicyView yaml={policy.yaml} highlight={located} />
+      ) : (
+        <EmptyState title="No policy saved for this server" />
+      )}
     </div>
   );
 }

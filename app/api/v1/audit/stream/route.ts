@@ -24,7 +24,8 @@ export const GET = route({ auth: "viewer" }, (ctx, req, { session }) => {
   const db = getDb();
   const resumeFrom = req.headers.get("last-event-id") ?? req.nextUrl.searchParams.get("after");
   const head = headSeq(ctx);
-  let cursor = resumeFrom && /^\d{1,15}$/.test(resumeFrom) ? Math.min(Number(resumeFrom), head) : head;
+  let cursor =
+    resumeFrom && /^\d{1,15}$/.test(resumeFrom) ? Math.min(Number(resumeFrom), head) : head;
 
   const encoder = new TextEncoder();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -43,7 +44,9 @@ export const GET = route({ auth: "viewer" }, (ctx, req, { session }) => {
         }
       };
       req.signal.addEventListener("abort", close);
-      controller.enqueue(encoder.encode(`retry: 2000\nevent: ready\ndata: {"headSeq":${cursor}}\n\n`));
+      controller.enqueue(
+        encoder.encode(`retry: 2000\nevent: ready\ndata: {"headSeq":${cursor}}\n\n`),
+      );
       let lastSent = Date.now();
       let lastCheck = Date.now();
       const tick = () => {

@@ -7,7 +7,10 @@ import { route } from "@/lib/server/route";
 
 export const POST = route({ auth: "viewer" }, (ctx, req, { session }) => {
   if (session) signOut(ctx, session.session.id);
-  const res = NextResponse.json({ data: { signedOut: true } }, { headers: { "cache-control": "no-store" } });
+  const res = NextResponse.json(
+    { data: { signedOut: true } },
+    { headers: { "cache-control": "no-store" } },
+  );
   res.cookies.set(clearedSessionCookie(isHttps(req.headers)));
   return res;
 });

@@ -7,11 +7,17 @@ export const GET = route<{ upstreamId: string }>({ auth: "viewer" }, (ctx, _req,
   getActivePolicy(ctx, { upstreamId: params.upstreamId }),
 );
 
-export const POST = route<{ upstreamId: string }>({ auth: "editor" }, async (ctx, req, { params }) => {
-  const saved = savePolicy(ctx, { ...objectBody(await readJson(req)), upstreamId: params.upstreamId } as never);
-  return {
-    version: toPolicyVersionView(saved.version, saved.policy.activeVersionId),
-    activated: saved.activated,
-    warnings: saved.warnings,
-  };
-});
+export const POST = route<{ upstreamId: string }>(
+  { auth: "editor" },
+  async (ctx, req, { params }) => {
+    const saved = savePolicy(ctx, {
+      ...objectBody(await readJson(req)),
+      upstreamId: params.upstreamId,
+    } as never);
+    return {
+      version: toPolicyVersionView(saved.version, saved.policy.activeVersionId),
+      activated: saved.activated,
+      warnings: saved.warnings,
+    };
+  },
+);
