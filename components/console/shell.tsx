@@ -10,10 +10,14 @@ import { Badge } from "@/components/ui/badge";
 import { cn } from "@/components/ui/cn";
 import {
   IconBan,
+  IconBot,
   IconDashboard,
+  IconDocument,
   IconHand,
   IconInbox,
+  IconKey,
   IconList,
+  IconServer,
   IconShield,
   IconUsers,
 } from "@/components/ui/icons";
@@ -27,13 +31,32 @@ type NavItem = {
   admin?: boolean;
 };
 
-const NAV: NavItem[] = [
-  { href: "/console", label: "Dashboard", icon: IconDashboard },
-  { href: "/console/audit", label: "Audit log", icon: IconList },
-  { href: "/console/denied", label: "Denied calls", icon: IconBan },
-  { href: "/console/approvals", label: "Approvals", icon: IconHand },
-  { href: "/console/inbox", label: "Inbox", icon: IconInbox },
-  { href: "/console/users", label: "Users", icon: IconUsers, admin: true },
+const NAV: { heading: string | null; items: NavItem[] }[] = [
+  {
+    heading: null,
+    items: [
+      { href: "/console", label: "Dashboard", icon: IconDashboard },
+      { href: "/console/audit", label: "Audit log", icon: IconList },
+      { href: "/console/denied", label: "Denied calls", icon: IconBan },
+      { href: "/console/approvals", label: "Approvals", icon: IconHand },
+    ],
+  },
+  {
+    heading: "Configure",
+    items: [
+      { href: "/console/servers", label: "Servers", icon: IconServer },
+      { href: "/console/policies", label: "Policies", icon: IconDocument },
+      { href: "/console/agents", label: "Agents", icon: IconBot },
+      { href: "/console/grants", label: "Grants", icon: IconKey },
+    ],
+  },
+  {
+    heading: "Admin",
+    items: [
+      { href: "/console/inbox", label: "Inbox", icon: IconInbox },
+      { href: "/console/users", label: "Users", icon: IconUsers, admin: true },
+    ],
+  },
 ];
 
 const ROLE_TONE = { admin: "violet", editor: "blue", viewer: "slate" } as const;
@@ -80,31 +103,47 @@ export function ConsoleShell({ user, children }: { user: MeView; children: React
               </span>
               <span className="text-base font-semibold tracking-tight">Portcullis</span>
             </Link>
-            <nav aria-label="Console" className="flex-1 px-3">
-              <ul className="space-y-0.5">
-                {NAV.filter((n) => !n.admin || user.role === "admin").map((item) => {
-                  const active = isActive(pathname, item.href);
-                  return (
-                    <li key={item.href}>
-                      <Link
-                        href={item.href}
-                        aria-current={active ? "page" : undefined}
-                        className={cn(
-                          "flex items-center gap-3 rounded-md px-3 py-2 text-sm font-medium transition-colors focus-visible:outline-2 focus-visible:outline-indigo-400",
-                          active
-                            ? "bg-slate-800 text-white"
-                            : "hover:bg-slate-800/60 hover:text-white",
-                        )}
-                      >
-                        <item.icon
-                          className={cn("size-5", active ? "text-indigo-400" : "text-slate-500")}
-                        />
-                        {item.label}
-                      </Link>
-                    </li>
-                  );
-                })}
-              </ul>
+            <nav aria-label="Console" className="flex-1 space-y-5 overflow-y-auto px-3 pb-4">
+              {NAV.map((group) => {
+                const items = group.items.filter((n) => !n.admin || user.role === "admin");
+                if (items.length === 0) return null;
+                return (
+                  <div key={group.heading ?? "main"}>
+                    {group.heading ? (
+                      <p className="px-3 pb-1.5 text-[11px] font-semibold tracking-wider text-slate-500 uppercase">
+                        {group.heading}
+                      </p>
+                    ) : null}
+                    <ul className="space-y-0.5">
+                      {items.map((item) => {
+                        const active = isActive(pathname, item.href);
+                        return (
+                          <li key={item.href}>
+                            <Link
+                              href={item.href}
+                              aria-current={active ? "page" : undefined}
+                              className={cn(
+                                "flex items-center gap-3 rounded-md px-3 py-1.5 text-sm font-medium transition-colors focus-visible:outline-2 focus-visible:outline-indigo-400",
+                                active
+                                  ? "bg-slate-800 text-white"
+                                  : "hover:bg-slate-800/60 hover:text-white",
+                              )}
+                            >
+                              <item.icon
+                                className={cn(
+                                  "size-5",
+                                  active ? "text-indigo-400" : "text-slate-500",
+                                )}
+                              />
+                              {item.label}
+                            </Link>
+                          </li>
+                        );
+                      })}
+                    </ul>
+                  </div>
+                );
+              })}
             </nav>
             <div className="border-t border-slate-800 p-4">
               <p className="truncate text-sm font-medium text-white" title={user.name}>

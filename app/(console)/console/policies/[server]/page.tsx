@@ -18,7 +18,7 @@ type Props = {
 };
 
 export default async function PolicyPage({ params, searchParams }: Props) {
-  const { ctx } = await pageActor();
+  const { ctx, user } = await pageActor();
   const { server } = await params;
   const { rule, version } = await searchParams;
   let policy;
@@ -56,12 +56,22 @@ export default async function PolicyPage({ params, searchParams }: Props) {
             : "This server has no policy yet."
         }
         actions={
-          <Link
-            href={`/console/denied?server=${encodeURIComponent(policy.server)}`}
-            className="text-sm font-medium text-indigo-700 hover:underline"
-          >
-            Denied calls on {policy.server} →
-          </Link>
+          <div className="flex items-center gap-4">
+            <Link
+              href={`/console/denied?server=${encodeURIComponent(policy.server)}`}
+              className="text-sm font-medium text-indigo-700 hover:underline"
+            >
+              Denied calls on {policy.server} →
+            </Link>
+            {user.role !== "viewer" ? (
+              <Link
+                href={`/console/policies/${encodeURIComponent(policy.server)}/edit`}
+                className="inline-flex h-9 items-center rounded-md bg-indigo-600 px-3.5 text-sm font-medium text-white shadow-xs hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+              >
+                Edit policy
+              </Link>
+            ) : null}
+          </div>
         }
       />
       {rule ? (
