@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     // Direct over Streamable HTTP (the server's own HTTP transport).
     const port = await freePort();
     const httpServer = spawn(process.execPath, [serverEntry("everything"), "streamableHttp"], {
-      env: { ...env, PORT: String(port) },
+      env: { ...env, PORT: String(port) } as unknown as NodeJS.ProcessEnv,
       stdio: "ignore",
     });
     children.push(httpServer);

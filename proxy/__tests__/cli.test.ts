@@ -8,7 +8,7 @@ import { decideToolCall } from "@/lib/services/enforcement";
 import { recordToolListing } from "@/lib/services/inventory";
 import { loadPolicy } from "@/lib/core/policy";
 import { insertAgentWithKey, insertUpstream } from "@/lib/testing/factories";
-import { ensureCliBundle, runCli, tempDatabase, must } from "@/lib/testing/proxy";
+import { ensureCliBundle, must, runCli, serverEntry, tempDatabase } from "@/lib/testing/proxy";
 import { cliInProcess } from "./helpers";
 
 let t: ReturnType<typeof tempDatabase>;
@@ -187,6 +187,42 @@ describe("audit", () => {
     });
     expect(truncated.code).toBe(1);
     expect(truncated.stdout).toContain("rows were truncated");
+  });
+});
+
+describe("scan", () => {
+  it("classifies server-everything's tools and writes a starter policy that validates", async () => {
+    const out = path.join(t.dir, "starter.yaml");
+    const res = await cli([
+      "scan",
+      "-o",
+      out,
+      "--",
+      process.execPath,
+      serverEntry("everything"),
+      "stdio",
+    ]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/echo\s+Read \(low\)/);
+    expect(res.stdout).toMatch(/trigger-long-running-operation\s+Execute \(high\)/);
+    const text = fs.readFileSync(out, "utf8");
+    expect(text).toContain("default: deny");
+    expect(text).toContain("# Echoes back the input string");
+    expect(await cli(["validate", "-c", out])).toMatchObject({
+      code: 0,
+      stdout: "Policy is valid.\n",
+    });
+    const again = await cli([
+      "scan",
+      "-o",
+      out,
+      "--",
+      process.execPath,
+      serverEntry("everything"),
+      "stdio",
+    ]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain("already exists");
   });
 });
 

@@ -71,6 +71,13 @@ const recorded = (name: string) => {
     : [];
 };
 
+const gatewayPids = () =>
+  (
+    t.db.$client.prepare("SELECT pid FROM instances WHERE kind = 'gateway'").all() as {
+      pid: number;
+    }[]
+  ).map((r) => r.pid);
+
 const counterRows = (decisionId: string) =>
   (
     t.db.$client
@@ -228,9 +235,12 @@ describe("several gateway processes on one database", () => {
       expect(limited).toHaveLength(40);
       expect(recorded("limited")).toHaveLength(10);
       await Promise.all(clients.map((c) => c.client.close()));
+      expect(gatewayPids()).toEqual(expect.arrayContaining([g1.child.pid, g2.child.pid]));
     } finally {
       await Promise.all([g1.stop(), g2.stop()]);
     }
+    expect(gatewayPids()).not.toContain(g1.child.pid);
+    expect(gatewayPids()).not.toContain(g2.child.pid);
     expect(verifyChain(t.db)).toMatchObject({ ok: true });
   });
 

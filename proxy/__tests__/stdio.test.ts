@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import net from "node:net";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -22,6 +23,14 @@ import {
 } from "@/lib/testing/proxy";
 
 let t: ReturnType<typeof tempDatabase>;
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 const policyFile = (name: string, text: string) => {
   const file = path.join(t.dir, name);
   fs.writeFileSync(file, text);
@@ -293,6 +302,35 @@ tools:
       child.kill("SIGTERM");
     });
     expect(code).toBe(42);
+  });
+});
+
+describe("portcullis run --upstream (stdio to Streamable HTTP bridge)", () => {
+  it("bridges a stdio client to server-everything's Streamable HTTP endpoint", async () => {
+    const port = await freePort();
+    const server = spawn(process.execPath, [serverEntry("everything"), "streamableHttp"], {
+      env: childEnv({ PORT: String(port) }),
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    try {
+      let err = "";
+      server.stderr.on("data", (c: Buffer) => (err += c.toString()));
+      await eventually(() => err.includes("listening"));
+      const file = policyFile("bridge.yaml", `version: "1"\ndefault: allow\nhide: [get-env]\n`);
+      const { client } = await connectStdio(
+        ["--policy", file, "--upstream", `http://127.0.0.1:${port}/mcp`],
+        { PORTCULLIS_DB: t.file },
+      );
+      const names = (await client.listTools()).tools.map((x) => x.name);
+      expect(names).toContain("echo");
+      expect(names).not.toContain("get-env");
+      expect(
+        (await client.callTool({ name: "echo", arguments: { message: "over http" } })).content,
+      ).toEqual([{ type: "text", text: "Echo: over http" }]);
+      await client.close();
+    } finally {
+      server.kill("SIGKILL");
+    }
   });
 });
 
