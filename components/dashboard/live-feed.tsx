@@ -31,10 +31,7 @@ export function LiveFeed({ rows, onOpen }: { rows: FeedRow[]; onOpen: (id: strin
               Agent
             </th>
             <th scope="col" className="px-2 py-2 font-medium">
-              Server
-            </th>
-            <th scope="col" className="px-2 py-2 font-medium">
-              Tool
+              Server / tool
             </th>
             <th scope="col" className="px-2 py-2 font-medium">
               Decision
@@ -63,14 +60,14 @@ export function LiveFeed({ rows, onOpen }: { rows: FeedRow[]; onOpen: (id: strin
               <td className="max-w-32 truncate px-2 py-2 text-slate-700">
                 {r.actorLabel ?? "anonymous"}
               </td>
-              <td className="px-2 py-2 text-slate-700">{r.server ?? "—"}</td>
-              <td className="max-w-52 truncate px-2 py-2">
+              <td className="max-w-64 truncate px-2 py-2">
+                {r.server ? <span className="mr-1.5 text-slate-500">{r.server} /</span> : null}
                 <button
                   type="button"
                   onClick={() => onOpen(r.id)}
                   className="font-mono text-xs font-medium text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600"
                 >
-                  {r.tool ?? r.action}
+                  {r.tool ?? (r.action === "message.refuse" ? "refused request" : r.action)}
                 </button>
               </td>
               <td className="px-2 py-2 whitespace-nowrap">
