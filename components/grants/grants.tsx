@@ -254,20 +254,18 @@ export function Grants() {
             {canEdit ? "Create one here, or grant a refused call from Denied calls in one step." : "Editors and admins create grants."}
           </EmptyState>
         ) : (
-          <div className="overflow-x-auto">
+          <div className="relative overflow-x-auto">
             <table className="w-full text-left text-sm" aria-label="Grants">
               <thead className="bg-slate-50 text-xs text-slate-500">
                 <tr>
+                  <th scope="col" className="px-4 py-2 font-medium">Grant</th>
                   <th scope="col" className="px-4 py-2 font-medium">Agent</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Server</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Tool</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Effect</th>
                   <th scope="col" className="px-4 py-2 font-medium">Limit</th>
                   <th scope="col" className="px-4 py-2 font-medium">Expires</th>
                   <th scope="col" className="px-4 py-2 font-medium">Reason</th>
                   <th scope="col" className="px-4 py-2 font-medium">Granted by</th>
                   <th scope="col" className="px-4 py-2 font-medium">Status</th>
-                  <th scope="col" className="px-4 py-2 text-right font-medium">
+                  <th scope="col" className="py-2 pr-3 text-right font-medium">
                     <span className="sr-only">Actions</span>
                   </th>
                 </tr>
@@ -277,25 +275,31 @@ export function Grants() {
                   const state = grantState(g);
                   return (
                     <tr key={g.id} className={g.revokedAt ? "text-slate-400" : undefined}>
-                      <td className="px-4 py-2.5 font-medium text-slate-900">{g.agentName ?? g.agentId}</td>
-                      <td className="px-4 py-2.5">{g.server ?? g.upstreamId}</td>
-                      <td className="px-4 py-2.5 font-mono text-xs">{g.toolPattern}</td>
-                      <td className="px-4 py-2.5">
-                        <Badge tone={g.effect === "allow" ? "green" : "red"}>{g.effect}</Badge>
+                      <td className="px-4 py-2.5 align-top">
+                        <p className="flex items-center gap-2 whitespace-nowrap">
+                          <Badge tone={g.effect === "allow" ? "green" : "red"}>{g.effect}</Badge>
+                          <code className="font-mono text-xs text-slate-900">{g.toolPattern}</code>
+                        </p>
+                        <p className="mt-0.5 text-xs text-slate-500">on {g.server ?? g.upstreamId}</p>
                       </td>
-                      <td className="px-4 py-2.5 whitespace-nowrap text-slate-600">{g.rateLimit ? `${g.rateLimit.max} per ${describeWindow(g.rateLimit.windowSeconds)}` : "—"}</td>
-                      <td className="px-4 py-2.5 whitespace-nowrap text-slate-600 tabular-nums">{g.expiresAt ? formatDateTime(g.expiresAt) : "Never"}</td>
-                      <td className="max-w-64 truncate px-4 py-2.5 text-slate-600" title={g.reason ?? undefined}>
-                        {g.reason ?? "—"}
+                      <td className="px-4 py-2.5 align-top font-medium whitespace-nowrap text-slate-900">{g.agentName ?? g.agentId}</td>
+                      <td className="px-3 py-2.5 align-top whitespace-nowrap text-slate-600">{g.rateLimit ? `${g.rateLimit.max} per ${describeWindow(g.rateLimit.windowSeconds)}` : "—"}</td>
+                      <td className="px-4 py-2.5 align-top text-xs whitespace-nowrap text-slate-600 tabular-nums">{g.expiresAt ? formatDateTime(g.expiresAt) : "Never"}</td>
+                      <td className="px-4 py-2.5 align-top text-slate-600">
+                        <p className="max-w-40 truncate" title={g.reason ?? undefined}>
+                          {g.reason ?? "—"}
+                        </p>
                       </td>
-                      <td className="px-4 py-2.5 text-slate-600">
-                        <p>{g.createdBy}</p>
-                        <p className="text-xs text-slate-400 tabular-nums">{formatDateTime(g.createdAt)}</p>
+                      <td className="px-4 py-2.5 align-top text-slate-600">
+                        <p className="max-w-40 truncate" title={g.createdBy}>
+                          {g.createdBy}
+                        </p>
+                        <p className="text-xs whitespace-nowrap text-slate-400 tabular-nums">{formatDateTime(g.createdAt)}</p>
                       </td>
-                      <td className="px-4 py-2.5">
+                      <td className="px-4 py-2.5 align-top">
                         <Badge tone={state.tone}>{state.label}</Badge>
                       </td>
-                      <td className="px-4 py-2.5 text-right">
+                      <td className="py-2.5 pr-3 text-right align-top">
                         {canEdit && !g.revokedAt ? (
                           <Button size="sm" variant="ghost" className="text-rose-700 hover:bg-rose-50 hover:text-rose-800" onClick={() => setRevoking(g)} aria-label={`Revoke ${g.effect} ${g.toolPattern} for ${g.agentName ?? g.agentId}`}>
                             Revoke

@@ -32,7 +32,7 @@ type Check = { state: "idle" | "checking" } | { state: "done"; result: PolicyVal
 
 const where = (i: PolicyIssueView) => (i.line !== undefined ? `${i.line}:${i.column ?? 1}` : "—");
 
-function ProblemList({ check, serverErrors }: { check: Check; serverErrors: PolicyIssueView[] | null }) {
+function ProblemList({ check, serverErrors, readOnly }: { check: Check; serverErrors: PolicyIssueView[] | null; readOnly: boolean }) {
   const errors = serverErrors ?? (check.state === "done" ? check.result.errors : []);
   const warnings = check.state === "done" ? check.result.warnings : [];
   return (
@@ -80,7 +80,7 @@ function ProblemList({ check, serverErrors }: { check: Check; serverErrors: Poli
           ))}
         </ul>
       ) : check.state === "done" ? (
-        <p className="px-4 py-3 text-sm text-slate-500">No problems. Saving makes this the version in force on the next call.</p>
+        <p className="px-4 py-3 text-sm text-slate-500">{readOnly ? "No problems." : "No problems. Saving makes this the version in force on the next call."}</p>
       ) : null}
     </section>
   );
@@ -281,7 +281,7 @@ export function PolicyEditor({ upstreamId, server }: { upstreamId: string; serve
           description={
             version
               ? `Version ${version.version} is in force, saved by ${version.author} on ${formatDateTime(version.createdAt)}${version.comment ? ` — ${version.comment}` : ""}.`
-              : "This server has no policy yet: the gateway refuses every call to it."
+              : "This server has no policy yet: the gateway refuses every call no grant allows."
           }
           actions={
             <>
@@ -321,7 +321,7 @@ export function PolicyEditor({ upstreamId, server }: { upstreamId: string; serve
           </div>
           <YamlEditor value={text} onChange={onChange} readOnly={!canEdit} validate={validate} onValidated={onValidated} label={`Policy YAML for ${server}`} />
           {showChanges && dirty ? <LineDiff before={activeYaml ?? ""} after={text} beforeLabel={version ? `version ${version.version} (active)` : "no policy"} afterLabel="your draft" label="Changes in the draft" /> : null}
-          <ProblemList check={check} serverErrors={serverErrors} />
+          <ProblemList check={check} serverErrors={serverErrors} readOnly={!canEdit} />
         </div>
         <div className="space-y-4">
           {canEdit ? (

@@ -58,7 +58,7 @@ export function PolicyIndex() {
                           ) : null}
                         </span>
                       ) : (
-                        <Badge tone="amber">No policy — every call refused</Badge>
+                        <Badge tone="amber">No policy — calls refused unless granted</Badge>
                       )}
                     </td>
                     <td className="px-4 py-3 text-slate-600">

@@ -96,6 +96,7 @@ export function AddServerDialog({ open, onClose }: { open: boolean; onClose: () 
   const [errors, setErrors] = useState<Record<string, string>>({});
 
   function close() {
+    setTransport("stdio");
     setArgs([]);
     setEnv([]);
     setHeaders([]);

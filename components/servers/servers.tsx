@@ -47,7 +47,7 @@ export function Servers() {
             {canAdmin ? "Add the first MCP server; agents reach it through the gateway at /mcp/<name>." : "An admin adds servers."}
           </EmptyState>
         ) : (
-          <div className="overflow-x-auto">
+          <div className="relative overflow-x-auto">
             <table className="w-full text-left text-sm" aria-label="Servers">
               <thead className="bg-slate-50 text-xs text-slate-500">
                 <tr>
@@ -55,7 +55,7 @@ export function Servers() {
                   <th scope="col" className="px-4 py-2 font-medium">Transport</th>
                   <th scope="col" className="px-4 py-2 font-medium">Command or URL</th>
                   <th scope="col" className="px-4 py-2 font-medium">Policy</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Tools by risk</th>
+                  <th scope="col" className="px-4 py-2 font-medium whitespace-nowrap">Tools by risk</th>
                   <th scope="col" className="px-4 py-2 font-medium">Quarantined</th>
                 </tr>
               </thead>
@@ -78,8 +78,8 @@ export function Servers() {
                       <td className="px-4 py-3 align-top">
                         <Badge tone={u.transport === "stdio" ? "violet" : "blue"}>{u.transport}</Badge>
                       </td>
-                      <td className="max-w-sm px-4 py-3 align-top">
-                        <code className="block truncate font-mono text-xs text-slate-700" title={launchLine(u)}>
+                      <td className="px-4 py-3 align-top">
+                        <code className="block max-w-60 truncate font-mono text-xs text-slate-700" title={launchLine(u)}>
                           {launchLine(u)}
                         </code>
                       </td>
@@ -102,7 +102,7 @@ export function Servers() {
                             {(["critical", "high", "medium", "low"] as const).map((level) => (c.byLevel[level] > 0 ? <LevelBadge key={level} level={level} count={c.byLevel[level]} /> : null))}
                           </span>
                         ) : (
-                          <span className="text-xs text-slate-500">Not listed yet</span>
+                          <span className="text-xs whitespace-nowrap text-slate-500">Not listed yet</span>
                         )}
                       </td>
                       <td className="px-4 py-3 align-top tabular-nums">

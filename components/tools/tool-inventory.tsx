@@ -103,7 +103,7 @@ export function ToolInventory({ server, tools }: { server: string; tools: ToolVi
   }
   return (
     <Card title={`Tool inventory (${tools.length})`} bodyClassName="p-0">
-      <div className="overflow-x-auto">
+      <div className="relative overflow-x-auto">
         <table className="w-full text-left text-sm" aria-label={`Tools of ${server}`}>
           <thead className="bg-slate-50 text-xs text-slate-500">
             <tr>
@@ -111,8 +111,7 @@ export function ToolInventory({ server, tools }: { server: string; tools: ToolVi
               <th scope="col" className="px-4 py-2 font-medium">Risk</th>
               <th scope="col" className="px-4 py-2 font-medium">Recommended rule</th>
               <th scope="col" className="px-4 py-2 font-medium">Status</th>
-              <th scope="col" className="px-4 py-2 font-medium">First seen</th>
-              <th scope="col" className="px-4 py-2 font-medium">Last seen</th>
+              <th scope="col" className="px-4 py-2 font-medium">Seen</th>
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100">
@@ -121,34 +120,40 @@ export function ToolInventory({ server, tools }: { server: string; tools: ToolVi
               return (
                 <Fragment key={t.id}>
                   <tr className={cn(t.status === "quarantined" && "bg-rose-50/40")}>
-                    <td className="max-w-md px-4 py-2.5 align-top">
+                    <td className="min-w-64 px-4 py-2.5 align-top">
                       <button
                         type="button"
                         onClick={() => setOpen(expanded ? null : t.id)}
                         aria-expanded={expanded}
                         aria-controls={`tool-${t.id}`}
-                        className="rounded text-left font-mono font-medium text-slate-900 hover:text-indigo-700 focus-visible:outline-2 focus-visible:outline-indigo-600"
+                        className="rounded text-left font-mono font-medium whitespace-nowrap text-slate-900 hover:text-indigo-700 focus-visible:outline-2 focus-visible:outline-indigo-600"
                       >
                         <span aria-hidden className="mr-1 inline-block w-3 text-slate-400">
                           {expanded ? "▾" : "▸"}
                         </span>
                         {t.name}
                       </button>
-                      {t.description ? <p className="mt-0.5 line-clamp-2 pl-4 text-xs text-slate-500">{t.description}</p> : null}
+                      {t.description ? <p className="mt-0.5 line-clamp-2 max-w-md pl-4 text-xs text-slate-500">{t.description}</p> : null}
                     </td>
                     <td className="px-4 py-2.5 align-top">
                       <RiskBadge category={t.riskCategory} level={t.riskLevel} />
                     </td>
-                    <td className="px-4 py-2.5 align-top font-mono text-xs text-slate-700">{ruleText(t)}</td>
+                    <td className="max-w-72 px-4 py-2.5 align-top font-mono text-xs text-slate-700">{ruleText(t)}</td>
                     <td className="px-4 py-2.5 align-top">
                       <ToolStatusBadge status={t.status} />
                     </td>
-                    <td className="px-4 py-2.5 align-top whitespace-nowrap text-slate-600 tabular-nums">{formatDateTime(t.firstSeenAt)}</td>
-                    <td className="px-4 py-2.5 align-top whitespace-nowrap text-slate-600 tabular-nums">{formatDateTime(t.lastSeenAt)}</td>
+                    <td className="px-4 py-2.5 align-top text-xs whitespace-nowrap text-slate-600 tabular-nums">
+                      <p>
+                        <span className="text-slate-400">first</span> {formatDateTime(t.firstSeenAt)}
+                      </p>
+                      <p>
+                        <span className="text-slate-400">last</span> {formatDateTime(t.lastSeenAt)}
+                      </p>
+                    </td>
                   </tr>
                   {expanded ? (
                     <tr id={`tool-${t.id}`}>
-                      <td colSpan={6} className="bg-slate-50/70 px-4 py-3">
+                      <td colSpan={5} className="bg-slate-50/70 px-4 py-3">
                         <div className="grid gap-4 lg:grid-cols-2">
                           <div>
                             <h3 className="text-xs font-semibold tracking-wide text-slate-500 uppercase">Why {t.riskCategory}</h3>
