@@ -11,7 +11,7 @@ test.describe("smoke: both processes on one database", () => {
   test("the gateway reports healthy", async ({ request }) => {
     const res = await request.get(`${E2E.gatewayUrl}/healthz`);
     expect(res.status()).toBe(200);
-    expect(await res.json()).toMatchObject({ ok: true });
+    expect(await res.json()).toMatchObject({ status: "ok", database: "ok" });
   });
 
   test("the demo agent lists the demo server's tools through the gateway", async ({ mcpClient, db }) => {

@@ -48,6 +48,15 @@ function childPids(pid: number): number[] {
   return fs.readFileSync(file, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
 }
 
+/** Running, not merely a zombie waiting for a parent that may never reap it. */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 function cmdline(pid: number): string {
   return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
 }
@@ -72,8 +81,11 @@ test.describe("npm start supervision", () => {
     await instance.ready;
   });
 
-  test.afterEach(() => {
-    instance.child.kill("SIGKILL");
+  test.afterEach(async () => {
+    if (instance.child.exitCode === null) {
+      instance.child.kill("SIGTERM");
+      await instance.exited;
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -85,12 +97,23 @@ test.describe("npm start supervision", () => {
 
   test("stops the console when the gateway dies, and says why", async () => {
     const pid = instance.child.pid ?? 0;
-    const gateway = childPids(pid).find((p) => cmdline(p).includes("serve"));
+    const gateway = childPids(pid).find((p) => cmdline(p).includes("bin/portcullis.mjs"));
     expect(gateway).toBeDefined();
     process.kill(gateway ?? 0, "SIGKILL");
     expect(await instance.exited).toBe(1);
     expect(instance.output()).toMatch(/gateway stopped \(signal SIGKILL\); stopping the rest/);
     await expect.poll(() => portOpen(CONSOLE_PORT)).toBe(false);
+  });
+
+  test("the console and the gateway stop by themselves when npm start is killed", async () => {
+    const pid = instance.child.pid ?? 0;
+    const kids = childPids(pid);
+    expect(kids).toHaveLength(2);
+    process.kill(pid, "SIGKILL");
+    await instance.exited;
+    await expect.poll(() => kids.filter(alive).length, { timeout: 15_000 }).toBe(0);
+    expect(await portOpen(CONSOLE_PORT)).toBe(false);
+    expect(await portOpen(GATEWAY_PORT)).toBe(false);
   });
 
   test("Ctrl-C shuts both down cleanly", async () => {

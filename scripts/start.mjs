@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 import { ensureInstalled } from "./lib/install.mjs";
 
@@ -24,11 +24,14 @@ if (!dev) {
 const env = {
   ...process.env,
   NEXT_TELEMETRY_DISABLED: "1",
-  PORTCULLIS_DB: process.env.PORTCULLIS_DB || path.join(os.homedir(), ".portcullis", "portcullis.db"),
+  PORTCULLIS_DB:
+    process.env.PORTCULLIS_DB || path.join(os.homedir(), ".portcullis", "portcullis.db"),
 };
 const host = env.PORTCULLIS_HOST || "127.0.0.1";
 const consolePort = env.PORTCULLIS_CONSOLE_PORT || "7300";
 const gatewayPort = env.PORTCULLIS_GATEWAY_PORT || "7400";
+env.PORTCULLIS_HOST = host;
+env.PORTCULLIS_CONSOLE_PORT = consolePort;
 env.PORTCULLIS_GATEWAY_URL ||= `http://${host.includes(":") ? `[${host}]` : host}:${gatewayPort}`;
 
 // Validates every setting, migrates, and seeds a first admin and the demo on an empty database.
@@ -43,15 +46,22 @@ const children = new Map();
 let stopping = false;
 
 function run(name, args) {
-  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ["ignore", "inherit", "inherit"] });
+  const preload = pathToFileURL(path.join(root, "scripts/lib/exit-with-parent.mjs")).href;
+  const child = spawn(process.execPath, ["--import", preload, ...args], {
+    cwd: root,
+    env,
+    stdio: ["pipe", "inherit", "inherit"],
+  });
   children.set(name, child);
   child.on("exit", (code, signal) => {
     children.delete(name);
     if (stopping) {
-      if (children.size === 0) process.exit(0);
+      if (children.size === 0) process.exit(process.exitCode ?? 0);
       return;
     }
-    console.error(`\n${name} stopped (${signal ? `signal ${signal}` : `exit code ${code}`}); stopping the rest.`);
+    console.error(
+      `\n${name} stopped (${signal ? `signal ${signal}` : `exit code ${code}`}); stopping the rest.`,
+    );
     shutdown(1);
   });
   child.on("error", (err) => {
@@ -76,11 +86,13 @@ function shutdown(exitCode) {
 process.on("SIGINT", () => shutdown(0));
 process.on("SIGTERM", () => shutdown(0));
 
-const next = path.join(root, "node_modules/next/dist/bin/next");
-run("console", [next, dev ? "dev" : "start", "-H", host, "-p", consolePort]);
-run("gateway", dev
-  ? ["--import", "tsx", path.join(root, "proxy/cli.ts"), "serve"]
-  : [path.join(root, "bin/portcullis.mjs"), "serve"]);
+run("console", [path.join(root, "scripts/console-server.mjs"), ...(dev ? ["--dev"] : [])]);
+run(
+  "gateway",
+  dev
+    ? ["--import", "tsx", path.join(root, "proxy/cli.ts"), "serve"]
+    : [path.join(root, "bin/portcullis.mjs"), "serve"],
+);
 
 async function waitFor(url) {
   for (let i = 0; i < 240 && !stopping; i++) {
@@ -96,7 +108,10 @@ async function waitFor(url) {
 }
 
 const consoleUrl = `http://${host}:${consolePort}`;
-const [consoleUp, gatewayUp] = await Promise.all([waitFor(`${consoleUrl}/`), waitFor(`${env.PORTCULLIS_GATEWAY_URL}/healthz`)]);
+const [consoleUp, gatewayUp] = await Promise.all([
+  waitFor(`${consoleUrl}/`),
+  waitFor(`${env.PORTCULLIS_GATEWAY_URL}/healthz`),
+]);
 if (consoleUp && gatewayUp && !stopping) {
   console.error(
     [
