@@ -11,10 +11,10 @@ function first(value: string | null): string | undefined {
 }
 
 /**
- * The client address. Route handlers never see the socket: `next start` copies the socket
- * address into X-Forwarded-For only when the request carries none. So without a trusted proxy
- * a single-address header is taken as the socket's and a client-made hop list is ignored; behind
- * a trusted proxy (PORTCULLIS_TRUST_PROXY=1) the last hop, the one that proxy appended, is used.
+ * The client address. Route handlers never see the socket, so the console's server
+ * (scripts/console-server.mjs) replaces X-Forwarded-For with the socket address unless
+ * PORTCULLIS_TRUST_PROXY=1; behind a trusted proxy the last hop, the one it appended, is used.
+ * A hop list without a trusted proxy means the request bypassed that server: no address.
  */
 export function clientIp(headers: HeaderBag): string | undefined {
   const hops = (headers.get("x-forwarded-for") ?? "")
