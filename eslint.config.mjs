@@ -83,4 +83,9 @@ export default tseslint.config(
     files: ["scripts/**", "bin/**", "bench/**", "e2e/**", "proxy/cli*.ts", "proxy/commands/**", "db/seed*.ts"],
     rules: { "no-console": "off" },
   },
+  {
+    // Playwright fixtures receive a `use` callback that is not React's hook.
+    files: ["e2e/**"],
+    rules: { "react-hooks/rules-of-hooks": "off", "no-empty-pattern": "off" },
+  },
 );

@@ -44,14 +44,12 @@ export async function signInAs(page: Page, email: string, password = E2E.passwor
 }
 
 export const test = base.extend<Fixtures>({
-  // eslint-disable-next-line no-empty-pattern
   db: async ({}, use) => {
     const db = new Database(E2E.dbFile);
     db.pragma("busy_timeout = 5000");
     await use(db);
     db.close();
   },
-  // eslint-disable-next-line no-empty-pattern
   demoKey: async ({}, use) => {
     await use(fs.readFileSync(E2E.demoKeyFile, "utf8").trim());
   },

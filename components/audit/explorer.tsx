@@ -74,6 +74,8 @@ export function AuditExplorer({ mode }: { mode: Mode }) {
   const toast = useToast();
   const scrollRef = useRef<HTMLDivElement>(null);
 
+  // The virtualizer keeps its own state; this component is simply left unmemoized.
+  // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
