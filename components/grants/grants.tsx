@@ -261,7 +261,6 @@ export function Grants() {
                   <th scope="col" className="px-4 py-2 font-medium">Grant</th>
                   <th scope="col" className="px-4 py-2 font-medium">Agent</th>
                   <th scope="col" className="px-4 py-2 font-medium">Limit</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Expires</th>
                   <th scope="col" className="px-4 py-2 font-medium">Reason</th>
                   <th scope="col" className="px-4 py-2 font-medium">Granted by</th>
                   <th scope="col" className="px-4 py-2 font-medium">Status</th>
@@ -282,9 +281,8 @@ export function Grants() {
                         </p>
                         <p className="mt-0.5 text-xs text-slate-500">on {g.server ?? g.upstreamId}</p>
                       </td>
-                      <td className="px-4 py-2.5 align-top font-medium whitespace-nowrap text-slate-900">{g.agentName ?? g.agentId}</td>
+                      <td className="px-4 py-2.5 align-top font-medium break-words text-slate-900">{g.agentName ?? g.agentId}</td>
                       <td className="px-3 py-2.5 align-top whitespace-nowrap text-slate-600">{g.rateLimit ? `${g.rateLimit.max} per ${describeWindow(g.rateLimit.windowSeconds)}` : "—"}</td>
-                      <td className="px-4 py-2.5 align-top text-xs whitespace-nowrap text-slate-600 tabular-nums">{g.expiresAt ? formatDateTime(g.expiresAt) : "Never"}</td>
                       <td className="px-4 py-2.5 align-top text-slate-600">
                         <p className="max-w-40 truncate" title={g.reason ?? undefined}>
                           {g.reason ?? "—"}
@@ -298,6 +296,9 @@ export function Grants() {
                       </td>
                       <td className="px-4 py-2.5 align-top">
                         <Badge tone={state.tone}>{state.label}</Badge>
+                        <p className="mt-0.5 max-w-32 text-xs text-slate-500 tabular-nums">
+                          {g.revokedAt ? formatDateTime(g.revokedAt) : g.expiresAt ? `expires ${formatDateTime(g.expiresAt)}` : "no expiry"}
+                        </p>
                       </td>
                       <td className="py-2.5 pr-3 text-right align-top">
                         {canEdit && !g.revokedAt ? (
