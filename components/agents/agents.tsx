@@ -20,7 +20,13 @@ import { EmptyState, ErrorState, LoadingBlock } from "@/components/ui/states";
 import { useToast } from "@/components/ui/toast";
 import { ConfirmDialog } from "./confirm-dialog";
 import { KeyRevealDialog } from "./key-reveal-dialog";
-import { type IssuedKey, useCreateAgent, useCreateAgentKey, useRevokeAgentKey, useUpdateAgent } from "./queries";
+import {
+  type IssuedKey,
+  useCreateAgent,
+  useCreateAgentKey,
+  useRevokeAgentKey,
+  useUpdateAgent,
+} from "./queries";
 
 const KEY_EXPIRY: { label: string; days: number | null }[] = [
   { label: "Never", days: null },
@@ -29,9 +35,13 @@ const KEY_EXPIRY: { label: string; days: number | null }[] = [
   { label: "1 year", days: 365 },
 ];
 
-function keyState(k: AgentKeyView, now = Date.now()): { tone: "green" | "red" | "amber"; label: string } {
+function keyState(
+  k: AgentKeyView,
+  now = Date.now(),
+): { tone: "green" | "red" | "amber"; label: string } {
   if (k.revokedAt) return { tone: "red", label: "Revoked" };
-  if (k.expiresAt && new Date(k.expiresAt).getTime() <= now) return { tone: "amber", label: "Expired" };
+  if (k.expiresAt && new Date(k.expiresAt).getTime() <= now)
+    return { tone: "amber", label: "Expired" };
   return { tone: "green", label: "Active" };
 }
 
@@ -54,16 +64,43 @@ function CreateAgentDialog({ open, onClose }: { open: boolean; onClose: () => vo
       onClose();
     } catch (err) {
       if (err instanceof ApiError) setErrors(err.fieldErrors());
-      if (!(err instanceof ApiError && err.body.code === "VALIDATION")) toast.show(errorMessage(err), "error");
+      if (!(err instanceof ApiError && err.body.code === "VALIDATION"))
+        toast.show(errorMessage(err), "error");
     }
   }
 
   return (
-    <Dialog open={open} onClose={onClose} title="New agent" description="An identity for one AI agent or application. It connects with a key you issue next.">
+    <Dialog
+      open={open}
+      onClose={onClose}
+      title="New agent"
+      description="An identity for one AI agent or application. It connects with a key you issue next."
+    >
       <form onSubmit={submit} className="space-y-4" noValidate>
-        <TextField label="Name" name="name" required maxLength={80} autoComplete="off" placeholder="support-bot" error={errors.name} hint="Shown in the audit log and in grants." />
-        <TextField label="Owner" name="owner" maxLength={200} placeholder="Team or person responsible" error={errors.owner} />
-        <TextAreaField label="Description" name="description" maxLength={1000} placeholder="What this agent does" error={errors.description} />
+        <TextField
+          label="Name"
+          name="name"
+          required
+          maxLength={80}
+          autoComplete="off"
+          placeholder="support-bot"
+          error={errors.name}
+          hint="Shown in the audit log and in grants."
+        />
+        <TextField
+          label="Owner"
+          name="owner"
+          maxLength={200}
+          placeholder="Team or person responsible"
+          error={errors.owner}
+        />
+        <TextAreaField
+          label="Description"
+          name="description"
+          maxLength={1000}
+          placeholder="What this agent does"
+          error={errors.description}
+        />
         <div className="flex justify-end gap-2 pt-2">
           <Button variant="secondary" onClick={onClose}>
             Cancel
@@ -77,7 +114,15 @@ function CreateAgentDialog({ open, onClose }: { open: boolean; onClose: () => vo
   );
 }
 
-function CreateKeyDialog({ agent, onClose, onIssued }: { agent: AgentView; onClose: () => void; onIssued: (k: IssuedKey) => void }) {
+function CreateKeyDialog({
+  agent,
+  onClose,
+  onIssued,
+}: {
+  agent: AgentView;
+  onClose: () => void;
+  onIssued: (k: IssuedKey) => void;
+}) {
   const create = useCreateAgentKey();
   const toast = useToast();
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -96,14 +141,29 @@ function CreateKeyDialog({ agent, onClose, onIssued }: { agent: AgentView; onClo
       onIssued(issued);
     } catch (err) {
       if (err instanceof ApiError) setErrors(err.fieldErrors());
-      if (!(err instanceof ApiError && err.body.code === "VALIDATION")) toast.show(errorMessage(err), "error");
+      if (!(err instanceof ApiError && err.body.code === "VALIDATION"))
+        toast.show(errorMessage(err), "error");
     }
   }
 
   return (
-    <Dialog open onClose={onClose} title={`New key for ${agent.name}`} description="The key is shown once, right after you create it.">
+    <Dialog
+      open
+      onClose={onClose}
+      title={`New key for ${agent.name}`}
+      description="The key is shown once, right after you create it."
+    >
       <form onSubmit={submit} className="space-y-4" noValidate>
-        <TextField label="Key name" name="name" required maxLength={80} autoComplete="off" placeholder="production" error={errors.name} hint="Where the key is used, so you know which one to revoke." />
+        <TextField
+          label="Key name"
+          name="name"
+          required
+          maxLength={80}
+          autoComplete="off"
+          placeholder="production"
+          error={errors.name}
+          hint="Where the key is used, so you know which one to revoke."
+        />
         <SelectField label="Expires" name="expiry" defaultValue="0" error={errors.expiresAt}>
           {KEY_EXPIRY.map((x, i) => (
             <option key={x.label} value={i}>
@@ -124,19 +184,42 @@ function CreateKeyDialog({ agent, onClose, onIssued }: { agent: AgentView; onClo
   );
 }
 
-function KeysTable({ agent, canAdmin, onRevoke }: { agent: AgentView; canAdmin: boolean; onRevoke: (k: AgentKeyView) => void }) {
+function KeysTable({
+  agent,
+  canAdmin,
+  onRevoke,
+}: {
+  agent: AgentView;
+  canAdmin: boolean;
+  onRevoke: (k: AgentKeyView) => void;
+}) {
   if (agent.keys.length === 0) {
-    return <p className="px-4 py-5 text-sm text-slate-500">No keys yet. {canAdmin ? "Create one to let this agent connect." : "An admin can issue one."}</p>;
+    return (
+      <p className="px-4 py-5 text-sm text-slate-500">
+        No keys yet.{" "}
+        {canAdmin ? "Create one to let this agent connect." : "An admin can issue one."}
+      </p>
+    );
   }
   return (
     <table className="w-full text-left text-sm" aria-label={`Keys of ${agent.name}`}>
       <thead className="bg-slate-50 text-xs text-slate-500">
         <tr>
-          <th scope="col" className="px-4 py-2 font-medium">Key</th>
-          <th scope="col" className="px-4 py-2 font-medium">Created</th>
-          <th scope="col" className="px-4 py-2 font-medium">Last used</th>
-          <th scope="col" className="px-4 py-2 font-medium">Expires</th>
-          <th scope="col" className="px-4 py-2 font-medium">Status</th>
+          <th scope="col" className="px-4 py-2 font-medium">
+            Key
+          </th>
+          <th scope="col" className="px-4 py-2 font-medium">
+            Created
+          </th>
+          <th scope="col" className="px-4 py-2 font-medium">
+            Last used
+          </th>
+          <th scope="col" className="px-4 py-2 font-medium">
+            Expires
+          </th>
+          <th scope="col" className="px-4 py-2 font-medium">
+            Status
+          </th>
           <th scope="col" className="px-4 py-2 text-right font-medium">
             <span className="sr-only">Actions</span>
           </th>
@@ -151,16 +234,30 @@ function KeysTable({ agent, canAdmin, onRevoke }: { agent: AgentView; canAdmin: 
                 <p className="font-medium text-slate-900">{k.name}</p>
                 <p className="font-mono text-xs text-slate-500">{k.prefix}…</p>
               </td>
-              <td className="px-4 py-2.5 text-slate-600 tabular-nums">{formatDateTime(k.createdAt)}</td>
-              <td className="px-4 py-2.5 text-slate-600 tabular-nums">{k.lastUsedAt ? formatDateTime(k.lastUsedAt) : "Never"}</td>
-              <td className="px-4 py-2.5 text-slate-600 tabular-nums">{k.expiresAt ? formatDateTime(k.expiresAt) : "Never"}</td>
+              <td className="px-4 py-2.5 text-slate-600 tabular-nums">
+                {formatDateTime(k.createdAt)}
+              </td>
+              <td className="px-4 py-2.5 text-slate-600 tabular-nums">
+                {k.lastUsedAt ? formatDateTime(k.lastUsedAt) : "Never"}
+              </td>
+              <td className="px-4 py-2.5 text-slate-600 tabular-nums">
+                {k.expiresAt ? formatDateTime(k.expiresAt) : "Never"}
+              </td>
               <td className="px-4 py-2.5">
                 <Badge tone={state.tone}>{state.label}</Badge>
-                {k.revokedAt ? <span className="ml-2 text-xs">{formatDateTime(k.revokedAt)}</span> : null}
+                {k.revokedAt ? (
+                  <span className="ml-2 text-xs">{formatDateTime(k.revokedAt)}</span>
+                ) : null}
               </td>
               <td className="px-4 py-2.5 text-right">
                 {canAdmin && !k.revokedAt ? (
-                  <Button size="sm" variant="ghost" className="text-rose-700 hover:bg-rose-50 hover:text-rose-800" onClick={() => onRevoke(k)} aria-label={`Revoke key ${k.name} (${k.prefix}) of ${agent.name}`}>
+                  <Button
+                    size="sm"
+                    variant="ghost"
+                    className="text-rose-700 hover:bg-rose-50 hover:text-rose-800"
+                    onClick={() => onRevoke(k)}
+                    aria-label={`Revoke key ${k.name} (${k.prefix}) of ${agent.name}`}
+                  >
                     Revoke
                   </Button>
                 ) : null}
@@ -173,7 +270,10 @@ function KeysTable({ agent, canAdmin, onRevoke }: { agent: AgentView; canAdmin: 
   );
 }
 
-type Pending = { kind: "revoke"; agent: AgentView; key: AgentKeyView } | { kind: "disable"; agent: AgentView } | null;
+type Pending =
+  | { kind: "revoke"; agent: AgentView; key: AgentKeyView }
+  | { kind: "disable"; agent: AgentView }
+  | null;
 
 export function Agents() {
   const canAdmin = useCan("admin");
@@ -194,7 +294,10 @@ export function Agents() {
     try {
       if (pending.kind === "revoke") {
         await revoke.mutateAsync(pending.key.id);
-        toast.show(`Revoked ${pending.key.name} (${pending.key.prefix}…). The gateway refuses it from the next request.`, "success");
+        toast.show(
+          `Revoked ${pending.key.name} (${pending.key.prefix}…). The gateway refuses it from the next request.`,
+          "success",
+        );
       } else {
         await update.mutateAsync({ agentId: pending.agent.id, disabled: true });
         toast.show(`${pending.agent.name} is disabled; all of its keys are refused.`, "success");
@@ -223,7 +326,8 @@ export function Agents() {
       />
       {!canAdmin ? (
         <p className="mb-4 rounded-lg bg-slate-100 px-4 py-2.5 text-sm text-slate-600" role="note">
-          Agents and keys are identities: only admins create agents, issue or revoke keys and disable agents. You can see them.
+          Agents and keys are identities: only admins create agents, issue or revoke keys and
+          disable agents. You can see them.
         </p>
       ) : null}
       {agents.isPending ? (
@@ -235,7 +339,9 @@ export function Agents() {
       ) : agents.data.length === 0 ? (
         <Card>
           <EmptyState title="No agents yet" icon={<IconUsers className="size-10" />}>
-            {canAdmin ? "Create an agent, then issue it a key to put in the MCP client's configuration." : "An admin creates agents and their keys."}
+            {canAdmin
+              ? "Create an agent, then issue it a key to put in the MCP client's configuration."
+              : "An admin creates agents and their keys."}
           </EmptyState>
         </Card>
       ) : (
@@ -248,27 +354,59 @@ export function Agents() {
                   bodyClassName="p-0"
                   title={
                     <span className="flex flex-wrap items-center gap-2">
-                      <span className={agent.disabled ? "text-slate-400" : undefined}>{agent.name}</span>
-                      {agent.disabled ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Enabled</Badge>}
-                      {agent.owner ? <span className="text-xs font-normal text-slate-500">owner {agent.owner}</span> : null}
+                      <span className={agent.disabled ? "text-slate-400" : undefined}>
+                        {agent.name}
+                      </span>
+                      {agent.disabled ? (
+                        <Badge tone="red">Disabled</Badge>
+                      ) : (
+                        <Badge tone="green">Enabled</Badge>
+                      )}
+                      {agent.owner ? (
+                        <span className="text-xs font-normal text-slate-500">
+                          owner {agent.owner}
+                        </span>
+                      ) : null}
                     </span>
                   }
                   actions={
                     <div className="flex items-center gap-2">
-                      <Link href={`/console/grants?agent=${encodeURIComponent(agent.id)}`} className="rounded px-1 text-sm text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
-                        {count === undefined ? "Grants" : `${count} active grant${count === 1 ? "" : "s"}`}
+                      <Link
+                        href={`/console/grants?agent=${encodeURIComponent(agent.id)}`}
+                        className="rounded px-1 text-sm text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600"
+                      >
+                        {count === undefined
+                          ? "Grants"
+                          : `${count} active grant${count === 1 ? "" : "s"}`}
                       </Link>
                       {canAdmin ? (
                         <>
-                          <Button size="sm" variant="secondary" disabled={agent.disabled} onClick={() => setKeyFor(agent)} aria-label={`New key for ${agent.name}`}>
+                          <Button
+                            size="sm"
+                            variant="secondary"
+                            disabled={agent.disabled}
+                            onClick={() => setKeyFor(agent)}
+                            aria-label={`New key for ${agent.name}`}
+                          >
                             New key
                           </Button>
                           {agent.disabled ? (
-                            <Button size="sm" variant="secondary" busy={update.isPending && update.variables?.agentId === agent.id} onClick={() => enable(agent)} aria-label={`Enable ${agent.name}`}>
+                            <Button
+                              size="sm"
+                              variant="secondary"
+                              busy={update.isPending && update.variables?.agentId === agent.id}
+                              onClick={() => enable(agent)}
+                              aria-label={`Enable ${agent.name}`}
+                            >
                               Enable
                             </Button>
                           ) : (
-                            <Button size="sm" variant="ghost" onClick={() => setPending({ kind: "disable", agent })} aria-label={`Disable ${agent.name}`}>
+                            <Button
+                              size="sm"
+                              variant="ghost"
+                              onClick={() => setPending({ kind: "disable", agent })}
+                              aria-label={`Disable ${agent.name}`}
+                            >
                               Disable
                             </Button>
                           )}
@@ -277,8 +415,16 @@ export function Agents() {
                     </div>
                   }
                 >
-                  {agent.description ? <p className="border-b border-slate-100 px-4 py-2.5 text-sm text-slate-600">{agent.description}</p> : null}
-                  <KeysTable agent={agent} canAdmin={canAdmin} onRevoke={(key) => setPending({ kind: "revoke", agent, key })} />
+                  {agent.description ? (
+                    <p className="border-b border-slate-100 px-4 py-2.5 text-sm text-slate-600">
+                      {agent.description}
+                    </p>
+                  ) : null}
+                  <KeysTable
+                    agent={agent}
+                    canAdmin={canAdmin}
+                    onRevoke={(key) => setPending({ kind: "revoke", agent, key })}
+                  />
                 </Card>
               </li>
             );
@@ -296,7 +442,13 @@ export function Agents() {
           }}
         />
       ) : null}
-      {issued ? <KeyRevealDialog agentName={issued.agent} issued={issued.key} onClose={() => setIssued(null)} /> : null}
+      {issued ? (
+        <KeyRevealDialog
+          agentName={issued.agent}
+          issued={issued.key}
+          onClose={() => setIssued(null)}
+        />
+      ) : null}
       <ConfirmDialog
         open={pending?.kind === "revoke"}
         title="Revoke this key?"
@@ -308,8 +460,9 @@ export function Agents() {
         {pending?.kind === "revoke" ? (
           <>
             <p>
-              <strong className="text-slate-900">{pending.key.name}</strong> (<span className="font-mono">{pending.key.prefix}…</span>) of {pending.agent.name} stops working on the gateway&apos;s
-              next request, open sessions included.
+              <strong className="text-slate-900">{pending.key.name}</strong> (
+              <span className="font-mono">{pending.key.prefix}…</span>) of {pending.agent.name}{" "}
+              stops working on the gateway&apos;s next request, open sessions included.
             </p>
             <p>This cannot be undone; issue a new key if the agent still needs access.</p>
           </>
@@ -326,7 +479,8 @@ export function Agents() {
         {pending?.kind === "disable" ? (
           <>
             <p>
-              Every key of <strong className="text-slate-900">{pending.agent.name}</strong> is refused from the gateway&apos;s next request. Its keys and grants are kept.
+              Every key of <strong className="text-slate-900">{pending.agent.name}</strong> is
+              refused from the gateway&apos;s next request. Its keys and grants are kept.
             </p>
             <p>You can enable it again later.</p>
           </>

@@ -8,7 +8,15 @@ import { IconCheck } from "@/components/ui/icons";
 import type { IssuedKey } from "./queries";
 
 /** Shows a new key's secret, the only time it is ever readable; closing the dialog forgets it. */
-export function KeyRevealDialog({ agentName, issued, onClose }: { agentName: string; issued: IssuedKey; onClose: () => void }) {
+export function KeyRevealDialog({
+  agentName,
+  issued,
+  onClose,
+}: {
+  agentName: string;
+  issued: IssuedKey;
+  onClose: () => void;
+}) {
   const input = useRef<HTMLInputElement>(null);
   const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
 
@@ -31,8 +39,12 @@ export function KeyRevealDialog({ agentName, issued, onClose }: { agentName: str
       footer={<Button onClick={onClose}>Done, I have stored it</Button>}
     >
       <div className="space-y-4">
-        <p role="alert" className="rounded-md bg-amber-50 px-3 py-2.5 text-sm text-amber-900 ring-1 ring-amber-200">
-          This is the only time the key is shown. Portcullis keeps only a hash: if it is lost, revoke it and create a new one.
+        <p
+          role="alert"
+          className="rounded-md bg-amber-50 px-3 py-2.5 text-sm text-amber-900 ring-1 ring-amber-200"
+        >
+          This is the only time the key is shown. Portcullis keeps only a hash: if it is lost,
+          revoke it and create a new one.
         </p>
         <div className="space-y-1">
           <label htmlFor="issued-key" className="block text-sm font-medium text-slate-700">
@@ -56,7 +68,9 @@ export function KeyRevealDialog({ agentName, issued, onClose }: { agentName: str
             </Button>
           </div>
           <p className="text-xs text-slate-500" aria-live="polite">
-            {copied === "failed" ? "The browser blocked the clipboard; the key is selected — press Ctrl+C." : "Send it as \u201cAuthorization: Bearer <key>\u201d to the gateway."}
+            {copied === "failed"
+              ? "The browser blocked the clipboard; the key is selected — press Ctrl+C."
+              : "Send it as \u201cAuthorization: Bearer <key>\u201d to the gateway."}
           </p>
         </div>
       </div>

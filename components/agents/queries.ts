@@ -15,7 +15,8 @@ function useInvalidateAgents() {
 export function useCreateAgent() {
   const invalidate = useInvalidateAgents();
   return useMutation({
-    mutationFn: (input: CreateAgentInput) => apiFetch<AgentView>("/agents", { method: "POST", json: input }),
+    mutationFn: (input: CreateAgentInput) =>
+      apiFetch<AgentView>("/agents", { method: "POST", json: input }),
     onSuccess: invalidate,
   });
 }
@@ -24,7 +25,10 @@ export function useUpdateAgent() {
   const invalidate = useInvalidateAgents();
   return useMutation({
     mutationFn: ({ agentId, ...patch }: UpdateAgentInput & { disabled?: boolean }) =>
-      apiFetch<AgentView>(`/agents/${encodeURIComponent(agentId)}`, { method: "PATCH", json: patch }),
+      apiFetch<AgentView>(`/agents/${encodeURIComponent(agentId)}`, {
+        method: "PATCH",
+        json: patch,
+      }),
     onSettled: invalidate,
   });
 }
@@ -32,8 +36,18 @@ export function useUpdateAgent() {
 export function useCreateAgentKey() {
   const invalidate = useInvalidateAgents();
   return useMutation({
-    mutationFn: ({ agentId, ...input }: { agentId: string; name: string; expiresAt: string | null }) =>
-      apiFetch<IssuedKey>(`/agents/${encodeURIComponent(agentId)}/keys`, { method: "POST", json: input }),
+    mutationFn: ({
+      agentId,
+      ...input
+    }: {
+      agentId: string;
+      name: string;
+      expiresAt: string | null;
+    }) =>
+      apiFetch<IssuedKey>(`/agents/${encodeURIComponent(agentId)}/keys`, {
+        method: "POST",
+        json: input,
+      }),
     onSuccess: invalidate,
   });
 }
@@ -41,7 +55,8 @@ export function useCreateAgentKey() {
 export function useRevokeAgentKey() {
   const invalidate = useInvalidateAgents();
   return useMutation({
-    mutationFn: (keyId: string) => apiFetch<AgentKeyView>(`/agent-keys/${encodeURIComponent(keyId)}`, { method: "DELETE" }),
+    mutationFn: (keyId: string) =>
+      apiFetch<AgentKeyView>(`/agent-keys/${encodeURIComponent(keyId)}`, { method: "DELETE" }),
     onSettled: invalidate,
   });
 }

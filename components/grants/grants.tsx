@@ -41,13 +41,23 @@ export function describeWindow(seconds: number): string {
   return named ? named.label : `${seconds} s`;
 }
 
-function grantState(g: GrantView, now = Date.now()): { tone: "green" | "red" | "amber" | "slate"; label: string } {
+function grantState(
+  g: GrantView,
+  now = Date.now(),
+): { tone: "green" | "red" | "amber" | "slate"; label: string } {
   if (g.revokedAt) return { tone: "slate", label: "Revoked" };
-  if (g.expiresAt && new Date(g.expiresAt).getTime() <= now) return { tone: "amber", label: "Expired" };
+  if (g.expiresAt && new Date(g.expiresAt).getTime() <= now)
+    return { tone: "amber", label: "Expired" };
   return { tone: "green", label: "Active" };
 }
 
-function CreateGrantDialog({ onClose, defaults }: { onClose: () => void; defaults: { agentId?: string; upstreamId?: string } }) {
+function CreateGrantDialog({
+  onClose,
+  defaults,
+}: {
+  onClose: () => void;
+  defaults: { agentId?: string; upstreamId?: string };
+}) {
   const agents = useQuery(agentListQuery());
   const upstreams = useQuery(upstreamListQuery());
   const create = useCreateGrant();
@@ -70,23 +80,41 @@ function CreateGrantDialog({ onClose, defaults }: { onClose: () => void; default
         upstreamId,
         toolPattern: String(f.get("toolPattern") ?? ""),
         effect,
-        rateLimit: effect === "allow" && max ? { max: Number(max), windowSeconds: Number(f.get("window") ?? 60) } : null,
+        rateLimit:
+          effect === "allow" && max
+            ? { max: Number(max), windowSeconds: Number(f.get("window") ?? 60) }
+            : null,
         expiresAt: expiry ? new Date(Date.now() + expiry).toISOString() : null,
         reason: String(f.get("reason") ?? "") || null,
       });
-      toast.show(`${grant.effect === "allow" ? "Granted" : "Denied"} ${grant.toolPattern}; enforced from the next call.`, "success");
+      toast.show(
+        `${grant.effect === "allow" ? "Granted" : "Denied"} ${grant.toolPattern}; enforced from the next call.`,
+        "success",
+      );
       onClose();
     } catch (err) {
       if (err instanceof ApiError) setErrors(err.fieldErrors());
-      if (!(err instanceof ApiError && err.body.code === "VALIDATION")) toast.show(errorMessage(err), "error");
+      if (!(err instanceof ApiError && err.body.code === "VALIDATION"))
+        toast.show(errorMessage(err), "error");
     }
   }
 
   return (
-    <Dialog open onClose={onClose} title="New grant" description="Allow or deny one agent a tool (or a glob of tools) on one server. Other agents are not affected.">
+    <Dialog
+      open
+      onClose={onClose}
+      title="New grant"
+      description="Allow or deny one agent a tool (or a glob of tools) on one server. Other agents are not affected."
+    >
       <form onSubmit={submit} className="space-y-4" noValidate>
         <div className="grid grid-cols-2 gap-3">
-          <SelectField label="Agent" name="agentId" required defaultValue={defaults.agentId ?? ""} error={errors.agentId}>
+          <SelectField
+            label="Agent"
+            name="agentId"
+            required
+            defaultValue={defaults.agentId ?? ""}
+            error={errors.agentId}
+          >
             <option value="" disabled>
               {agents.isPending ? "Loading…" : "Choose an agent"}
             </option>
@@ -97,7 +125,14 @@ function CreateGrantDialog({ onClose, defaults }: { onClose: () => void; default
               </option>
             ))}
           </SelectField>
-          <SelectField label="Server" name="upstreamId" required value={upstreamId} onChange={(e) => setUpstreamId(e.target.value)} error={errors.upstreamId}>
+          <SelectField
+            label="Server"
+            name="upstreamId"
+            required
+            value={upstreamId}
+            onChange={(e) => setUpstreamId(e.target.value)}
+            error={errors.upstreamId}
+          >
             <option value="" disabled>
               {upstreams.isPending ? "Loading…" : "Choose a server"}
             </option>
@@ -128,20 +163,43 @@ function CreateGrantDialog({ onClose, defaults }: { onClose: () => void; default
           <div className="flex gap-4">
             {(["allow", "deny"] as const).map((v) => (
               <label key={v} className="flex items-center gap-2 text-sm text-slate-700">
-                <input type="radio" name="effect" value={v} checked={effect === v} onChange={() => setEffect(v)} className="size-4 accent-indigo-600" />
+                <input
+                  type="radio"
+                  name="effect"
+                  value={v}
+                  checked={effect === v}
+                  onChange={() => setEffect(v)}
+                  className="size-4 accent-indigo-600"
+                />
                 {v === "allow" ? "Allow" : "Deny"}
               </label>
             ))}
           </div>
           <p className="mt-1 text-xs text-slate-500">
-            {effect === "allow" ? "Lets the agent call it even under default: deny; the policy's rules still apply." : "Refuses the agent before any rule is read."}
+            {effect === "allow"
+              ? "Lets the agent call it even under default: deny; the policy's rules still apply."
+              : "Refuses the agent before any rule is read."}
           </p>
         </fieldset>
         {effect === "allow" ? (
           <fieldset className="grid grid-cols-2 gap-3">
-            <legend className="mb-1 text-sm font-medium text-slate-700">Limit for this agent (optional)</legend>
-            <TextField label="At most (calls)" name="max" type="number" min={1} placeholder="No limit" error={errors["rateLimit.max"] ?? errors.rateLimit} />
-            <SelectField label="Per" name="window" defaultValue="60" error={errors["rateLimit.windowSeconds"]}>
+            <legend className="mb-1 text-sm font-medium text-slate-700">
+              Limit for this agent (optional)
+            </legend>
+            <TextField
+              label="At most (calls)"
+              name="max"
+              type="number"
+              min={1}
+              placeholder="No limit"
+              error={errors["rateLimit.max"] ?? errors.rateLimit}
+            />
+            <SelectField
+              label="Per"
+              name="window"
+              defaultValue="60"
+              error={errors["rateLimit.windowSeconds"]}
+            >
               {WINDOWS.map((w) => (
                 <option key={w.seconds} value={w.seconds}>
                   {w.label}
@@ -157,7 +215,13 @@ function CreateGrantDialog({ onClose, defaults }: { onClose: () => void; default
             </option>
           ))}
         </SelectField>
-        <TextField label="Reason" name="reason" maxLength={500} placeholder="Why this agent needs it" error={errors.reason} />
+        <TextField
+          label="Reason"
+          name="reason"
+          maxLength={500}
+          placeholder="Why this agent needs it"
+          error={errors.reason}
+        />
         <div className="flex justify-end gap-2 pt-2">
           <Button variant="secondary" onClick={onClose}>
             Cancel
@@ -181,7 +245,13 @@ export function Grants() {
   const includeRevoked = search.get("revoked") === "1";
   const agents = useQuery(agentListQuery());
   const upstreams = useQuery(upstreamListQuery());
-  const grants = useQuery(grantListQuery({ agentId: agentId || undefined, upstreamId: upstreamId || undefined, includeRevoked }));
+  const grants = useQuery(
+    grantListQuery({
+      agentId: agentId || undefined,
+      upstreamId: upstreamId || undefined,
+      includeRevoked,
+    }),
+  );
   const revoke = useRevokeGrant();
   const toast = useToast();
   const [creating, setCreating] = useState(false);
@@ -199,7 +269,10 @@ export function Grants() {
     if (!revoking) return;
     try {
       await revoke.mutateAsync(revoking.id);
-      toast.show(`Revoked ${revoking.effect} ${revoking.toolPattern} for ${revoking.agentName ?? "the agent"}.`, "success");
+      toast.show(
+        `Revoked ${revoking.effect} ${revoking.toolPattern} for ${revoking.agentName ?? "the agent"}.`,
+        "success",
+      );
       setRevoking(null);
     } catch (err) {
       toast.show(errorMessage(err), "error");
@@ -216,7 +289,12 @@ export function Grants() {
         actions={canEdit ? <Button onClick={() => setCreating(true)}>New grant</Button> : null}
       />
       <div className="mb-4 flex flex-wrap items-end gap-3" role="search" aria-label="Filter grants">
-        <SelectField label="Agent" value={agentId} onChange={(e) => setFilter("agent", e.target.value)} className="w-56">
+        <SelectField
+          label="Agent"
+          value={agentId}
+          onChange={(e) => setFilter("agent", e.target.value)}
+          className="w-56"
+        >
           <option value="">All agents</option>
           {agents.data?.map((a) => (
             <option key={a.id} value={a.id}>
@@ -224,7 +302,12 @@ export function Grants() {
             </option>
           ))}
         </SelectField>
-        <SelectField label="Server" value={upstreamId} onChange={(e) => setFilter("server", e.target.value)} className="w-56">
+        <SelectField
+          label="Server"
+          value={upstreamId}
+          onChange={(e) => setFilter("server", e.target.value)}
+          className="w-56"
+        >
           <option value="">All servers</option>
           {upstreams.data?.map((u) => (
             <option key={u.id} value={u.id}>
@@ -233,7 +316,12 @@ export function Grants() {
           ))}
         </SelectField>
         <label className="flex h-9 items-center gap-2 text-sm text-slate-700">
-          <input type="checkbox" checked={includeRevoked} onChange={(e) => setFilter("revoked", e.target.checked ? "1" : "")} className="size-4 accent-indigo-600" />
+          <input
+            type="checkbox"
+            checked={includeRevoked}
+            onChange={(e) => setFilter("revoked", e.target.checked ? "1" : "")}
+            className="size-4 accent-indigo-600"
+          />
           Show revoked
         </label>
         {filtered ? (
@@ -250,20 +338,37 @@ export function Grants() {
             <ErrorState message={errorMessage(grants.error)} onRetry={() => grants.refetch()} />
           </div>
         ) : grants.data.length === 0 ? (
-          <EmptyState title={filtered ? "No grants match these filters" : "No grants yet"} icon={<IconShield className="size-10" />}>
-            {canEdit ? "Create one here, or grant a refused call from Denied calls in one step." : "Editors and admins create grants."}
+          <EmptyState
+            title={filtered ? "No grants match these filters" : "No grants yet"}
+            icon={<IconShield className="size-10" />}
+          >
+            {canEdit
+              ? "Create one here, or grant a refused call from Denied calls in one step."
+              : "Editors and admins create grants."}
           </EmptyState>
         ) : (
           <div className="relative overflow-x-auto">
             <table className="w-full text-left text-sm" aria-label="Grants">
               <thead className="bg-slate-50 text-xs text-slate-500">
                 <tr>
-                  <th scope="col" className="px-4 py-2 font-medium">Grant</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Agent</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Limit</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Reason</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Granted by</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Status</th>
+                  <th scope="col" className="px-4 py-2 font-medium">
+                    Grant
+                  </th>
+                  <th scope="col" className="px-4 py-2 font-medium">
+                    Agent
+                  </th>
+                  <th scope="col" className="px-4 py-2 font-medium">
+                    Limit
+                  </th>
+                  <th scope="col" className="px-4 py-2 font-medium">
+                    Reason
+                  </th>
+                  <th scope="col" className="px-4 py-2 font-medium">
+                    Granted by
+                  </th>
+                  <th scope="col" className="px-4 py-2 font-medium">
+                    Status
+                  </th>
                   <th scope="col" className="py-2 pr-3 text-right font-medium">
                     <span className="sr-only">Actions</span>
                   </th>
@@ -279,10 +384,18 @@ export function Grants() {
                           <Badge tone={g.effect === "allow" ? "green" : "red"}>{g.effect}</Badge>
                           <code className="font-mono text-xs text-slate-900">{g.toolPattern}</code>
                         </p>
-                        <p className="mt-0.5 text-xs text-slate-500">on {g.server ?? g.upstreamId}</p>
+                        <p className="mt-0.5 text-xs text-slate-500">
+                          on {g.server ?? g.upstreamId}
+                        </p>
                       </td>
-                      <td className="px-4 py-2.5 align-top font-medium break-words text-slate-900">{g.agentName ?? g.agentId}</td>
-                      <td className="px-3 py-2.5 align-top whitespace-nowrap text-slate-600">{g.rateLimit ? `${g.rateLimit.max} per ${describeWindow(g.rateLimit.windowSeconds)}` : "—"}</td>
+                      <td className="px-4 py-2.5 align-top font-medium break-words text-slate-900">
+                        {g.agentName ?? g.agentId}
+                      </td>
+                      <td className="px-3 py-2.5 align-top whitespace-nowrap text-slate-600">
+                        {g.rateLimit
+                          ? `${g.rateLimit.max} per ${describeWindow(g.rateLimit.windowSeconds)}`
+                          : "—"}
+                      </td>
                       <td className="px-4 py-2.5 align-top text-slate-600">
                         <p className="max-w-40 truncate" title={g.reason ?? undefined}>
                           {g.reason ?? "—"}
@@ -292,17 +405,29 @@ export function Grants() {
                         <p className="max-w-40 truncate" title={g.createdBy}>
                           {g.createdBy}
                         </p>
-                        <p className="text-xs whitespace-nowrap text-slate-400 tabular-nums">{formatDateTime(g.createdAt)}</p>
+                        <p className="text-xs whitespace-nowrap text-slate-400 tabular-nums">
+                          {formatDateTime(g.createdAt)}
+                        </p>
                       </td>
                       <td className="px-4 py-2.5 align-top">
                         <Badge tone={state.tone}>{state.label}</Badge>
                         <p className="mt-0.5 max-w-32 text-xs text-slate-500 tabular-nums">
-                          {g.revokedAt ? formatDateTime(g.revokedAt) : g.expiresAt ? `expires ${formatDateTime(g.expiresAt)}` : "no expiry"}
+                          {g.revokedAt
+                            ? formatDateTime(g.revokedAt)
+                            : g.expiresAt
+                              ? `expires ${formatDateTime(g.expiresAt)}`
+                              : "no expiry"}
                         </p>
                       </td>
                       <td className="py-2.5 pr-3 text-right align-top">
                         {canEdit && !g.revokedAt ? (
-                          <Button size="sm" variant="ghost" className="text-rose-700 hover:bg-rose-50 hover:text-rose-800" onClick={() => setRevoking(g)} aria-label={`Revoke ${g.effect} ${g.toolPattern} for ${g.agentName ?? g.agentId}`}>
+                          <Button
+                            size="sm"
+                            variant="ghost"
+                            className="text-rose-700 hover:bg-rose-50 hover:text-rose-800"
+                            onClick={() => setRevoking(g)}
+                            aria-label={`Revoke ${g.effect} ${g.toolPattern} for ${g.agentName ?? g.agentId}`}
+                          >
                             Revoke
                           </Button>
                         ) : null}
@@ -315,12 +440,25 @@ export function Grants() {
           </div>
         )}
       </Card>
-      {creating ? <CreateGrantDialog onClose={() => setCreating(false)} defaults={{ agentId: agentId || undefined, upstreamId: upstreamId || undefined }} /> : null}
-      <ConfirmDialog open={!!revoking} title="Revoke this grant?" confirmLabel="Revoke grant" busy={revoke.isPending} onConfirm={confirmRevoke} onClose={() => setRevoking(null)}>
+      {creating ? (
+        <CreateGrantDialog
+          onClose={() => setCreating(false)}
+          defaults={{ agentId: agentId || undefined, upstreamId: upstreamId || undefined }}
+        />
+      ) : null}
+      <ConfirmDialog
+        open={!!revoking}
+        title="Revoke this grant?"
+        confirmLabel="Revoke grant"
+        busy={revoke.isPending}
+        onConfirm={confirmRevoke}
+        onClose={() => setRevoking(null)}
+      >
         {revoking ? (
           <p>
-            <strong className="text-slate-900">{revoking.agentName ?? revoking.agentId}</strong> loses its {revoking.effect} of <span className="font-mono">{revoking.toolPattern}</span> on{" "}
-            {revoking.server ?? "the server"} from the next call. The grant stays in the history.
+            <strong className="text-slate-900">{revoking.agentName ?? revoking.agentId}</strong>{" "}
+            loses its {revoking.effect} of <span className="font-mono">{revoking.toolPattern}</span>{" "}
+            on {revoking.server ?? "the server"} from the next call. The grant stays in the history.
           </p>
         ) : null}
       </ConfirmDialog>

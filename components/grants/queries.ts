@@ -12,13 +12,20 @@ export const grantListQuery = (filters: GrantFilters = {}) =>
   queryOptions({
     queryKey: grantListKey(filters),
     queryFn: () =>
-      apiFetch<GrantView[]>(apiUrl("/grants", { agentId: filters.agentId, upstreamId: filters.upstreamId, includeRevoked: filters.includeRevoked ? 1 : undefined })),
+      apiFetch<GrantView[]>(
+        apiUrl("/grants", {
+          agentId: filters.agentId,
+          upstreamId: filters.upstreamId,
+          includeRevoked: filters.includeRevoked ? 1 : undefined,
+        }),
+      ),
   });
 
 export function useRevokeGrant() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (grantId: string) => apiFetch<GrantView>(`/grants/${encodeURIComponent(grantId)}`, { method: "DELETE" }),
+    mutationFn: (grantId: string) =>
+      apiFetch<GrantView>(`/grants/${encodeURIComponent(grantId)}`, { method: "DELETE" }),
     onSettled: () => qc.invalidateQueries({ queryKey: grantKeys.all }),
   });
 }

@@ -7,7 +7,11 @@ import { type FormEvent, useCallback, useEffect, useState } from "react";
 
 import { ApiError, errorMessage } from "@/lib/client/api";
 import { formatDateTime } from "@/lib/client/format";
-import type { PolicyIssueView, PolicyValidationView, PolicyVersionView } from "@/lib/core/policies/views";
+import type {
+  PolicyIssueView,
+  PolicyValidationView,
+  PolicyVersionView,
+} from "@/lib/core/policies/views";
 import { activePolicyQuery } from "@/components/audit/queries";
 import { ConfirmDialog } from "@/components/agents/confirm-dialog";
 import { useCan } from "@/components/console/session-context";
@@ -21,22 +25,48 @@ import { Dialog } from "@/components/ui/dialog";
 import { TextField } from "@/components/ui/field";
 import { EmptyState, ErrorState, LoadingBlock, Spinner } from "@/components/ui/states";
 import { useToast } from "@/components/ui/toast";
-import { fetchStarterPolicy, policyVersionQuery, policyVersionsQuery, useActivateVersion, useSavePolicy, validatePolicyDraft } from "./queries";
+import {
+  fetchStarterPolicy,
+  policyVersionQuery,
+  policyVersionsQuery,
+  useActivateVersion,
+  useSavePolicy,
+  validatePolicyDraft,
+} from "./queries";
 
 const YamlEditor = dynamic(() => import("./yaml-editor").then((m) => m.YamlEditor), {
   ssr: false,
-  loading: () => <LoadingBlock label="Loading editor…" className="min-h-[28rem] rounded-lg ring-1 ring-slate-200" />,
+  loading: () => (
+    <LoadingBlock
+      label="Loading editor…"
+      className="min-h-[28rem] rounded-lg ring-1 ring-slate-200"
+    />
+  ),
 });
 
-type Check = { state: "idle" | "checking" } | { state: "done"; result: PolicyValidationView; text: string } | { state: "failed"; message: string };
+type Check =
+  | { state: "idle" | "checking" }
+  | { state: "done"; result: PolicyValidationView; text: string }
+  | { state: "failed"; message: string };
 
 const where = (i: PolicyIssueView) => (i.line !== undefined ? `${i.line}:${i.column ?? 1}` : "—");
 
-function ProblemList({ check, serverErrors, readOnly }: { check: Check; serverErrors: PolicyIssueView[] | null; readOnly: boolean }) {
+function ProblemList({
+  check,
+  serverErrors,
+  readOnly,
+}: {
+  check: Check;
+  serverErrors: PolicyIssueView[] | null;
+  readOnly: boolean;
+}) {
   const errors = serverErrors ?? (check.state === "done" ? check.result.errors : []);
   const warnings = check.state === "done" ? check.result.warnings : [];
   return (
-    <section aria-labelledby="problems-heading" className="rounded-lg bg-white ring-1 ring-slate-200">
+    <section
+      aria-labelledby="problems-heading"
+      className="rounded-lg bg-white ring-1 ring-slate-200"
+    >
       <header className="flex items-center justify-between border-b border-slate-100 px-4 py-2.5">
         <h2 id="problems-heading" className="text-sm font-semibold text-slate-900">
           Problems
@@ -56,44 +86,74 @@ function ProblemList({ check, serverErrors, readOnly }: { check: Check; serverEr
         </span>
       </header>
       {errors.length + warnings.length > 0 ? (
-        <ul className="max-h-56 divide-y divide-slate-100 overflow-auto text-sm" data-testid="policy-problems">
+        <ul
+          className="max-h-56 divide-y divide-slate-100 overflow-auto text-sm"
+          data-testid="policy-problems"
+        >
           {errors.map((e, i) => (
             <li key={`e${i}`} className="flex gap-3 px-4 py-2">
-              <span className="w-14 shrink-0 font-mono text-xs text-rose-700 tabular-nums" title="line:column">
+              <span
+                className="w-14 shrink-0 font-mono text-xs text-rose-700 tabular-nums"
+                title="line:column"
+              >
                 {where(e)}
               </span>
               <span className="min-w-0 text-slate-800">
-                {e.path ? <code className="mr-1.5 font-mono text-xs text-slate-500">{e.path}</code> : null}
+                {e.path ? (
+                  <code className="mr-1.5 font-mono text-xs text-slate-500">{e.path}</code>
+                ) : null}
                 {e.message}
               </span>
             </li>
           ))}
           {warnings.map((w, i) => (
             <li key={`w${i}`} className="flex gap-3 px-4 py-2">
-              <span className="w-14 shrink-0 font-mono text-xs text-amber-700 tabular-nums">{where(w)}</span>
+              <span className="w-14 shrink-0 font-mono text-xs text-amber-700 tabular-nums">
+                {where(w)}
+              </span>
               <span className="min-w-0 text-slate-700">
                 <span className="mr-1.5 text-xs font-medium text-amber-700">warning</span>
-                {w.path ? <code className="mr-1.5 font-mono text-xs text-slate-500">{w.path}</code> : null}
+                {w.path ? (
+                  <code className="mr-1.5 font-mono text-xs text-slate-500">{w.path}</code>
+                ) : null}
                 {w.message}
               </span>
             </li>
           ))}
         </ul>
       ) : check.state === "done" ? (
-        <p className="px-4 py-3 text-sm text-slate-500">{readOnly ? "No problems." : "No problems. Saving makes this the version in force on the next call."}</p>
+        <p className="px-4 py-3 text-sm text-slate-500">
+          {readOnly
+            ? "No problems."
+            : "No problems. Saving makes this the version in force on the next call."}
+        </p>
       ) : null}
     </section>
   );
 }
 
-function VersionDialog({ version, activeYaml, mode, onClose }: { version: PolicyVersionView; activeYaml: string | null; mode: "view" | "diff"; onClose: () => void }) {
+function VersionDialog({
+  version,
+  activeYaml,
+  mode,
+  onClose,
+}: {
+  version: PolicyVersionView;
+  activeYaml: string | null;
+  mode: "view" | "diff";
+  onClose: () => void;
+}) {
   const detail = useQuery(policyVersionQuery(version.id));
   return (
     <Dialog
       open
       onClose={onClose}
       variant="drawer"
-      title={mode === "view" ? `Version ${version.version}` : `Version ${version.version} against the active version`}
+      title={
+        mode === "view"
+          ? `Version ${version.version}`
+          : `Version ${version.version} against the active version`
+      }
       description={`Saved by ${version.author} on ${formatDateTime(version.createdAt)}${version.comment ? ` — ${version.comment}` : ""}`}
     >
       {detail.isPending ? (
@@ -103,17 +163,35 @@ function VersionDialog({ version, activeYaml, mode, onClose }: { version: Policy
       ) : mode === "view" ? (
         <PolicyView yaml={detail.data.yaml} />
       ) : (
-        <LineDiff before={activeYaml ?? ""} after={detail.data.yaml} beforeLabel="active version" afterLabel={`version ${version.version}`} label={`Changes from the active version to version ${version.version}`} />
+        <LineDiff
+          before={activeYaml ?? ""}
+          after={detail.data.yaml}
+          beforeLabel="active version"
+          afterLabel={`version ${version.version}`}
+          label={`Changes from the active version to version ${version.version}`}
+        />
       )}
     </Dialog>
   );
 }
 
-function History({ upstreamId, activeYaml, canEdit, onLoad }: { upstreamId: string; activeYaml: string | null; canEdit: boolean; onLoad: (v: PolicyVersionView) => void }) {
+function History({
+  upstreamId,
+  activeYaml,
+  canEdit,
+  onLoad,
+}: {
+  upstreamId: string;
+  activeYaml: string | null;
+  canEdit: boolean;
+  onLoad: (v: PolicyVersionView) => void;
+}) {
   const versions = useQuery(policyVersionsQuery(upstreamId));
   const activate = useActivateVersion(upstreamId);
   const toast = useToast();
-  const [open, setOpen] = useState<{ version: PolicyVersionView; mode: "view" | "diff" } | null>(null);
+  const [open, setOpen] = useState<{ version: PolicyVersionView; mode: "view" | "diff" } | null>(
+    null,
+  );
   const [rollback, setRollback] = useState<PolicyVersionView | null>(null);
 
   async function confirmRollback() {
@@ -138,33 +216,58 @@ function History({ upstreamId, activeYaml, canEdit, onLoad }: { upstreamId: stri
       ) : versions.data.length === 0 ? (
         <EmptyState title="No versions yet">Every save is kept as an immutable version.</EmptyState>
       ) : (
-        <ol className="max-h-[36rem] divide-y divide-slate-100 overflow-auto" aria-label="Saved versions, newest first">
+        <ol
+          className="max-h-[36rem] divide-y divide-slate-100 overflow-auto"
+          aria-label="Saved versions, newest first"
+        >
           {versions.data.map((v) => (
             <li key={v.id} className={cn("px-4 py-3", v.active && "bg-indigo-50/50")}>
               <div className="flex items-center justify-between gap-2">
                 <span className="flex items-center gap-2 text-sm font-medium text-slate-900">
                   Version {v.version} {v.active ? <Badge tone="violet">Active</Badge> : null}
                 </span>
-                <span className="text-xs text-slate-500 tabular-nums">{formatDateTime(v.createdAt)}</span>
+                <span className="text-xs text-slate-500 tabular-nums">
+                  {formatDateTime(v.createdAt)}
+                </span>
               </div>
               <p className="mt-0.5 text-xs text-slate-500">by {v.author}</p>
               {v.comment ? <p className="mt-1 text-sm text-slate-700">{v.comment}</p> : null}
               <div className="mt-2 flex flex-wrap gap-1.5">
-                <Button size="sm" variant="secondary" onClick={() => setOpen({ version: v, mode: "view" })} aria-label={`View version ${v.version}`}>
+                <Button
+                  size="sm"
+                  variant="secondary"
+                  onClick={() => setOpen({ version: v, mode: "view" })}
+                  aria-label={`View version ${v.version}`}
+                >
                   View
                 </Button>
                 {!v.active ? (
-                  <Button size="sm" variant="secondary" onClick={() => setOpen({ version: v, mode: "diff" })} aria-label={`Diff version ${v.version} against the active version`}>
+                  <Button
+                    size="sm"
+                    variant="secondary"
+                    onClick={() => setOpen({ version: v, mode: "diff" })}
+                    aria-label={`Diff version ${v.version} against the active version`}
+                  >
                     Diff with active
                   </Button>
                 ) : null}
                 {canEdit ? (
-                  <Button size="sm" variant="ghost" onClick={() => onLoad(v)} aria-label={`Load version ${v.version} into the editor`}>
+                  <Button
+                    size="sm"
+                    variant="ghost"
+                    onClick={() => onLoad(v)}
+                    aria-label={`Load version ${v.version} into the editor`}
+                  >
                     Load into editor
                   </Button>
                 ) : null}
                 {canEdit && !v.active ? (
-                  <Button size="sm" variant="ghost" onClick={() => setRollback(v)} aria-label={`Activate version ${v.version}`}>
+                  <Button
+                    size="sm"
+                    variant="ghost"
+                    onClick={() => setRollback(v)}
+                    aria-label={`Activate version ${v.version}`}
+                  >
                     Activate
                   </Button>
                 ) : null}
@@ -173,9 +276,27 @@ function History({ upstreamId, activeYaml, canEdit, onLoad }: { upstreamId: stri
           ))}
         </ol>
       )}
-      {open ? <VersionDialog version={open.version} mode={open.mode} activeYaml={activeYaml} onClose={() => setOpen(null)} /> : null}
-      <ConfirmDialog open={!!rollback} title={`Activate version ${rollback?.version ?? ""}?`} confirmLabel="Activate" tone="primary" busy={activate.isPending} onConfirm={confirmRollback} onClose={() => setRollback(null)}>
-        <p>The gateway enforces version {rollback?.version} from the next call. The current version stays in the history; you can switch back at any time.</p>
+      {open ? (
+        <VersionDialog
+          version={open.version}
+          mode={open.mode}
+          activeYaml={activeYaml}
+          onClose={() => setOpen(null)}
+        />
+      ) : null}
+      <ConfirmDialog
+        open={!!rollback}
+        title={`Activate version ${rollback?.version ?? ""}?`}
+        confirmLabel="Activate"
+        tone="primary"
+        busy={activate.isPending}
+        onConfirm={confirmRollback}
+        onClose={() => setRollback(null)}
+      >
+        <p>
+          The gateway enforces version {rollback?.version} from the next call. The current version
+          stays in the history; you can switch back at any time.
+        </p>
       </ConfirmDialog>
     </Card>
   );
@@ -210,10 +331,17 @@ export function PolicyEditor({ upstreamId, server }: { upstreamId: string; serve
     return validatePolicyDraft(yaml, signal);
   }, []);
 
-  const onValidated = useCallback((result: PolicyValidationView | { failed: string }, checked: string) => {
-    setServerErrors(null);
-    setCheck("failed" in result ? { state: "failed", message: result.failed } : { state: "done", result, text: checked });
-  }, []);
+  const onValidated = useCallback(
+    (result: PolicyValidationView | { failed: string }, checked: string) => {
+      setServerErrors(null);
+      setCheck(
+        "failed" in result
+          ? { state: "failed", message: result.failed }
+          : { state: "done", result, text: checked },
+      );
+    },
+    [],
+  );
 
   const onChange = useCallback((v: string) => {
     setDraft(v);
@@ -226,7 +354,9 @@ export function PolicyEditor({ upstreamId, server }: { upstreamId: string; serve
       const starter = await fetchStarterPolicy(upstreamId);
       setDraft(starter.yaml);
       toast.show(
-        starter.tools > 0 ? `Starter policy for ${starter.tools} tool${starter.tools === 1 ? "" : "s"}; review every rule before saving.` : "No tools recorded yet: the starter lists none (default deny).",
+        starter.tools > 0
+          ? `Starter policy for ${starter.tools} tool${starter.tools === 1 ? "" : "s"}; review every rule before saving.`
+          : "No tools recorded yet: the starter lists none (default deny).",
         "info",
       );
     } catch (err) {
@@ -239,7 +369,10 @@ export function PolicyEditor({ upstreamId, server }: { upstreamId: string; serve
   async function loadVersion(v: PolicyVersionView) {
     try {
       setDraft((await qc.fetchQuery(policyVersionQuery(v.id))).yaml);
-      toast.show(`Loaded version ${v.version} into the editor; saving makes it a new version.`, "info");
+      toast.show(
+        `Loaded version ${v.version} into the editor; saving makes it a new version.`,
+        "info",
+      );
     } catch (err) {
       toast.show(errorMessage(err), "error");
     }
@@ -263,17 +396,27 @@ export function PolicyEditor({ upstreamId, server }: { upstreamId: string; serve
   }
 
   if (active.isPending) return <LoadingBlock label="Loading policy…" className="min-h-[60vh]" />;
-  if (active.isError) return <ErrorState message={errorMessage(active.error)} onRetry={() => active.refetch()} />;
+  if (active.isError)
+    return <ErrorState message={errorMessage(active.error)} onRetry={() => active.refetch()} />;
 
   const known = check.state === "done" && check.text === text;
   const invalid = (serverErrors?.length ?? 0) > 0 || (known && !check.result.ok);
-  const canSave = canEdit && text.trim() !== "" && known && check.result.ok && !serverErrors && (dirty || activeYaml === null);
+  const canSave =
+    canEdit &&
+    text.trim() !== "" &&
+    known &&
+    check.result.ok &&
+    !serverErrors &&
+    (dirty || activeYaml === null);
   const version = active.data.version;
 
   return (
     <div className="space-y-4">
       <div>
-        <Link href="/console/policies" className="text-sm text-slate-500 hover:text-slate-800 hover:underline">
+        <Link
+          href="/console/policies"
+          className="text-sm text-slate-500 hover:text-slate-800 hover:underline"
+        >
           ← Policies
         </Link>
         <PageHeader
@@ -285,7 +428,10 @@ export function PolicyEditor({ upstreamId, server }: { upstreamId: string; serve
           }
           actions={
             <>
-              <Link href={`/console/servers/${encodeURIComponent(server)}`} className="text-sm font-medium text-indigo-700 hover:underline">
+              <Link
+                href={`/console/servers/${encodeURIComponent(server)}`}
+                className="text-sm font-medium text-indigo-700 hover:underline"
+              >
                 Tools of {server} →
               </Link>
               {canEdit && (activeYaml === null || text.trim() === "") ? (
@@ -306,11 +452,22 @@ export function PolicyEditor({ upstreamId, server }: { upstreamId: string; serve
         <div className="min-w-0 space-y-4">
           <div className="flex items-center justify-between gap-2">
             <div className="flex items-center gap-2 text-sm text-slate-600">
-              {dirty ? <Badge tone="amber">Unsaved changes</Badge> : version ? <Badge tone="slate">Showing version {version.version}</Badge> : <Badge tone="slate">New policy</Badge>}
+              {dirty ? (
+                <Badge tone="amber">Unsaved changes</Badge>
+              ) : version ? (
+                <Badge tone="slate">Showing version {version.version}</Badge>
+              ) : (
+                <Badge tone="slate">New policy</Badge>
+              )}
             </div>
             {canEdit && dirty ? (
               <div className="flex gap-2">
-                <Button size="sm" variant="secondary" onClick={() => setShowChanges((s) => !s)} aria-expanded={showChanges}>
+                <Button
+                  size="sm"
+                  variant="secondary"
+                  onClick={() => setShowChanges((s) => !s)}
+                  aria-expanded={showChanges}
+                >
                   {showChanges ? "Hide changes" : "Review changes"}
                 </Button>
                 <Button size="sm" variant="ghost" onClick={() => setDraft(null)}>
@@ -319,15 +476,37 @@ export function PolicyEditor({ upstreamId, server }: { upstreamId: string; serve
               </div>
             ) : null}
           </div>
-          <YamlEditor value={text} onChange={onChange} readOnly={!canEdit} validate={validate} onValidated={onValidated} label={`Policy YAML for ${server}`} />
-          {showChanges && dirty ? <LineDiff before={activeYaml ?? ""} after={text} beforeLabel={version ? `version ${version.version} (active)` : "no policy"} afterLabel="your draft" label="Changes in the draft" /> : null}
+          <YamlEditor
+            value={text}
+            onChange={onChange}
+            readOnly={!canEdit}
+            validate={validate}
+            onValidated={onValidated}
+            label={`Policy YAML for ${server}`}
+          />
+          {showChanges && dirty ? (
+            <LineDiff
+              before={activeYaml ?? ""}
+              after={text}
+              beforeLabel={version ? `version ${version.version} (active)` : "no policy"}
+              afterLabel="your draft"
+              label="Changes in the draft"
+            />
+          ) : null}
           <ProblemList check={check} serverErrors={serverErrors} readOnly={!canEdit} />
         </div>
         <div className="space-y-4">
           {canEdit ? (
             <Card title="Save">
               <form onSubmit={submit} className="space-y-3">
-                <TextField label="Comment" value={comment} onChange={(e) => setComment(e.target.value)} maxLength={500} placeholder="What changed and why" hint="Kept with the version in the history and the audit log." />
+                <TextField
+                  label="Comment"
+                  value={comment}
+                  onChange={(e) => setComment(e.target.value)}
+                  maxLength={500}
+                  placeholder="What changed and why"
+                  hint="Kept with the version in the history and the audit log."
+                />
                 <Button type="submit" className="w-full" busy={save.isPending} disabled={!canSave}>
                   Save and activate
                 </Button>
@@ -341,7 +520,12 @@ export function PolicyEditor({ upstreamId, server }: { upstreamId: string; serve
               </form>
             </Card>
           ) : null}
-          <History upstreamId={upstreamId} activeYaml={activeYaml} canEdit={canEdit} onLoad={loadVersion} />
+          <History
+            upstreamId={upstreamId}
+            activeYaml={activeYaml}
+            canEdit={canEdit}
+            onLoad={loadVersion}
+          />
         </div>
       </div>
     </div>

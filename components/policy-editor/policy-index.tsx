@@ -17,26 +17,44 @@ export function PolicyIndex() {
   const summaries = useQuery(policySummariesQuery());
   return (
     <div>
-      <PageHeader title="Policies" description="One YAML policy per server. Every save is a new version; the active one is enforced on the next call." />
+      <PageHeader
+        title="Policies"
+        description="One YAML policy per server. Every save is a new version; the active one is enforced on the next call."
+      />
       <Card bodyClassName="p-0">
         {summaries.isPending ? (
           <LoadingBlock label="Loading policies…" />
         ) : summaries.isError ? (
           <div className="p-4">
-            <ErrorState message={errorMessage(summaries.error)} onRetry={() => summaries.refetch()} />
+            <ErrorState
+              message={errorMessage(summaries.error)}
+              onRetry={() => summaries.refetch()}
+            />
           </div>
         ) : summaries.data.length === 0 ? (
           <EmptyState title="No servers yet" icon={<IconShield className="size-10" />}>
-            Policies belong to servers. <Link href="/console/servers" className="font-medium text-indigo-700 hover:underline">Add a server</Link> first.
+            Policies belong to servers.{" "}
+            <Link href="/console/servers" className="font-medium text-indigo-700 hover:underline">
+              Add a server
+            </Link>{" "}
+            first.
           </EmptyState>
         ) : (
           <table className="w-full text-left text-sm" aria-label="Policies by server">
             <thead className="bg-slate-50 text-xs text-slate-500">
               <tr>
-                <th scope="col" className="px-4 py-2 font-medium">Server</th>
-                <th scope="col" className="px-4 py-2 font-medium">Active version</th>
-                <th scope="col" className="px-4 py-2 font-medium">Saved by</th>
-                <th scope="col" className="px-4 py-2 font-medium">Versions</th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Server
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Active version
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Saved by
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Versions
+                </th>
                 <th scope="col" className="px-4 py-2 text-right font-medium">
                   <span className="sr-only">Actions</span>
                 </th>
@@ -52,9 +70,18 @@ export function PolicyIndex() {
                       {s.active ? (
                         <span className="flex flex-wrap items-center gap-2">
                           <Badge tone="violet">v{s.active.version}</Badge>
-                          {s.active.comment ? <span className="max-w-xs truncate text-slate-600" title={s.active.comment}>{s.active.comment}</span> : null}
+                          {s.active.comment ? (
+                            <span
+                              className="max-w-xs truncate text-slate-600"
+                              title={s.active.comment}
+                            >
+                              {s.active.comment}
+                            </span>
+                          ) : null}
                           {s.latest && s.latest.id !== s.active.id ? (
-                            <span className="text-xs text-amber-700">v{s.latest.version} saved, not active</span>
+                            <span className="text-xs text-amber-700">
+                              v{s.latest.version} saved, not active
+                            </span>
                           ) : null}
                         </span>
                       ) : (
@@ -65,7 +92,9 @@ export function PolicyIndex() {
                       {s.active ? (
                         <>
                           <p>{s.active.author}</p>
-                          <p className="text-xs text-slate-400 tabular-nums">{formatDateTime(s.active.createdAt)}</p>
+                          <p className="text-xs text-slate-400 tabular-nums">
+                            {formatDateTime(s.active.createdAt)}
+                          </p>
                         </>
                       ) : (
                         "—"
@@ -74,11 +103,18 @@ export function PolicyIndex() {
                     <td className="px-4 py-3 text-slate-600 tabular-nums">{s.versions}</td>
                     <td className="px-4 py-3 text-right whitespace-nowrap">
                       {s.active ? (
-                        <Link href={`/console/policies/${encodeURIComponent(s.server)}`} className="mr-4 text-sm text-slate-600 hover:text-slate-900 hover:underline">
+                        <Link
+                          href={`/console/policies/${encodeURIComponent(s.server)}`}
+                          className="mr-4 text-sm text-slate-600 hover:text-slate-900 hover:underline"
+                        >
                           View
                         </Link>
                       ) : null}
-                      <Link href={href} className="text-sm font-medium text-indigo-700 hover:underline" aria-label={`${canEdit ? (s.active ? "Edit" : "Write") : "Open"} the policy of ${s.server}`}>
+                      <Link
+                        href={href}
+                        className="text-sm font-medium text-indigo-700 hover:underline"
+                        aria-label={`${canEdit ? (s.active ? "Edit" : "Write") : "Open"} the policy of ${s.server}`}
+                      >
                         {canEdit ? (s.active ? "Edit" : "Write policy") : "History"}
                       </Link>
                     </td>

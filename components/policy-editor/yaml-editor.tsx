@@ -21,7 +21,10 @@ export function issueRange(doc: Text, issue: PolicyIssueView): { from: number; t
 
 const theme = EditorView.theme({
   "&": { fontSize: "13px", height: "100%" },
-  ".cm-scroller": { fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace", lineHeight: "1.6" },
+  ".cm-scroller": {
+    fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
+    lineHeight: "1.6",
+  },
   ".cm-gutters": { backgroundColor: "#f8fafc", borderRight: "1px solid #e2e8f0", color: "#94a3b8" },
   ".cm-activeLineGutter": { backgroundColor: "#eef2ff" },
   ".cm-activeLine": { backgroundColor: "#f8fafc" },
@@ -44,15 +47,31 @@ function editorExtensions(validate: Validate, onValidated: OnValidated, label: s
       onValidated(result, text);
       const doc = view.state.doc;
       return [
-        ...result.errors.map((e): Diagnostic => ({ ...issueRange(doc, e), severity: "error", message: e.path ? `${e.path}: ${e.message}` : e.message })),
-        ...result.warnings.map((w): Diagnostic => ({ ...issueRange(doc, w), severity: "warning", message: w.path ? `${w.path}: ${w.message}` : w.message })),
+        ...result.errors.map((e): Diagnostic => ({
+          ...issueRange(doc, e),
+          severity: "error",
+          message: e.path ? `${e.path}: ${e.message}` : e.message,
+        })),
+        ...result.warnings.map((w): Diagnostic => ({
+          ...issueRange(doc, w),
+          severity: "warning",
+          message: w.path ? `${w.path}: ${w.message}` : w.message,
+        })),
       ];
     } catch (err) {
-      if (!controller.signal.aborted) onValidated({ failed: err instanceof Error ? err.message : "Validation failed" }, text);
+      if (!controller.signal.aborted)
+        onValidated({ failed: err instanceof Error ? err.message : "Validation failed" }, text);
       return [];
     }
   };
-  return [yaml(), linter(source, { delay: LINT_DELAY_MS }), lintGutter(), theme, EditorView.lineWrapping, EditorView.contentAttributes.of({ "aria-label": label })];
+  return [
+    yaml(),
+    linter(source, { delay: LINT_DELAY_MS }),
+    lintGutter(),
+    theme,
+    EditorView.lineWrapping,
+    EditorView.contentAttributes.of({ "aria-label": label }),
+  ];
 }
 
 /**
@@ -76,7 +95,10 @@ export function YamlEditor({
   onValidated: OnValidated;
   label: string;
 }) {
-  const extensions = useMemo(() => editorExtensions(validate, onValidated, label), [validate, onValidated, label]);
+  const extensions = useMemo(
+    () => editorExtensions(validate, onValidated, label),
+    [validate, onValidated, label],
+  );
 
   return (
     <CodeMirror
@@ -85,7 +107,12 @@ export function YamlEditor({
       extensions={extensions}
       readOnly={readOnly}
       editable={!readOnly}
-      basicSetup={{ foldGutter: true, highlightActiveLine: !readOnly, highlightActiveLineGutter: !readOnly, autocompletion: false }}
+      basicSetup={{
+        foldGutter: true,
+        highlightActiveLine: !readOnly,
+        highlightActiveLineGutter: !readOnly,
+        autocompletion: false,
+      }}
       minHeight="28rem"
       maxHeight="70vh"
       className="overflow-hidden rounded-lg ring-1 ring-slate-200"

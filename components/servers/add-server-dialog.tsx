@@ -11,7 +11,23 @@ import { useCreateUpstream } from "./queries";
 
 type Pair = { key: string; value: string };
 
-function ListEditor({ legend, hint, items, onChange, addLabel, placeholder, error }: { legend: string; hint: string; items: string[]; onChange: (v: string[]) => void; addLabel: string; placeholder: string; error?: string }) {
+function ListEditor({
+  legend,
+  hint,
+  items,
+  onChange,
+  addLabel,
+  placeholder,
+  error,
+}: {
+  legend: string;
+  hint: string;
+  items: string[];
+  onChange: (v: string[]) => void;
+  addLabel: string;
+  placeholder: string;
+  error?: string;
+}) {
   return (
     <fieldset className="space-y-1.5">
       <legend className="text-sm font-medium text-slate-700">{legend}</legend>
@@ -30,7 +46,12 @@ function ListEditor({ legend, hint, items, onChange, addLabel, placeholder, erro
               onChange={(e) => onChange(items.map((x, j) => (j === i ? e.target.value : x)))}
               className="block w-full rounded-md border-0 px-3 py-1.5 font-mono text-sm ring-1 ring-slate-300 ring-inset focus:ring-2 focus:ring-indigo-600"
             />
-            <Button variant="ghost" size="sm" onClick={() => onChange(items.filter((_, j) => j !== i))} aria-label={`Remove ${legend.toLowerCase()} ${i + 1}`}>
+            <Button
+              variant="ghost"
+              size="sm"
+              onClick={() => onChange(items.filter((_, j) => j !== i))}
+              aria-label={`Remove ${legend.toLowerCase()} ${i + 1}`}
+            >
               Remove
             </Button>
           </li>
@@ -44,7 +65,25 @@ function ListEditor({ legend, hint, items, onChange, addLabel, placeholder, erro
   );
 }
 
-function PairsEditor({ legend, hint, pairs, onChange, keyLabel, valueLabel, addLabel, error }: { legend: string; hint: string; pairs: Pair[]; onChange: (v: Pair[]) => void; keyLabel: string; valueLabel: string; addLabel: string; error?: string }) {
+function PairsEditor({
+  legend,
+  hint,
+  pairs,
+  onChange,
+  keyLabel,
+  valueLabel,
+  addLabel,
+  error,
+}: {
+  legend: string;
+  hint: string;
+  pairs: Pair[];
+  onChange: (v: Pair[]) => void;
+  keyLabel: string;
+  valueLabel: string;
+  addLabel: string;
+  error?: string;
+}) {
   return (
     <fieldset className="space-y-1.5">
       <legend className="text-sm font-medium text-slate-700">{legend}</legend>
@@ -57,7 +96,9 @@ function PairsEditor({ legend, hint, pairs, onChange, keyLabel, valueLabel, addL
               value={p.key}
               placeholder={keyLabel}
               spellCheck={false}
-              onChange={(e) => onChange(pairs.map((x, j) => (j === i ? { ...x, key: e.target.value } : x)))}
+              onChange={(e) =>
+                onChange(pairs.map((x, j) => (j === i ? { ...x, key: e.target.value } : x)))
+              }
               className="block w-2/5 rounded-md border-0 px-3 py-1.5 font-mono text-sm ring-1 ring-slate-300 ring-inset focus:ring-2 focus:ring-indigo-600"
             />
             <input
@@ -66,24 +107,36 @@ function PairsEditor({ legend, hint, pairs, onChange, keyLabel, valueLabel, addL
               type="password"
               autoComplete="off"
               placeholder={valueLabel}
-              onChange={(e) => onChange(pairs.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)))}
+              onChange={(e) =>
+                onChange(pairs.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)))
+              }
               className="block w-full rounded-md border-0 px-3 py-1.5 font-mono text-sm ring-1 ring-slate-300 ring-inset focus:ring-2 focus:ring-indigo-600"
             />
-            <Button variant="ghost" size="sm" onClick={() => onChange(pairs.filter((_, j) => j !== i))} aria-label={`Remove ${keyLabel.toLowerCase()} ${i + 1}`}>
+            <Button
+              variant="ghost"
+              size="sm"
+              onClick={() => onChange(pairs.filter((_, j) => j !== i))}
+              aria-label={`Remove ${keyLabel.toLowerCase()} ${i + 1}`}
+            >
               Remove
             </Button>
           </li>
         ))}
       </ul>
       {error ? <p className="text-xs text-rose-600">{error}</p> : null}
-      <Button variant="secondary" size="sm" onClick={() => onChange([...pairs, { key: "", value: "" }])}>
+      <Button
+        variant="secondary"
+        size="sm"
+        onClick={() => onChange([...pairs, { key: "", value: "" }])}
+      >
         {addLabel}
       </Button>
     </fieldset>
   );
 }
 
-const toRecord = (pairs: Pair[]) => Object.fromEntries(pairs.filter((p) => p.key.trim()).map((p) => [p.key.trim(), p.value]));
+const toRecord = (pairs: Pair[]) =>
+  Object.fromEntries(pairs.filter((p) => p.key.trim()).map((p) => [p.key.trim(), p.value]));
 
 /** Registers a server. stdio: an executable and an argument list (no shell); http: an http(s) URL. */
 export function AddServerDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
@@ -119,32 +172,72 @@ export function AddServerDialog({ open, onClose }: { open: boolean; onClose: () 
           : { url: String(f.get("url") ?? ""), headers: toRecord(headers) }),
         ...(timeout ? { timeoutMs: Math.round(Number(timeout) * 1000) } : {}),
       });
-      toast.show(`Added ${server.name}; agents reach it at /mcp/${server.name}. Write its policy next.`, "success");
+      toast.show(
+        `Added ${server.name}; agents reach it at /mcp/${server.name}. Write its policy next.`,
+        "success",
+      );
       close();
     } catch (err) {
       if (err instanceof ApiError) setErrors(err.fieldErrors());
-      if (!(err instanceof ApiError && err.body.code === "VALIDATION")) toast.show(errorMessage(err), "error");
+      if (!(err instanceof ApiError && err.body.code === "VALIDATION"))
+        toast.show(errorMessage(err), "error");
     }
   }
 
   const argError = Object.entries(errors).find(([k]) => k === "args" || k.startsWith("args."))?.[1];
   const envError = Object.entries(errors).find(([k]) => k === "env" || k.startsWith("env."))?.[1];
-  const headerError = Object.entries(errors).find(([k]) => k === "headers" || k.startsWith("headers."))?.[1];
+  const headerError = Object.entries(errors).find(
+    ([k]) => k === "headers" || k.startsWith("headers."),
+  )?.[1];
 
   return (
-    <Dialog open={open} onClose={close} title="Add a server" description="An MCP server the gateway fronts. Admins only: a stdio command runs on the gateway host." className="max-w-2xl">
+    <Dialog
+      open={open}
+      onClose={close}
+      title="Add a server"
+      description="An MCP server the gateway fronts. Admins only: a stdio command runs on the gateway host."
+      className="max-w-2xl"
+    >
       <form onSubmit={submit} className="space-y-4" noValidate>
         <div className="grid grid-cols-2 gap-3">
-          <TextField label="Name" name="name" required autoComplete="off" placeholder="github" error={errors.name} hint="Lower-case slug; the endpoint is /mcp/<name>." />
-          <TextField label="Timeout (seconds)" name="timeout" type="number" min={1} max={600} placeholder="60" error={errors.timeoutMs} />
+          <TextField
+            label="Name"
+            name="name"
+            required
+            autoComplete="off"
+            placeholder="github"
+            error={errors.name}
+            hint="Lower-case slug; the endpoint is /mcp/<name>."
+          />
+          <TextField
+            label="Timeout (seconds)"
+            name="timeout"
+            type="number"
+            min={1}
+            max={600}
+            placeholder="60"
+            error={errors.timeoutMs}
+          />
         </div>
-        <TextField label="Description" name="description" maxLength={1000} error={errors.description} />
+        <TextField
+          label="Description"
+          name="description"
+          maxLength={1000}
+          error={errors.description}
+        />
         <fieldset>
           <legend className="mb-1 text-sm font-medium text-slate-700">Transport</legend>
           <div className="flex gap-4">
             {(["stdio", "http"] as const).map((t) => (
               <label key={t} className="flex items-center gap-2 text-sm text-slate-700">
-                <input type="radio" name="transport" value={t} checked={transport === t} onChange={() => setTransport(t)} className="size-4 accent-indigo-600" />
+                <input
+                  type="radio"
+                  name="transport"
+                  value={t}
+                  checked={transport === t}
+                  onChange={() => setTransport(t)}
+                  className="size-4 accent-indigo-600"
+                />
                 {t === "stdio" ? "stdio (a local command)" : "HTTP (a remote URL)"}
               </label>
             ))}

@@ -8,13 +8,19 @@ import { toolKeys } from "@/components/tools/queries";
 
 function useInvalidateServers() {
   const qc = useQueryClient();
-  return () => Promise.all([qc.invalidateQueries({ queryKey: upstreamKeys.all }), qc.invalidateQueries({ queryKey: toolKeys.all }), qc.invalidateQueries({ queryKey: ["policies"] })]);
+  return () =>
+    Promise.all([
+      qc.invalidateQueries({ queryKey: upstreamKeys.all }),
+      qc.invalidateQueries({ queryKey: toolKeys.all }),
+      qc.invalidateQueries({ queryKey: ["policies"] }),
+    ]);
 }
 
 export function useCreateUpstream() {
   const invalidate = useInvalidateServers();
   return useMutation({
-    mutationFn: (input: CreateUpstreamInput) => apiFetch<UpstreamView>("/upstreams", { method: "POST", json: input }),
+    mutationFn: (input: CreateUpstreamInput) =>
+      apiFetch<UpstreamView>("/upstreams", { method: "POST", json: input }),
     onSuccess: invalidate,
   });
 }
@@ -23,7 +29,10 @@ export function useUpdateUpstream() {
   const invalidate = useInvalidateServers();
   return useMutation({
     mutationFn: ({ upstreamId, ...patch }: UpdateUpstreamInput) =>
-      apiFetch<UpstreamView>(`/upstreams/${encodeURIComponent(upstreamId)}`, { method: "PATCH", json: patch }),
+      apiFetch<UpstreamView>(`/upstreams/${encodeURIComponent(upstreamId)}`, {
+        method: "PATCH",
+        json: patch,
+      }),
     onSettled: invalidate,
   });
 }

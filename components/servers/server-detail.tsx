@@ -33,7 +33,10 @@ function Chips({ items, empty }: { items: string[]; empty: string }) {
   return (
     <span className="flex flex-wrap gap-1">
       {items.map((a, i) => (
-        <code key={i} className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs break-all text-slate-800 ring-1 ring-slate-200">
+        <code
+          key={i}
+          className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs break-all text-slate-800 ring-1 ring-slate-200"
+        >
           {a}
         </code>
       ))}
@@ -76,7 +79,11 @@ function Connection({ u }: { u: UpstreamView }) {
         <Row label="Timeout">{Math.round(u.timeoutMs / 1000)} s</Row>
         <Row label="Added">{formatDateTime(u.createdAt)}</Row>
       </dl>
-      {u.envNames.length + u.headerNames.length > 0 ? <p className="mt-2 text-xs text-slate-500">Values of environment variables and headers are never shown.</p> : null}
+      {u.envNames.length + u.headerNames.length > 0 ? (
+        <p className="mt-2 text-xs text-slate-500">
+          Values of environment variables and headers are never shown.
+        </p>
+      ) : null}
     </Card>
   );
 }
@@ -90,13 +97,19 @@ export function ServerDetail({ name }: { name: string }) {
   const [confirmDisable, setConfirmDisable] = useState(false);
 
   if (upstreams.isPending) return <LoadingBlock label="Loading server…" />;
-  if (upstreams.isError) return <ErrorState message={errorMessage(upstreams.error)} onRetry={() => upstreams.refetch()} />;
+  if (upstreams.isError)
+    return (
+      <ErrorState message={errorMessage(upstreams.error)} onRetry={() => upstreams.refetch()} />
+    );
   const u = upstreams.data.find((x) => x.name === name);
   if (!u) {
     return (
       <div className="space-y-3">
         <ErrorState title="Unknown server" message={`There is no server named ${name}.`} />
-        <Link href="/console/servers" className="text-sm font-medium text-indigo-700 hover:underline">
+        <Link
+          href="/console/servers"
+          className="text-sm font-medium text-indigo-700 hover:underline"
+        >
           ← All servers
         </Link>
       </div>
@@ -107,7 +120,12 @@ export function ServerDetail({ name }: { name: string }) {
     if (!u) return;
     try {
       await update.mutateAsync({ upstreamId: u.id, enabled });
-      toast.show(enabled ? `${u.name} is served again.` : `${u.name} is disabled; the gateway refuses /mcp/${u.name}.`, "success");
+      toast.show(
+        enabled
+          ? `${u.name} is served again.`
+          : `${u.name} is disabled; the gateway refuses /mcp/${u.name}.`,
+        "success",
+      );
       setConfirmDisable(false);
     } catch (err) {
       toast.show(errorMessage(err), "error");
@@ -119,7 +137,10 @@ export function ServerDetail({ name }: { name: string }) {
   return (
     <div className="space-y-6">
       <div>
-        <Link href="/console/servers" className="text-sm text-slate-500 hover:text-slate-800 hover:underline">
+        <Link
+          href="/console/servers"
+          className="text-sm text-slate-500 hover:text-slate-800 hover:underline"
+        >
           ← Servers
         </Link>
         <PageHeader
@@ -132,7 +153,9 @@ export function ServerDetail({ name }: { name: string }) {
                 href={`/console/policies/${encodeURIComponent(u.name)}/edit`}
                 className="inline-flex h-9 items-center rounded-md bg-white px-3.5 text-sm font-medium text-slate-800 shadow-xs ring-1 ring-slate-300 ring-inset hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
               >
-                {u.activePolicyVersion !== null ? `Policy v${u.activePolicyVersion}` : "Write a policy"}
+                {u.activePolicyVersion !== null
+                  ? `Policy v${u.activePolicyVersion}`
+                  : "Write a policy"}
               </Link>
               {canAdmin ? (
                 u.enabled ? (
@@ -140,7 +163,11 @@ export function ServerDetail({ name }: { name: string }) {
                     Disable server
                   </Button>
                 ) : (
-                  <Button variant="secondary" busy={update.isPending} onClick={() => setEnabled(true)}>
+                  <Button
+                    variant="secondary"
+                    busy={update.isPending}
+                    onClick={() => setEnabled(true)}
+                  >
                     Enable server
                   </Button>
                 )
@@ -162,9 +189,17 @@ export function ServerDetail({ name }: { name: string }) {
         </>
       )}
       <Connection u={u} />
-      <ConfirmDialog open={confirmDisable} title={`Disable ${u.name}?`} confirmLabel="Disable server" busy={update.isPending} onConfirm={() => setEnabled(false)} onClose={() => setConfirmDisable(false)}>
+      <ConfirmDialog
+        open={confirmDisable}
+        title={`Disable ${u.name}?`}
+        confirmLabel="Disable server"
+        busy={update.isPending}
+        onConfirm={() => setEnabled(false)}
+        onClose={() => setConfirmDisable(false)}
+      >
         <p>
-          The gateway stops serving <code className="font-mono">/mcp/{u.name}</code> from the next request; agents get a 404. Its policy, grants and tool inventory are kept.
+          The gateway stops serving <code className="font-mono">/mcp/{u.name}</code> from the next
+          request; agents get a 404. Its policy, grants and tool inventory are kept.
         </p>
       </ConfirmDialog>
     </div>

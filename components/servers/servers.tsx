@@ -40,23 +40,40 @@ export function Servers() {
           <LoadingBlock label="Loading servers…" />
         ) : upstreams.isError ? (
           <div className="p-4">
-            <ErrorState message={errorMessage(upstreams.error)} onRetry={() => upstreams.refetch()} />
+            <ErrorState
+              message={errorMessage(upstreams.error)}
+              onRetry={() => upstreams.refetch()}
+            />
           </div>
         ) : upstreams.data.length === 0 ? (
           <EmptyState title="No servers yet" icon={<IconServer className="size-10" />}>
-            {canAdmin ? "Add the first MCP server; agents reach it through the gateway at /mcp/<name>." : "An admin adds servers."}
+            {canAdmin
+              ? "Add the first MCP server; agents reach it through the gateway at /mcp/<name>."
+              : "An admin adds servers."}
           </EmptyState>
         ) : (
           <div className="relative overflow-x-auto">
             <table className="w-full text-left text-sm" aria-label="Servers">
               <thead className="bg-slate-50 text-xs text-slate-500">
                 <tr>
-                  <th scope="col" className="px-4 py-2 font-medium">Server</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Transport</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Command or URL</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Policy</th>
-                  <th scope="col" className="px-4 py-2 font-medium whitespace-nowrap">Tools by risk</th>
-                  <th scope="col" className="px-4 py-2 font-medium">Quarantined</th>
+                  <th scope="col" className="px-4 py-2 font-medium">
+                    Server
+                  </th>
+                  <th scope="col" className="px-4 py-2 font-medium">
+                    Transport
+                  </th>
+                  <th scope="col" className="px-4 py-2 font-medium">
+                    Command or URL
+                  </th>
+                  <th scope="col" className="px-4 py-2 font-medium">
+                    Policy
+                  </th>
+                  <th scope="col" className="px-4 py-2 font-medium whitespace-nowrap">
+                    Tools by risk
+                  </th>
+                  <th scope="col" className="px-4 py-2 font-medium">
+                    Quarantined
+                  </th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
@@ -65,7 +82,10 @@ export function Servers() {
                   return (
                     <tr key={u.id} className={u.enabled ? undefined : "bg-slate-50/60"}>
                       <td className="px-4 py-3 align-top">
-                        <Link href={`/console/servers/${encodeURIComponent(u.name)}`} className="rounded font-medium text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600">
+                        <Link
+                          href={`/console/servers/${encodeURIComponent(u.name)}`}
+                          className="rounded font-medium text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600"
+                        >
                           {u.name}
                         </Link>
                         {!u.enabled ? (
@@ -73,23 +93,38 @@ export function Servers() {
                             Disabled
                           </Badge>
                         ) : null}
-                        {u.description ? <p className="mt-0.5 max-w-xs truncate text-xs text-slate-500">{u.description}</p> : null}
+                        {u.description ? (
+                          <p className="mt-0.5 max-w-xs truncate text-xs text-slate-500">
+                            {u.description}
+                          </p>
+                        ) : null}
                       </td>
                       <td className="px-4 py-3 align-top">
-                        <Badge tone={u.transport === "stdio" ? "violet" : "blue"}>{u.transport}</Badge>
+                        <Badge tone={u.transport === "stdio" ? "violet" : "blue"}>
+                          {u.transport}
+                        </Badge>
                       </td>
                       <td className="px-4 py-3 align-top">
-                        <code className="block max-w-60 truncate font-mono text-xs text-slate-700" title={launchLine(u)}>
+                        <code
+                          className="block max-w-60 truncate font-mono text-xs text-slate-700"
+                          title={launchLine(u)}
+                        >
                           {launchLine(u)}
                         </code>
                       </td>
                       <td className="px-4 py-3 align-top whitespace-nowrap">
                         {u.activePolicyVersion !== null ? (
-                          <Link href={`/console/policies/${encodeURIComponent(u.name)}/edit`} className="text-indigo-700 hover:underline">
+                          <Link
+                            href={`/console/policies/${encodeURIComponent(u.name)}/edit`}
+                            className="text-indigo-700 hover:underline"
+                          >
                             v{u.activePolicyVersion}
                           </Link>
                         ) : (
-                          <Link href={`/console/policies/${encodeURIComponent(u.name)}/edit`} className="text-amber-700 hover:underline">
+                          <Link
+                            href={`/console/policies/${encodeURIComponent(u.name)}/edit`}
+                            className="text-amber-700 hover:underline"
+                          >
                             No policy
                           </Link>
                         )}
@@ -99,15 +134,24 @@ export function Servers() {
                           <span className="text-xs text-slate-400">…</span>
                         ) : c && c.total > 0 ? (
                           <span className="flex flex-wrap gap-1" aria-label={`${c.total} tools`}>
-                            {(["critical", "high", "medium", "low"] as const).map((level) => (c.byLevel[level] > 0 ? <LevelBadge key={level} level={level} count={c.byLevel[level]} /> : null))}
+                            {(["critical", "high", "medium", "low"] as const).map((level) =>
+                              c.byLevel[level] > 0 ? (
+                                <LevelBadge key={level} level={level} count={c.byLevel[level]} />
+                              ) : null,
+                            )}
                           </span>
                         ) : (
-                          <span className="text-xs whitespace-nowrap text-slate-500">Not listed yet</span>
+                          <span className="text-xs whitespace-nowrap text-slate-500">
+                            Not listed yet
+                          </span>
                         )}
                       </td>
                       <td className="px-4 py-3 align-top tabular-nums">
                         {c && c.quarantined > 0 ? (
-                          <Link href={`/console/servers/${encodeURIComponent(u.name)}#quarantine-heading`} className="font-medium text-rose-700 hover:underline">
+                          <Link
+                            href={`/console/servers/${encodeURIComponent(u.name)}#quarantine-heading`}
+                            className="font-medium text-rose-700 hover:underline"
+                          >
                             {c.quarantined} to review
                           </Link>
                         ) : (
@@ -122,7 +166,11 @@ export function Servers() {
           </div>
         )}
       </Card>
-      {!canAdmin ? <p className="mt-3 text-xs text-slate-500">Only admins add or change servers: a stdio command runs on the gateway host.</p> : null}
+      {!canAdmin ? (
+        <p className="mt-3 text-xs text-slate-500">
+          Only admins add or change servers: a stdio command runs on the gateway host.
+        </p>
+      ) : null}
       <AddServerDialog open={adding} onClose={() => setAdding(false)} />
     </div>
   );

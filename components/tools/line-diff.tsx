@@ -5,7 +5,12 @@ import { useMemo } from "react";
 
 import { cn } from "@/components/ui/cn";
 
-type Row = { kind: "same" | "add" | "del"; text: string; oldNo: number | null; newNo: number | null };
+type Row = {
+  kind: "same" | "add" | "del";
+  text: string;
+  oldNo: number | null;
+  newNo: number | null;
+};
 
 function toRows(before: string, after: string): Row[] {
   const rows: Row[] = [];
@@ -39,7 +44,19 @@ export function stableJson(value: unknown): string {
 }
 
 /** A unified line diff rendered as text (never HTML), with old and new line numbers. */
-export function LineDiff({ before, after, beforeLabel, afterLabel, label }: { before: string; after: string; beforeLabel: string; afterLabel: string; label: string }) {
+export function LineDiff({
+  before,
+  after,
+  beforeLabel,
+  afterLabel,
+  label,
+}: {
+  before: string;
+  after: string;
+  beforeLabel: string;
+  afterLabel: string;
+  label: string;
+}) {
   const rows = useMemo(() => toRows(before, after), [before, after]);
   const added = rows.filter((r) => r.kind === "add").length;
   const removed = rows.filter((r) => r.kind === "del").length;
@@ -61,19 +78,32 @@ export function LineDiff({ before, after, beforeLabel, afterLabel, label }: { be
             <div
               key={i}
               data-diff={r.kind}
-              className={cn("flex pr-4", r.kind === "add" && "bg-emerald-50 text-emerald-900", r.kind === "del" && "bg-rose-50 text-rose-900", r.kind === "same" && "text-slate-700")}
+              className={cn(
+                "flex pr-4",
+                r.kind === "add" && "bg-emerald-50 text-emerald-900",
+                r.kind === "del" && "bg-rose-50 text-rose-900",
+                r.kind === "same" && "text-slate-700",
+              )}
             >
-              <span className="w-10 shrink-0 pr-2 text-right text-slate-400 select-none" aria-hidden>
+              <span
+                className="w-10 shrink-0 pr-2 text-right text-slate-400 select-none"
+                aria-hidden
+              >
                 {r.oldNo ?? ""}
               </span>
-              <span className="w-10 shrink-0 pr-2 text-right text-slate-400 select-none" aria-hidden>
+              <span
+                className="w-10 shrink-0 pr-2 text-right text-slate-400 select-none"
+                aria-hidden
+              >
                 {r.newNo ?? ""}
               </span>
               <span className="w-5 shrink-0 text-center select-none" aria-hidden>
                 {r.kind === "add" ? "+" : r.kind === "del" ? "−" : ""}
               </span>
               <code>
-                <span className="sr-only">{r.kind === "add" ? "added: " : r.kind === "del" ? "removed: " : ""}</span>
+                <span className="sr-only">
+                  {r.kind === "add" ? "added: " : r.kind === "del" ? "removed: " : ""}
+                </span>
                 {r.text || " "}
               </code>
             </div>

@@ -11,15 +11,22 @@ export const toolKeys = {
 };
 
 export const toolListQuery = (server: string) =>
-  queryOptions({ queryKey: toolKeys.list(server), queryFn: () => apiFetch<ToolView[]>(apiUrl("/tools", { server })) });
+  queryOptions({
+    queryKey: toolKeys.list(server),
+    queryFn: () => apiFetch<ToolView[]>(apiUrl("/tools", { server })),
+  });
 
 export const toolSummaryQuery = () =>
-  queryOptions({ queryKey: toolKeys.summary(), queryFn: () => apiFetch<UpstreamInventoryView[]>("/tools/summary") });
+  queryOptions({
+    queryKey: toolKeys.summary(),
+    queryFn: () => apiFetch<UpstreamInventoryView[]>("/tools/summary"),
+  });
 
 export function useAcceptToolChange() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (toolId: string) => apiFetch<ToolView>(`/tools/${encodeURIComponent(toolId)}/accept`, { method: "POST" }),
+    mutationFn: (toolId: string) =>
+      apiFetch<ToolView>(`/tools/${encodeURIComponent(toolId)}/accept`, { method: "POST" }),
     onSettled: () => qc.invalidateQueries({ queryKey: toolKeys.all }),
   });
 }

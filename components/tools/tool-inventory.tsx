@@ -18,7 +18,8 @@ import { LineDiff, stableJson } from "./line-diff";
 import { useAcceptToolChange } from "./queries";
 import { RiskBadge, ToolStatusBadge } from "./risk-badge";
 
-export const ruleText = (t: ToolView) => stringify(recommendedRule(t.riskCategory), { collectionStyle: "flow" }).trim();
+export const ruleText = (t: ToolView) =>
+  stringify(recommendedRule(t.riskCategory), { collectionStyle: "flow" }).trim();
 
 /** The quarantine review: the pinned definition against the one the server now advertises. */
 export function QuarantineReview({ tools }: { tools: ToolView[] }) {
@@ -32,7 +33,10 @@ export function QuarantineReview({ tools }: { tools: ToolView[] }) {
     if (!confirming) return;
     try {
       await accept.mutateAsync(confirming.id);
-      toast.show(`Accepted the new definition of ${confirming.name}; it is listed and callable again.`, "success");
+      toast.show(
+        `Accepted the new definition of ${confirming.name}; it is listed and callable again.`,
+        "success",
+      );
       setConfirming(null);
     } catch (err) {
       toast.show(errorMessage(err), "error");
@@ -43,11 +47,15 @@ export function QuarantineReview({ tools }: { tools: ToolView[] }) {
     <section aria-labelledby="quarantine-heading" className="space-y-3">
       <div>
         <h2 id="quarantine-heading" className="text-base font-semibold text-slate-900">
-          Waiting for review <span className="ml-1 rounded-full bg-rose-100 px-2 py-0.5 text-xs font-medium text-rose-700 tabular-nums">{tools.length}</span>
+          Waiting for review{" "}
+          <span className="ml-1 rounded-full bg-rose-100 px-2 py-0.5 text-xs font-medium text-rose-700 tabular-nums">
+            {tools.length}
+          </span>
         </h2>
         <p className="text-sm text-slate-500">
-          The server changed these tools after they were pinned. Until the change is accepted they are hidden from agents and refused. Read the diff before accepting: a changed description can carry instructions
-          aimed at the model.
+          The server changed these tools after they were pinned. Until the change is accepted they
+          are hidden from agents and refused. Read the diff before accepting: a changed description
+          can carry instructions aimed at the model.
         </p>
       </div>
       {tools.map((t) => (
@@ -57,12 +65,21 @@ export function QuarantineReview({ tools }: { tools: ToolView[] }) {
             <span className="flex items-center gap-2">
               <span className="font-mono">{t.name}</span>
               <ToolStatusBadge status={t.status} />
-              {t.quarantinedAt ? <span className="text-xs font-normal text-slate-500">since {formatDateTime(t.quarantinedAt)}</span> : null}
+              {t.quarantinedAt ? (
+                <span className="text-xs font-normal text-slate-500">
+                  since {formatDateTime(t.quarantinedAt)}
+                </span>
+              ) : null}
             </span>
           }
           actions={
             canAdmin ? (
-              <Button size="sm" variant="success" onClick={() => setConfirming(t)} aria-label={`Accept change to ${t.name}`}>
+              <Button
+                size="sm"
+                variant="success"
+                onClick={() => setConfirming(t)}
+                aria-label={`Accept change to ${t.name}`}
+              >
                 Accept change
               </Button>
             ) : (
@@ -79,10 +96,21 @@ export function QuarantineReview({ tools }: { tools: ToolView[] }) {
           />
         </Card>
       ))}
-      <ConfirmDialog open={!!confirming} title="Accept this change?" confirmLabel="Accept change" tone="primary" busy={accept.isPending} onConfirm={confirm} onClose={() => setConfirming(null)}>
+      <ConfirmDialog
+        open={!!confirming}
+        title="Accept this change?"
+        confirmLabel="Accept change"
+        tone="primary"
+        busy={accept.isPending}
+        onConfirm={confirm}
+        onClose={() => setConfirming(null)}
+      >
         {confirming ? (
           <p>
-            The new definition of <strong className="font-mono text-slate-900">{confirming.name}</strong> becomes the pinned one; agents see and can call it again from the next request, under the server&apos;s policy.
+            The new definition of{" "}
+            <strong className="font-mono text-slate-900">{confirming.name}</strong> becomes the
+            pinned one; agents see and can call it again from the next request, under the
+            server&apos;s policy.
           </p>
         ) : null}
       </ConfirmDialog>
@@ -96,7 +124,8 @@ export function ToolInventory({ server, tools }: { server: string; tools: ToolVi
     return (
       <Card title="Tool inventory">
         <EmptyState title="No tools recorded yet">
-          The gateway records this server&apos;s tools the first time an agent lists them through <code className="font-mono">/mcp/{server}</code>.
+          The gateway records this server&apos;s tools the first time an agent lists them through{" "}
+          <code className="font-mono">/mcp/{server}</code>.
         </EmptyState>
       </Card>
     );
@@ -107,11 +136,21 @@ export function ToolInventory({ server, tools }: { server: string; tools: ToolVi
         <table className="w-full text-left text-sm" aria-label={`Tools of ${server}`}>
           <thead className="bg-slate-50 text-xs text-slate-500">
             <tr>
-              <th scope="col" className="px-4 py-2 font-medium">Tool</th>
-              <th scope="col" className="px-4 py-2 font-medium">Risk</th>
-              <th scope="col" className="px-4 py-2 font-medium">Recommended rule</th>
-              <th scope="col" className="px-4 py-2 font-medium">Status</th>
-              <th scope="col" className="px-4 py-2 font-medium">Seen</th>
+              <th scope="col" className="px-4 py-2 font-medium">
+                Tool
+              </th>
+              <th scope="col" className="px-4 py-2 font-medium">
+                Risk
+              </th>
+              <th scope="col" className="px-4 py-2 font-medium">
+                Recommended rule
+              </th>
+              <th scope="col" className="px-4 py-2 font-medium">
+                Status
+              </th>
+              <th scope="col" className="px-4 py-2 font-medium">
+                Seen
+              </th>
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100">
@@ -133,18 +172,25 @@ export function ToolInventory({ server, tools }: { server: string; tools: ToolVi
                         </span>
                         {t.name}
                       </button>
-                      {t.description ? <p className="mt-0.5 line-clamp-2 max-w-md pl-4 text-xs text-slate-500">{t.description}</p> : null}
+                      {t.description ? (
+                        <p className="mt-0.5 line-clamp-2 max-w-md pl-4 text-xs text-slate-500">
+                          {t.description}
+                        </p>
+                      ) : null}
                     </td>
                     <td className="px-4 py-2.5 align-top">
                       <RiskBadge category={t.riskCategory} level={t.riskLevel} />
                     </td>
-                    <td className="max-w-72 px-4 py-2.5 align-top font-mono text-xs text-slate-700">{ruleText(t)}</td>
+                    <td className="max-w-72 px-4 py-2.5 align-top font-mono text-xs text-slate-700">
+                      {ruleText(t)}
+                    </td>
                     <td className="px-4 py-2.5 align-top">
                       <ToolStatusBadge status={t.status} />
                     </td>
                     <td className="px-4 py-2.5 align-top text-xs whitespace-nowrap text-slate-600 tabular-nums">
                       <p>
-                        <span className="text-slate-400">first</span> {formatDateTime(t.firstSeenAt)}
+                        <span className="text-slate-400">first</span>{" "}
+                        {formatDateTime(t.firstSeenAt)}
                       </p>
                       <p>
                         <span className="text-slate-400">last</span> {formatDateTime(t.lastSeenAt)}
@@ -156,23 +202,35 @@ export function ToolInventory({ server, tools }: { server: string; tools: ToolVi
                       <td colSpan={5} className="bg-slate-50/70 px-4 py-3">
                         <div className="grid gap-4 lg:grid-cols-2">
                           <div>
-                            <h3 className="text-xs font-semibold tracking-wide text-slate-500 uppercase">Why {t.riskCategory}</h3>
+                            <h3 className="text-xs font-semibold tracking-wide text-slate-500 uppercase">
+                              Why {t.riskCategory}
+                            </h3>
                             <ul className="mt-1 list-disc space-y-0.5 pl-5 text-sm text-slate-700">
                               {t.riskEvidence.map((e, i) => (
                                 <li key={i}>{e}</li>
                               ))}
                             </ul>
-                            <p className="mt-1 text-xs text-slate-500">Confidence {Math.round(t.riskConfidence * 100)}%</p>
+                            <p className="mt-1 text-xs text-slate-500">
+                              Confidence {Math.round(t.riskConfidence * 100)}%
+                            </p>
                             {t.description ? (
                               <>
-                                <h3 className="mt-3 text-xs font-semibold tracking-wide text-slate-500 uppercase">Description</h3>
-                                <p className="mt-1 text-sm whitespace-pre-wrap text-slate-700">{t.description}</p>
+                                <h3 className="mt-3 text-xs font-semibold tracking-wide text-slate-500 uppercase">
+                                  Description
+                                </h3>
+                                <p className="mt-1 text-sm whitespace-pre-wrap text-slate-700">
+                                  {t.description}
+                                </p>
                               </>
                             ) : null}
                           </div>
                           <div>
-                            <h3 className="text-xs font-semibold tracking-wide text-slate-500 uppercase">Pinned definition</h3>
-                            <pre className="mt-1 max-h-72 overflow-auto rounded-md bg-white p-2 font-mono text-xs text-slate-700 ring-1 ring-slate-200">{stableJson(t.definition)}</pre>
+                            <h3 className="text-xs font-semibold tracking-wide text-slate-500 uppercase">
+                              Pinned definition
+                            </h3>
+                            <pre className="mt-1 max-h-72 overflow-auto rounded-md bg-white p-2 font-mono text-xs text-slate-700 ring-1 ring-slate-200">
+                              {stableJson(t.definition)}
+                            </pre>
                           </div>
                         </div>
                       </td>

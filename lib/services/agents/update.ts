@@ -19,14 +19,28 @@ export function updateAgent(ctx: ServiceContext, raw: UpdateAgentInput): Agent {
   return withTransaction(ctx, (tx) => {
     const before = getAgentOrThrow(tx, input.agentId);
     const name = input.name ?? before.name;
-    if (name !== before.name && tx.select({ id: agents.id }).from(agents).where(and(eq(agents.name, name), ne(agents.id, before.id))).get()) {
+    if (
+      name !== before.name &&
+      tx
+        .select({ id: agents.id })
+        .from(agents)
+        .where(and(eq(agents.name, name), ne(agents.id, before.id)))
+        .get()
+    ) {
       throw conflict(`An agent named ${name} already exists`, { field: "name" });
     }
     const owner = input.owner === undefined ? before.owner : input.owner || null;
-    const description = input.description === undefined ? before.description : input.description || null;
-    if (name === before.name && owner === before.owner && description === before.description) return before;
+    const description =
+      input.description === undefined ? before.description : input.description || null;
+    if (name === before.name && owner === before.owner && description === before.description)
+      return before;
     const now = ctx.now();
-    const after = tx.update(agents).set({ name, owner, description, updatedAt: now }).where(eq(agents.id, before.id)).returning().get();
+    const after = tx
+      .update(agents)
+      .set({ name, owner, description, updatedAt: now })
+      .where(eq(agents.id, before.id))
+      .returning()
+      .get();
     if (!after) throw new AppError("INTERNAL", "Agent disappeared during update");
     // Agent names appear in grants and audit rows the gateway writes.
     bumpConfigVersion(tx, now);

@@ -9,24 +9,42 @@ import { toPolicyVersionView } from "./internal";
 export function listPolicySummaries(ctx: ServiceContext): PolicySummaryView[] {
   requireViewer(ctx);
   const rows = ctx.db
-    .select({ upstreamId: upstreams.id, server: upstreams.name, policyId: policies.id, activeVersionId: policies.activeVersionId })
+    .select({
+      upstreamId: upstreams.id,
+      server: upstreams.name,
+      policyId: policies.id,
+      activeVersionId: policies.activeVersionId,
+    })
     .from(upstreams)
     .leftJoin(policies, eq(policies.upstreamId, upstreams.id))
     .orderBy(asc(upstreams.name))
     .all();
   const counts = new Map(
     ctx.db
-      .select({ policyId: policyVersions.policyId, n: sql<number>`count(*)`, latest: sql<number>`max(${policyVersions.version})` })
+      .select({
+        policyId: policyVersions.policyId,
+        n: sql<number>`count(*)`,
+        latest: sql<number>`max(${policyVersions.version})`,
+      })
       .from(policyVersions)
       .groupBy(policyVersions.policyId)
       .all()
       .map((r) => [r.policyId, r]),
   );
-  const one = (where: SQL | undefined): PolicyVersion | undefined => ctx.db.select().from(policyVersions).where(where).get();
+  const one = (where: SQL | undefined): PolicyVersion | undefined =>
+    ctx.db.select().from(policyVersions).where(where).get();
   return rows.map((r) => {
     const c = r.policyId ? counts.get(r.policyId) : undefined;
     const active = r.activeVersionId ? one(eq(policyVersions.id, r.activeVersionId)) : undefined;
-    const latest = r.policyId && c ? one(and(eq(policyVersions.policyId, r.policyId), eq(policyVersions.version, Number(c.latest)))) : undefined;
+    const latest =
+      r.policyId && c
+        ? one(
+            and(
+              eq(policyVersions.policyId, r.policyId),
+              eq(policyVersions.version, Number(c.latest)),
+            ),
+          )
+        : undefined;
     return {
       upstreamId: r.upstreamId,
       server: r.server,

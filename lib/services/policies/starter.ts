@@ -12,7 +12,10 @@ type StarterTool = Parameters<typeof renderStarterPolicy>[0][number];
  * gateway has seen and not quarantined) with the rule each tool's risk recommends. Nothing is
  * saved. Viewer role; empty inventory gives a policy that lists no tools (default deny).
  */
-export function renderStarterPolicyForUpstream(ctx: ServiceContext, upstreamId: string): { yaml: string; tools: number } {
+export function renderStarterPolicyForUpstream(
+  ctx: ServiceContext,
+  upstreamId: string,
+): { yaml: string; tools: number } {
   requireViewer(ctx);
   const upstream = getUpstreamOrThrow(ctx.db, upstreamId);
   const rows = ctx.db
@@ -22,5 +25,8 @@ export function renderStarterPolicyForUpstream(ctx: ServiceContext, upstreamId: 
     .orderBy(asc(tools.name))
     .all();
   const defs = rows.map((r) => r.definition as StarterTool);
-  return { yaml: renderStarterPolicy(defs, { description: upstream.description ?? upstream.name }), tools: defs.length };
+  return {
+    yaml: renderStarterPolicy(defs, { description: upstream.description ?? upstream.name }),
+    tools: defs.length,
+  };
 }

@@ -22,7 +22,14 @@ export function summarizeUpstreamInventories(ctx: ServiceContext): UpstreamInven
   for (const r of rows) {
     let v = out.get(r.upstreamId);
     if (!v) {
-      v = { upstreamId: r.upstreamId, total: 0, byLevel: { low: 0, medium: 0, high: 0, critical: 0 }, quarantined: 0, new: 0, lastSeenAt: null };
+      v = {
+        upstreamId: r.upstreamId,
+        total: 0,
+        byLevel: { low: 0, medium: 0, high: 0, critical: 0 },
+        quarantined: 0,
+        new: 0,
+        lastSeenAt: null,
+      };
       out.set(r.upstreamId, v);
     }
     const n = Number(r.count);

@@ -23,14 +23,18 @@ export function updateUpstream(ctx: ServiceContext, raw: UpdateUpstreamInput): U
     if (before.transport === "stdio" && (input.url !== undefined || input.headers !== undefined)) {
       throw invalid("stdio servers have no URL or headers", { field: "url" });
     }
-    if (before.transport === "http" && (input.command !== undefined || input.args !== undefined || input.env !== undefined)) {
+    if (
+      before.transport === "http" &&
+      (input.command !== undefined || input.args !== undefined || input.env !== undefined)
+    ) {
       throw invalid("http servers have no command, arguments or environment", { field: "command" });
     }
     const now = ctx.now();
     const after = tx
       .update(upstreams)
       .set({
-        description: input.description === undefined ? before.description : input.description || null,
+        description:
+          input.description === undefined ? before.description : input.description || null,
         enabled: input.enabled ?? before.enabled,
         command: input.command ?? before.command,
         args: input.args ?? before.args,
@@ -44,10 +48,15 @@ export function updateUpstream(ctx: ServiceContext, raw: UpdateUpstreamInput): U
       .returning()
       .get();
     if (!after) throw new AppError("INTERNAL", "Server disappeared during update");
-    const envChanged = input.env !== undefined && canonicalJson(input.env) !== canonicalJson(before.env);
-    const headersChanged = input.headers !== undefined && canonicalJson(input.headers) !== canonicalJson(before.headers);
+    const envChanged =
+      input.env !== undefined && canonicalJson(input.env) !== canonicalJson(before.env);
+    const headersChanged =
+      input.headers !== undefined && canonicalJson(input.headers) !== canonicalJson(before.headers);
     // Values are never audited; these markers make a replaced secret a visible change.
-    const marks = (state: string) => ({ envValues: envChanged ? state : "kept", headerValues: headersChanged ? state : "kept" });
+    const marks = (state: string) => ({
+      envValues: envChanged ? state : "kept",
+      headerValues: headersChanged ? state : "kept",
+    });
     const written = appendAudit(tx, ctx, {
       action: "upstream.update",
       target: { type: "upstream", id: after.id },

@@ -28,8 +28,16 @@ describe("updateAgent", () => {
     const db = createTestDb();
     const agent = createAgent(testContext(db), { name: "bot", owner: "ops" });
     const v0 = readConfigVersion(db);
-    const after = updateAgent(testContext(db), { agentId: agent.id, name: "support-bot", description: "Answers tickets" });
-    expect(after).toMatchObject({ name: "support-bot", owner: "ops", description: "Answers tickets" });
+    const after = updateAgent(testContext(db), {
+      agentId: agent.id,
+      name: "support-bot",
+      description: "Answers tickets",
+    });
+    expect(after).toMatchObject({
+      name: "support-bot",
+      owner: "ops",
+      description: "Answers tickets",
+    });
     expect(readConfigVersion(db)).toBe(v0 + 1);
     const [row] = auditRows(db, "agent.update");
     expect(row?.actorLabel).toBe("admin@test");
@@ -53,15 +61,23 @@ describe("updateAgent", () => {
     const db = createTestDb();
     createAgent(testContext(db), { name: "taken" });
     const agent = createAgent(testContext(db), { name: "bot" });
-    expect(code(() => updateAgent(testContext(db), { agentId: agent.id, name: "taken" }))).toBe("CONFLICT");
+    expect(code(() => updateAgent(testContext(db), { agentId: agent.id, name: "taken" }))).toBe(
+      "CONFLICT",
+    );
   });
 
   it("refuses viewers and editors before reading anything, and unknown agents", () => {
     const db = createTestDb();
     const agent = createAgent(testContext(db), { name: "bot" });
-    expect(code(() => updateAgent(testContext(db, viewer), { agentId: agent.id, name: "x" }))).toBe("FORBIDDEN");
-    expect(code(() => updateAgent(testContext(db, editor), { agentId: agent.id, name: "x" }))).toBe("FORBIDDEN");
-    expect(code(() => updateAgent(testContext(db), { agentId: "agt_missing", name: "x" }))).toBe("NOT_FOUND");
+    expect(code(() => updateAgent(testContext(db, viewer), { agentId: agent.id, name: "x" }))).toBe(
+      "FORBIDDEN",
+    );
+    expect(code(() => updateAgent(testContext(db, editor), { agentId: agent.id, name: "x" }))).toBe(
+      "FORBIDDEN",
+    );
+    expect(code(() => updateAgent(testContext(db), { agentId: "agt_missing", name: "x" }))).toBe(
+      "NOT_FOUND",
+    );
     expect(auditRows(db, "agent.update")).toHaveLength(0);
   });
 });
@@ -78,12 +94,17 @@ describe("disableAgent / enableAgent", () => {
     expect(disabled.disabledAt).not.toBeNull();
     expect(readConfigVersion(db)).toBe(v0 + 1);
     expect(code(() => authenticateAgentKey(db, key, new Date()))).toBe("UNAUTHENTICATED");
-    expect(code(() => createAgentKey(testContext(db), { agentId: agent.id, name: "another" }))).toBe("CONFLICT");
+    expect(
+      code(() => createAgentKey(testContext(db), { agentId: agent.id, name: "another" })),
+    ).toBe("CONFLICT");
 
     disableAgent(testContext(db), { agentId: agent.id });
     const rows = auditRows(db, "agent.disable");
     expect(rows).toHaveLength(1);
-    expect(JSON.parse(rows[0]?.detail ?? "{}")).toMatchObject({ before: { disabled: false }, after: { disabled: true } });
+    expect(JSON.parse(rows[0]?.detail ?? "{}")).toMatchObject({
+      before: { disabled: false },
+      after: { disabled: true },
+    });
 
     const enabled = enableAgent(testContext(db), { agentId: agent.id });
     expect(enabled.disabledAt).toBeNull();
@@ -94,9 +115,15 @@ describe("disableAgent / enableAgent", () => {
   it("refuses viewers and editors, and unknown agents", () => {
     const db = createTestDb();
     const agent = createAgent(testContext(db), { name: "bot" });
-    expect(code(() => disableAgent(testContext(db, viewer), { agentId: agent.id }))).toBe("FORBIDDEN");
-    expect(code(() => disableAgent(testContext(db, editor), { agentId: agent.id }))).toBe("FORBIDDEN");
-    expect(code(() => enableAgent(testContext(db, viewer), { agentId: agent.id }))).toBe("FORBIDDEN");
+    expect(code(() => disableAgent(testContext(db, viewer), { agentId: agent.id }))).toBe(
+      "FORBIDDEN",
+    );
+    expect(code(() => disableAgent(testContext(db, editor), { agentId: agent.id }))).toBe(
+      "FORBIDDEN",
+    );
+    expect(code(() => enableAgent(testContext(db, viewer), { agentId: agent.id }))).toBe(
+      "FORBIDDEN",
+    );
     expect(code(() => disableAgent(testContext(db), { agentId: "agt_missing" }))).toBe("NOT_FOUND");
     expect(auditRows(db, "agent.disable")).toHaveLength(0);
   });

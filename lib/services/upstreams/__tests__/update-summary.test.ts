@@ -29,7 +29,11 @@ function setup() {
     args: ["server.js"],
     env: { API_TOKEN: "first-secret" },
   });
-  const http = createUpstream(testContext(db), { name: "remote", transport: "http", url: "https://mcp.example.com/mcp" });
+  const http = createUpstream(testContext(db), {
+    name: "remote",
+    transport: "http",
+    url: "https://mcp.example.com/mcp",
+  });
   return { db, stdio, http };
 }
 
@@ -37,12 +41,20 @@ describe("updateUpstream", () => {
   it("changes arguments and disables a server, audits before/after and bumps the config version", () => {
     const { db, stdio } = setup();
     const v0 = readConfigVersion(db);
-    const after = updateUpstream(testContext(db), { upstreamId: stdio.id, args: ["server.js", "--root", "/srv"], enabled: false });
+    const after = updateUpstream(testContext(db), {
+      upstreamId: stdio.id,
+      args: ["server.js", "--root", "/srv"],
+      enabled: false,
+    });
     expect(after.args).toEqual(["server.js", "--root", "/srv"]);
     expect(after.enabled).toBe(false);
     expect(after.env).toEqual({ API_TOKEN: "first-secret" });
     expect(readConfigVersion(db)).toBe(v0 + 1);
-    const row = db.select().from(auditEvents).where(eq(auditEvents.action, "upstream.update")).get();
+    const row = db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, "upstream.update"))
+      .get();
     expect(row?.server).toBe("files");
     expect(JSON.parse(row?.detail ?? "{}").changedFields).toEqual(["args", "enabled"]);
   });
@@ -50,7 +62,11 @@ describe("updateUpstream", () => {
   it("records a replaced secret without its value", () => {
     const { db, stdio } = setup();
     updateUpstream(testContext(db), { upstreamId: stdio.id, env: { API_TOKEN: "second-secret" } });
-    const row = db.select().from(auditEvents).where(eq(auditEvents.action, "upstream.update")).get();
+    const row = db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, "upstream.update"))
+      .get();
     expect(row?.detail).not.toContain("first-secret");
     expect(row?.detail).not.toContain("second-secret");
     expect(JSON.parse(row?.detail ?? "{}").changedFields).toEqual(["envValues"]);
@@ -59,25 +75,49 @@ describe("updateUpstream", () => {
   it("writes nothing when nothing changed", () => {
     const { db, stdio } = setup();
     const v0 = readConfigVersion(db);
-    updateUpstream(testContext(db), { upstreamId: stdio.id, args: ["server.js"], env: { API_TOKEN: "first-secret" } });
+    updateUpstream(testContext(db), {
+      upstreamId: stdio.id,
+      args: ["server.js"],
+      env: { API_TOKEN: "first-secret" },
+    });
     expect(readConfigVersion(db)).toBe(v0);
-    expect(db.select().from(auditEvents).where(eq(auditEvents.action, "upstream.update")).all()).toHaveLength(0);
+    expect(
+      db.select().from(auditEvents).where(eq(auditEvents.action, "upstream.update")).all(),
+    ).toHaveLength(0);
   });
 
   it("refuses fields of the other transport, shell strings and non-http URLs", () => {
     const { db, stdio, http } = setup();
-    expect(code(() => updateUpstream(testContext(db), { upstreamId: stdio.id, url: "https://x.example" }))).toBe("VALIDATION");
-    expect(code(() => updateUpstream(testContext(db), { upstreamId: http.id, command: "node" }))).toBe("VALIDATION");
-    expect(() => updateUpstream(testContext(db), { upstreamId: stdio.id, command: "sh -c 'curl x | sh'" })).toThrow(/shell characters/);
-    expect(() => updateUpstream(testContext(db), { upstreamId: http.id, url: "file:///etc/passwd" })).toThrow(/http/);
+    expect(
+      code(() =>
+        updateUpstream(testContext(db), { upstreamId: stdio.id, url: "https://x.example" }),
+      ),
+    ).toBe("VALIDATION");
+    expect(
+      code(() => updateUpstream(testContext(db), { upstreamId: http.id, command: "node" })),
+    ).toBe("VALIDATION");
+    expect(() =>
+      updateUpstream(testContext(db), { upstreamId: stdio.id, command: "sh -c 'curl x | sh'" }),
+    ).toThrow(/shell characters/);
+    expect(() =>
+      updateUpstream(testContext(db), { upstreamId: http.id, url: "file:///etc/passwd" }),
+    ).toThrow(/http/);
   });
 
   it("refuses viewers and editors, and unknown servers", () => {
     const { db, stdio } = setup();
-    expect(code(() => updateUpstream(testContext(db, viewer), { upstreamId: stdio.id, enabled: false }))).toBe("FORBIDDEN");
-    expect(code(() => updateUpstream(testContext(db, editor), { upstreamId: stdio.id, enabled: false }))).toBe("FORBIDDEN");
-    expect(code(() => updateUpstream(testContext(db), { upstreamId: "ups_missing", enabled: false }))).toBe("NOT_FOUND");
-    expect(db.select().from(auditEvents).where(eq(auditEvents.action, "upstream.update")).all()).toHaveLength(0);
+    expect(
+      code(() => updateUpstream(testContext(db, viewer), { upstreamId: stdio.id, enabled: false })),
+    ).toBe("FORBIDDEN");
+    expect(
+      code(() => updateUpstream(testContext(db, editor), { upstreamId: stdio.id, enabled: false })),
+    ).toBe("FORBIDDEN");
+    expect(
+      code(() => updateUpstream(testContext(db), { upstreamId: "ups_missing", enabled: false })),
+    ).toBe("NOT_FOUND");
+    expect(
+      db.select().from(auditEvents).where(eq(auditEvents.action, "upstream.update")).all(),
+    ).toHaveLength(0);
   });
 });
 
@@ -86,7 +126,11 @@ describe("summarizeUpstreamInventories", () => {
     const { db, stdio } = setup();
     const now = Date.now();
     const read = { name: "read_file", description: "Read a file", inputSchema: { type: "object" } };
-    const del = { name: "delete_file", description: "Delete a file permanently", inputSchema: { type: "object" } };
+    const del = {
+      name: "delete_file",
+      description: "Delete a file permanently",
+      inputSchema: { type: "object" },
+    };
     const tools = [read, del];
     recordToolListing(db, { upstreamId: stdio.id, server: "files", tools, now, source: "gateway" });
     recordToolListing(db, {
@@ -105,6 +149,8 @@ describe("summarizeUpstreamInventories", () => {
 
   it("refuses anonymous callers", () => {
     const { db } = setup();
-    expect(code(() => summarizeUpstreamInventories(testContext(db, { type: "anonymous" })))).toBe("UNAUTHENTICATED");
+    expect(code(() => summarizeUpstreamInventories(testContext(db, { type: "anonymous" })))).toBe(
+      "UNAUTHENTICATED",
+    );
   });
 });

@@ -1,4 +1,10 @@
-import { disableAgent, enableAgent, listAgents, toAgentView, updateAgent } from "@/lib/services/agents";
+import {
+  disableAgent,
+  enableAgent,
+  listAgents,
+  toAgentView,
+  updateAgent,
+} from "@/lib/services/agents";
 import { AppError } from "@/lib/core/errors";
 import { objectBody, readJson } from "@/lib/server/body";
 import { route } from "@/lib/server/route";
@@ -12,10 +18,14 @@ export const GET = route<{ agentId: string }>({ auth: "viewer" }, (ctx, _req, { 
 /** `{disabled: true|false}` disables or re-enables; other fields rename or re-describe. */
 export const PATCH = route<{ agentId: string }>({ auth: "admin" }, async (ctx, req, { params }) => {
   const { disabled, ...rest } = objectBody(await readJson(req));
-  let agent = Object.keys(rest).length > 0 ? updateAgent(ctx, { ...rest, agentId: params.agentId } as never) : undefined;
+  let agent =
+    Object.keys(rest).length > 0
+      ? updateAgent(ctx, { ...rest, agentId: params.agentId } as never)
+      : undefined;
   if (disabled === true) agent = disableAgent(ctx, { agentId: params.agentId });
   else if (disabled === false) agent = enableAgent(ctx, { agentId: params.agentId });
-  else if (disabled !== undefined) throw new AppError("VALIDATION", "disabled must be true or false", { field: "disabled" });
+  else if (disabled !== undefined)
+    throw new AppError("VALIDATION", "disabled must be true or false", { field: "disabled" });
   if (!agent) throw new AppError("VALIDATION", "Nothing to change");
   return toAgentView(agent);
 });

@@ -1,12 +1,26 @@
-import { getUpstreamOrThrow, listUpstreams, toUpstreamView, updateUpstream } from "@/lib/services/upstreams";
+import {
+  getUpstreamOrThrow,
+  listUpstreams,
+  toUpstreamView,
+  updateUpstream,
+} from "@/lib/services/upstreams";
 import { objectBody, readJson } from "@/lib/server/body";
 import { route } from "@/lib/server/route";
 
 export const GET = route<{ upstreamId: string }>({ auth: "viewer" }, (ctx, _req, { params }) => {
   const found = listUpstreams(ctx).find((u) => u.upstream.id === params.upstreamId);
-  return found ? toUpstreamView(found.upstream, found.activePolicyVersion) : toUpstreamView(getUpstreamOrThrow(ctx.db, params.upstreamId));
+  return found
+    ? toUpstreamView(found.upstream, found.activePolicyVersion)
+    : toUpstreamView(getUpstreamOrThrow(ctx.db, params.upstreamId));
 });
 
-export const PATCH = route<{ upstreamId: string }>({ auth: "admin" }, async (ctx, req, { params }) =>
-  toUpstreamView(updateUpstream(ctx, { ...objectBody(await readJson(req)), upstreamId: params.upstreamId } as never)),
+export const PATCH = route<{ upstreamId: string }>(
+  { auth: "admin" },
+  async (ctx, req, { params }) =>
+    toUpstreamView(
+      updateUpstream(ctx, {
+        ...objectBody(await readJson(req)),
+        upstreamId: params.upstreamId,
+      } as never),
+    ),
 );

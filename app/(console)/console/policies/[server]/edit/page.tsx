@@ -19,7 +19,8 @@ export default async function PolicyEditPage({ params }: Props) {
   try {
     upstreamId = getActivePolicy(ctx, { server }).upstreamId;
   } catch (err) {
-    if (err instanceof AppError && err.code === "NOT_FOUND") return <ErrorState title="Unknown server" message={`There is no server named ${server}.`} />;
+    if (err instanceof AppError && err.code === "NOT_FOUND")
+      return <ErrorState title="Unknown server" message={`There is no server named ${server}.`} />;
     throw err;
   }
   return <PolicyEditor upstreamId={upstreamId} server={server} />;
