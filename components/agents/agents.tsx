@@ -18,6 +18,7 @@ import { SelectField, TextAreaField, TextField } from "@/components/ui/field";
 import { IconUsers } from "@/components/ui/icons";
 import { EmptyState, ErrorState, LoadingBlock } from "@/components/ui/states";
 import { useToast } from "@/components/ui/toast";
+import { TableHead } from "@/components/ui/table-head";
 import { ConfirmDialog } from "./confirm-dialog";
 import { KeyRevealDialog } from "./key-reveal-dialog";
 import {
@@ -203,28 +204,16 @@ function KeysTable({
   }
   return (
     <table className="w-full text-left text-sm" aria-label={`Keys of ${agent.name}`}>
-      <thead className="bg-slate-50 text-xs text-slate-500">
-        <tr>
-          <th scope="col" className="px-4 py-2 font-medium">
-            Key
-          </th>
-          <th scope="col" className="px-4 py-2 font-medium">
-            Created
-          </th>
-          <th scope="col" className="px-4 py-2 font-medium">
-            Last used
-          </th>
-          <th scope="col" className="px-4 py-2 font-medium">
-            Expires
-          </th>
-          <th scope="col" className="px-4 py-2 font-medium">
-            Status
-          </th>
-          <th scope="col" className="px-4 py-2 text-right font-medium">
-            <span className="sr-only">Actions</span>
-          </th>
-        </tr>
-      </thead>
+      <TableHead
+        columns={[
+          "Key",
+          "Created",
+          "Last used",
+          "Expires",
+          "Status",
+          { label: "Actions", hidden: true, align: "right" },
+        ]}
+      />
       <tbody className="divide-y divide-slate-100">
         {agent.keys.map((k) => {
           const state = keyState(k);

@@ -16,6 +16,7 @@ import { Card } from "@/components/ui/card";
 import { TextAreaField } from "@/components/ui/field";
 import { EmptyState, ErrorState, LoadingBlock } from "@/components/ui/states";
 import { useToast } from "@/components/ui/toast";
+import { TableHead } from "@/components/ui/table-head";
 import { approvalKeys, approvalListQuery, type ApprovalView, useDecideApproval } from "./queries";
 
 const STATUS_TONE: Record<ApprovalView["status"], Tone> = {
@@ -198,31 +199,9 @@ export function Approvals() {
         ) : (
           <div className="overflow-x-auto">
             <table className="w-full text-left text-sm" aria-label="Approval history">
-              <thead className="bg-slate-50 text-xs text-slate-500">
-                <tr>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Requested
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Agent
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Call
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Status
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Decided by
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    When
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Comment
-                  </th>
-                </tr>
-              </thead>
+              <TableHead
+                columns={["Requested", "Agent", "Call", "Status", "Decided by", "When", "Comment"]}
+              />
               <tbody className="divide-y divide-slate-100">
                 {history.map((a) => (
                   <tr key={a.id}>

@@ -20,6 +20,7 @@ import { SelectField, TextField } from "@/components/ui/field";
 import { IconShield } from "@/components/ui/icons";
 import { EmptyState, ErrorState, LoadingBlock } from "@/components/ui/states";
 import { useToast } from "@/components/ui/toast";
+import { TableHead } from "@/components/ui/table-head";
 import { grantListQuery, useRevokeGrant } from "./queries";
 
 const EXPIRY: { label: string; ms: number | null }[] = [
@@ -349,31 +350,17 @@ export function Grants() {
         ) : (
           <div className="relative overflow-x-auto">
             <table className="w-full text-left text-sm" aria-label="Grants">
-              <thead className="bg-slate-50 text-xs text-slate-500">
-                <tr>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Grant
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Agent
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Limit
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Reason
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Granted by
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Status
-                  </th>
-                  <th scope="col" className="py-2 pr-3 text-right font-medium">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead
+                columns={[
+                  "Grant",
+                  "Agent",
+                  "Limit",
+                  "Reason",
+                  "Granted by",
+                  "Status",
+                  { label: "Actions", hidden: true, align: "right" },
+                ]}
+              />
               <tbody className="divide-y divide-slate-100">
                 {grants.data.map((g) => {
                   const state = grantState(g);

@@ -10,6 +10,7 @@ import { Badge } from "@/components/ui/badge";
 import { Card, PageHeader } from "@/components/ui/card";
 import { IconShield } from "@/components/ui/icons";
 import { EmptyState, ErrorState, LoadingBlock } from "@/components/ui/states";
+import { TableHead } from "@/components/ui/table-head";
 import { policySummariesQuery } from "./queries";
 
 export function PolicyIndex() {
@@ -41,25 +42,15 @@ export function PolicyIndex() {
           </EmptyState>
         ) : (
           <table className="w-full text-left text-sm" aria-label="Policies by server">
-            <thead className="bg-slate-50 text-xs text-slate-500">
-              <tr>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  Server
-                </th>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  Active version
-                </th>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  Saved by
-                </th>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  Versions
-                </th>
-                <th scope="col" className="px-4 py-2 text-right font-medium">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                "Server",
+                "Active version",
+                "Saved by",
+                "Versions",
+                { label: "Actions", hidden: true, align: "right" },
+              ]}
+            />
             <tbody className="divide-y divide-slate-100">
               {summaries.data.map((s) => {
                 const href = `/console/policies/${encodeURIComponent(s.server)}/edit`;

@@ -15,6 +15,7 @@ import { Button } from "@/components/ui/button";
 import { Card, PageHeader } from "@/components/ui/card";
 import { IconServer } from "@/components/ui/icons";
 import { EmptyState, ErrorState, LoadingBlock } from "@/components/ui/states";
+import { TableHead } from "@/components/ui/table-head";
 import { AddServerDialog } from "./add-server-dialog";
 
 export function launchLine(u: UpstreamView): string {
@@ -54,28 +55,16 @@ export function Servers() {
         ) : (
           <div className="relative overflow-x-auto">
             <table className="w-full text-left text-sm" aria-label="Servers">
-              <thead className="bg-slate-50 text-xs text-slate-500">
-                <tr>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Server
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Transport
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Command or URL
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Policy
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium whitespace-nowrap">
-                    Tools by risk
-                  </th>
-                  <th scope="col" className="px-4 py-2 font-medium">
-                    Quarantined
-                  </th>
-                </tr>
-              </thead>
+              <TableHead
+                columns={[
+                  "Server",
+                  "Transport",
+                  "Command or URL",
+                  "Policy",
+                  { label: "Tools by risk", nowrap: true },
+                  "Quarantined",
+                ]}
+              />
               <tbody className="divide-y divide-slate-100">
                 {upstreams.data.map((u) => {
                   const c = counts.get(u.id);

@@ -13,6 +13,7 @@ import { Card } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/states";
 import { useToast } from "@/components/ui/toast";
+import { TableHead } from "@/components/ui/table-head";
 import { ConfirmDialog } from "@/components/agents/confirm-dialog";
 import { LineDiff, stableJson } from "./line-diff";
 import { useAcceptToolChange } from "./queries";
@@ -134,25 +135,7 @@ export function ToolInventory({ server, tools }: { server: string; tools: ToolVi
     <Card title={`Tool inventory (${tools.length})`} bodyClassName="p-0">
       <div className="relative overflow-x-auto">
         <table className="w-full text-left text-sm" aria-label={`Tools of ${server}`}>
-          <thead className="bg-slate-50 text-xs text-slate-500">
-            <tr>
-              <th scope="col" className="px-4 py-2 font-medium">
-                Tool
-              </th>
-              <th scope="col" className="px-4 py-2 font-medium">
-                Risk
-              </th>
-              <th scope="col" className="px-4 py-2 font-medium">
-                Recommended rule
-              </th>
-              <th scope="col" className="px-4 py-2 font-medium">
-                Status
-              </th>
-              <th scope="col" className="px-4 py-2 font-medium">
-                Seen
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={["Tool", "Risk", "Recommended rule", "Status", "Seen"]} />
           <tbody className="divide-y divide-slate-100">
             {tools.map((t) => {
               const expanded = open === t.id;

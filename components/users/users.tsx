@@ -16,6 +16,7 @@ import { Dialog } from "@/components/ui/dialog";
 import { SelectField, TextField } from "@/components/ui/field";
 import { EmptyState, ErrorState, LoadingBlock } from "@/components/ui/states";
 import { useToast } from "@/components/ui/toast";
+import { TableHead } from "@/components/ui/table-head";
 import { useCreateUser, userListQuery, useUpdateUser } from "./queries";
 
 const ROLE_HELP: Record<Role, string> = {
@@ -185,25 +186,15 @@ export function Users() {
           <EmptyState title="No users" />
         ) : (
           <table className="w-full text-left text-sm" aria-label="Console users">
-            <thead className="bg-slate-50 text-xs text-slate-500">
-              <tr>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  User
-                </th>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  Role
-                </th>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  Status
-                </th>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  Last sign-in
-                </th>
-                <th scope="col" className="px-4 py-2 text-right font-medium">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                "User",
+                "Role",
+                "Status",
+                "Last sign-in",
+                { label: "Actions", hidden: true, align: "right" },
+              ]}
+            />
             <tbody className="divide-y divide-slate-100">
               {users.data.map((u) => (
                 <UserRow key={u.id} u={u} me={me.id} />
