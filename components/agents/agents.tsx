@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { type FormEvent, useState } from "react";
 
-import { ApiError, errorMessage } from "@/lib/client/api";
+import { errorMessage, reportFormError } from "@/lib/client/api";
 import { formatDateTime } from "@/lib/client/format";
 import type { AgentKeyView, AgentView } from "@/lib/core/agents/views";
 import { useCan } from "@/components/console/session-context";
@@ -64,9 +64,7 @@ function CreateAgentDialog({ open, onClose }: { open: boolean; onClose: () => vo
       toast.show(`Created agent ${agent.name}. Issue it a key to connect.`, "success");
       onClose();
     } catch (err) {
-      if (err instanceof ApiError) setErrors(err.fieldErrors());
-      if (!(err instanceof ApiError && err.body.code === "VALIDATION"))
-        toast.show(errorMessage(err), "error");
+      reportFormError(err, setErrors, (m) => toast.show(m, "error"));
     }
   }
 
@@ -141,9 +139,7 @@ function CreateKeyDialog({
       });
       onIssued(issued);
     } catch (err) {
-      if (err instanceof ApiError) setErrors(err.fieldErrors());
-      if (!(err instanceof ApiError && err.body.code === "VALIDATION"))
-        toast.show(errorMessage(err), "error");
+      reportFormError(err, setErrors, (m) => toast.show(m, "error"));
     }
   }
 

@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { type FormEvent, useState } from "react";
 
-import { ApiError, errorMessage } from "@/lib/client/api";
+import { errorMessage, reportFormError } from "@/lib/client/api";
 import { formatDateTime } from "@/lib/client/format";
 import type { GrantView } from "@/lib/core/grants/views";
 import { useCreateGrant } from "@/components/audit/queries";
@@ -94,9 +94,7 @@ function CreateGrantDialog({
       );
       onClose();
     } catch (err) {
-      if (err instanceof ApiError) setErrors(err.fieldErrors());
-      if (!(err instanceof ApiError && err.body.code === "VALIDATION"))
-        toast.show(errorMessage(err), "error");
+      reportFormError(err, setErrors, (m) => toast.show(m, "error"));
     }
   }
 

@@ -2,7 +2,7 @@
 
 import { type FormEvent, useState } from "react";
 
-import { ApiError, errorMessage } from "@/lib/client/api";
+import { reportFormError } from "@/lib/client/api";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { TextField } from "@/components/ui/field";
@@ -178,9 +178,7 @@ export function AddServerDialog({ open, onClose }: { open: boolean; onClose: () 
       );
       close();
     } catch (err) {
-      if (err instanceof ApiError) setErrors(err.fieldErrors());
-      if (!(err instanceof ApiError && err.body.code === "VALIDATION"))
-        toast.show(errorMessage(err), "error");
+      reportFormError(err, setErrors, (m) => toast.show(m, "error"));
     }
   }
 

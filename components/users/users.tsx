@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 
-import { ApiError, errorMessage } from "@/lib/client/api";
+import { errorMessage, reportFormError } from "@/lib/client/api";
 import { formatDateTime } from "@/lib/client/format";
 import { MIN_PASSWORD_LENGTH, ROLE_VALUES } from "@/lib/core/users/inputs";
 import type { Role } from "@/lib/core/users/role";
@@ -44,9 +44,7 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
       toast.show(`Created ${user.email} (${user.role})`, "success");
       onClose();
     } catch (err) {
-      if (err instanceof ApiError) setErrors(err.fieldErrors());
-      if (!(err instanceof ApiError && err.body.code === "VALIDATION"))
-        toast.show(errorMessage(err), "error");
+      reportFormError(err, setErrors, (m) => toast.show(m, "error"));
     }
   }
 

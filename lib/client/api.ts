@@ -91,3 +91,13 @@ export function errorMessage(err: unknown): string {
   }
   return err instanceof Error ? err.message : "Something went wrong";
 }
+
+/** Validation errors go beside their fields; anything else is reported once through `report`. */
+export function reportFormError(
+  err: unknown,
+  setErrors: (errors: Record<string, string>) => void,
+  report: (message: string) => void,
+): void {
+  if (err instanceof ApiError) setErrors(err.fieldErrors());
+  if (!(err instanceof ApiError && err.body.code === "VALIDATION")) report(errorMessage(err));
+}
