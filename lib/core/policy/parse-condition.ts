@@ -1,23 +1,21 @@
-import type { Node } from "yaml";
-
 import { compilePredicate } from "./operators";
 import { parsePath, type StatePath } from "./paths";
 import { nearest } from "./suggest";
 import { CONDITION_OPS, type Condition, type ConditionOp } from "./types";
-import type { YamlReader } from "./yaml-reader";
+import type { PolicyReader, ReaderNode } from "./yaml-reader";
 
 const CONDITION_KEYS = ["path", "op", "value"] as const;
 const NEEDS_VALUE: ReadonlySet<ConditionOp> = new Set(["eq", "neq", "contains", "not_contains"]);
 
-export type ParsedCondition = { condition: Condition; state: StatePath | null; node: Node };
+export type ParsedCondition = { condition: Condition; state: StatePath | null; node: ReaderNode };
 
 const isOp = (op: string): op is ConditionOp => (CONDITION_OPS as readonly string[]).includes(op);
 
 /** Validates one `{path, op, value}`; state-path conditions are checked against their rule later. */
 export function parseCondition(
-  r: YamlReader,
+  r: PolicyReader,
   path: string,
-  node: Node | null,
+  node: ReaderNode,
 ): ParsedCondition | null {
   const entries = r.entries(path, node, CONDITION_KEYS, "condition");
   if (!entries || !node) return null;
@@ -63,7 +61,9 @@ export function parseCondition(
   if (!ok || op === null || parsedPath === null || "error" in parsedPath) return null;
 
   if (valueEntry) r.checkDuplicateKeys(`${path}.value`, valueEntry.value);
-  const value = valueEntry ? r.toJS(valueEntry.value) : undefined;
+  const errorsBefore = r.errors.length;
+  const value = valueEntry ? r.toJS(`${path}.value`, valueEntry.value) : undefined;
+  if (r.errors.length > errorsBefore) return null;
   const valueNode = valueEntry?.value ?? node;
   if (parsedPath.kind === "state") {
     if (op !== "lt" && op !== "lte") {

@@ -1,7 +1,5 @@
-import { isMap, isScalar, type Node } from "yaml";
-
 import type { CalendarUnit, RateLimit } from "./types";
-import type { YamlReader } from "./yaml-reader";
+import type { PolicyReader, ReaderNode } from "./yaml-reader";
 
 const UNITS: readonly CalendarUnit[] = ["minute", "hour", "day"];
 const MAX_ROLLING_SECONDS = 31 * 86_400;
@@ -9,9 +7,10 @@ const isPositiveInteger = (v: unknown): v is number =>
   typeof v === "number" && Number.isSafeInteger(v) && v > 0;
 
 /** `N/minute|hour|day` (calendar, UTC) or `{max, window}` (rolling, seconds). */
-export function parseRateLimit(r: YamlReader, path: string, node: Node | null): RateLimit | null {
-  if (isScalar(node) && typeof node.value === "string") {
-    const m = /^\s*([^/\s]+)\s*\/\s*([^/\s]+)\s*$/.exec(node.value);
+export function parseRateLimit(r: PolicyReader, path: string, node: ReaderNode): RateLimit | null {
+  const text = r.scalar(node);
+  if (typeof text === "string") {
+    const m = /^\s*([^/\s]+)\s*\/\s*([^/\s]+)\s*$/.exec(text);
     if (!m) {
       r.error(
         path,
@@ -34,7 +33,7 @@ export function parseRateLimit(r: YamlReader, path: string, node: Node | null): 
     }
     return ok ? { kind: "calendar", count, unit: unit as CalendarUnit } : null;
   }
-  if (isMap(node)) {
+  if (r.isMap(node)) {
     const entries = r.entries(path, node, ["max", "window"], "rate_limit");
     if (!entries) return null;
     const max = r.scalar(entries.find((e) => e.key === "max")?.value ?? null);

@@ -1,11 +1,9 @@
-import { isMap, isSeq, type Node } from "yaml";
-
 import { DEFAULT_APPROVAL_TIMEOUT_MS, parseDuration } from "./duration";
 import { parseCondition, type ParsedCondition } from "./parse-condition";
 import { parseRateLimit } from "./parse-rate-limit";
 import { parsePath } from "./paths";
 import type { CalendarUnit, Rule, RuleAction, Scope, StateSpec, ValidateSpec } from "./types";
-import type { MapEntry, YamlReader } from "./yaml-reader";
+import type { MapEntry, PolicyReader, ReaderNode } from "./yaml-reader";
 
 export const RULE_KEYS = [
   "name",
@@ -35,9 +33,9 @@ export type EntryContext = {
 
 /** Validates one rule; returns null when it has errors (already reported on `r`). */
 export function parseRule(
-  r: YamlReader,
+  r: PolicyReader,
   path: string,
-  node: Node | null,
+  node: ReaderNode,
   entry: EntryContext,
   index: number,
 ): Rule | null {
@@ -164,7 +162,12 @@ export function parseRule(
   };
 }
 
-function parseName(r: YamlReader, path: string, e: MapEntry | undefined, fallback: string): string {
+function parseName(
+  r: PolicyReader,
+  path: string,
+  e: MapEntry | undefined,
+  fallback: string,
+): string {
   if (!e) return fallback;
   const raw = r.scalar(e.value);
   if (typeof raw !== "string" || raw.trim() === "") {
@@ -175,7 +178,7 @@ function parseName(r: YamlReader, path: string, e: MapEntry | undefined, fallbac
 }
 
 function parseOnDeny(
-  r: YamlReader,
+  r: PolicyReader,
   path: string,
   onDeny?: MapEntry,
   reason?: MapEntry,
@@ -194,7 +197,7 @@ function parseOnDeny(
   return raw;
 }
 
-function parseScope(r: YamlReader, path: string, e: MapEntry | undefined): Scope {
+function parseScope(r: PolicyReader, path: string, e: MapEntry | undefined): Scope {
   if (!e) return "agent";
   const raw = r.scalar(e.value);
   if (raw !== "agent" && raw !== "shared") {
@@ -204,7 +207,7 @@ function parseScope(r: YamlReader, path: string, e: MapEntry | undefined): Scope
   return raw;
 }
 
-function parseValidate(r: YamlReader, path: string, node: Node | null): ValidateSpec | null {
+function parseValidate(r: PolicyReader, path: string, node: ReaderNode): ValidateSpec | null {
   const entries = r.entries(path, node, ["required_args", "schema"], "validate");
   if (!entries) return null;
   const spec: ValidateSpec = { requiredArgs: false, schema: false };
@@ -223,17 +226,17 @@ function parseValidate(r: YamlReader, path: string, node: Node | null): Validate
 }
 
 function parseStates(
-  r: YamlReader,
+  r: PolicyReader,
   path: string,
-  node: Node | null,
+  node: ReaderNode,
   entry: EntryContext,
 ): StateSpec[] {
-  const items: Array<[string, Node | null]> = isSeq(node)
+  const items: Array<[string, ReaderNode]> = r.isSeq(node)
     ? (r.sequence(path, node, "state") ?? []).map((n, i) => [`${path}[${i}]`, n])
     : [[path, node]];
   const out: StateSpec[] = [];
   for (const [itemPath, item] of items) {
-    if (!isMap(item)) {
+    if (!r.isMap(item)) {
       r.error(
         itemPath,
         item,
@@ -248,9 +251,9 @@ function parseStates(
 }
 
 function parseState(
-  r: YamlReader,
+  r: PolicyReader,
   path: string,
-  node: Node,
+  node: ReaderNode,
   entry: EntryContext,
 ): StateSpec | null {
   const entries = r.entries(
@@ -330,12 +333,12 @@ function parseState(
 }
 
 function checkStateConditions(
-  r: YamlReader,
+  r: PolicyReader,
   path: string,
   conditions: readonly ParsedCondition[],
   state: readonly StateSpec[],
   entry: EntryContext,
-  stateNode: Node,
+  stateNode: ReaderNode,
 ): void {
   const bounded = new Set<string>();
   for (const c of conditions) {

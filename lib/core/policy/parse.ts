@@ -1,9 +1,10 @@
-import { isScalar, LineCounter, type Node, parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 
 import { isGlob } from "./glob";
 import { type EntryContext, parseRule } from "./parse-rule";
 import type { AuditArgumentsMode, Policy, PolicyIssue, Posture, Rule, ToolEntry } from "./types";
-import { YamlReader } from "./yaml-reader";
+import { loadPlain, PlainReader } from "./plain-reader";
+import { type PolicyReader, type ReaderNode, YamlReader } from "./yaml-reader";
 
 export type ParseResult =
   { ok: true; policy: Policy; warnings: PolicyIssue[] } | { ok: false; errors: PolicyIssue[] };
@@ -24,6 +25,23 @@ export function parsePolicy(text: string): ParseResult {
       errors: [{ path: "", message: `policy is larger than ${MAX_POLICY_BYTES} bytes` }],
     };
   }
+  return parseWithoutPositions(text) ?? parseWithPositions(text);
+}
+
+/**
+ * The fast path: plain data from js-yaml, validated without positions. Returns null unless the
+ * policy is valid with no warnings, because every issue must be reported with its location.
+ * Exported for the tests that compare both paths.
+ */
+export function parseWithoutPositions(text: string): ParseResult | null {
+  const loaded = loadPlain(text);
+  if (!loaded) return null;
+  const result = validate(new PlainReader(), loaded.data);
+  return result.ok && result.warnings.length === 0 ? result : null;
+}
+
+/** The `yaml` Document path: slower, and every issue carries its line and column. */
+export function parseWithPositions(text: string): ParseResult {
   const lines = new LineCounter();
   // Duplicate keys are reported by the walker: the library's own check is quadratic per mapping.
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
@@ -43,8 +61,10 @@ export function parsePolicy(text: string): ParseResult {
   }
   // One syntax slip makes the YAML parser report a cascade; the first few locate it.
   if (fatal) return { ok: false, errors: r.errors.slice(0, MAX_SYNTAX_ERRORS) };
+  return validate(r, r.deref(doc.contents));
+}
 
-  const root = r.deref(doc.contents);
+function validate(r: PolicyReader, root: ReaderNode): ParseResult {
   if (r.isNull(root)) {
     return {
       ok: false,
@@ -134,13 +154,13 @@ function firstLine(message: string): string {
   return message.split("\n")[0] ?? message;
 }
 
-function parseHide(r: YamlReader, node: Node | null, present: boolean): string[] {
+function parseHide(r: PolicyReader, node: ReaderNode, present: boolean): string[] {
   if (!present || r.isNull(node)) return [];
   const items = r.sequence("hide", node, "hide");
   if (!items) return [];
   const out: string[] = [];
   items.forEach((item, i) => {
-    const raw = isScalar(item) ? item.value : undefined;
+    const raw = r.scalar(item);
     if (typeof raw !== "string" || raw.trim() === "") {
       r.error(
         `hide[${i}]`,
@@ -156,7 +176,7 @@ function parseHide(r: YamlReader, node: Node | null, present: boolean): string[]
   return out;
 }
 
-function parseTools(r: YamlReader, node: Node | null): ToolEntry[] {
+function parseTools(r: PolicyReader, node: ReaderNode): ToolEntry[] {
   const entries = r.entries("tools", node, [], "tools");
   if (!entries) return [];
   const out: ToolEntry[] = [];

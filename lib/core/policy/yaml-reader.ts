@@ -12,12 +12,47 @@ import {
 import { unknownKeyMessage } from "./suggest";
 import type { PolicyIssue } from "./types";
 
-export type MapEntry = { key: string; keyNode: Node; value: Node | null };
+/**
+ * A node of the document being validated. Opaque to the validator: only the reader that
+ * produced it inspects it (a `yaml` node with positions, or a plain JS value without).
+ */
+export type ReaderNode = unknown;
+
+export type MapEntry = { key: string; keyNode: ReaderNode; value: ReaderNode };
+
+/** What the policy validator needs from a parsed document; issues collect on the reader. */
+export interface PolicyReader {
+  readonly errors: PolicyIssue[];
+  readonly warnings: PolicyIssue[];
+  error(path: string, node: ReaderNode, message: string): void;
+  warn(path: string, node: ReaderNode, message: string): void;
+  isNull(node: ReaderNode): boolean;
+  isMap(node: ReaderNode): boolean;
+  isSeq(node: ReaderNode): boolean;
+  /** The value of a scalar node, `undefined` for collections and absent nodes. */
+  scalar(node: ReaderNode): unknown;
+  /** The node as plain JSON-like data; undefined (and an error) when it cannot be expanded. */
+  toJS(path: string, node: ReaderNode): unknown;
+  /** Reports duplicate keys anywhere inside a free-form value. */
+  checkDuplicateKeys(path: string, node: ReaderNode): void;
+  /**
+   * The entries of a mapping, reporting non-mappings and unknown keys (with a suggestion).
+   * Returns null when `node` is not a mapping.
+   */
+  entries(
+    path: string,
+    node: ReaderNode,
+    valid: readonly string[],
+    what: string,
+  ): MapEntry[] | null;
+  /** The items of a sequence; null (and an error) when `node` is not a sequence. */
+  sequence(path: string, node: ReaderNode, what: string): ReaderNode[] | null;
+}
 
 const MAX_ALIAS_COUNT = 100;
 
-/** Collects issues with YAML positions while the parser walks the document tree. */
-export class YamlReader {
+/** Reads a `yaml` Document and reports every issue with its line and column. */
+export class YamlReader implements PolicyReader {
   readonly errors: PolicyIssue[] = [];
   readonly warnings: PolicyIssue[] = [];
 
@@ -26,18 +61,18 @@ export class YamlReader {
     private readonly lines: LineCounter,
   ) {}
 
-  position(node: Node | null | undefined, offset?: number): { line?: number; column?: number } {
-    const at = offset ?? node?.range?.[0];
+  position(node: ReaderNode, offset?: number): { line?: number; column?: number } {
+    const at = offset ?? (isNode(node) ? node.range?.[0] : undefined);
     if (at === undefined) return {};
     const { line, col } = this.lines.linePos(at);
     return { line, column: col };
   }
 
-  error(path: string, node: Node | null | undefined, message: string): void {
+  error(path: string, node: ReaderNode, message: string): void {
     this.errors.push({ path, ...this.position(node), message });
   }
 
-  warn(path: string, node: Node | null | undefined, message: string): void {
+  warn(path: string, node: ReaderNode, message: string): void {
     this.warnings.push({ path, ...this.position(node), message });
   }
 
@@ -49,14 +84,20 @@ export class YamlReader {
     return isNode(value) ? value : null;
   }
 
-  /** The node as plain JSON-like data; aliases expand with a cap against alias bombs. */
-  toJS(node: Node | null): unknown {
-    if (node === null) return null;
-    return node.toJS(this.doc, { maxAliasCount: MAX_ALIAS_COUNT });
+  /** Aliases expand with a cap against alias bombs. */
+  toJS(path: string, node: ReaderNode): unknown {
+    if (!isNode(node)) return null;
+    try {
+      return node.toJS(this.doc, { maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      if (!(err instanceof ReferenceError)) throw err;
+      this.error(path, node, `value expands too many aliases (at most ${MAX_ALIAS_COUNT})`);
+      return undefined;
+    }
   }
 
-  /** Reports duplicate keys anywhere inside a free-form value (the parser runs without uniqueKeys). */
-  checkDuplicateKeys(path: string, node: Node | null): void {
+  /** The parser runs without uniqueKeys, so the walker reports duplicates itself. */
+  checkDuplicateKeys(path: string, node: ReaderNode): void {
     if (isMap(node)) {
       const seen = new Set<string>();
       for (const pair of node.items) {
@@ -72,21 +113,25 @@ export class YamlReader {
     }
   }
 
-  isNull(node: Node | null): boolean {
-    return node === null || (isScalar(node) && node.value === null);
+  isNull(node: ReaderNode): boolean {
+    return node === null || node === undefined || (isScalar(node) && node.value === null);
   }
 
-  scalar(node: Node | null): unknown {
+  isMap(node: ReaderNode): boolean {
+    return isMap(node);
+  }
+
+  isSeq(node: ReaderNode): boolean {
+    return isSeq(node);
+  }
+
+  scalar(node: ReaderNode): unknown {
     return isScalar(node) ? node.value : undefined;
   }
 
-  /**
-   * The entries of a mapping, reporting non-mappings and unknown keys (with a suggestion).
-   * Returns null when `node` is not a mapping.
-   */
   entries(
     path: string,
-    node: Node | null,
+    node: ReaderNode,
     valid: readonly string[],
     what: string,
   ): MapEntry[] | null {
@@ -119,7 +164,7 @@ export class YamlReader {
     return out;
   }
 
-  sequence(path: string, node: Node | null, what: string): Node[] | null {
+  sequence(path: string, node: ReaderNode, what: string): ReaderNode[] | null {
     if (!isSeq(node)) {
       this.error(path, node, `${what} must be a list`);
       return null;
