@@ -1,0 +1,255 @@
+import fs from "node:fs";
+
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import {
+  StreamableHTTPError,
+  type StreamableHTTPClientTransport,
+} from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+
+import {
+  insertAgentWithKey,
+  insertPolicyVersion,
+  insertUpstream,
+} from "@/lib/testing/factories";
+import { connectHttp, must, serverEntry, tempDatabase } from "@/lib/testing/proxy";
+import { type Gateway, type GatewayOptions, startGateway } from "../serve";
+
+const EVERYTHING = serverEntry("everything");
+
+type Connected = { client: Client; transport: StreamableHTTPClientTransport };
+
+let t: ReturnType<typeof tempDatabase>;
+let key: string;
+const open: Connected[] = [];
+
+beforeAll(() => {
+  t = tempDatabase();
+  const everything = insertUpstream(t.db, {
+    name: "everything",
+    command: process.execPath,
+    args: [EVERYTHING, "stdio"],
+  });
+  insertPolicyVersion(t.db, everything.id, `version: "1"\ndefault: allow\n`);
+  key = insertAgentWithKey(t.db, { name: "sessions-agent" }).key;
+});
+
+afterEach(async () => {
+  for (const c of open.splice(0)) await c.client.close().catch(() => {});
+});
+
+afterAll(() => {
+  t?.cleanup();
+});
+
+function options(over: Partial<GatewayOptions>): GatewayOptions {
+  return {
+    db: t.db,
+    host: "127.0.0.1",
+    port: 0,
+    allowedOrigins: [],
+    upstreamTimeoutMs: 5_000,
+    approvalWaitMs: 0,
+    maxBodyBytes: 64 * 1024,
+    maxJsonDepth: 32,
+    maxSessions: 16,
+    sessionIdleMs: 60_000,
+    ...over,
+  };
+}
+
+/** Live server-everything processes started by this process (the gateway runs in-process). */
+function upstreamPids(): Set<number> {
+  const pids = new Set<number>();
+  for (const task of fs.readdirSync(`/proc/${process.pid}/task`)) {
+    let list = "";
+    try {
+      list = fs.readFileSync(`/proc/${process.pid}/task/${task}/children`, "utf8");
+    } catch {
+      continue;
+    }
+    for (const p of list.split(/\s+/).filter(Boolean).map(Number)) {
+      if (!alive(p)) continue;
+      try {
+        const argv = fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0");
+        if (argv.includes(EVERYTHING)) pids.add(p);
+      } catch {
+        // exited while listing
+      }
+    }
+  }
+  return pids;
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** Connects a client and returns the pid of the one upstream process its session started. */
+async function connectCounting(url: string): Promise<Connected & { pid: number }> {
+  const before = upstreamPids();
+  const c = await connectHttp(url, key);
+  open.push(c);
+  const started = [...upstreamPids()].filter((p) => !before.has(p));
+  expect(started).toHaveLength(1);
+  return { ...c, pid: must(started[0], "upstream pid") };
+}
+
+async function echo(c: Connected, message: string): Promise<void> {
+  const r = await c.client.callTool({ name: "echo", arguments: { message } });
+  expect(r.content).toEqual([{ type: "text", text: `Echo: ${message}` }]);
+}
+
+async function liveSessions(gw: Gateway): Promise<number> {
+  const res = await fetch(`${gw.url}/healthz`);
+  return ((await res.json()) as { sessions: number }).sessions;
+}
+
+const INIT = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: "raw", version: "1" },
+  },
+});
+
+const rawPost = (url: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      authorization: `Bearer ${key}`,
+      ...headers,
+    },
+    body,
+  });
+
+describe("session limit (maxSessions = 2)", () => {
+  let gw: Gateway;
+  let url: string;
+
+  beforeAll(async () => {
+    gw = await startGateway(options({ maxSessions: 2 }));
+    url = `${gw.url}/mcp/everything`;
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it("refuses a third initialize before any upstream starts, and admits one after a DELETE", async () => {
+    const a = await connectCounting(url);
+    const b = await connectCounting(url);
+    expect(a.pid).not.toBe(b.pid);
+    await echo(a, "first");
+    await echo(b, "second");
+    expect(await liveSessions(gw)).toBe(2);
+    const before = upstreamPids();
+
+    const refused = connectHttp(url, key);
+    await expect(refused).rejects.toBeInstanceOf(StreamableHTTPError);
+    await expect(refused).rejects.toMatchObject({
+      code: 503,
+      message: expect.stringContaining("The gateway is at its session limit; try again later"),
+    });
+
+    const raw = await rawPost(url, INIT);
+    expect(raw.status).toBe(503);
+    expect(raw.headers.get("retry-after")).toBe("5");
+    expect(raw.headers.get("mcp-session-id")).toBeNull();
+    expect(await raw.json()).toEqual({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: -32000, message: "The gateway is at its session limit; try again later" },
+    });
+
+    expect(upstreamPids()).toEqual(before);
+    expect(await liveSessions(gw)).toBe(2);
+    await echo(a, "still served");
+
+    const sessionA = must(a.transport.sessionId, "session id");
+    await a.transport.terminateSession();
+    await a.client.close();
+    await vi.waitFor(() => expect(alive(a.pid)).toBe(false), { timeout: 10_000, interval: 50 });
+    expect(await liveSessions(gw)).toBe(1);
+    const gone = await rawPost(
+      url,
+      JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list", params: {} }),
+      { "mcp-session-id": sessionA },
+    );
+    expect(gone.status).toBe(404);
+
+    const c = await connectCounting(url);
+    await echo(c, "third client");
+    await echo(b, "second again");
+    expect(alive(b.pid)).toBe(true);
+    expect(await liveSessions(gw)).toBe(2);
+  });
+});
+
+describe("idle session reaping (sessionIdleMs = 1500)", () => {
+  const IDLE_MS = 1_500;
+  let gw: Gateway;
+  let url: string;
+
+  beforeAll(async () => {
+    gw = await startGateway(options({ sessionIdleMs: IDLE_MS }));
+    url = `${gw.url}/mcp/everything`;
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it("closes an idle session and its upstream process while an active session keeps working", async () => {
+    // The active client connects first, so when the idle one is reaped the active one is older
+    // than the idle limit too and has been through the same sweep.
+    const active = await connectCounting(url);
+    const idle = await connectCounting(url);
+    await echo(idle, "then silence");
+    const idleSession = must(idle.transport.sessionId, "session id");
+    const activeSession = must(active.transport.sessionId, "session id");
+    expect(await liveSessions(gw)).toBe(2);
+
+    let calls = 0;
+    await vi.waitFor(
+      async () => {
+        await echo(active, `tick ${++calls}`);
+        expect(alive(idle.pid)).toBe(false);
+      },
+      { timeout: 20_000, interval: 250 },
+    );
+
+    expect(alive(active.pid)).toBe(true);
+    expect(active.transport.sessionId).toBe(activeSession);
+    await echo(active, "after the sweep");
+    expect(await liveSessions(gw)).toBe(1);
+    expect(upstreamPids()).toEqual(new Set([active.pid]));
+
+    const stale = await rawPost(
+      url,
+      JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/list", params: {} }),
+      { "mcp-session-id": idleSession },
+    );
+    expect(stale.status).toBe(404);
+    expect(await stale.json()).toEqual({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: -32001, message: "Session not found" },
+    });
+
+    const viaSdk = idle.client.callTool({ name: "echo", arguments: { message: "late" } });
+    await expect(viaSdk).rejects.toBeInstanceOf(StreamableHTTPError);
+    await expect(viaSdk).rejects.toMatchObject({
+      code: 404,
+      message: expect.stringContaining("Session not found"),
+    });
+  });
+});
