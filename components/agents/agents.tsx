@@ -13,7 +13,7 @@ import { grantListQuery } from "@/components/grants/queries";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, PageHeader } from "@/components/ui/card";
-import { Dialog } from "@/components/ui/dialog";
+import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { SelectField, TextAreaField, TextField } from "@/components/ui/field";
 import { IconUsers } from "@/components/ui/icons";
 import { EmptyState, ErrorState, LoadingBlock } from "@/components/ui/states";
@@ -100,14 +100,7 @@ function CreateAgentDialog({ open, onClose }: { open: boolean; onClose: () => vo
           placeholder="What this agent does"
           error={errors.description}
         />
-        <div className="flex justify-end gap-2 pt-2">
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" busy={create.isPending}>
-            Create agent
-          </Button>
-        </div>
+        <DialogActions onCancel={onClose} submitLabel="Create agent" busy={create.isPending} />
       </form>
     </Dialog>
   );
@@ -168,14 +161,7 @@ function CreateKeyDialog({
             </option>
           ))}
         </SelectField>
-        <div className="flex justify-end gap-2 pt-2">
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" busy={create.isPending}>
-            Create key
-          </Button>
-        </div>
+        <DialogActions onCancel={onClose} submitLabel="Create key" busy={create.isPending} />
       </form>
     </Dialog>
   );

@@ -6,8 +6,7 @@ import { type FormEvent, useState } from "react";
 import type { AuditEventView } from "@/lib/core/audit/views";
 import { ApiError, errorMessage } from "@/lib/client/api";
 import { upstreamListQuery } from "@/components/shared/queries";
-import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
+import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { SelectField, TextField } from "@/components/ui/field";
 import { useToast } from "@/components/ui/toast";
 import { useCreateGrant } from "./queries";
@@ -122,14 +121,12 @@ export function GrantDialog({ event, onClose }: { event: AuditEventView; onClose
         {!upstream && upstreams.isSuccess ? (
           <p className="text-sm text-rose-600">Server {event.server} no longer exists.</p>
         ) : null}
-        <div className="flex justify-end gap-2 pt-2">
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" busy={create.isPending} disabled={!upstream}>
-            Save grant
-          </Button>
-        </div>
+        <DialogActions
+          onCancel={onClose}
+          submitLabel="Save grant"
+          busy={create.isPending}
+          disabled={!upstream}
+        />
       </form>
     </Dialog>
   );

@@ -15,7 +15,7 @@ import { toolListQuery } from "@/components/tools/queries";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, PageHeader } from "@/components/ui/card";
-import { Dialog } from "@/components/ui/dialog";
+import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { SelectField, TextField } from "@/components/ui/field";
 import { IconShield } from "@/components/ui/icons";
 import { EmptyState, ErrorState, LoadingBlock } from "@/components/ui/states";
@@ -221,14 +221,7 @@ function CreateGrantDialog({
           placeholder="Why this agent needs it"
           error={errors.reason}
         />
-        <div className="flex justify-end gap-2 pt-2">
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" busy={create.isPending}>
-            Save grant
-          </Button>
-        </div>
+        <DialogActions onCancel={onClose} submitLabel="Save grant" busy={create.isPending} />
       </form>
     </Dialog>
   );

@@ -4,7 +4,7 @@ import { type FormEvent, useState } from "react";
 
 import { reportFormError } from "@/lib/client/api";
 import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
+import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { TextField } from "@/components/ui/field";
 import { useToast } from "@/components/ui/toast";
 import { useCreateUpstream } from "./queries";
@@ -300,14 +300,7 @@ export function AddServerDialog({ open, onClose }: { open: boolean; onClose: () 
             />
           </>
         )}
-        <div className="flex justify-end gap-2 pt-2">
-          <Button variant="secondary" onClick={close}>
-            Cancel
-          </Button>
-          <Button type="submit" busy={create.isPending}>
-            Add server
-          </Button>
-        </div>
+        <DialogActions onCancel={close} submitLabel="Add server" busy={create.isPending} />
       </form>
     </Dialog>
   );

@@ -2,6 +2,7 @@
 
 import { type ReactNode, useEffect, useId, useRef } from "react";
 
+import { Button } from "./button";
 import { cn } from "./cn";
 
 type DialogProps = {
@@ -100,5 +101,29 @@ export function Dialog({
         </div>
       ) : null}
     </dialog>
+  );
+}
+
+/** The Cancel / submit row at the foot of every dialog form. */
+export function DialogActions({
+  onCancel,
+  submitLabel,
+  busy,
+  disabled,
+}: {
+  onCancel: () => void;
+  submitLabel: string;
+  busy: boolean;
+  disabled?: boolean;
+}) {
+  return (
+    <div className="flex justify-end gap-2 pt-2">
+      <Button variant="secondary" onClick={onCancel}>
+        Cancel
+      </Button>
+      <Button type="submit" busy={busy} disabled={disabled}>
+        {submitLabel}
+      </Button>
+    </div>
   );
 }

@@ -12,7 +12,7 @@ import { useMe } from "@/components/console/session-context";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, PageHeader } from "@/components/ui/card";
-import { Dialog } from "@/components/ui/dialog";
+import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { SelectField, TextField } from "@/components/ui/field";
 import { EmptyState, ErrorState, LoadingBlock } from "@/components/ui/states";
 import { useToast } from "@/components/ui/toast";
@@ -82,14 +82,7 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
             </option>
           ))}
         </SelectField>
-        <div className="flex justify-end gap-2 pt-2">
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" busy={create.isPending}>
-            Create user
-          </Button>
-        </div>
+        <DialogActions onCancel={onClose} submitLabel="Create user" busy={create.isPending} />
       </form>
     </Dialog>
   );

@@ -5,8 +5,7 @@ import { auditEvents, policyVersions } from "@/db/schema";
 import { AppError } from "@/lib/core/errors";
 import { parsePolicy } from "@/lib/core/policy";
 import { recordToolListing } from "@/lib/services/inventory";
-import { createTestDb, testContext } from "@/lib/testing";
-import { createUpstream } from "../../upstreams";
+import { testContext } from "@/lib/testing";
 import {
   getPolicyVersion,
   listPolicySummaries,
@@ -14,27 +13,11 @@ import {
   savePolicy,
   validatePolicy,
 } from "..";
+import { createUpstream } from "../../upstreams";
+import { BAD, GOOD, setup } from "./fixtures";
 
 const viewer = { type: "user", userId: "usr_v", label: "v@test", role: "viewer" } as const;
 const anonymous = { type: "anonymous" } as const;
-
-const GOOD = `version: "1"
-default: allow
-tools:
-  echo:
-    rules:
-      - name: echo cap
-        rate_limit: 5/minute
-`;
-
-const BAD = `version: "2"
-default: maybe
-tools:
-  echo:
-    rules:
-      - action: deny
-        conditions: [{ path: args.x, op: eq, value: 1 }]
-`;
 
 function code(fn: () => unknown): string | undefined {
   try {
@@ -43,17 +26,6 @@ function code(fn: () => unknown): string | undefined {
     return err instanceof AppError ? err.code : "not an AppError";
   }
   return undefined;
-}
-
-function setup() {
-  const db = createTestDb();
-  const upstream = createUpstream(testContext(db), {
-    name: "everything",
-    transport: "stdio",
-    command: "node",
-    args: ["s.js"],
-  });
-  return { db, upstream };
 }
 
 describe("validatePolicy", () => {

@@ -4,37 +4,9 @@ import { describe, expect, it } from "vitest";
 import { auditEvents, policies, policyVersions } from "@/db/schema";
 import { AppError } from "@/lib/core/errors";
 import { readConfigVersion } from "@/lib/services/config-version";
-import { createTestDb, testContext } from "@/lib/testing";
-import { createUpstream } from "../../upstreams";
+import { testContext } from "@/lib/testing";
 import { activatePolicyVersion, getActivePolicy, listPolicyVersions, savePolicy } from "..";
-
-const GOOD = `version: "1"
-default: allow
-tools:
-  echo:
-    rules:
-      - name: echo cap
-        rate_limit: 5/minute
-`;
-
-const BAD = `version: "2"
-default: maybe
-tools:
-  echo:
-    rules:
-      - action: deny
-        conditions: [{ path: args.x, op: eq, value: 1 }]
-`;
-
-function setup() {
-  const db = createTestDb();
-  const upstream = createUpstream(testContext(db), {
-    name: "everything",
-    transport: "stdio",
-    command: "node",
-  });
-  return { db, upstream };
-}
+import { BAD, GOOD, setup } from "./fixtures";
 
 const viewer = { type: "user", userId: "u", label: "v", role: "viewer" } as const;
 const editor = { type: "user", userId: "u2", label: "e@x", role: "editor" } as const;
