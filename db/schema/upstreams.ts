@@ -1,6 +1,8 @@
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 export const TRANSPORTS = ["stdio", "http"] as const;
+/** `shared`: one upstream connection serves every client session; `session`: one per session. */
+export const ISOLATIONS = ["shared", "session"] as const;
 
 /**
  * An MCP server the gateway fronts, reachable as /mcp/<name>. stdio servers are spawned with
@@ -20,6 +22,7 @@ export const upstreams = sqliteTable("upstreams", {
   headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull().default({}),
   timeoutMs: integer("timeout_ms").notNull().default(60_000),
   enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  isolation: text("isolation", { enum: ISOLATIONS }).notNull().default("shared"),
   createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });

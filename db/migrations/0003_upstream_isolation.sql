@@ -1,0 +1,1 @@
+ALTER TABLE `upstreams` ADD `isolation` text DEFAULT 'shared' NOT NULL;
