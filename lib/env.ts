@@ -57,6 +57,7 @@ const gatewaySchema = shared.extend({
   PORTCULLIS_MAX_JSON_DEPTH: positiveInt(64),
   PORTCULLIS_MAX_SESSIONS: positiveInt(64),
   PORTCULLIS_SESSION_IDLE_MS: positiveInt(10 * 60_000),
+  PORTCULLIS_UPSTREAM_IDLE_MS: positiveInt(10 * 60_000), // a shared upstream with no traffic stops
   // Keys the HMAC of tool arguments in audit rows under `audit.arguments: hash`; never stored.
   PORTCULLIS_AUDIT_HMAC_KEY: z.string().min(32, "needs at least 32 characters").optional(),
 });

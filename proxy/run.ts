@@ -5,7 +5,8 @@ import type { CliEnv } from "@/lib/env";
 import { OutcomeWriter } from "@/lib/services/enforcement";
 import { Enforcer } from "./enforcer";
 import { resolveStdioIdentity } from "./identity";
-import { errorResponse, JSONRPC, type Message, parseFrame } from "./jsonrpc";
+import { ClientSession } from "./client-session";
+import type { Message } from "./jsonrpc";
 import { log } from "./log";
 import { ProxyMetrics } from "./metrics";
 import {
@@ -14,9 +15,11 @@ import {
   PolicyFileError,
   type PolicySource,
 } from "./policy-source";
+import { errorReply } from "./replies";
 import { CliError, openDatabase, registerInstance } from "./runtime";
-import { ProxySession } from "./session";
-import { HttpLink, type LinkClosed, StdioChildLink, type UpstreamLink } from "./upstream-link";
+import { readFrames } from "./transports/stdio";
+import { UpstreamConnection } from "./upstream/connection";
+import { HttpLink, type LinkClosed, StdioChildLink, type UpstreamLink } from "./upstream/links";
 
 export type RunOptions = {
   server?: string;
@@ -135,15 +138,17 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
   const writeOut = (m: Message) => {
     process.stdout.write(`${JSON.stringify(m)}\n`);
   };
-  const session = new ProxySession({
+  const connection = new UpstreamConnection({ server, mode: "exclusive", createLink: () => link });
+  const session = new ClientSession({
+    key: "stdio",
     server,
-    upstream: link,
+    connection,
     enforcer,
     metrics,
     sendDown: (m) => writeOut(m),
     timeoutMs: () => policy.current().upstream?.timeoutMs ?? timeoutMs,
-    onUpstreamClosed: () => void shutdown("child"),
   });
+  connection.onExit = () => void shutdown("child");
 
   const instance = registerInstance(db, { kind: "stdio", server, address: null });
 
@@ -152,7 +157,8 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
     if (shuttingDown) return;
     shuttingDown = true;
     process.stdin.pause();
-    await session.close();
+    session.close();
+    await connection.close();
     let status = code === "child" ? 1 : code;
     if (code === "child")
       status = link instanceof StdioChildLink ? exitStatus(await link.waitForExit()) : 1;
@@ -170,7 +176,7 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
 
   for (const sig of SIGNALS) {
     process.on(sig, () => {
-      if (link instanceof StdioChildLink && !session.isUpstreamClosed) {
+      if (link instanceof StdioChildLink && !connection.exited) {
         link.signal(sig);
         setTimeout(() => void shutdown("child"), 5_000).unref();
       } else void shutdown(128 + (os.constants.signals[sig] ?? 1));
@@ -178,7 +184,7 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
   }
 
   try {
-    await link.start();
+    await connection.ready();
   } catch (err) {
     instance.stop();
     throw new CliError(`cannot start the upstream: ${(err as Error).message}`, 1);
@@ -189,52 +195,23 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
     maxBytes: env.PORTCULLIS_MAX_BODY_BYTES,
     maxDepth: env.PORTCULLIS_MAX_JSON_DEPTH,
   };
-  let buffer = "";
-  let discarding = false;
-  const onLine = (line: string) => {
-    if (!line.trim()) return;
-    const frame = parseFrame(line, limits);
-    if (!frame.ok) {
-      enforcer.refuse({ cause: frame.cause, reason: frame.reason }, line);
-      const code = frame.cause === "batch" ? JSONRPC.INVALID_REQUEST : JSONRPC.PARSE_ERROR;
-      writeOut(errorResponse(null, code, `Refused: ${frame.reason}`));
-      return;
-    }
-    session.fromClient(frame.message, line);
-  };
-  process.stdin.setEncoding("utf8");
-  process.stdin.on("data", (chunk: string) => {
-    buffer += chunk;
-    let nl: number;
-    while ((nl = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      if (discarding) discarding = false;
-      else onLine(line);
-    }
-    if (buffer.length > limits.maxBytes) {
-      if (!discarding) {
-        enforcer.refuse(
-          { cause: "oversize", reason: `message exceeds ${limits.maxBytes} bytes` },
-          buffer.slice(0, 256),
-        );
-        writeOut(
-          errorResponse(
-            null,
-            JSONRPC.INVALID_REQUEST,
-            `Refused: message exceeds ${limits.maxBytes} bytes`,
-          ),
-        );
-      }
-      discarding = true;
-      buffer = "";
-    }
-  });
-  // The SDK's stdio server never notices stdin closing; a proxy must, or it outlives its client.
-  process.stdin.on("end", () => {
-    if (buffer.trim() && !discarding) onLine(buffer);
+  readFrames(process.stdin, limits, {
+    onFrame: (frame, raw) => {
+      if (frame.ok) return session.fromClient(frame.message, raw);
+      enforcer.refuse({ cause: frame.cause, reason: frame.reason }, raw);
+      const kind = frame.cause === "batch" ? "batch" : "parse_error";
+      writeOut(errorReply(kind, null, `Refused: ${frame.reason}`));
+    },
+    onOversize: (head) => {
+      enforcer.refuse(
+        { cause: "oversize", reason: `message exceeds ${limits.maxBytes} bytes` },
+        head,
+      );
+      writeOut(errorReply("oversize", null, `Refused: message exceeds ${limits.maxBytes} bytes`));
+    },
+    // The SDK's stdio server never notices stdin closing; a proxy must, or it outlives its client.
     // Requests already sent still get their answers before the upstream is stopped.
-    void session.drained(timeoutMs + 1_000).then(() => shutdown(0));
+    onEnd: () => void session.drained(timeoutMs + 1_000).then(() => shutdown(0)),
   });
   process.stdin.on("error", () => void shutdown(0));
 

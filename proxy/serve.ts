@@ -1,32 +1,21 @@
-import { randomUUID } from "node:crypto";
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import http, { type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-
 import type { Db } from "@/db/client";
-import type { Upstream } from "@/db/schema";
-import { AppError } from "@/lib/core/errors";
 import type { GatewayEnv } from "@/lib/env";
 import { readConfigVersion } from "@/lib/services/config-version";
-import {
-  type CallIdentity,
-  describeRawMessage,
-  OutcomeWriter,
-  recordRefusal,
-  type RefusedMessage,
-} from "@/lib/services/enforcement";
-import { authenticateAgentKey, loadUpstreamByName } from "@/lib/services/gateway";
 import { pruneCounters } from "@/lib/services/counters";
-import { Enforcer } from "./enforcer";
-import { checkParsed, classify, errorResponse, JSONRPC, jsonDepth, type Message } from "./jsonrpc";
+import { OutcomeWriter, recordRefusal } from "@/lib/services/enforcement";
+import { recordUpstreamLifecycle } from "@/lib/services/upstreams";
 import { log } from "./log";
 import { ProxyMetrics } from "./metrics";
-import { DbPolicySource } from "./policy-source";
+import { errorReply } from "./replies";
 import { registerInstance } from "./runtime";
-import { ProxySession } from "./session";
-import { HttpLink, StdioChildLink, type UpstreamLink } from "./upstream-link";
+import { McpEndpoint } from "./transports/http";
+import { HttpRefusal, type RefusalAudit, sendJson } from "./transports/http-refusal";
+import type { UpstreamLink } from "./upstream/links";
+import { UpstreamPool } from "./upstream/pool";
+import type { Upstream } from "@/db/schema";
 
 export type GatewayOptions = {
   db: Db;
@@ -39,7 +28,11 @@ export type GatewayOptions = {
   maxJsonDepth: number;
   maxSessions: number;
   sessionIdleMs: number;
+  /** A shared upstream with no traffic for this long is stopped (default: sessionIdleMs). */
+  upstreamIdleMs?: number;
   hmacKey?: string;
+  /** Replaces how upstream links are made (tests use in-memory servers). */
+  linkFor?: (upstream: Upstream) => UpstreamLink;
 };
 
 export function gatewayOptions(
@@ -58,58 +51,25 @@ export function gatewayOptions(
     maxJsonDepth: env.PORTCULLIS_MAX_JSON_DEPTH,
     maxSessions: env.PORTCULLIS_MAX_SESSIONS,
     sessionIdleMs: env.PORTCULLIS_SESSION_IDLE_MS,
+    upstreamIdleMs: env.PORTCULLIS_UPSTREAM_IDLE_MS,
     ...(env.PORTCULLIS_AUDIT_HMAC_KEY ? { hmacKey: env.PORTCULLIS_AUDIT_HMAC_KEY } : {}),
   };
 }
-
-type GatewaySession = {
-  id: string | null;
-  server: string;
-  agentId: string;
-  transport: StreamableHTTPServerTransport;
-  proxy: ProxySession;
-  lastActivity: number;
-  closing: boolean;
-};
 
 export type Gateway = {
   url: string;
   port: number;
   close: () => Promise<void>;
   metrics: ProxyMetrics;
+  pool: UpstreamPool;
 };
 
 const SERVER_PATH = /^\/mcp\/([a-z0-9][a-z0-9_-]{0,62})\/?$/;
 
-class HttpRefusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: Message,
-    readonly audit: Omit<RefusedMessage, "source" | "at"> | null,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(String((body.error as { message?: string } | undefined)?.message ?? status));
-  }
-}
-
-async function readBody(req: IncomingMessage, max: number): Promise<string> {
-  const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > max) throw new Error("oversize");
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) throw new Error("oversize");
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 /**
  * `portcullis serve`: one Streamable HTTP endpoint per configured upstream at /mcp/<server>,
- * each client session bound to the agent that opened it and backed by its own upstream
- * connection. Agents authenticate with a bearer key before any MCP handling; the key is never
- * passed on. Also serves /healthz and /metrics.
+ * each upstream shared by every client session (or one per session where configured), plus
+ * /healthz and /metrics.
  */
 export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const { db } = o;
@@ -117,10 +77,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const outcomes = new OutcomeWriter(db, 50, (err) =>
     log.error(`could not write outcome rows: ${(err as Error).message}`),
   );
-  const sessions = new Map<string, GatewaySession>();
-  let starting = 0;
-
-  const refuse = (r: Omit<RefusedMessage, "source" | "at">) => {
+  const refuse = (r: RefusalAudit) => {
     metrics.refusedMessages.labels(r.cause).inc();
     try {
       recordRefusal(db, { ...r, source: "gateway", at: Date.now() });
@@ -129,308 +86,61 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       log.error(`could not record a refused request: ${(err as Error).message}`);
     }
   };
-
-  const jsonRpcError = (
-    status: number,
-    code: number,
-    message: string,
-    audit: HttpRefusal["audit"],
-    headers: Record<string, string> = {},
-  ) => new HttpRefusal(status, errorResponse(null, code, message), audit, headers);
-
-  function authenticate(
-    req: IncomingMessage,
-    server: string,
-    remoteIp: string | null,
-  ): CallIdentity {
-    const header = req.headers.authorization ?? "";
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    try {
-      if (!match?.[1])
-        throw new AppError("UNAUTHENTICATED", "missing", {
-          reason: header ? "malformed authorization header" : "no bearer token",
-        });
-      const { agent, key } = authenticateAgentKey(db, match[1], new Date());
-      return { agentId: agent.id, keyId: key.id, label: agent.name };
-    } catch (err) {
-      if (!(err instanceof AppError) || err.code !== "UNAUTHENTICATED") throw err;
-      throw jsonRpcError(
-        401,
-        JSONRPC.UPSTREAM_ERROR,
-        "Unauthorized: a valid agent key is required (Authorization: Bearer <key>)",
-        {
-          cause: "unauthenticated",
-          reason: String(err.details?.reason ?? "invalid key"),
-          server,
-          actor: null,
-          remoteIp,
-          detail: err.details?.keyId ? { keyId: err.details.keyId } : {},
-        },
-        { "www-authenticate": 'Bearer realm="portcullis"' },
-      );
-    }
-  }
-
-  function upstreamLink(upstream: Upstream): UpstreamLink {
-    if (upstream.transport === "http" && upstream.url)
-      return new HttpLink(upstream.url, upstream.headers);
-    if (upstream.transport === "stdio" && upstream.command) {
-      return new StdioChildLink({
-        command: upstream.command,
-        args: upstream.args,
-        env: upstream.env,
-        cwd: upstream.cwd,
-      });
-    }
-    throw new Error(`server ${upstream.name} has no usable ${upstream.transport} configuration`);
-  }
-
-  async function openSession(
-    upstream: Upstream,
-    identity: CallIdentity,
-    remoteIp: string | null,
-  ): Promise<GatewaySession> {
-    const link = upstreamLink(upstream);
-    const policy = new DbPolicySource(db, upstream.name, identity.agentId);
-    const entry = {
-      id: null,
-      server: upstream.name,
-      agentId: identity.agentId,
-      lastActivity: Date.now(),
-      closing: false,
-    } as unknown as GatewaySession;
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => {
-        entry.id = id;
-        sessions.set(id, entry);
-        metrics.sessions.set(sessions.size);
-      },
-      onsessionclosed: () => void closeSession(entry),
-    });
-    const enforcer = new Enforcer({
-      db,
-      server: upstream.name,
-      source: "gateway",
-      identity,
-      policy,
-      outcomes,
-      metrics,
-      approvalWaitMs: o.approvalWaitMs,
-      remoteIp,
-      ...(o.hmacKey ? { hmacKey: o.hmacKey } : {}),
-      get sessionId() {
-        return entry.id;
-      },
-    });
-    const proxy = new ProxySession({
-      server: upstream.name,
-      upstream: link,
-      enforcer,
-      metrics,
-      sendDown: (m, related) => {
-        transport
-          .send(
-            m as unknown as JSONRPCMessage,
-            related !== undefined ? { relatedRequestId: related } : undefined,
-          )
-          .catch((err: unknown) =>
-            log.debug(`session ${entry.id}: send failed: ${(err as Error).message}`),
-          );
-      },
-      timeoutMs: () => {
-        try {
-          return policy.current().upstream?.timeoutMs ?? o.upstreamTimeoutMs;
-        } catch {
-          return o.upstreamTimeoutMs;
-        }
-      },
-      onUpstreamClosed: () => void closeSession(entry),
-    });
-    transport.onmessage = (m) => {
-      entry.lastActivity = Date.now();
-      proxy.fromClient(m as unknown as Message);
-    };
-    transport.onclose = () => void closeSession(entry);
-    entry.transport = transport;
-    entry.proxy = proxy;
-    await link.start();
-    return entry;
-  }
-
-  async function closeSession(s: GatewaySession): Promise<void> {
-    if (s.closing) return;
-    s.closing = true;
-    if (s.id) sessions.delete(s.id);
-    metrics.sessions.set(sessions.size);
-    await s.proxy.close().catch(() => {});
-    await s.transport.close().catch(() => {});
-  }
-
-  async function handleMcp(
-    req: IncomingMessage,
-    res: ServerResponse,
-    server: string,
-  ): Promise<void> {
-    const remoteIp = req.socket.remoteAddress ?? null;
-    const origin = req.headers.origin;
-    if (origin !== undefined && !o.allowedOrigins.includes(origin)) {
-      throw jsonRpcError(
-        403,
-        JSONRPC.UPSTREAM_ERROR,
-        "Forbidden: this Origin may not call the gateway",
-        {
-          cause: "unauthenticated",
-          reason: "foreign Origin",
-          server,
-          actor: null,
-          remoteIp,
-          detail: { origin: origin.slice(0, 200) },
-        },
-      );
-    }
-    const identity = authenticate(req, server, remoteIp);
-    const upstream = loadUpstreamByName(db, server);
-    if (!upstream || !upstream.enabled) {
-      throw jsonRpcError(
-        404,
-        JSONRPC.METHOD_NOT_FOUND,
-        `No server named "${server}" is served here`,
-        null,
-      );
-    }
-    const sessionHeader = req.headers["mcp-session-id"];
-    const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
-    let session = sessionId ? sessions.get(sessionId) : undefined;
-    if (
-      sessionId &&
-      (!session || session.server !== server || session.agentId !== identity.agentId)
-    ) {
-      if (session) {
-        refuse({
-          cause: "unauthenticated",
-          reason: "session belongs to another agent or server",
-          server,
-          actor: identity,
-          remoteIp,
-        });
-      }
-      throw jsonRpcError(404, JSONRPC.REQUEST_TIMEOUT, "Session not found", null);
-    }
-
-    let parsed: Message | undefined;
-    if (req.method === "POST") {
-      let text: string;
+  const pool = new UpstreamPool({
+    idleMs: o.upstreamIdleMs ?? o.sessionIdleMs,
+    ...(o.linkFor ? { linkFor: o.linkFor } : {}),
+    onLifecycle: (upstream, event) => {
+      if (event.kind === "crashed") {
+        metrics.upstreamErrors.labels(upstream.name, "exit").inc();
+        log.warn(`server ${upstream.name}: upstream ${event.reason}; restarting on demand`);
+      } else log.info(`server ${upstream.name}: upstream ${event.kind.replace("_", " ")}`);
       try {
-        text = await readBody(req, o.maxBodyBytes);
-      } catch {
-        throw jsonRpcError(
-          413,
-          JSONRPC.INVALID_REQUEST,
-          `Refused: body exceeds ${o.maxBodyBytes} bytes`,
-          {
-            cause: "oversize",
-            reason: `body exceeds ${o.maxBodyBytes} bytes`,
-            server,
-            actor: identity,
-            remoteIp,
-          },
-        );
-      }
-      const malformed = (cause: RefusedMessage["cause"], reason: string, code: number) =>
-        jsonRpcError(400, code, `Refused: ${reason}`, {
-          cause,
-          reason,
-          server,
-          actor: identity,
-          remoteIp,
-          detail: { message: describeRawMessage(text, o.hmacKey) },
+        recordUpstreamLifecycle(db, {
+          server: upstream.name,
+          upstreamId: upstream.id,
+          event: event.kind,
+          source: "gateway",
+          detail:
+            event.kind === "crashed"
+              ? { reason: event.reason, inFlight: event.inFlight }
+              : event.kind === "restarted"
+                ? { attempt: event.attempt }
+                : {},
+          at: Date.now(),
         });
-      if (jsonDepth(text) > o.maxJsonDepth)
-        throw malformed(
-          "malformed",
-          `JSON nested deeper than ${o.maxJsonDepth}`,
-          JSONRPC.PARSE_ERROR,
-        );
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        throw malformed("malformed", "not valid JSON", JSONRPC.PARSE_ERROR);
+      } catch (err) {
+        log.error(`could not record an upstream ${event.kind}: ${(err as Error).message}`);
       }
-      const frame = checkParsed(value);
-      if (!frame.ok)
-        throw malformed(
-          frame.cause,
-          frame.reason,
-          frame.cause === "batch" ? JSONRPC.INVALID_REQUEST : JSONRPC.PARSE_ERROR,
-        );
-      const c = classify(frame.message);
-      if (c.kind === "invalid") throw malformed("malformed", c.reason, JSONRPC.INVALID_REQUEST);
-      parsed = frame.message;
-      if (!session) {
-        if (c.kind !== "request" || c.method !== "initialize") {
-          throw jsonRpcError(
-            400,
-            JSONRPC.INVALID_REQUEST,
-            "Bad Request: no session; send initialize first",
-            null,
-          );
-        }
-        if (sessions.size + starting >= o.maxSessions) {
-          throw jsonRpcError(
-            503,
-            JSONRPC.UPSTREAM_ERROR,
-            "The gateway is at its session limit; try again later",
-            null,
-            { "retry-after": "5" },
-          );
-        }
-        starting += 1;
-        try {
-          session = await openSession(upstream, identity, remoteIp);
-        } catch (err) {
-          metrics.upstreamErrors.labels(server, "connect").inc();
-          log.error(`server ${server}: cannot start the upstream: ${(err as Error).message}`);
-          throw jsonRpcError(
-            502,
-            JSONRPC.UPSTREAM_ERROR,
-            `Upstream server ${server} could not be started`,
-            null,
-          );
-        } finally {
-          starting -= 1;
-        }
-      }
-    } else if (!session) {
-      throw jsonRpcError(
-        400,
-        JSONRPC.INVALID_REQUEST,
-        "Bad Request: missing or unknown mcp-session-id",
-        null,
-      );
-    }
-    session.lastActivity = Date.now();
-    // The agent's credential stays here: upstream links never see the inbound headers.
-    await session.transport.handleRequest(req, res, parsed);
-  }
+    },
+  });
+  const endpoint = new McpEndpoint({
+    db,
+    pool,
+    metrics,
+    outcomes,
+    allowedOrigins: o.allowedOrigins,
+    upstreamTimeoutMs: o.upstreamTimeoutMs,
+    approvalWaitMs: o.approvalWaitMs,
+    maxBodyBytes: o.maxBodyBytes,
+    maxJsonDepth: o.maxJsonDepth,
+    maxSessions: o.maxSessions,
+    refuse,
+    ...(o.hmacKey ? { hmacKey: o.hmacKey } : {}),
+  });
 
   function healthz(res: ServerResponse): void {
-    let body: Record<string, unknown>;
-    let status = 200;
     try {
       db.$client.prepare("SELECT 1").get();
-      body = {
+      sendJson(res, 200, {
         status: "ok",
         database: "ok",
         configVersion: readConfigVersion(db),
-        sessions: sessions.size,
-      };
+        sessions: endpoint.sessions.size,
+        upstreams: pool.running,
+      });
     } catch (err) {
-      status = 503;
-      body = { status: "error", database: (err as Error).message };
+      sendJson(res, 503, { status: "error", database: (err as Error).message });
     }
-    send(res, status, body);
   }
 
   const httpServer = http.createServer((req, res) => {
@@ -444,30 +154,27 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
           return;
         }
         const m = SERVER_PATH.exec(url.pathname);
-        if (!m?.[1]) return send(res, 404, { error: "not found" });
+        if (!m?.[1]) return sendJson(res, 404, { error: "not found" });
         if (req.method !== "POST" && req.method !== "GET" && req.method !== "DELETE") {
-          res.setHeader("allow", "GET, POST, DELETE");
-          return send(
-            res,
-            405,
-            errorResponse(null, JSONRPC.METHOD_NOT_FOUND, "Method not allowed"),
-          );
+          throw new HttpRefusal("http_method_not_allowed", "Method not allowed", null, {
+            allow: "GET, POST, DELETE",
+          });
         }
-        await handleMcp(req, res, m[1]);
+        await endpoint.handle(req, res, m[1]);
       } catch (err) {
         if (err instanceof HttpRefusal) {
           if (err.audit) refuse(err.audit);
-          if (!res.headersSent) send(res, err.status, err.body, err.headers);
+          if (!res.headersSent) sendJson(res, err.status, err.body, err.headers);
           return;
         }
         log.error(`gateway: ${(err as Error).stack ?? String(err)}`);
-        if (!res.headersSent)
-          send(res, 500, errorResponse(null, JSONRPC.INTERNAL_ERROR, "Internal error"));
+        if (!res.headersSent) sendJson(res, 500, errorReply("internal", null, "Internal error"));
       }
     })();
   });
   httpServer.headersTimeout = 30_000;
   httpServer.requestTimeout = 0;
+  httpServer.keepAliveTimeout = 30_000;
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
@@ -480,8 +187,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 
   const reaper = setInterval(
     () => {
-      const cutoff = Date.now() - o.sessionIdleMs;
-      for (const s of sessions.values()) if (s.lastActivity < cutoff) void closeSession(s);
+      endpoint.reap(Date.now() - o.sessionIdleMs);
       try {
         pruneCounters(db, Date.now());
       } catch {
@@ -497,22 +203,13 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     (closing ??= (async () => {
       clearInterval(reaper);
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      await Promise.all([...sessions.values()].map((s) => closeSession(s)));
+      await endpoint.close();
+      await pool.close();
       httpServer.closeAllConnections();
       await stopped;
       outcomes.close();
       instance.stop();
     })());
 
-  return { url, port, close, metrics };
-}
-
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, { "content-type": "application/json", ...headers });
-  res.end(JSON.stringify(body));
+  return { url, port, close, metrics, pool };
 }

@@ -8,7 +8,7 @@ import { classifyTool, renderStarterPolicy } from "@/lib/core/risk";
 import type { Message } from "../jsonrpc";
 import { parseHeaders } from "../run";
 import { CliError } from "../runtime";
-import { HttpLink, StdioChildLink, type UpstreamLink } from "../upstream-link";
+import { HttpLink, StdioChildLink, type UpstreamLink } from "../upstream/links";
 
 /** Lets the SDK client drive one of the proxy's upstream links (process group, no orphans). */
 class LinkTransport implements Transport {

@@ -1,5 +1,6 @@
 export { createUpstream } from "./create";
 export { getUpstreamByName, getUpstreamOrThrow, toUpstreamView } from "./internal";
 export { summarizeUpstreamInventories } from "./inventory-summary";
+export { recordUpstreamLifecycle, type UpstreamLifecycle } from "./lifecycle";
 export { listUpstreams } from "./list";
 export { updateUpstream } from "./update";

@@ -4,8 +4,10 @@ import { setTimeout as delay } from "node:timers/promises";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
-import type { Message } from "./jsonrpc";
-import { log } from "./log";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+
+import type { Message } from "../jsonrpc";
+import { log } from "../log";
 
 export type LinkClosed = {
   reason: string;
@@ -244,4 +246,17 @@ export class HttpLink implements UpstreamLink {
     await this.transport.close();
     this.onclose?.({ reason: "closed by the proxy" });
   }
+}
+
+/** Any SDK transport as an upstream link: tests put the SDK's in-memory transport here. */
+export function transportLink(transport: Transport, description = "in-memory"): UpstreamLink {
+  const link: UpstreamLink = {
+    description,
+    start: () => transport.start(),
+    send: (message) => transport.send(message as unknown as JSONRPCMessage),
+    close: () => transport.close(),
+  };
+  transport.onmessage = (m) => link.onmessage?.(m as unknown as Message);
+  transport.onclose = () => link.onclose?.({ reason: "connection closed" });
+  return link;
 }

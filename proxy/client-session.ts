@@ -1,17 +1,12 @@
+import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+
 import type { ListedTool } from "@/lib/services/inventory";
 import type { Enforcer } from "./enforcer";
-import {
-  classify,
-  errorResponse,
-  idKey,
-  JSONRPC,
-  type JsonRpcId,
-  type Message,
-  resultResponse,
-} from "./jsonrpc";
+import { classify, idKey, type JsonRpcId, type Message } from "./jsonrpc";
 import { log } from "./log";
 import type { ProxyMetrics } from "./metrics";
-import type { LinkClosed, UpstreamLink } from "./upstream-link";
+import { reply } from "./replies";
+import type { SessionPort, UpstreamConnection } from "./upstream/connection";
 
 /** Client → server requests forwarded unchanged. Everything not here and not tools/call is refused. */
 export const PASS_THROUGH_REQUESTS = new Set([
@@ -43,40 +38,39 @@ export const PASS_THROUGH_NOTIFICATIONS = new Set([
 type PendingCall = { decisionId: string; tool: string; timer: NodeJS.Timeout; cancelled: boolean };
 type Pending = { id: JsonRpcId; method: string; startedAt: number; call?: PendingCall };
 
-export type SessionOptions = {
+export type ClientSessionOptions = {
+  key: string;
   server: string;
-  upstream: UpstreamLink;
+  connection: UpstreamConnection;
   enforcer: Enforcer;
   metrics: ProxyMetrics;
   /** Sends a message to the client. `related` names the client request it belongs to, if any. */
   sendDown: (message: Message, related?: JsonRpcId) => void;
   timeoutMs: () => number;
-  onUpstreamClosed?: (info: LinkClosed) => void;
 };
 
-const INTERNAL_PREFIX = "portcullis-internal-";
-const INVENTORY_TIMEOUT_MS = 10_000;
-
 /**
- * Routes one client session's JSON-RPC traffic to and from its upstream. Only tools/call is
- * decided and tools/list filtered; other known methods, notifications and server-to-client
- * requests pass through unchanged; unknown methods are refused. Message objects are forwarded
- * as parsed, so what goes upstream is a re-serialization of exactly what was evaluated.
+ * The gateway side of one client session, whatever carries it (stdio, Streamable HTTP). Only
+ * tools/call is decided and tools/list filtered; other known methods, notifications and
+ * server-to-client requests pass through; unknown methods are refused. Message objects are
+ * forwarded as parsed, so what goes upstream is a re-serialization of exactly what was evaluated.
  */
-export class ProxySession {
+export class ClientSession implements SessionPort {
+  readonly key: string;
+  interactive = false;
+  clientCapabilities: Record<string, unknown> = {};
   private readonly pending = new Map<string, Pending>();
   private readonly deciding = new Map<string, AbortController>();
-  private readonly serverRequests = new Set<string>();
-  private readonly internal = new Map<string, (m: Message | null) => void>();
-  private internalSeq = 0;
   private toolsCapability = true;
-  private inventoryPrimed: Promise<void> | null = null;
-  private upstreamClosed: LinkClosed | null = null;
   private closed = false;
 
-  constructor(private readonly o: SessionOptions) {
-    o.upstream.onmessage = (m) => this.fromUpstream(m);
-    o.upstream.onclose = (info) => this.onUpstreamClose(info);
+  constructor(private readonly o: ClientSessionOptions) {
+    this.key = o.key;
+    o.connection.attach(this);
+  }
+
+  get enforcer(): Enforcer {
+    return this.o.enforcer;
   }
 
   /** Resolves once no client request is being decided or waiting for the upstream (or after `maxMs`). */
@@ -84,15 +78,11 @@ export class ProxySession {
     const deadline = Date.now() + maxMs;
     while (
       (this.pending.size > 0 || this.deciding.size > 0) &&
-      !this.upstreamClosed &&
+      !this.o.connection.exited &&
       Date.now() < deadline
     ) {
       await new Promise((r) => setTimeout(r, 10));
     }
-  }
-
-  get isUpstreamClosed(): boolean {
-    return this.upstreamClosed !== null;
   }
 
   /** Handles one framed client message (an object; batches were refused before this). */
@@ -102,21 +92,15 @@ export class ProxySession {
     switch (c.kind) {
       case "invalid":
         e.refuse({ cause: "malformed", reason: c.reason }, raw ?? JSON.stringify(msg));
-        if (c.id !== null)
-          this.down(errorResponse(c.id, JSONRPC.INVALID_REQUEST, `Invalid request: ${c.reason}`));
+        if (c.id !== null) this.down(reply.invalidRequest(c.id, c.reason));
         return;
-      case "response": {
-        const key = idKey(c.id);
-        if (!this.serverRequests.delete(key)) {
-          log.debug(
-            `server ${this.o.server}: dropped a client response to an unknown request ${String(c.id)}`,
-          );
+      case "response":
+        if (!this.o.connection.respond(this, msg)) {
+          log.debug(`server ${this.o.server}: dropped a client response to an unknown request`);
           return;
         }
         this.o.metrics.passedMessages.labels("client", "response").inc();
-        this.up(msg);
         return;
-      }
       case "notification":
         if (!PASS_THROUGH_NOTIFICATIONS.has(c.method)) {
           e.refuse({
@@ -128,14 +112,12 @@ export class ProxySession {
         }
         if (c.method === "notifications/cancelled") this.onCancelled(c.params);
         this.o.metrics.passedMessages.labels("client", "notification").inc();
-        this.up(msg);
+        this.o.connection.notify(this, msg);
         return;
       case "request":
         if (this.pending.has(idKey(c.id)) || this.deciding.has(idKey(c.id))) {
           e.refuse({ cause: "malformed", reason: "request id already in use", method: c.method });
-          this.down(
-            errorResponse(c.id, JSONRPC.INVALID_REQUEST, "Invalid request: id already in use"),
-          );
+          this.down(reply.invalidRequest(c.id, "id already in use"));
           return;
         }
         if (c.method === "tools/call") {
@@ -148,62 +130,71 @@ export class ProxySession {
             reason: `method ${c.method} is not supported`,
             method: c.method,
           });
-          this.down(errorResponse(c.id, JSONRPC.METHOD_NOT_FOUND, `Method not found: ${c.method}`));
+          this.down(reply.methodNotFound(c.id, c.method));
           return;
         }
         this.o.metrics.passedMessages.labels("client", "request").inc();
-        this.forward(msg, c.id, c.method);
+        if (c.method === "initialize") this.onInitialize(msg, c.id, c.params);
+        else this.forward(msg, c.id, c.method);
         return;
     }
   }
 
-  private forward(msg: Message, id: JsonRpcId, method: string, call?: PendingCall): void {
-    if (this.upstreamClosed) {
-      if (call) clearTimeout(call.timer);
-      this.down(
-        errorResponse(
-          id,
-          JSONRPC.UPSTREAM_ERROR,
-          `Upstream server ${this.o.server} is not running (${this.upstreamClosed.reason})`,
-        ),
-      );
-      if (call)
-        this.o.enforcer.outcome(
-          call.decisionId,
-          call.tool,
-          "upstream_error",
-          0,
-          null,
-          this.upstreamClosed.reason,
+  private onInitialize(msg: Message, id: JsonRpcId, params: unknown): void {
+    const p = (params ?? {}) as { capabilities?: unknown; protocolVersion?: unknown };
+    const caps = p.capabilities;
+    this.clientCapabilities =
+      caps && typeof caps === "object" && !Array.isArray(caps)
+        ? (caps as Record<string, unknown>)
+        : {};
+    this.interactive = "sampling" in this.clientCapabilities || "elicitation" in this.clientCapabilities;
+    if (this.o.connection.mode === "exclusive") return this.forward(msg, id, "initialize");
+    const started = performance.now();
+    this.pending.set(idKey(id), { id, method: "initialize", startedAt: started });
+    this.o.connection
+      .initializeResult()
+      .then((result) => {
+        if (!this.pending.delete(idKey(id))) return;
+        const asked = p.protocolVersion;
+        const version =
+          typeof asked === "string" && SUPPORTED_PROTOCOL_VERSIONS.includes(asked)
+            ? asked
+            : result.protocolVersion;
+        this.onResponse(
+          { id, method: "initialize", startedAt: started },
+          { jsonrpc: "2.0", id, result: { ...result, protocolVersion: version } },
         );
-      return;
-    }
+      })
+      .catch((err: unknown) => {
+        if (!this.pending.delete(idKey(id))) return;
+        this.o.metrics.upstreamErrors.labels(this.o.server, "connect").inc();
+        this.down(reply.upstreamUnavailable(id, this.o.server, (err as Error).message), id);
+      });
+  }
+
+  private forward(msg: Message, id: JsonRpcId, method: string, call?: PendingCall): void {
     const entry: Pending = { id, method, startedAt: performance.now(), ...(call ? { call } : {}) };
     this.pending.set(idKey(id), entry);
-    this.o.upstream.send(msg).catch((err: unknown) => {
-      if (this.pending.get(idKey(id)) !== entry) return;
-      this.pending.delete(idKey(id));
-      const why = (err as Error).message;
-      this.o.metrics.upstreamErrors.labels(this.o.server, "send").inc();
-      this.down(
-        errorResponse(
-          id,
-          JSONRPC.UPSTREAM_ERROR,
-          `Upstream server ${this.o.server} unavailable: ${why}`,
-        ),
+    this.o.connection.request(this, msg, (reason) => this.onUpstreamFailure(entry, reason));
+  }
+
+  private onUpstreamFailure(entry: Pending, reason: string): void {
+    if (this.pending.get(idKey(entry.id)) !== entry) return;
+    this.pending.delete(idKey(entry.id));
+    this.o.metrics.upstreamErrors.labels(this.o.server, "exit").inc();
+    if (entry.call) {
+      clearTimeout(entry.call.timer);
+      this.o.enforcer.outcome(
+        entry.call.decisionId,
+        entry.call.tool,
+        "upstream_error",
+        performance.now() - entry.startedAt,
+        null,
+        reason,
       );
-      if (call) {
-        clearTimeout(call.timer);
-        this.o.enforcer.outcome(
-          call.decisionId,
-          call.tool,
-          "upstream_error",
-          performance.now() - entry.startedAt,
-          null,
-          why,
-        );
-      }
-    });
+      if (entry.call.cancelled) return;
+    }
+    this.down(reply.upstreamUnavailable(entry.id, this.o.server, reason), entry.id);
   }
 
   private async toolCall(msg: Message, id: JsonRpcId, params: unknown): Promise<void> {
@@ -217,9 +208,7 @@ export class ProxySession {
         reason: "tools/call needs params.name (a string)",
         method: "tools/call",
       });
-      this.down(
-        errorResponse(id, JSONRPC.INVALID_PARAMS, "Invalid params: tools/call needs a tool name"),
-      );
+      this.down(reply.invalidParams(id, "tools/call needs a tool name"));
       return;
     }
     if (args !== undefined && (args === null || typeof args !== "object" || Array.isArray(args))) {
@@ -229,13 +218,7 @@ export class ProxySession {
         method: "tools/call",
         tool: name,
       });
-      this.down(
-        errorResponse(
-          id,
-          JSONRPC.INVALID_PARAMS,
-          "Invalid params: arguments must be a JSON object",
-        ),
-      );
+      this.down(reply.invalidParams(id, "arguments must be a JSON object"));
       return;
     }
     const key = idKey(id);
@@ -273,7 +256,7 @@ export class ProxySession {
       }
       if (action.kind === "silent") return;
       if (action.kind === "reply") {
-        this.down(resultResponse(id, action.result));
+        this.down(reply.result(id, action.result), id);
         return;
       }
       const timeoutMs = this.o.timeoutMs();
@@ -294,7 +277,7 @@ export class ProxySession {
     if (!entry?.call) return;
     this.pending.delete(idKey(id));
     this.o.metrics.upstreamErrors.labels(this.o.server, "timeout").inc();
-    this.up({
+    this.o.connection.notify(this, {
       jsonrpc: "2.0",
       method: "notifications/cancelled",
       params: { requestId: id, reason: "timed out in the gateway" },
@@ -307,18 +290,8 @@ export class ProxySession {
       null,
       `no answer within ${timeoutMs} ms`,
     );
-    if (!entry.call.cancelled) {
-      this.down(
-        errorResponse(
-          id,
-          JSONRPC.REQUEST_TIMEOUT,
-          `Upstream server ${this.o.server} did not answer within ${timeoutMs} ms`,
-          {
-            decisionId: entry.call.decisionId,
-          },
-        ),
-      );
-    }
+    if (!entry.call.cancelled)
+      this.down(reply.timeout(id, this.o.server, timeoutMs, entry.call.decisionId), id);
   }
 
   private onCancelled(params: unknown): void {
@@ -329,44 +302,28 @@ export class ProxySession {
     if (entry?.call) entry.call.cancelled = true;
   }
 
-  private fromUpstream(msg: Message): void {
+  /** Upstream traffic for this session, ids already restored to the client's own. */
+  deliver(msg: Message, related?: JsonRpcId): void {
     const c = classify(msg);
     if (c.kind === "response") {
-      const key = idKey(c.id);
-      const internal = this.internal.get(key);
-      if (internal) {
-        this.internal.delete(key);
-        internal(msg);
-        return;
-      }
-      const entry = this.pending.get(key);
-      if (!entry) {
-        log.debug(
-          `server ${this.o.server}: dropped a response to an unknown request ${String(c.id)}`,
-        );
-        return;
-      }
-      this.pending.delete(key);
+      const entry = this.pending.get(idKey(c.id));
+      if (!entry) return;
+      this.pending.delete(idKey(c.id));
       this.onResponse(entry, msg);
       return;
     }
-    if (c.kind === "request") {
-      this.serverRequests.add(idKey(c.id));
-      this.o.metrics.passedMessages.labels("server", "request").inc();
-      this.down(msg, this.soleOpenRequest());
-      return;
-    }
-    if (c.kind === "notification") {
-      this.o.metrics.passedMessages.labels("server", "notification").inc();
-      this.down(msg, this.relatedForNotification(msg));
-      return;
-    }
-    log.debug(`server ${this.o.server}: dropped an invalid upstream message (${c.reason})`);
+    this.o.metrics.passedMessages
+      .labels("server", c.kind === "request" ? "request" : "notification")
+      .inc();
+    this.down(msg, related);
   }
 
   private onResponse(entry: Pending, msg: Message): void {
     const elapsed = performance.now() - entry.startedAt;
-    if (entry.method === "initialize") this.onInitialized(msg);
+    if (entry.method === "initialize") {
+      const caps = (msg.result as { capabilities?: { tools?: unknown } } | undefined)?.capabilities;
+      if (msg.result) this.toolsCapability = caps?.tools !== undefined;
+    }
     if (entry.call) {
       clearTimeout(entry.call.timer);
       const { decisionId, tool } = entry.call;
@@ -420,128 +377,22 @@ export class ProxySession {
       log.error(
         `server ${this.o.server}: tools/list could not be checked (${(err as Error).message}); refused`,
       );
-      return errorResponse(
-        id,
-        JSONRPC.INTERNAL_ERROR,
-        "The tool list could not be checked against the policy",
-      );
+      return reply.listUnchecked(id);
     }
-  }
-
-  private onInitialized(msg: Message): void {
-    const result = msg.result as
-      { protocolVersion?: unknown; capabilities?: { tools?: unknown } } | undefined;
-    if (!result) return;
-    if (typeof result.protocolVersion === "string")
-      this.o.upstream.setProtocolVersion?.(result.protocolVersion);
-    this.toolsCapability = result.capabilities?.tools !== undefined;
   }
 
   /** Lists the upstream's tools once before the first call, so pinning applies even to clients that never list. */
-  private primeInventory(): Promise<void> {
-    this.inventoryPrimed ??= (async () => {
-      let cursor: unknown;
-      const all: ListedTool[] = [];
-      for (let page = 0; page < 20; page++) {
-        const res = await this.internalRequest(
-          "tools/list",
-          cursor === undefined ? {} : { cursor },
-        );
-        const result = res?.result as { tools?: unknown; nextCursor?: unknown } | undefined;
-        if (!result || !Array.isArray(result.tools)) return;
-        for (const t of result.tools) {
-          if (t && typeof t === "object" && typeof (t as { name?: unknown }).name === "string")
-            all.push(t as ListedTool);
-        }
-        if (typeof result.nextCursor !== "string") break;
-        cursor = result.nextCursor;
-      }
-      try {
-        this.o.enforcer.filterToolList(all);
-      } catch (err) {
-        log.warn(`server ${this.o.server}: inventory check failed: ${(err as Error).message}`);
-      }
-    })().catch((err: unknown) =>
-      log.warn(`server ${this.o.server}: could not list tools: ${(err as Error).message}`),
-    );
-    return this.inventoryPrimed;
-  }
-
-  private internalRequest(
-    method: string,
-    params: Record<string, unknown>,
-  ): Promise<Message | null> {
-    const id = `${INTERNAL_PREFIX}${++this.internalSeq}`;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.internal.delete(idKey(id));
-        resolve(null);
-      }, INVENTORY_TIMEOUT_MS);
-      this.internal.set(idKey(id), (m) => {
-        clearTimeout(timer);
-        resolve(m);
-      });
-      this.o.upstream.send({ jsonrpc: "2.0", id, method, params }).catch(() => {
-        clearTimeout(timer);
-        this.internal.delete(idKey(id));
-        resolve(null);
-      });
-    });
-  }
-
-  /** Server-initiated messages go on the stream of the one open client request, if exactly one is open. */
-  private soleOpenRequest(): JsonRpcId | undefined {
-    if (this.pending.size !== 1) return undefined;
-    return this.pending.values().next().value?.id;
-  }
-
-  private relatedForNotification(msg: Message): JsonRpcId | undefined {
-    if (msg.method === "notifications/progress") {
-      const token = (msg.params as { progressToken?: unknown } | undefined)?.progressToken;
-      for (const p of this.pending.values()) if (p.id === token) return p.id;
+  private async primeInventory(): Promise<void> {
+    const tools = await this.o.connection.listTools();
+    if (!tools) {
+      log.warn(`server ${this.o.server}: could not list tools before the first call`);
+      return;
     }
-    return this.soleOpenRequest();
-  }
-
-  private onUpstreamClose(info: LinkClosed): void {
-    if (this.upstreamClosed) return;
-    this.upstreamClosed = info;
-    if (!this.closed) {
-      this.o.metrics.upstreamErrors.labels(this.o.server, "exit").inc();
-      log.warn(`server ${this.o.server}: upstream ${info.reason}`);
+    try {
+      this.o.enforcer.filterToolList(tools as ListedTool[]);
+    } catch (err) {
+      log.warn(`server ${this.o.server}: inventory check failed: ${(err as Error).message}`);
     }
-    for (const resolve of this.internal.values()) resolve(null);
-    this.internal.clear();
-    for (const entry of this.pending.values()) {
-      if (entry.call) {
-        clearTimeout(entry.call.timer);
-        this.o.enforcer.outcome(
-          entry.call.decisionId,
-          entry.call.tool,
-          "upstream_error",
-          performance.now() - entry.startedAt,
-          null,
-          info.reason,
-        );
-      }
-      this.down(
-        errorResponse(
-          entry.id,
-          JSONRPC.UPSTREAM_ERROR,
-          `Upstream server ${this.o.server} closed (${info.reason})`,
-        ),
-      );
-    }
-    this.pending.clear();
-    this.o.onUpstreamClosed?.(info);
-  }
-
-  private up(msg: Message): void {
-    this.o.upstream
-      .send(msg)
-      .catch((err: unknown) =>
-        log.debug(`server ${this.o.server}: upstream write failed: ${(err as Error).message}`),
-      );
   }
 
   private down(msg: Message, related?: JsonRpcId): void {
@@ -554,7 +405,7 @@ export class ProxySession {
   }
 
   /** Stops routing; open calls get their outcome recorded as upstream errors. */
-  async close(): Promise<void> {
+  close(): void {
     if (this.closed) return;
     this.closed = true;
     for (const a of this.deciding.values()) a.abort();
@@ -571,7 +422,7 @@ export class ProxySession {
       );
     }
     this.pending.clear();
-    await this.o.upstream.close();
+    this.o.connection.detach(this);
   }
 }
 

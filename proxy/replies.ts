@@ -1,0 +1,60 @@
+import { errorResponse, JSONRPC, type JsonRpcId, type Message, resultResponse } from "./jsonrpc";
+
+/**
+ * Every error the gateway itself answers, with its JSON-RPC code and the HTTP status the
+ * Streamable HTTP transport sends it with (stdio ignores the status). Nothing else in proxy/
+ * invents an error code.
+ */
+export const ERRORS = {
+  parse_error: { code: JSONRPC.PARSE_ERROR, status: 400 },
+  invalid_request: { code: JSONRPC.INVALID_REQUEST, status: 400 },
+  batch: { code: JSONRPC.INVALID_REQUEST, status: 400 },
+  oversize: { code: JSONRPC.INVALID_REQUEST, status: 413 },
+  method_not_found: { code: JSONRPC.METHOD_NOT_FOUND, status: 200 },
+  invalid_params: { code: JSONRPC.INVALID_PARAMS, status: 200 },
+  list_unchecked: { code: JSONRPC.INTERNAL_ERROR, status: 200 },
+  upstream_unavailable: { code: JSONRPC.UPSTREAM_ERROR, status: 200 },
+  upstream_timeout: { code: JSONRPC.REQUEST_TIMEOUT, status: 200 },
+  unauthenticated: { code: JSONRPC.UPSTREAM_ERROR, status: 401 },
+  foreign_origin: { code: JSONRPC.UPSTREAM_ERROR, status: 403 },
+  not_acceptable: { code: JSONRPC.UPSTREAM_ERROR, status: 406 },
+  unsupported_media_type: { code: JSONRPC.UPSTREAM_ERROR, status: 415 },
+  bad_protocol_version: { code: JSONRPC.UPSTREAM_ERROR, status: 400 },
+  server_not_served: { code: JSONRPC.METHOD_NOT_FOUND, status: 404 },
+  no_session: { code: JSONRPC.INVALID_REQUEST, status: 400 },
+  session_not_found: { code: JSONRPC.REQUEST_TIMEOUT, status: 404 },
+  session_limit: { code: JSONRPC.UPSTREAM_ERROR, status: 503 },
+  upstream_start_failed: { code: JSONRPC.UPSTREAM_ERROR, status: 502 },
+  http_method_not_allowed: { code: JSONRPC.METHOD_NOT_FOUND, status: 405 },
+  internal: { code: JSONRPC.INTERNAL_ERROR, status: 500 },
+} as const;
+
+export type ErrorKind = keyof typeof ERRORS;
+
+export function errorReply(
+  kind: ErrorKind,
+  id: JsonRpcId | null,
+  message: string,
+  data?: unknown,
+): Message {
+  return errorResponse(id, ERRORS[kind].code, message, data);
+}
+
+/** The replies a client session sends; the wording is what clients and operators match on. */
+export const reply = {
+  result: (id: JsonRpcId, result: unknown) => resultResponse(id, result),
+  invalidRequest: (id: JsonRpcId, reason: string) =>
+    errorReply("invalid_request", id, `Invalid request: ${reason}`),
+  methodNotFound: (id: JsonRpcId, method: string) =>
+    errorReply("method_not_found", id, `Method not found: ${method}`),
+  invalidParams: (id: JsonRpcId, reason: string) =>
+    errorReply("invalid_params", id, `Invalid params: ${reason}`),
+  listUnchecked: (id: JsonRpcId) =>
+    errorReply("list_unchecked", id, "The tool list could not be checked against the policy"),
+  upstreamUnavailable: (id: JsonRpcId, server: string, reason: string) =>
+    errorReply("upstream_unavailable", id, `Upstream server ${server} unavailable: ${reason}`),
+  timeout: (id: JsonRpcId, server: string, ms: number, decisionId: string) =>
+    errorReply("upstream_timeout", id, `Upstream server ${server} did not answer within ${ms} ms`, {
+      decisionId,
+    }),
+};

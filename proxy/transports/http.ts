@@ -1,0 +1,323 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+
+import type { Db } from "@/db/client";
+import type { Upstream } from "@/db/schema";
+import { AppError } from "@/lib/core/errors";
+import {
+  type CallIdentity,
+  describeRawMessage,
+  type OutcomeWriter,
+  type RefusedMessage,
+} from "@/lib/services/enforcement";
+import { authenticateAgentKey, loadUpstreamByName } from "@/lib/services/gateway";
+import { ClientSession } from "../client-session";
+import { Enforcer } from "../enforcer";
+import { checkParsed, classify, type JsonRpcId, jsonDepth, type Message } from "../jsonrpc";
+import { log } from "../log";
+import type { ProxyMetrics } from "../metrics";
+import { DbPolicySource } from "../policy-source";
+import type { UpstreamPool } from "../upstream/pool";
+import { HttpRefusal, type RefusalAudit } from "./http-refusal";
+import { HttpSession } from "./http-session";
+
+export type McpEndpointOptions = {
+  db: Db;
+  pool: UpstreamPool;
+  metrics: ProxyMetrics;
+  outcomes: OutcomeWriter;
+  allowedOrigins: readonly string[];
+  upstreamTimeoutMs: number;
+  approvalWaitMs: number;
+  maxBodyBytes: number;
+  maxJsonDepth: number;
+  maxSessions: number;
+  hmacKey?: string;
+  refuse: (r: RefusalAudit) => void;
+};
+
+/**
+ * The Streamable HTTP side of the gateway: /mcp/<server> with POST (a message; the answer as
+ * JSON, or as an event stream once the call has something to say before its answer), GET (the
+ * session's stream for server messages tied to no request) and DELETE (end the session).
+ * Agents authenticate with a bearer key on every request, before any MCP handling; the key is
+ * never passed on.
+ */
+export class McpEndpoint {
+  readonly sessions = new Map<string, HttpSession>();
+  private starting = 0;
+
+  constructor(private readonly o: McpEndpointOptions) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse, server: string): Promise<void> {
+    const remoteIp = req.socket.remoteAddress ?? null;
+    this.checkOrigin(req, server, remoteIp);
+    const identity = this.authenticate(req, server, remoteIp);
+    const upstream = loadUpstreamByName(this.o.db, server);
+    if (!upstream || !upstream.enabled)
+      throw new HttpRefusal("server_not_served", `No server named "${server}" is served here`, null);
+
+    const header = req.headers["mcp-session-id"];
+    const sessionId = Array.isArray(header) ? header[0] : header;
+    const session = sessionId ? this.sessions.get(sessionId) : undefined;
+    if (sessionId && (!session || session.server !== server || session.agentId !== identity.agentId)) {
+      if (session) {
+        this.o.refuse({
+          cause: "unauthenticated",
+          reason: "session belongs to another agent or server",
+          server,
+          actor: identity,
+          remoteIp,
+        });
+      }
+      throw new HttpRefusal("session_not_found", "Session not found", null);
+    }
+
+    if (req.method === "GET") return this.openStream(req, res, session);
+    if (req.method === "DELETE") {
+      if (!session) throw new HttpRefusal("no_session", "Bad Request: missing or unknown mcp-session-id", null);
+      await this.closeSession(session);
+      res.writeHead(200).end();
+      return;
+    }
+
+    const text = await this.readBody(req, server, identity, remoteIp);
+    const message = this.parse(text, server, identity, remoteIp);
+    const c = classify(message);
+    const id: JsonRpcId | null = c.kind === "request" ? c.id : null;
+    this.checkHeaders(req, id);
+
+    if (!session) {
+      if (c.kind !== "request" || c.method !== "initialize")
+        throw new HttpRefusal("no_session", "Bad Request: no session; send initialize first", null);
+      const opened = await this.openSession(upstream, identity, remoteIp);
+      res.setHeader("mcp-session-id", opened.id);
+      return this.dispatch(opened, message, text, res, id);
+    }
+    session.lastActivity = Date.now();
+    return this.dispatch(session, message, text, res, id);
+  }
+
+  private dispatch(
+    session: HttpSession,
+    message: Message,
+    raw: string,
+    res: ServerResponse,
+    id: JsonRpcId | null,
+  ): void {
+    if (id !== null) session.expect(id, res);
+    session.client.fromClient(message, raw);
+    if (id === null && !res.headersSent) res.writeHead(202).end();
+  }
+
+  private checkOrigin(req: IncomingMessage, server: string, remoteIp: string | null): void {
+    const origin = req.headers.origin;
+    if (origin === undefined || this.o.allowedOrigins.includes(origin)) return;
+    throw new HttpRefusal("foreign_origin", "Forbidden: this Origin may not call the gateway", {
+      cause: "unauthenticated",
+      reason: "foreign Origin",
+      server,
+      actor: null,
+      remoteIp,
+      detail: { origin: origin.slice(0, 200) },
+    });
+  }
+
+  private authenticate(req: IncomingMessage, server: string, remoteIp: string | null): CallIdentity {
+    const header = req.headers.authorization ?? "";
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    try {
+      if (!match?.[1])
+        throw new AppError("UNAUTHENTICATED", "missing", {
+          reason: header ? "malformed authorization header" : "no bearer token",
+        });
+      const { agent, key } = authenticateAgentKey(this.o.db, match[1], new Date());
+      return { agentId: agent.id, keyId: key.id, label: agent.name };
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== "UNAUTHENTICATED") throw err;
+      throw new HttpRefusal(
+        "unauthenticated",
+        "Unauthorized: a valid agent key is required (Authorization: Bearer <key>)",
+        {
+          cause: "unauthenticated",
+          reason: String(err.details?.reason ?? "invalid key"),
+          server,
+          actor: null,
+          remoteIp,
+          detail: err.details?.keyId ? { keyId: err.details.keyId } : {},
+        },
+        { "www-authenticate": 'Bearer realm="portcullis"' },
+      );
+    }
+  }
+
+  private async readBody(
+    req: IncomingMessage,
+    server: string,
+    actor: CallIdentity,
+    remoteIp: string | null,
+  ): Promise<string> {
+    const max = this.o.maxBodyBytes;
+    const refusal = () =>
+      new HttpRefusal("oversize", `Refused: body exceeds ${max} bytes`, {
+        cause: "oversize",
+        reason: `body exceeds ${max} bytes`,
+        server,
+        actor,
+        remoteIp,
+      });
+    if (Number(req.headers["content-length"] ?? "0") > max) throw refusal();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > max) throw refusal();
+      chunks.push(chunk);
+    }
+    return chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8");
+  }
+
+  private parse(text: string, server: string, actor: CallIdentity, remoteIp: string | null): Message {
+    const malformed = (cause: RefusedMessage["cause"], reason: string, kind: "parse_error" | "batch" | "invalid_request") =>
+      new HttpRefusal(kind, `Refused: ${reason}`, {
+        cause,
+        reason,
+        server,
+        actor,
+        remoteIp,
+        detail: { message: describeRawMessage(text, this.o.hmacKey) },
+      });
+    if (jsonDepth(text) > this.o.maxJsonDepth)
+      throw malformed("malformed", `JSON nested deeper than ${this.o.maxJsonDepth}`, "parse_error");
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw malformed("malformed", "not valid JSON", "parse_error");
+    }
+    const frame = checkParsed(value);
+    if (!frame.ok)
+      throw malformed(frame.cause, frame.reason, frame.cause === "batch" ? "batch" : "parse_error");
+    const c = classify(frame.message);
+    if (c.kind === "invalid") throw malformed("malformed", c.reason, "invalid_request");
+    return frame.message;
+  }
+
+  /** The transport rules of Streamable HTTP, checked before a session or an upstream is touched. */
+  private checkHeaders(req: IncomingMessage, id: JsonRpcId | null): void {
+    const accept = String(req.headers.accept ?? "").toLowerCase();
+    if (!accept.includes("application/json") || !accept.includes("text/event-stream"))
+      throw new HttpRefusal(
+        "not_acceptable",
+        "Not Acceptable: Client must accept both application/json and text/event-stream",
+        null,
+        {},
+        id,
+      );
+    const type = String(req.headers["content-type"] ?? "").toLowerCase();
+    if (!type.startsWith("application/json"))
+      throw new HttpRefusal(
+        "unsupported_media_type",
+        "Unsupported Media Type: Content-Type must be application/json",
+        null,
+        {},
+        id,
+      );
+    const version = req.headers["mcp-protocol-version"];
+    if (typeof version === "string" && !SUPPORTED_PROTOCOL_VERSIONS.includes(version))
+      throw new HttpRefusal(
+        "bad_protocol_version",
+        `Bad Request: Unsupported protocol version ${version} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`,
+        null,
+        {},
+        id,
+      );
+  }
+
+  private openStream(req: IncomingMessage, res: ServerResponse, session: HttpSession | undefined): void {
+    if (!String(req.headers.accept ?? "").toLowerCase().includes("text/event-stream"))
+      throw new HttpRefusal("not_acceptable", "Not Acceptable: Client must accept text/event-stream", null);
+    if (!session) throw new HttpRefusal("no_session", "Bad Request: missing or unknown mcp-session-id", null);
+    session.lastActivity = Date.now();
+    if (!session.openStream(res)) {
+      res.writeHead(409, { "content-type": "application/json" });
+      res.end(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32000, message: "Conflict: Only one SSE stream is allowed per session" } }));
+    }
+  }
+
+  private async openSession(upstream: Upstream, identity: CallIdentity, remoteIp: string | null): Promise<HttpSession> {
+    if (this.sessions.size + this.starting >= this.o.maxSessions) {
+      throw new HttpRefusal("session_limit", "The gateway is at its session limit; try again later", null, {
+        "retry-after": "5",
+      });
+    }
+    const connection = this.o.pool.connectionFor(upstream);
+    this.starting += 1;
+    try {
+      await connection.ready();
+    } catch (err) {
+      this.o.metrics.upstreamErrors.labels(upstream.name, "connect").inc();
+      log.error(`server ${upstream.name}: cannot start the upstream: ${(err as Error).message}`);
+      await this.o.pool.release(connection);
+      throw new HttpRefusal("upstream_start_failed", `Upstream server ${upstream.name} could not be started`, null);
+    } finally {
+      this.starting -= 1;
+    }
+    const session = new HttpSession({ id: randomUUID(), server: upstream.name, agentId: identity.agentId });
+    const policy = new DbPolicySource(this.o.db, upstream.name, identity.agentId);
+    const enforcer = new Enforcer({
+      db: this.o.db,
+      server: upstream.name,
+      source: "gateway",
+      identity,
+      policy,
+      outcomes: this.o.outcomes,
+      metrics: this.o.metrics,
+      approvalWaitMs: this.o.approvalWaitMs,
+      remoteIp,
+      sessionId: session.id,
+      ...(this.o.hmacKey ? { hmacKey: this.o.hmacKey } : {}),
+    });
+    session.connection = connection;
+    session.client = new ClientSession({
+      key: session.id,
+      server: upstream.name,
+      connection,
+      enforcer,
+      metrics: this.o.metrics,
+      sendDown: (m, related) => session.send(m, related),
+      timeoutMs: () => {
+        try {
+          return policy.current().upstream?.timeoutMs ?? this.o.upstreamTimeoutMs;
+        } catch {
+          return this.o.upstreamTimeoutMs;
+        }
+      },
+    });
+    if (connection.mode === "exclusive") connection.onExit = () => void this.closeSession(session);
+    this.sessions.set(session.id, session);
+    this.o.metrics.sessions.set(this.sessions.size);
+    return session;
+  }
+
+  async closeSession(session: HttpSession): Promise<void> {
+    if (session.closing) return;
+    session.closing = true;
+    this.sessions.delete(session.id);
+    this.o.metrics.sessions.set(this.sessions.size);
+    session.client.close();
+    session.closeStreams();
+    await this.o.pool.release(session.connection).catch(() => {});
+  }
+
+  /** Closes sessions idle since before `cutoff`. */
+  reap(cutoff: number): void {
+    for (const s of this.sessions.values()) if (s.lastActivity < cutoff) void this.closeSession(s);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((s) => this.closeSession(s)));
+  }
+}

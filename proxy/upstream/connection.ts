@@ -1,0 +1,645 @@
+import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
+
+import { errorResponse, idKey, JSONRPC, type JsonRpcId, type Message } from "../jsonrpc";
+import { log } from "../log";
+import type { LinkClosed, UpstreamLink } from "./links";
+
+/** The client-session side of a connection: where upstream traffic for one session goes. */
+export interface SessionPort {
+  readonly key: string;
+  /** The client declared sampling or elicitation: the server may call back into it mid-request. */
+  readonly interactive: boolean;
+  /** Capabilities the client declared in its initialize (shared connections check them). */
+  readonly clientCapabilities: Record<string, unknown>;
+  deliver(message: Message, related?: JsonRpcId): void;
+}
+
+export type ConnectionMode =
+  /** One client session; its own initialize goes upstream; the upstream's exit ends the session. */
+  | "exclusive"
+  /** Any number of sessions over one upstream that the gateway initializes itself. */
+  | "shared";
+
+export type ConnectionOptions = {
+  server: string;
+  mode: ConnectionMode;
+  createLink: () => UpstreamLink;
+  /** Stop the upstream after this long without traffic (shared mode; it restarts on demand). */
+  idleMs?: number;
+  handshakeTimeoutMs?: number;
+  /** Called when the upstream process ends unexpectedly and when it is started again. */
+  onLifecycle?: (event: LifecycleEvent) => void;
+  clientInfo?: { name: string; version: string };
+};
+
+export type LifecycleEvent =
+  | { kind: "crashed"; reason: string; inFlight: number }
+  | { kind: "restarted"; attempt: number }
+  | { kind: "idle_stopped" };
+
+type Outstanding = {
+  upstreamId: number;
+  port: SessionPort;
+  clientId: JsonRpcId;
+  method: string;
+  progressToken?: { upstream: string; client: string | number };
+  onFailure: (reason: string) => void;
+  /** Answered by the gateway itself (subscription and log-level bookkeeping). */
+  internal?: (m: Message) => void;
+};
+
+type Queued = { port: SessionPort; message: Message; onFailure: (reason: string) => void };
+
+const LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
+const levelRank = (level: unknown) => (typeof level === "string" ? LEVELS.indexOf(level) : -1);
+const CALLBACK_CAPABILITY: Record<string, string> = {
+  "sampling/createMessage": "sampling",
+  "elicitation/create": "elicitation",
+  "roots/list": "roots",
+};
+const LIST_TIMEOUT_MS = 10_000;
+const BACKOFF_MS = [0, 250, 1_000, 4_000, 15_000, 30_000];
+
+/**
+ * One upstream connection multiplexed over client sessions, with the bookkeeping the SDK's
+ * Protocol keeps per endpoint: request ids are renumbered per connection and mapped back,
+ * progress tokens rewritten and routed, cancellations translated, subscriptions reference
+ * counted and log levels merged (the most verbose asked for goes upstream; each session is
+ * filtered to its own). stdio carries nothing that ties a server-to-client request to the call
+ * that caused it, so such requests go to the one session with requests in flight; to keep that
+ * unambiguous, a session whose client can be called back (sampling, elicitation) never has
+ * requests in flight at the same time as another session.
+ */
+export class UpstreamConnection {
+  private link: UpstreamLink | null = null;
+  private starting: Promise<void> | null = null;
+  private initResult: Record<string, unknown> | null = null;
+  private seq = 0;
+  private readonly outstanding = new Map<string, Outstanding>();
+  private readonly byClient = new Map<string, number>();
+  private readonly progress = new Map<string, { port: SessionPort; token: string | number }>();
+  private readonly serverRequests = new Map<string, SessionPort>();
+  private readonly inFlight = new Map<SessionPort, number>();
+  private readonly queue: Queued[] = [];
+  private readonly ports = new Set<SessionPort>();
+  private readonly subscriptions = new Map<string, Set<SessionPort>>();
+  private readonly levels = new Map<SessionPort, string>();
+  private upstreamLevel: string | null = null;
+  private toolList: Promise<Record<string, unknown>[] | null> | null = null;
+  private crashes = 0;
+  private closed = false;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private lastTraffic = Date.now();
+  /** The exit of an exclusive upstream, once it happened. */
+  exited: LinkClosed | null = null;
+  onExit?: (info: LinkClosed) => void;
+
+  constructor(private readonly o: ConnectionOptions) {}
+
+  get server(): string {
+    return this.o.server;
+  }
+
+  get mode(): ConnectionMode {
+    return this.o.mode;
+  }
+
+  get running(): boolean {
+    return this.link !== null;
+  }
+
+  get sessions(): number {
+    return this.ports.size;
+  }
+
+  /** The upstream's initialize result (shared mode), starting the upstream if needed. */
+  async initializeResult(): Promise<Record<string, unknown>> {
+    await this.ready();
+    if (!this.initResult) throw new Error("the upstream did not complete initialize");
+    return this.initResult;
+  }
+
+  attach(port: SessionPort): void {
+    this.ports.add(port);
+  }
+
+  /** Forgets a session: its open requests are cancelled upstream, its subscriptions dropped. */
+  detach(port: SessionPort): void {
+    if (!this.ports.delete(port)) return;
+    for (const [key, entry] of this.outstanding) {
+      if (entry.port !== port || entry.internal) continue;
+      this.outstanding.delete(key);
+      this.byClient.delete(clientKey(port, entry.clientId));
+      if (entry.progressToken) this.progress.delete(entry.progressToken.upstream);
+      this.sendUp({
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId: entry.upstreamId, reason: "client session closed" },
+      });
+    }
+    this.inFlight.delete(port);
+    for (const [id, owner] of this.serverRequests) if (owner === port) this.serverRequests.delete(id);
+    for (const [uri, ports] of this.subscriptions) {
+      if (ports.delete(port) && ports.size === 0) {
+        this.subscriptions.delete(uri);
+        this.internalRequest("resources/unsubscribe", { uri });
+      }
+    }
+    if (this.levels.delete(port)) this.syncLogLevel();
+    for (let i = this.queue.length - 1; i >= 0; i--)
+      if (this.queue[i]?.port === port) this.queue.splice(i, 1);
+    this.pump();
+  }
+
+  /** Starts the upstream (and, in shared mode, initializes it) unless it is running. */
+  ready(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("connection closed"));
+    if (this.link && !this.starting) return Promise.resolve();
+    this.starting ??= this.start().finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  private async start(): Promise<void> {
+    const delay = BACKOFF_MS[Math.min(this.crashes, BACKOFF_MS.length - 1)] ?? 0;
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    const link = this.o.createLink();
+    link.onmessage = (m) => this.fromUpstream(m);
+    link.onclose = (info) => this.onLinkClosed(link, info);
+    await link.start();
+    this.link = link;
+    if (this.o.mode === "shared") {
+      try {
+        await this.handshake(link);
+      } catch (err) {
+        if (this.link === link) {
+          this.link = null;
+          this.crashes += 1;
+        }
+        await link.close().catch(() => {});
+        throw err;
+      }
+      if (this.crashes > 0) this.o.onLifecycle?.({ kind: "restarted", attempt: this.crashes });
+    }
+    this.touch();
+  }
+
+  private async handshake(link: UpstreamLink): Promise<void> {
+    const result = await new Promise<Message>((resolve, reject) => {
+      const id = ++this.seq;
+      const timer = setTimeout(
+        () => reject(new Error("initialize timed out")),
+        this.o.handshakeTimeoutMs ?? 20_000,
+      );
+      this.outstanding.set(idKey(id), {
+        upstreamId: id,
+        port: NOBODY,
+        clientId: id,
+        method: "initialize",
+        onFailure: (reason) => {
+          clearTimeout(timer);
+          reject(new Error(reason));
+        },
+        internal: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
+      link
+        .send({
+          jsonrpc: "2.0",
+          id,
+          method: "initialize",
+          params: {
+            protocolVersion: LATEST_PROTOCOL_VERSION,
+            // Roots belong to one client; a shared server never sees them (see docs/cli.md).
+            capabilities: { sampling: {}, elicitation: {} },
+            clientInfo: this.o.clientInfo ?? { name: "portcullis-gateway", version: "1" },
+          },
+        })
+        .catch((err: unknown) => {
+          clearTimeout(timer);
+          reject(err as Error);
+        });
+    });
+    if (result.error !== undefined || !result.result || typeof result.result !== "object") {
+      throw new Error(`initialize refused: ${JSON.stringify(result.error ?? null).slice(0, 200)}`);
+    }
+    this.initResult = result.result as Record<string, unknown>;
+    const version = this.initResult.protocolVersion;
+    if (typeof version === "string") link.setProtocolVersion?.(version);
+    await link.send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    if (this.upstreamLevel) this.internalRequest("logging/setLevel", { level: this.upstreamLevel });
+    for (const uri of this.subscriptions.keys()) this.internalRequest("resources/subscribe", { uri });
+  }
+
+  /**
+   * Sends a client request upstream. `onFailure` runs when the upstream fails before answering;
+   * the answer itself reaches the port with the client's own id.
+   */
+  request(port: SessionPort, message: Message, onFailure: (reason: string) => void): void {
+    const method = message.method as string;
+    if (this.o.mode === "shared" && this.answerLocally(port, message)) return;
+    if (this.o.mode === "shared" && !this.admits(port)) {
+      this.queue.push({ port, message, onFailure });
+      return;
+    }
+    this.dispatch(port, message, onFailure, method);
+  }
+
+  private dispatch(
+    port: SessionPort,
+    message: Message,
+    onFailure: (reason: string) => void,
+    method: string,
+  ): void {
+    const clientId = message.id as JsonRpcId;
+    const upstreamId = ++this.seq;
+    const entry: Outstanding = { upstreamId, port, clientId, method, onFailure };
+    const params = message.params as Record<string, unknown> | undefined;
+    const meta = params?._meta as Record<string, unknown> | undefined;
+    let out: Message = { ...message, id: upstreamId };
+    const token = meta?.progressToken;
+    if (typeof token === "string" || typeof token === "number") {
+      const upstream = `${upstreamId}`;
+      entry.progressToken = { upstream, client: token };
+      this.progress.set(upstream, { port, token });
+      out = { ...out, params: { ...params, _meta: { ...meta, progressToken: upstream } } };
+    }
+    this.outstanding.set(idKey(upstreamId), entry);
+    this.byClient.set(clientKey(port, clientId), upstreamId);
+    this.inFlight.set(port, (this.inFlight.get(port) ?? 0) + 1);
+    this.touch();
+    void this.ready()
+      .then(() => {
+        if (!this.outstanding.has(idKey(upstreamId))) return;
+        const link = this.link;
+        if (!link) throw new Error("the upstream is not running");
+        return link.send(out);
+      })
+      .catch((err: unknown) => {
+        if (!this.outstanding.has(idKey(upstreamId))) return;
+        this.settle(upstreamId, entry);
+        onFailure(`could not reach the upstream: ${(err as Error).message}`);
+      });
+  }
+
+  /** Shared mode answers what belongs to the connection, not to one client. */
+  private answerLocally(port: SessionPort, message: Message): boolean {
+    const id = message.id as JsonRpcId;
+    const params = (message.params ?? {}) as Record<string, unknown>;
+    switch (message.method) {
+      case "logging/setLevel":
+        if (levelRank(params.level) < 0) return false;
+        this.levels.set(port, params.level as string);
+        this.syncLogLevel();
+        port.deliver({ jsonrpc: "2.0", id, result: {} }, id);
+        return true;
+      case "resources/subscribe":
+      case "resources/unsubscribe": {
+        if (typeof params.uri !== "string") return false;
+        const subscribers = this.subscriptions.get(params.uri) ?? new Set<SessionPort>();
+        const before = subscribers.size;
+        if (message.method === "resources/subscribe") subscribers.add(port);
+        else subscribers.delete(port);
+        if (subscribers.size > 0) this.subscriptions.set(params.uri, subscribers);
+        else this.subscriptions.delete(params.uri);
+        const edge =
+          message.method === "resources/subscribe"
+            ? before === 0 && subscribers.size === 1
+            : before === 1 && subscribers.size === 0;
+        if (!edge) {
+          port.deliver({ jsonrpc: "2.0", id, result: {} }, id);
+          return true;
+        }
+        return false;
+      }
+      default:
+        return false;
+    }
+  }
+
+  private syncLogLevel(): void {
+    let most: string | null = null;
+    for (const level of this.levels.values())
+      if (most === null || levelRank(level) < levelRank(most)) most = level;
+    if (most === null || most === this.upstreamLevel) return;
+    this.upstreamLevel = most;
+    if (this.link) this.internalRequest("logging/setLevel", { level: most });
+  }
+
+  private internalRequest(
+    method: string,
+    params: Record<string, unknown>,
+    answer: (m: Message | null) => void = () => {},
+  ): void {
+    if (!this.link) return answer(null);
+    const id = ++this.seq;
+    this.outstanding.set(idKey(id), {
+      upstreamId: id,
+      port: NOBODY,
+      clientId: id,
+      method,
+      onFailure: () => answer(null),
+      internal: answer,
+    });
+    this.sendUp({ jsonrpc: "2.0", id, method, params });
+  }
+
+  /**
+   * The upstream's whole tool list, fetched by the gateway itself once per upstream start, so
+   * pinning applies even to clients that never list. Null when the upstream does not answer.
+   */
+  listTools(): Promise<Record<string, unknown>[] | null> {
+    this.toolList ??= this.ready()
+      .then(async () => {
+        const all: Record<string, unknown>[] = [];
+        let cursor: unknown;
+        for (let page = 0; page < 20; page++) {
+          const res = await new Promise<Message | null>((resolve) => {
+            const timer = setTimeout(() => resolve(null), LIST_TIMEOUT_MS);
+            this.internalRequest("tools/list", cursor === undefined ? {} : { cursor }, (m) => {
+              clearTimeout(timer);
+              resolve(m);
+            });
+          });
+          const result = res?.result as { tools?: unknown; nextCursor?: unknown } | undefined;
+          if (!result || !Array.isArray(result.tools)) return null;
+          for (const t of result.tools)
+            if (t && typeof t === "object" && typeof (t as { name?: unknown }).name === "string")
+              all.push(t as Record<string, unknown>);
+          if (typeof result.nextCursor !== "string") break;
+          cursor = result.nextCursor;
+        }
+        return all;
+      })
+      .catch(() => null)
+      .then((tools) => {
+        if (tools === null) this.toolList = null;
+        return tools;
+      });
+    return this.toolList;
+  }
+
+  /** A session may start a request unless that would mix a call-back-able session with another. */
+  private admits(port: SessionPort): boolean {
+    if (this.queue.length > 0 && !this.inFlight.has(port)) return false;
+    for (const [other, n] of this.inFlight) {
+      if (other === port || n === 0) continue;
+      if (port.interactive || other.interactive) return false;
+    }
+    return true;
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const next = this.queue[0];
+      if (!next) return;
+      let clear = true;
+      for (const [other, n] of this.inFlight) {
+        if (other !== next.port && n > 0 && (next.port.interactive || other.interactive))
+          clear = false;
+      }
+      if (!clear) return;
+      this.queue.shift();
+      this.dispatch(next.port, next.message, next.onFailure, next.message.method as string);
+    }
+  }
+
+  private settle(upstreamId: number, entry: Outstanding): void {
+    this.outstanding.delete(idKey(upstreamId));
+    if (entry.internal) return;
+    this.byClient.delete(clientKey(entry.port, entry.clientId));
+    if (entry.progressToken) this.progress.delete(entry.progressToken.upstream);
+    const n = (this.inFlight.get(entry.port) ?? 1) - 1;
+    if (n > 0) this.inFlight.set(entry.port, n);
+    else this.inFlight.delete(entry.port);
+    this.pump();
+  }
+
+  /** Client notifications: cancellations are translated, the rest forwarded. */
+  notify(port: SessionPort, message: Message): void {
+    const method = message.method as string;
+    if (method === "notifications/cancelled") {
+      const params = (message.params ?? {}) as Record<string, unknown>;
+      const requestId = params.requestId;
+      if (typeof requestId !== "string" && typeof requestId !== "number") return;
+      const upstreamId = this.byClient.get(clientKey(port, requestId));
+      if (upstreamId === undefined) {
+        const i = this.queue.findIndex((q) => q.port === port && q.message.id === requestId);
+        if (i >= 0) this.queue.splice(i, 1);
+        return;
+      }
+      this.sendUp({ ...message, params: { ...params, requestId: upstreamId } });
+      return;
+    }
+    if (this.o.mode === "shared") {
+      // The gateway initialized the shared upstream itself; roots belong to one client.
+      if (method === "notifications/initialized" || method === "notifications/roots/list_changed")
+        return;
+    }
+    this.touch();
+    this.sendUp(message);
+  }
+
+  /** A client's answer to a server-to-client request; only the session it was sent to may answer. */
+  respond(port: SessionPort, message: Message): boolean {
+    const key = idKey(message.id as JsonRpcId);
+    if (this.serverRequests.get(key) !== port) return false;
+    this.serverRequests.delete(key);
+    this.sendUp(message);
+    return true;
+  }
+
+  private fromUpstream(msg: Message): void {
+    this.touch();
+    const id = msg.id;
+    const isId = typeof id === "string" || typeof id === "number";
+    if (isId && typeof msg.method === "string") return this.serverRequest(msg, id);
+    if (isId) return this.response(msg, id);
+    if (typeof msg.method === "string") return this.notification(msg);
+    log.debug(`server ${this.o.server}: dropped an invalid upstream message`);
+  }
+
+  private response(msg: Message, id: JsonRpcId): void {
+    if (typeof id !== "number") {
+      log.debug(`server ${this.o.server}: dropped a response to an unknown request ${String(id)}`);
+      return;
+    }
+    const entry = this.outstanding.get(idKey(id));
+    if (!entry) {
+      log.debug(`server ${this.o.server}: dropped a response to an unknown request ${id}`);
+      return;
+    }
+    this.settle(id, entry);
+    if (entry.internal) return entry.internal(msg);
+    if (entry.method === "initialize" && this.o.mode === "exclusive") {
+      const version = (msg.result as { protocolVersion?: unknown } | undefined)?.protocolVersion;
+      if (typeof version === "string") this.link?.setProtocolVersion?.(version);
+    }
+    entry.port.deliver({ ...msg, id: entry.clientId }, entry.clientId);
+  }
+
+  private serverRequest(msg: Message, id: JsonRpcId): void {
+    const port = this.attribute();
+    const capability = CALLBACK_CAPABILITY[msg.method as string];
+    const refuse = (why: string) =>
+      this.sendUp(errorResponse(id, JSONRPC.METHOD_NOT_FOUND, why));
+    if (!port) return refuse("No client session can be told apart for this request");
+    if (this.o.mode === "shared" && capability && !(capability in port.clientCapabilities))
+      return refuse(`Client does not support ${capability}`);
+    this.serverRequests.set(idKey(id), port);
+    port.deliver(msg, this.soleRequestOf(port));
+  }
+
+  private notification(msg: Message): void {
+    const method = msg.method as string;
+    const params = (msg.params ?? {}) as Record<string, unknown>;
+    if (method === "notifications/progress") {
+      const token = params.progressToken;
+      const route = this.progress.get(String(token));
+      if (!route) return;
+      const clientRequest = this.clientRequestFor(route.port, route.token);
+      route.port.deliver(
+        { ...msg, params: { ...params, progressToken: route.token } },
+        clientRequest,
+      );
+      return;
+    }
+    if (method === "notifications/cancelled") {
+      const requestId = params.requestId;
+      const key = typeof requestId === "string" || typeof requestId === "number"
+        ? idKey(requestId)
+        : "";
+      const port = this.serverRequests.get(key);
+      if (port) {
+        this.serverRequests.delete(key);
+        port.deliver(msg);
+      }
+      return;
+    }
+    if (method.endsWith("/list_changed") || this.o.mode === "exclusive") {
+      for (const port of this.ports) port.deliver(msg, this.o.mode === "exclusive" ? this.soleRequestOf(port) : undefined);
+      return;
+    }
+    if (method === "notifications/resources/updated") {
+      const uri = typeof params.uri === "string" ? params.uri : "";
+      for (const port of this.subscriptions.get(uri) ?? []) port.deliver(msg);
+      return;
+    }
+    const port = this.attribute();
+    if (!port) {
+      log.debug(`server ${this.o.server}: ${method} belongs to no single session; dropped`);
+      return;
+    }
+    if (method === "notifications/message") {
+      const wanted = this.levels.get(port);
+      if (wanted && levelRank(params.level) < levelRank(wanted)) return;
+    }
+    port.deliver(msg, this.soleRequestOf(port));
+  }
+
+  /** The one session a server-initiated message can belong to, or null when that is unclear. */
+  private attribute(): SessionPort | null {
+    const busy = [...this.inFlight.keys()];
+    if (busy.length === 1) return busy[0] ?? null;
+    if (busy.length === 0 && this.ports.size === 1) return this.ports.values().next().value ?? null;
+    return null;
+  }
+
+  private soleRequestOf(port: SessionPort): JsonRpcId | undefined {
+    let found: JsonRpcId | undefined;
+    for (const entry of this.outstanding.values()) {
+      if (entry.port !== port || entry.internal) continue;
+      if (found !== undefined) return undefined;
+      found = entry.clientId;
+    }
+    return found;
+  }
+
+  private clientRequestFor(port: SessionPort, token: string | number): JsonRpcId | undefined {
+    for (const entry of this.outstanding.values())
+      if (entry.port === port && entry.progressToken?.client === token) return entry.clientId;
+    return undefined;
+  }
+
+  private sendUp(message: Message): void {
+    this.link
+      ?.send(message)
+      .catch((err: unknown) =>
+        log.debug(`server ${this.o.server}: upstream write failed: ${(err as Error).message}`),
+      );
+  }
+
+  private onLinkClosed(link: UpstreamLink, info: LinkClosed): void {
+    if (this.link !== link) return;
+    this.link = null;
+    this.toolList = null;
+    this.initResult = this.o.mode === "shared" ? null : this.initResult;
+    const failed = [...this.outstanding.entries()];
+    this.outstanding.clear();
+    this.byClient.clear();
+    this.progress.clear();
+    this.inFlight.clear();
+    this.serverRequests.clear();
+    const userCalls = failed.filter(([, e]) => !e.internal).length;
+    if (!this.closed && this.o.mode === "shared") {
+      this.crashes += 1;
+      this.o.onLifecycle?.({ kind: "crashed", reason: info.reason, inFlight: userCalls });
+    }
+    for (const [, entry] of failed) entry.onFailure(`closed (${info.reason})`);
+    if (this.o.mode === "exclusive") {
+      this.exited = info;
+      this.onExit?.(info);
+      return;
+    }
+    // Queued requests start the upstream again, with backoff.
+    this.pump();
+  }
+
+  private touch(): void {
+    this.lastTraffic = Date.now();
+    if (this.o.mode !== "shared" || !this.o.idleMs || this.idleTimer) return;
+    const check = () => {
+      this.idleTimer = null;
+      if (!this.link || this.closed) return;
+      const idle = Date.now() - this.lastTraffic;
+      if (idle >= (this.o.idleMs ?? 0) && this.outstanding.size === 0) {
+        const link = this.link;
+        this.link = null;
+        this.toolList = null;
+        this.crashes = 0;
+        this.o.onLifecycle?.({ kind: "idle_stopped" });
+        void link.close();
+        return;
+      }
+      this.idleTimer = setTimeout(check, Math.max(50, (this.o.idleMs ?? 0) - idle));
+      this.idleTimer.unref();
+    };
+    this.idleTimer = setTimeout(check, this.o.idleMs);
+    this.idleTimer.unref();
+  }
+
+  /** The running link (tests and `run`'s signal forwarding). */
+  get currentLink(): UpstreamLink | null {
+    return this.link;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const link = this.link;
+    if (link) await link.close();
+  }
+}
+
+const NOBODY: SessionPort = {
+  key: "",
+  interactive: false,
+  clientCapabilities: {},
+  deliver: () => {},
+};
+
+const clientKey = (port: SessionPort, id: JsonRpcId) => `${port.key}|${idKey(id)}`;
