@@ -69,6 +69,11 @@ describe("decimal", () => {
     expect(decimalFromNumber(Number.NaN)).toBeNull();
     expect(decimalFromNumber(Infinity)).toBeNull();
   });
+  it("prints a zero reached from a fraction as 0", () => {
+    const a = parseDecimal("0.1");
+    if (!a) throw new Error("parse");
+    expect(formatDecimal(addDecimal(a, { digits: -1n, scale: 1 }))).toBe("0");
+  });
 });
 
 describe("calendar rate limits", () => {
@@ -162,6 +167,17 @@ describe("rolling rate limits", () => {
     });
     expect(call(snap, "run", { store, now: T0 + 60_000 }).kind).toBe("allow");
     expect(call(snap, "run", { store, now: T0 + 60_001 }).kind).toBe("deny");
+  });
+  it("walks the oldest entries only until the call fits", () => {
+    const wide = snapshotOf(
+      'version: "1"\ntools:\n  run:\n    rules:\n      - rate_limit: { max: 100, window: 60 }\n',
+    );
+    const store = new FakeCounterStore();
+    for (let i = 0; i < 100; i += 1) call(wide, "run", { store, now: T0 + i * 100 });
+    store.pulled = 0;
+    const refused = call(wide, "run", { store, now: T0 + 20_000 });
+    expect(refused).toMatchObject({ kind: "deny", retryAfterSeconds: 40 });
+    expect(store.pulled).toBe(1);
   });
   it("falls back to the window length as an upper bound without entries()", () => {
     const store = new FakeCounterStore();

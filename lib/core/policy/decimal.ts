@@ -39,7 +39,7 @@ function normalize(d: Decimal): Decimal {
     digits /= TEN;
     scale -= 1;
   }
-  return digits === d.digits ? d : { digits, scale };
+  return scale === d.scale ? d : { digits, scale };
 }
 
 function align(a: Decimal, b: Decimal): [bigint, bigint, number] {

@@ -16,12 +16,13 @@ export type CounterEntry = { at: number; amount: string };
 /**
  * Returns the exact decimal sum recorded under `key` inside `window`. Synchronous: the caller
  * runs it inside the transaction that will also write the reservations. The optional
- * `entries` lists the window's records (any order) so rolling retry-after can be exact;
- * without it retry-after is the window length, an upper bound.
+ * `entries` walks the records the sum covers, oldest first, so rolling retry-after can be
+ * exact; the engine stops early, so a lazy iterator keeps a refusal cheap. Without it
+ * retry-after is the window length, an upper bound.
  */
 export type CounterReader = {
   (key: string, window: CounterWindow): string;
-  entries?: (key: string, window: CounterWindow) => readonly CounterEntry[];
+  entries?: (key: string, window: CounterWindow) => Iterable<CounterEntry>;
 };
 
 export type EvaluateInput = {

@@ -298,7 +298,7 @@ function admit(
     const projected = addDecimal(current, amount);
     const order = compareDecimal(projected, limit.limit);
     if (order > 0 || (order === 0 && !limit.inclusive)) {
-      const retry = retryAfter(limit, amount, key, window, input);
+      const retry = retryAfter(limit, amount, current, key, window, input);
       return deny(
         "rate_limit",
         limit.rule.startsWith("grant:") ? null : limit.rule,
@@ -328,33 +328,32 @@ function fits(total: Decimal, limit: CompiledLimit): boolean {
 
 /**
  * Seconds until the window could admit this call; undefined when it never can (the amount alone
- * exceeds the limit). Rolling windows are exact with `counters.entries`, else the window length.
+ * exceeds the limit). Rolling windows are exact with `counters.entries`: it walks the oldest
+ * entries only until enough have left the window, so a refusal costs as little as an admission.
+ * Without entries, the window length (an upper bound).
  */
 function retryAfter(
   limit: CompiledLimit,
   amount: Decimal,
+  current: Decimal,
   key: string,
   window: CounterWindow,
   input: EvaluateInput,
 ): number | undefined {
   if (!fits(amount, limit)) return undefined;
   if (window.kind === "calendar") return secondsUntil(window.end, input.now);
-  const list = input.counters.entries;
-  if (!list) return Math.ceil(window.windowMs / 1000);
-  let entries: readonly { at: number; amount: string }[];
+  const whole = Math.ceil(window.windowMs / 1000);
+  const walk = input.counters.entries;
+  if (!walk) return whole;
+  let remaining = current;
   try {
-    entries = [...list(key, window)].sort((a, b) => a.at - b.at);
+    for (const entry of walk(key, window)) {
+      remaining = subtractDecimal(remaining, parseDecimal(entry.amount) ?? ONE);
+      if (fits(addDecimal(remaining, amount), limit))
+        return secondsUntil(entry.at + window.windowMs, input.now);
+    }
   } catch (err) {
     throw new CounterReadFailure(err);
   }
-  let remaining = entries.reduce((sum, e) => addDecimal(sum, parseDecimal(e.amount) ?? ONE), {
-    digits: 0n,
-    scale: 0,
-  } as Decimal);
-  for (const entry of entries) {
-    remaining = subtractDecimal(remaining, parseDecimal(entry.amount) ?? ONE);
-    if (fits(addDecimal(remaining, amount), limit))
-      return secondsUntil(entry.at + window.windowMs, input.now);
-  }
-  return Math.ceil(window.windowMs / 1000);
+  return whole;
 }

@@ -14,19 +14,27 @@ const inWindow = (at: number, w: CounterWindow) =>
 export class FakeCounterStore {
   readonly recorded: Entry[] = [];
   readonly reads: { key: string; window: CounterWindow }[] = [];
+  /** How many entries the engine pulled from `entries` iterators (it should stop early). */
+  pulled = 0;
 
   readonly reader: CounterReader = Object.assign(
     (key: string, window: CounterWindow) => {
       this.reads.push({ key, window });
       return formatDecimal(this.sum(key, window));
     },
-    {
-      entries: (key: string, window: CounterWindow) =>
-        this.recorded
-          .filter((e) => e.key === key && inWindow(e.at, window))
-          .map((e) => ({ at: e.at, amount: formatDecimal(e.amount) })),
-    },
+    { entries: (key: string, window: CounterWindow) => this.walk(key, window) },
   );
+
+  /** The window's entries oldest first, lazily, like the database store's index walk. */
+  private *walk(key: string, window: CounterWindow) {
+    const inside = this.recorded
+      .filter((e) => e.key === key && inWindow(e.at, window))
+      .sort((a, b) => a.at - b.at);
+    for (const e of inside) {
+      this.pulled += 1;
+      yield { at: e.at, amount: formatDecimal(e.amount) };
+    }
+  }
 
   /** Same reader without `entries`, for the upper-bound retry-after path. */
   readonly plainReader: CounterReader = (key, window) => formatDecimal(this.sum(key, window));

@@ -1,23 +1,67 @@
 import type { Database, Statement } from "better-sqlite3";
 
 import type { Db, Tx } from "@/db/client";
+import type { CounterEntry, CounterReader, CounterWindow } from "@/lib/core/policy";
 import {
   addDecimal,
   type Decimal,
   formatDecimal,
   parseDecimal,
+  subtractDecimal,
   ZERO,
 } from "@/lib/core/policy/decimal";
-import type { CounterReader, CounterWindow } from "@/lib/core/policy";
+
+/*
+ * Counter heads: a decision's cost does not grow with the traffic inside a window.
+ *
+ * `counter_events` keeps one row per admitted amount (key, at, amount, decision_id).
+ * `counter_heads` keeps, per key and window shape (`rolling:<ms>`, `calendar:<unit>`), the exact
+ * decimal `total` of the key's rows with `at >= from_at`. Invariant, kept by every function in
+ * this file inside one transaction: total = Σ amount over counter_events(key, at >= from_at).
+ *
+ * - read: a decision's window has lower bound `lo` (rolling: now - window + 1; calendar: start).
+ *   lo = from_at → total. lo > from_at → the rows in [from_at, lo) left the window: subtract
+ *   them (an index seek over (key, at); each row leaves once, so amortised O(1)); when the old
+ *   bound is a whole window behind (a calendar rollover, an idle key) sum [lo, ∞) instead, the
+ *   rows already in the new window. lo < from_at (this clock is behind the last decision's) →
+ *   total + Σ [lo, from_at), without moving the head back.
+ * - reserve: insert the row, add its amount to every head of the key whose bound it is inside.
+ * - rollback: delete the decision's rows, subtract each from the heads it is still inside.
+ * - prune: delete rows older than the retention and the heads whose bound is older than it
+ *   (such a head would include deleted rows; the next read rebuilds it from the rows).
+ * A key first read (or read with a new window shape after a policy edit) builds its head once
+ * from the rows. The upper bound is open: a row stamped after `now` (another process, a clock
+ * step) still counts, which can only over-count, never over-admit.
+ *
+ * PostgreSQL counterpart: the same two tables; `SELECT … FROM counter_heads WHERE key = $1 AND
+ * window = $2 FOR UPDATE` (INSERT … ON CONFLICT DO NOTHING first) serialises decisions per key,
+ * the subtraction is an indexed range seek on (key, at), `total` is a numeric column.
+ *
+ * Writes to counter_events outside this file (the contact form's limit) must stay on keys that
+ * never get a head (`contact:` keys; policy keys are JSON arrays).
+ */
 
 export type Reservation = { key: string; amount: string };
+
+/** Rows and heads for windows up to 31 days (the longest rolling window), plus a day's margin. */
+export const COUNTER_RETENTION_MS = 32 * 86_400_000;
+
+const OPEN_END = Number.MAX_SAFE_INTEGER;
+
+type Head = { window: string; from_at: number; total: string };
 
 type Statements = {
   sums: Statement;
   entries: Statement;
   insert: Statement;
+  head: Statement;
+  heads: Statement;
+  putHead: Statement;
+  setTotal: Statement;
+  decisionRows: Statement;
   rollback: Statement;
-  prune: Statement;
+  pruneRows: Statement;
+  pruneHeads: Statement;
 };
 
 const cache = new WeakMap<object, Statements>();
@@ -33,91 +77,170 @@ function statements(db: Db | Tx): Statements {
   const client = rawClient(db);
   let s = cache.get(client);
   if (!s) {
-    // Calendar windows are [start, end), rolling windows (from, to]: the bounds are passed as
-    // lo/hi with an inclusive flag folded into the value (+1 ms on an exclusive lower bound).
     s = {
-      // Index-only over (key, at, amount): one row per distinct amount.
+      // Index-only over (key, at, amount): one row per distinct amount in [lo, hi).
       sums: client.prepare(
         "SELECT amount, count(*) AS n FROM counter_events WHERE key = ? AND at >= ? AND at < ? GROUP BY amount",
       ),
       entries: client.prepare(
-        "SELECT at, amount FROM counter_events WHERE key = ? AND at >= ? AND at < ?",
+        "SELECT at, amount FROM counter_events WHERE key = ? AND at >= ? ORDER BY at",
       ),
       insert: client.prepare(
         "INSERT INTO counter_events (key, at, amount, decision_id) VALUES (?, ?, ?, ?)",
       ),
+      head: client.prepare(
+        "SELECT window, from_at, total FROM counter_heads WHERE key = ? AND window = ?",
+      ),
+      heads: client.prepare("SELECT window, from_at, total FROM counter_heads WHERE key = ?"),
+      putHead: client.prepare(
+        "INSERT INTO counter_heads (key, window, from_at, total) VALUES (?, ?, ?, ?) ON CONFLICT (key, window) DO UPDATE SET from_at = excluded.from_at, total = excluded.total",
+      ),
+      setTotal: client.prepare("UPDATE counter_heads SET total = ? WHERE key = ? AND window = ?"),
+      decisionRows: client.prepare(
+        "SELECT key, at, amount FROM counter_events WHERE decision_id = ?",
+      ),
       rollback: client.prepare("DELETE FROM counter_events WHERE decision_id = ?"),
-      prune: client.prepare("DELETE FROM counter_events WHERE at < ?"),
+      pruneRows: client.prepare("DELETE FROM counter_events WHERE at < ?"),
+      pruneHeads: client.prepare("DELETE FROM counter_heads WHERE from_at < ?"),
     };
     cache.set(client, s);
   }
   return s;
 }
 
-// Rolling windows have no upper bound here: a row stamped slightly after this process's `now`
-// (another process, a clock step) still counts. That can only over-count, never over-admit.
-function bounds(window: CounterWindow): [number, number] {
+/** Runs `fn` in the caller's transaction, or in an IMMEDIATE one of its own. */
+function atomically<T>(db: Db | Tx, fn: () => T): T {
+  const client = rawClient(db);
+  return client.inTransaction ? fn() : client.transaction(fn).immediate();
+}
+
+function decimal(text: string, key: string): Decimal {
+  const d = parseDecimal(text);
+  if (!d) throw new Error(`counter ${key} holds a non-decimal amount`);
+  return d;
+}
+
+/** Σ amount of the key's rows with lo <= at < hi, exact: equal amounts are counted in SQL. */
+function sumRange(s: Statements, key: string, lo: number, hi: number): Decimal {
+  let total: Decimal = ZERO;
+  for (const row of s.sums.iterate(key, lo, hi) as Iterable<{ amount: string; n: number }>) {
+    const d = decimal(row.amount, key);
+    total = addDecimal(total, { digits: d.digits * BigInt(row.n), scale: d.scale });
+  }
+  return total;
+}
+
+/** The head's window shape and the inclusive lower bound of `window`. */
+function shape(window: CounterWindow): { spec: string; lo: number; span: number } {
   return window.kind === "calendar"
-    ? [window.start, window.end]
-    : [window.from + 1, Number.MAX_SAFE_INTEGER];
+    ? { spec: `calendar:${window.unit}`, lo: window.start, span: window.end - window.start }
+    : { spec: `rolling:${window.windowMs}`, lo: window.from + 1, span: window.windowMs };
 }
 
 /**
- * The exact decimal sum of a counter over a window: equal amounts are counted in SQL (an
- * index-only scan) and multiplied out in bigint arithmetic, never as floats. Call it inside the
- * IMMEDIATE transaction that reserves, so the sum cannot move underneath.
+ * The counter's exact value over `window` (rows from its lower bound on, no upper bound), read
+ * through the key's head and moving the head forward. Call it inside the IMMEDIATE transaction
+ * that reserves, so nothing moves underneath.
  */
-export function sumCounter(db: Db | Tx, key: string, window: CounterWindow): string {
-  const [lo, hi] = bounds(window);
-  let total: Decimal = ZERO;
-  for (const row of statements(db).sums.iterate(key, lo, hi) as Iterable<{ amount: string; n: number }>) {
-    const d = parseDecimal(row.amount);
-    if (!d) throw new Error(`counter ${key} holds a non-decimal amount`);
-    total = addDecimal(total, { digits: d.digits * BigInt(row.n), scale: d.scale });
-  }
-  return formatDecimal(total);
+export function readCounter(db: Db | Tx, key: string, window: CounterWindow): string {
+  const s = statements(db);
+  const { spec, lo, span } = shape(window);
+  return atomically(db, () => {
+    const head = s.head.get(key, spec) as Head | undefined;
+    if (head && lo === head.from_at) return head.total;
+    if (head && lo < head.from_at) {
+      // This clock is behind the last decision's: count the gap, leave the head where it is.
+      const gap = sumRange(s, key, lo, head.from_at);
+      return formatDecimal(addDecimal(decimal(head.total, key), gap));
+    }
+    const total =
+      head && lo - head.from_at < span
+        ? subtractDecimal(decimal(head.total, key), sumRange(s, key, head.from_at, lo))
+        : sumRange(s, key, lo, OPEN_END);
+    const text = formatDecimal(total);
+    s.putHead.run(key, spec, lo, text);
+    return text;
+  });
 }
 
-/** A reader with the engine's `CounterReader` shape, bound to one transaction. */
+/**
+ * The exact decimal sum of the key's rows inside `window`, straight from the rows (cost grows
+ * with the rows in the window). The reference the heads are checked against; not used to decide.
+ */
+export function sumCounter(db: Db | Tx, key: string, window: CounterWindow): string {
+  const { lo } = shape(window);
+  const hi = window.kind === "calendar" ? window.end : OPEN_END;
+  return formatDecimal(sumRange(statements(db), key, lo, hi));
+}
+
+/**
+ * A reader with the engine's `CounterReader` shape, bound to one transaction. `entries` walks
+ * the window's rows oldest first, lazily: the engine stops as soon as it has its retry-after.
+ */
 export function counterReader(tx: Db | Tx): CounterReader {
   const read = ((key: string, window: CounterWindow) =>
-    sumCounter(tx, key, window)) as CounterReader;
-  read.entries = (key, window) => {
-    const [lo, hi] = bounds(window);
-    return statements(tx).entries.all(key, lo, hi) as { at: number; amount: string }[];
-  };
+    readCounter(tx, key, window)) as CounterReader;
+  read.entries = (key, window) =>
+    statements(tx).entries.iterate(key, shape(window).lo) as IterableIterator<CounterEntry>;
   return read;
+}
+
+/** Adds `amount` (signed) to every head of `key` whose window holds a row stamped `at`. */
+function adjustHeads(s: Statements, key: string, at: number, amount: Decimal): void {
+  for (const head of s.heads.all(key) as Head[]) {
+    if (at < head.from_at) continue;
+    const total = addDecimal(decimal(head.total, key), amount);
+    s.setTotal.run(formatDecimal(total), key, head.window);
+  }
 }
 
 /** Records admitted increments; runs in the decision's IMMEDIATE transaction. */
 export function reserveCounters(
-  tx: Tx,
+  tx: Db | Tx,
   reservations: readonly Reservation[],
   decisionId: string,
   at: number,
 ): void {
   if (reservations.length === 0) return;
-  const { insert } = statements(tx);
-  for (const r of reservations) {
-    if (!parseDecimal(r.amount))
-      throw new Error(`reservation for ${r.key} is not a decimal: ${r.amount}`);
-    insert.run(r.key, at, r.amount, decisionId);
-  }
+  const s = statements(tx);
+  atomically(tx, () => {
+    for (const r of reservations) {
+      const amount = parseDecimal(r.amount);
+      if (!amount) throw new Error(`reservation for ${r.key} is not a decimal: ${r.amount}`);
+      s.insert.run(r.key, at, r.amount, decisionId);
+      adjustHeads(s, r.key, at, amount);
+    }
+  });
 }
 
 /** Undoes a decision's reservations (upstream JSON-RPC error or time-out). Returns rows removed. */
 export function rollbackReservations(db: Db | Tx, decisionId: string): number {
-  return statements(db).rollback.run(decisionId).changes;
+  const s = statements(db);
+  return atomically(db, () => {
+    const rows = s.decisionRows.all(decisionId) as { key: string; at: number; amount: string }[];
+    if (rows.length === 0) return 0;
+    s.rollback.run(decisionId);
+    for (const row of rows) {
+      const amount = decimal(row.amount, row.key);
+      adjustHeads(s, row.key, row.at, { digits: -amount.digits, scale: amount.scale });
+    }
+    return rows.length;
+  });
 }
 
-/** The longest window a counter can have is a calendar day or a rolling window of this size. */
-export const COUNTER_RETENTION_MS = 8 * 86_400_000;
-
-/** Deletes increments older than any window can reach. Returns rows removed. */
+/**
+ * Deletes increments older than any window can reach, and the heads that counted any of them.
+ * Returns rows removed.
+ */
 export function pruneCounters(
   db: Db | Tx,
   now: number,
   retentionMs = COUNTER_RETENTION_MS,
 ): number {
-  return statements(db).prune.run(now - retentionMs).changes;
+  const s = statements(db);
+  const cutoff = now - retentionMs;
+  return atomically(db, () => {
+    s.pruneHeads.run(cutoff);
+    return s.pruneRows.run(cutoff).changes;
+  });
 }

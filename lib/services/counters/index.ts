@@ -2,6 +2,7 @@ export {
   COUNTER_RETENTION_MS,
   counterReader,
   pruneCounters,
+  readCounter,
   type Reservation,
   reserveCounters,
   rollbackReservations,
