@@ -1,4 +1,4 @@
-import type { Db } from "@/db/client";
+import type { Db, Tx } from "@/db/client";
 import type { Approval } from "@/db/schema";
 import { canonicalJson } from "@/lib/core/canonical-json";
 import { newId } from "@/lib/core/ids";
@@ -86,12 +86,13 @@ function decisionLabel(d: Decision): "allow" | "deny" | "approval_required" {
 }
 
 /**
- * Decides one tools/call and records it in ONE IMMEDIATE transaction: the counter sums the
+ * Decides one tools/call and records it in ONE IMMEDIATE transaction: the counter values the
  * engine reads, the reservations it makes, the decision's audit row and, for approvals, the
- * approvals row. Limits are therefore exact across processes. Throws only when the database
+ * approvals row. Limits are therefore exact across processes. Given a transaction (a batch of
+ * decisions, see DecisionBatcher) it runs inside it instead. Throws only when the database
  * fails; the caller must then refuse the call (fail closed).
  */
-export function decideToolCall(db: Db, input: DecideCallInput): CallVerdict {
+export function decideToolCall(db: Db | Tx, input: DecideCallInput): CallVerdict {
   const decisionId = newId("event");
   const argsMode: ArgumentsMode = input.snapshot.auditArguments;
   const auditedArgs = auditArguments(input.arguments, argsMode, input.hmacKey);

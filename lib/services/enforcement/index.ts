@@ -5,6 +5,7 @@ export {
   isSecretKey,
   MASK,
 } from "./audit-arguments";
+export { DecisionBatcher } from "./batch";
 export {
   type CallIdentity,
   type CallVerdict,

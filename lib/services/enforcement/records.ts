@@ -31,9 +31,12 @@ export const ROLLBACK_OUTCOMES: ReadonlySet<Outcome> = new Set([
 type Queued = { row: AuditFields; rollback: string | null };
 
 /**
- * Buffers tool_call.outcome rows and reservation rollbacks and writes them in one IMMEDIATE
- * transaction every `flushMs` (and on `close`). Decisions are never buffered: they commit
- * before the call is forwarded. A failed flush keeps its rows for the next attempt.
+ * Buffers tool_call.outcome rows and writes them in one IMMEDIATE transaction every `flushMs`
+ * (and on `close`). An outcome that rolls reservations back (rare: the upstream failed) is
+ * written at once, with everything queued before it, so the slot is free before this process
+ * decides its next call: an agent retrying right after an upstream error is not refused by a
+ * limit the failed call should not have used. Decisions are never buffered: they commit before
+ * the call is forwarded. A failed flush keeps its rows for the next attempt.
  */
 export class OutcomeWriter {
   private queue: Queued[] = [];
@@ -63,11 +66,9 @@ export class OutcomeWriter {
       correlationId: input.decisionId,
       detail: input.error ? canonicalJson({ error: input.error.slice(0, 500) }) : null,
     };
-    this.queue.push({
-      row,
-      rollback: ROLLBACK_OUTCOMES.has(input.outcome) ? input.decisionId : null,
-    });
-    if (this.closed) this.flush();
+    const rollback = ROLLBACK_OUTCOMES.has(input.outcome) ? input.decisionId : null;
+    this.queue.push({ row, rollback });
+    if (this.closed || rollback !== null) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.flushMs);
   }
 

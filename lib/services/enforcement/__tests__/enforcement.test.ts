@@ -157,7 +157,11 @@ describe("outcomes and refusals", () => {
       resultBytes: 10,
       at: Date.now(),
     });
-    expect(writer.pending).toBe(2);
+    // The timeout rolled back at once; the is_error outcome waits for the batch.
+    expect(writer.pending).toBe(1);
+    expect(
+      (db.$client.prepare("SELECT count(*) AS n FROM counter_events").get() as { n: number }).n,
+    ).toBe(1);
     expect(writer.close()).toBe(true);
     expect(
       (db.$client.prepare("SELECT count(*) AS n FROM counter_events").get() as { n: number }).n,
@@ -185,5 +189,85 @@ describe("outcomes and refusals", () => {
       actor_type: "anonymous",
     });
     expect(verifyChain(db).ok).toBe(true);
+  });
+});
+
+describe("counters through decisions", () => {
+  const actor = { agentId: "agt_1", label: "bot" };
+  const failed = (writer: OutcomeWriter, decisionId: string) =>
+    writer.record({
+      decisionId,
+      server: "srv",
+      tool: "send",
+      actor,
+      source: "gateway",
+      outcome: "jsonrpc_error",
+      latencyMs: 3,
+      resultBytes: null,
+      error: "-32603 upstream broke",
+      at: Date.now(),
+    });
+
+  it("gives the slot back before the next decision when the upstream call failed", () => {
+    const snap = snapshot(
+      `version: "1"\ntools:\n  send:\n    rules:\n      - rate_limit: { max: 2, window: 60 }\n`,
+    );
+    const writer = new OutcomeWriter(db, 60_000);
+    const first = decide(snap, {});
+    expect(decide(snap, {}).kind).toBe("allow");
+    expect(decide(snap, {}).kind).toBe("deny");
+    failed(writer, first.kind === "allow" ? first.decisionId : "");
+    // No timer has fired: the rollback was written with the outcome.
+    expect(decide(snap, {}).kind).toBe("allow");
+    expect(decide(snap, {}).kind).toBe("deny");
+    writer.close();
+    expect(verifyChain(db).ok).toBe(true);
+  });
+
+  it("frees a rolling slot exactly when the oldest reservation leaves the window", () => {
+    const snap = snapshot(
+      `version: "1"\ntools:\n  send:\n    rules:\n      - rate_limit: { max: 2, window: 60 }\n`,
+    );
+    const t0 = Date.now() + 3_600_000; // ahead of the wall clock, so `now` is exactly this
+    expect(decide(snap, {}, { now: t0 }).kind).toBe("allow");
+    expect(decide(snap, {}, { now: t0 + 20_000 }).kind).toBe("allow");
+    const refused = decide(snap, {}, { now: t0 + 59_999 });
+    expect(refused).toMatchObject({ kind: "deny", decision: { retryAfterSeconds: 1 } });
+    expect(decide(snap, {}, { now: t0 + 60_000 }).kind).toBe("allow");
+    expect(decide(snap, {}, { now: t0 + 60_001 })).toMatchObject({
+      kind: "deny",
+      decision: { retryAfterSeconds: 20 },
+    });
+  });
+
+  it("restarts a calendar limit at the UTC boundary", () => {
+    const snap = snapshot(
+      `version: "1"\ntools:\n  send:\n    rules:\n      - rate_limit: 2/minute\n`,
+    );
+    const minute = Math.ceil((Date.now() + 3_600_000) / 60_000) * 60_000;
+    const kinds = [-3, -2, -1, 0, 1, 2].map((d) => decide(snap, {}, { now: minute + d }).kind);
+    expect(kinds).toEqual(["allow", "allow", "deny", "allow", "allow", "deny"]);
+  });
+
+  it("keeps a spend cap across a policy edit that changes its window, rebuilding the total once", () => {
+    const cap = (window: string, max: number) =>
+      snapshot(`version: "1"
+tools:
+  send:
+    rules:
+      - state: { counter: spend, window: ${window}, increment_from: args.amount }
+        conditions: [{ path: state.send.spend, op: lte, value: ${max} }]
+`);
+    let hour = Math.ceil((Date.now() + 7_200_000) / 3_600_000) * 3_600_000;
+    if (hour % 86_400_000 === 0) hour += 3_600_000; // keep both calls of the day in one day
+    expect(decide(cap("day", 10), { amount: 4.5 }, { now: hour - 60_000 }).kind).toBe("allow");
+    expect(decide(cap("day", 10), { amount: 4.5 }, { now: hour + 1_000 }).kind).toBe("allow");
+    expect(decide(cap("day", 10), { amount: 1.5 }, { now: hour + 2_000 }).kind).toBe("deny");
+    // Same counter, now per hour: only the 4.5 of this hour counts.
+    expect(decide(cap("hour", 6), { amount: 1.5 }, { now: hour + 3_000 }).kind).toBe("allow");
+    expect(decide(cap("hour", 6), { amount: 0.01 }, { now: hour + 4_000 }).kind).toBe("deny");
+    // And back: the day's head kept counting the hour's reservation too.
+    expect(decide(cap("day", 10.5), { amount: 0 }, { now: hour + 5_000 }).kind).toBe("allow");
+    expect(decide(cap("day", 10.5), { amount: 0.01 }, { now: hour + 6_000 }).kind).toBe("deny");
   });
 });
