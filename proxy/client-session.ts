@@ -147,7 +147,8 @@ export class ClientSession implements SessionPort {
       caps && typeof caps === "object" && !Array.isArray(caps)
         ? (caps as Record<string, unknown>)
         : {};
-    this.interactive = "sampling" in this.clientCapabilities || "elicitation" in this.clientCapabilities;
+    this.interactive =
+      "sampling" in this.clientCapabilities || "elicitation" in this.clientCapabilities;
     if (this.o.connection.mode === "exclusive") return this.forward(msg, id, "initialize");
     const started = performance.now();
     this.pending.set(idKey(id), { id, method: "initialize", startedAt: started });
@@ -168,7 +169,10 @@ export class ClientSession implements SessionPort {
       .catch((err: unknown) => {
         if (!this.pending.delete(idKey(id))) return;
         this.o.metrics.upstreamErrors.labels(this.o.server, "connect").inc();
-        this.down(reply.upstreamUnavailable(id, this.o.server, (err as Error).message), id);
+        this.down(
+          reply.upstreamFailed(id, this.o.server, `unavailable: ${(err as Error).message}`),
+          id,
+        );
       });
   }
 
@@ -194,7 +198,7 @@ export class ClientSession implements SessionPort {
       );
       if (entry.call.cancelled) return;
     }
-    this.down(reply.upstreamUnavailable(entry.id, this.o.server, reason), entry.id);
+    this.down(reply.upstreamFailed(entry.id, this.o.server, reason), entry.id);
   }
 
   private async toolCall(msg: Message, id: JsonRpcId, params: unknown): Promise<void> {

@@ -51,8 +51,9 @@ export const reply = {
     errorReply("invalid_params", id, `Invalid params: ${reason}`),
   listUnchecked: (id: JsonRpcId) =>
     errorReply("list_unchecked", id, "The tool list could not be checked against the policy"),
-  upstreamUnavailable: (id: JsonRpcId, server: string, reason: string) =>
-    errorReply("upstream_unavailable", id, `Upstream server ${server} unavailable: ${reason}`),
+  /** `failure` reads on from the server's name: "closed (…)" or "unavailable: …". */
+  upstreamFailed: (id: JsonRpcId, server: string, failure: string) =>
+    errorReply("upstream_unavailable", id, `Upstream server ${server} ${failure}`),
   timeout: (id: JsonRpcId, server: string, ms: number, decisionId: string) =>
     errorReply("upstream_timeout", id, `Upstream server ${server} did not answer within ${ms} ms`, {
       decisionId,

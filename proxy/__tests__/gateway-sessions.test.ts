@@ -7,13 +7,10 @@ import {
 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 
-import {
-  insertAgentWithKey,
-  insertPolicyVersion,
-  insertUpstream,
-} from "@/lib/testing/factories";
+import { insertAgentWithKey, insertPolicyVersion, insertUpstream } from "@/lib/testing/factories";
 import { connectHttp, must, serverEntry, tempDatabase } from "@/lib/testing/proxy";
 import { type Gateway, type GatewayOptions, startGateway } from "../serve";
+import { gatewayTestOptions } from "./helpers";
 
 const EVERYTHING = serverEntry("everything");
 
@@ -29,8 +26,15 @@ beforeAll(() => {
     name: "everything",
     command: process.execPath,
     args: [EVERYTHING, "stdio"],
+    isolation: "session",
   });
   insertPolicyVersion(t.db, everything.id, `version: "1"\ndefault: allow\n`);
+  const shared = insertUpstream(t.db, {
+    name: "shared",
+    command: process.execPath,
+    args: [EVERYTHING, "stdio"],
+  });
+  insertPolicyVersion(t.db, shared.id, `version: "1"\ndefault: allow\n`);
   key = insertAgentWithKey(t.db, { name: "sessions-agent" }).key;
 });
 
@@ -43,19 +47,7 @@ afterAll(() => {
 });
 
 function options(over: Partial<GatewayOptions>): GatewayOptions {
-  return {
-    db: t.db,
-    host: "127.0.0.1",
-    port: 0,
-    allowedOrigins: [],
-    upstreamTimeoutMs: 5_000,
-    approvalWaitMs: 0,
-    maxBodyBytes: 64 * 1024,
-    maxJsonDepth: 32,
-    maxSessions: 16,
-    sessionIdleMs: 60_000,
-    ...over,
-  };
+  return gatewayTestOptions(t.db, { maxBodyBytes: 64 * 1024, maxJsonDepth: 32, ...over });
 }
 
 /** Live server-everything processes started by this process (the gateway runs in-process). */
@@ -133,7 +125,7 @@ const rawPost = (url: string, body: string, headers: Record<string, string> = {}
     body,
   });
 
-describe("session limit (maxSessions = 2)", () => {
+describe("isolation: session — session limit (maxSessions = 2)", () => {
   let gw: Gateway;
   let url: string;
 
@@ -195,7 +187,7 @@ describe("session limit (maxSessions = 2)", () => {
   });
 });
 
-describe("idle session reaping (sessionIdleMs = 1500)", () => {
+describe("isolation: session — idle session reaping (sessionIdleMs = 1500)", () => {
   const IDLE_MS = 1_500;
   let gw: Gateway;
   let url: string;
@@ -251,5 +243,53 @@ describe("idle session reaping (sessionIdleMs = 1500)", () => {
       code: 404,
       message: expect.stringContaining("Session not found"),
     });
+  });
+});
+
+describe("a shared upstream", () => {
+  let gw: Gateway;
+  let url: string;
+
+  beforeAll(async () => {
+    gw = await startGateway(options({ upstreamIdleMs: 1_000 }));
+    url = `${gw.url}/mcp/shared`;
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it("starts no upstream for an initialize refused on its headers", async () => {
+    const before = upstreamPids();
+    for (const headers of [
+      { accept: "application/json" },
+      { "content-type": "text/plain" },
+      { "mcp-protocol-version": "1999-01-01" },
+    ]) {
+      const res = await rawPost(url, INIT, headers);
+      expect([406, 415, 400]).toContain(res.status);
+      expect(res.headers.get("mcp-session-id")).toBeNull();
+    }
+    expect(upstreamPids()).toEqual(before);
+    expect(await liveSessions(gw)).toBe(0);
+  });
+
+  it("serves many sessions from one process, stops it when idle and starts it again on demand", async () => {
+    const before = upstreamPids();
+    const clients = [];
+    for (let i = 0; i < 4; i++) {
+      const c = await connectHttp(url, key);
+      open.push(c);
+      clients.push(c);
+    }
+    await Promise.all(clients.map((c, i) => echo(c, `client ${i}`)));
+    const started = [...upstreamPids()].filter((p) => !before.has(p));
+    expect(started).toHaveLength(1);
+    const pid = must(started[0], "upstream pid");
+
+    await vi.waitFor(() => expect(alive(pid)).toBe(false), { timeout: 10_000, interval: 100 });
+    await echo(must(clients[0]), "after the idle stop");
+    const again = [...upstreamPids()].filter((p) => !before.has(p));
+    expect(again).toHaveLength(1);
+    expect(again[0]).not.toBe(pid);
   });
 });

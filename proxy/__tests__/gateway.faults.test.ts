@@ -22,6 +22,7 @@ import {
   must,
 } from "@/lib/testing/proxy";
 import { type Gateway, startGateway } from "../serve";
+import { gatewayTestOptions } from "./helpers";
 
 const RECORDER = path.join(FIXTURES, "recording-server.mjs");
 
@@ -31,18 +32,7 @@ let gw: Gateway;
 beforeAll(async () => {
   await ensureCliBundle();
   t = tempDatabase();
-  gw = await startGateway({
-    db: t.db,
-    host: "127.0.0.1",
-    port: 0,
-    allowedOrigins: [],
-    upstreamTimeoutMs: 5_000,
-    approvalWaitMs: 0,
-    maxBodyBytes: 1_048_576,
-    maxJsonDepth: 64,
-    maxSessions: 16,
-    sessionIdleMs: 60_000,
-  });
+  gw = await startGateway(gatewayTestOptions(t.db));
 });
 
 afterAll(async () => {
@@ -113,7 +103,7 @@ describe("upstream faults", () => {
     await client.close();
   });
 
-  it("answers a clear JSON-RPC error when the upstream crashes, and the client does not hang", async () => {
+  it("answers a clear JSON-RPC error when a shared upstream crashes, rolls back, and restarts it for the next call", async () => {
     const up = recorder("crashes");
     insertPolicyVersion(
       t.db,
@@ -135,7 +125,15 @@ describe("upstream faults", () => {
     );
     expect(outcome.outcome).toBe("upstream_error");
     await eventually(() => counterRows(must(decision).id) === 0);
-    await expect(client.listTools()).rejects.toThrow();
+    const ok = await client.callTool({ name: "record", arguments: { n: 7 } });
+    expect(ok.content).toEqual([{ type: "text", text: "recorded 7" }]);
+    const pids = new Set(recorded("crashes").map((r) => r.pid));
+    expect(pids.size).toBe(2);
+    const lifecycle = auditRows(t.db).filter(
+      (r) => r.server === "crashes" && r.action.startsWith("upstream."),
+    );
+    expect(lifecycle.map((r) => r.action)).toEqual(["upstream.crashed", "upstream.restarted"]);
+    expect(JSON.parse(must(lifecycle[0]?.detail))).toMatchObject({ inFlight: 1 });
     await client.close().catch(() => {});
   });
 

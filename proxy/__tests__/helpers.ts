@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { agentKeys } from "@/db/schema";
 import { bumpConfigVersion } from "@/lib/services/config-version";
+import type { GatewayOptions } from "../serve";
 
 /** Revokes a key the way the console's revoke does, without its audit row. */
 export function revokeKeyDirect(db: Db, keyId: string): void {
@@ -47,4 +48,21 @@ export async function cliInProcess(
     for (const k of Object.keys(process.env)) if (!(k in saved.env)) delete process.env[k];
     Object.assign(process.env, saved.env);
   }
+}
+
+/** Gateway settings for in-process tests: loopback, ephemeral port, no approval wait. */
+export function gatewayTestOptions(db: Db, over: Partial<GatewayOptions> = {}): GatewayOptions {
+  return {
+    db,
+    host: "127.0.0.1",
+    port: 0,
+    allowedOrigins: [],
+    upstreamTimeoutMs: 5_000,
+    approvalWaitMs: 0,
+    maxBodyBytes: 1_048_576,
+    maxJsonDepth: 64,
+    maxSessions: 16,
+    sessionIdleMs: 60_000,
+    ...over,
+  };
 }

@@ -91,7 +91,7 @@ export class HttpSession {
 
   /** Routes a message to the stream of the request it belongs to, else to the GET stream. */
   send(message: Message, related?: JsonRpcId): void {
-    const isResponse = !("method" in message) && (message.id !== undefined);
+    const isResponse = !("method" in message) && message.id !== undefined;
     const target = related ?? (isResponse ? (message.id as JsonRpcId) : undefined);
     if (target !== undefined && target !== null) {
       const key = idKey(target);

@@ -57,12 +57,19 @@ export class McpEndpoint {
     const identity = this.authenticate(req, server, remoteIp);
     const upstream = loadUpstreamByName(this.o.db, server);
     if (!upstream || !upstream.enabled)
-      throw new HttpRefusal("server_not_served", `No server named "${server}" is served here`, null);
+      throw new HttpRefusal(
+        "server_not_served",
+        `No server named "${server}" is served here`,
+        null,
+      );
 
     const header = req.headers["mcp-session-id"];
     const sessionId = Array.isArray(header) ? header[0] : header;
     const session = sessionId ? this.sessions.get(sessionId) : undefined;
-    if (sessionId && (!session || session.server !== server || session.agentId !== identity.agentId)) {
+    if (
+      sessionId &&
+      (!session || session.server !== server || session.agentId !== identity.agentId)
+    ) {
       if (session) {
         this.o.refuse({
           cause: "unauthenticated",
@@ -77,7 +84,8 @@ export class McpEndpoint {
 
     if (req.method === "GET") return this.openStream(req, res, session);
     if (req.method === "DELETE") {
-      if (!session) throw new HttpRefusal("no_session", "Bad Request: missing or unknown mcp-session-id", null);
+      if (!session)
+        throw new HttpRefusal("no_session", "Bad Request: missing or unknown mcp-session-id", null);
       await this.closeSession(session);
       res.writeHead(200).end();
       return;
@@ -125,7 +133,11 @@ export class McpEndpoint {
     });
   }
 
-  private authenticate(req: IncomingMessage, server: string, remoteIp: string | null): CallIdentity {
+  private authenticate(
+    req: IncomingMessage,
+    server: string,
+    remoteIp: string | null,
+  ): CallIdentity {
     const header = req.headers.authorization ?? "";
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     try {
@@ -176,11 +188,22 @@ export class McpEndpoint {
       if (size > max) throw refusal();
       chunks.push(chunk);
     }
-    return chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8");
+    return chunks.length === 1
+      ? (chunks[0] as Buffer).toString("utf8")
+      : Buffer.concat(chunks).toString("utf8");
   }
 
-  private parse(text: string, server: string, actor: CallIdentity, remoteIp: string | null): Message {
-    const malformed = (cause: RefusedMessage["cause"], reason: string, kind: "parse_error" | "batch" | "invalid_request") =>
+  private parse(
+    text: string,
+    server: string,
+    actor: CallIdentity,
+    remoteIp: string | null,
+  ): Message {
+    const malformed = (
+      cause: RefusedMessage["cause"],
+      reason: string,
+      kind: "parse_error" | "batch" | "invalid_request",
+    ) =>
       new HttpRefusal(kind, `Refused: ${reason}`, {
         cause,
         reason,
@@ -236,22 +259,50 @@ export class McpEndpoint {
       );
   }
 
-  private openStream(req: IncomingMessage, res: ServerResponse, session: HttpSession | undefined): void {
-    if (!String(req.headers.accept ?? "").toLowerCase().includes("text/event-stream"))
-      throw new HttpRefusal("not_acceptable", "Not Acceptable: Client must accept text/event-stream", null);
-    if (!session) throw new HttpRefusal("no_session", "Bad Request: missing or unknown mcp-session-id", null);
+  private openStream(
+    req: IncomingMessage,
+    res: ServerResponse,
+    session: HttpSession | undefined,
+  ): void {
+    if (
+      !String(req.headers.accept ?? "")
+        .toLowerCase()
+        .includes("text/event-stream")
+    )
+      throw new HttpRefusal(
+        "not_acceptable",
+        "Not Acceptable: Client must accept text/event-stream",
+        null,
+      );
+    if (!session)
+      throw new HttpRefusal("no_session", "Bad Request: missing or unknown mcp-session-id", null);
     session.lastActivity = Date.now();
     if (!session.openStream(res)) {
       res.writeHead(409, { "content-type": "application/json" });
-      res.end(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32000, message: "Conflict: Only one SSE stream is allowed per session" } }));
+      res.end(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: null,
+          error: { code: -32000, message: "Conflict: Only one SSE stream is allowed per session" },
+        }),
+      );
     }
   }
 
-  private async openSession(upstream: Upstream, identity: CallIdentity, remoteIp: string | null): Promise<HttpSession> {
+  private async openSession(
+    upstream: Upstream,
+    identity: CallIdentity,
+    remoteIp: string | null,
+  ): Promise<HttpSession> {
     if (this.sessions.size + this.starting >= this.o.maxSessions) {
-      throw new HttpRefusal("session_limit", "The gateway is at its session limit; try again later", null, {
-        "retry-after": "5",
-      });
+      throw new HttpRefusal(
+        "session_limit",
+        "The gateway is at its session limit; try again later",
+        null,
+        {
+          "retry-after": "5",
+        },
+      );
     }
     const connection = this.o.pool.connectionFor(upstream);
     this.starting += 1;
@@ -261,11 +312,19 @@ export class McpEndpoint {
       this.o.metrics.upstreamErrors.labels(upstream.name, "connect").inc();
       log.error(`server ${upstream.name}: cannot start the upstream: ${(err as Error).message}`);
       await this.o.pool.release(connection);
-      throw new HttpRefusal("upstream_start_failed", `Upstream server ${upstream.name} could not be started`, null);
+      throw new HttpRefusal(
+        "upstream_start_failed",
+        `Upstream server ${upstream.name} could not be started`,
+        null,
+      );
     } finally {
       this.starting -= 1;
     }
-    const session = new HttpSession({ id: randomUUID(), server: upstream.name, agentId: identity.agentId });
+    const session = new HttpSession({
+      id: randomUUID(),
+      server: upstream.name,
+      agentId: identity.agentId,
+    });
     const policy = new DbPolicySource(this.o.db, upstream.name, identity.agentId);
     const enforcer = new Enforcer({
       db: this.o.db,

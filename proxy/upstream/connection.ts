@@ -138,7 +138,8 @@ export class UpstreamConnection {
       });
     }
     this.inFlight.delete(port);
-    for (const [id, owner] of this.serverRequests) if (owner === port) this.serverRequests.delete(id);
+    for (const [id, owner] of this.serverRequests)
+      if (owner === port) this.serverRequests.delete(id);
     for (const [uri, ports] of this.subscriptions) {
       if (ports.delete(port) && ports.size === 0) {
         this.subscriptions.delete(uri);
@@ -231,12 +232,13 @@ export class UpstreamConnection {
     if (typeof version === "string") link.setProtocolVersion?.(version);
     await link.send({ jsonrpc: "2.0", method: "notifications/initialized" });
     if (this.upstreamLevel) this.internalRequest("logging/setLevel", { level: this.upstreamLevel });
-    for (const uri of this.subscriptions.keys()) this.internalRequest("resources/subscribe", { uri });
+    for (const uri of this.subscriptions.keys())
+      this.internalRequest("resources/subscribe", { uri });
   }
 
   /**
-   * Sends a client request upstream. `onFailure` runs when the upstream fails before answering;
-   * the answer itself reaches the port with the client's own id.
+   * Sends a client request upstream. `onFailure` runs when the upstream fails before answering,
+   * with "closed (…)" or "unavailable: …"; the answer reaches the port with the client's own id.
    */
   request(port: SessionPort, message: Message, onFailure: (reason: string) => void): void {
     const method = message.method as string;
@@ -281,7 +283,7 @@ export class UpstreamConnection {
       .catch((err: unknown) => {
         if (!this.outstanding.has(idKey(upstreamId))) return;
         this.settle(upstreamId, entry);
-        onFailure(`could not reach the upstream: ${(err as Error).message}`);
+        onFailure(`unavailable: ${(err as Error).message}`);
       });
   }
 
@@ -484,8 +486,7 @@ export class UpstreamConnection {
   private serverRequest(msg: Message, id: JsonRpcId): void {
     const port = this.attribute();
     const capability = CALLBACK_CAPABILITY[msg.method as string];
-    const refuse = (why: string) =>
-      this.sendUp(errorResponse(id, JSONRPC.METHOD_NOT_FOUND, why));
+    const refuse = (why: string) => this.sendUp(errorResponse(id, JSONRPC.METHOD_NOT_FOUND, why));
     if (!port) return refuse("No client session can be told apart for this request");
     if (this.o.mode === "shared" && capability && !(capability in port.clientCapabilities))
       return refuse(`Client does not support ${capability}`);
@@ -509,9 +510,8 @@ export class UpstreamConnection {
     }
     if (method === "notifications/cancelled") {
       const requestId = params.requestId;
-      const key = typeof requestId === "string" || typeof requestId === "number"
-        ? idKey(requestId)
-        : "";
+      const key =
+        typeof requestId === "string" || typeof requestId === "number" ? idKey(requestId) : "";
       const port = this.serverRequests.get(key);
       if (port) {
         this.serverRequests.delete(key);
@@ -520,7 +520,8 @@ export class UpstreamConnection {
       return;
     }
     if (method.endsWith("/list_changed") || this.o.mode === "exclusive") {
-      for (const port of this.ports) port.deliver(msg, this.o.mode === "exclusive" ? this.soleRequestOf(port) : undefined);
+      for (const port of this.ports)
+        port.deliver(msg, this.o.mode === "exclusive" ? this.soleRequestOf(port) : undefined);
       return;
     }
     if (method === "notifications/resources/updated") {

@@ -1,4 +1,7 @@
+import { createHash } from "node:crypto";
+
 import type { Upstream } from "@/db/schema";
+import { canonicalJson } from "@/lib/core/canonical-json";
 import { UpstreamConnection, type LifecycleEvent } from "./connection";
 import { HttpLink, StdioChildLink, type UpstreamLink } from "./links";
 
@@ -48,7 +51,7 @@ export class UpstreamPool {
       this.exclusive.add(connection);
       return connection;
     }
-    const key = `${upstream.id}@${upstream.updatedAt.getTime()}`;
+    const key = `${upstream.id}@${launchFingerprint(upstream)}`;
     let connection = this.shared.get(key);
     if (!connection) {
       for (const [k, old] of this.shared) {
@@ -89,4 +92,10 @@ export class UpstreamPool {
     this.exclusive.clear();
     await Promise.all(all.map((c) => c.close()));
   }
+}
+
+/** What starting the upstream depends on: a change means a new process for new sessions. */
+function launchFingerprint(u: Upstream): string {
+  const launch = [u.transport, u.command, u.args, u.env, u.cwd, u.url, u.headers];
+  return createHash("sha256").update(canonicalJson(launch)).digest("hex").slice(0, 16);
 }
