@@ -10,6 +10,17 @@ import * as schema from "./schema";
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
+/** The better-sqlite3 handle under a drizzle database or transaction, for prepared hot paths. */
+export function sqliteHandle(db: Db | Tx): Database.Database {
+  const withClient = db as unknown as {
+    $client?: Database.Database;
+    session?: { client: Database.Database };
+  };
+  const client = withClient.$client ?? withClient.session?.client;
+  if (!client) throw new Error("no SQLite handle on this database object");
+  return client;
+}
+
 export type OpenOptions = { readonly?: boolean; synchronous?: "NORMAL" | "FULL" };
 
 /**

@@ -14,7 +14,8 @@ import { getApproval } from "@/lib/services/approvals";
 import {
   type CallIdentity,
   type CallVerdict,
-  decideToolCall,
+  type DecisionBatcher,
+  type decideToolCall,
   describeRawMessage,
   type Outcome,
   type OutcomeWriter,
@@ -34,6 +35,8 @@ export type EnforcerOptions = {
   identity: CallIdentity;
   policy: PolicySource;
   outcomes: OutcomeWriter;
+  /** Decides and records calls; concurrent calls share one transaction (group commit). */
+  decisions: DecisionBatcher;
   metrics: ProxyMetrics;
   approvalWaitMs: number;
   approvalPollMs?: number;
@@ -172,7 +175,7 @@ export class Enforcer {
     };
     let verdict: CallVerdict;
     try {
-      verdict = decideToolCall(this.o.db, { ...input, now: Date.now() });
+      verdict = await this.o.decisions.decide({ ...input, now: Date.now() });
     } catch (err) {
       return this.storageRefusal(call, (err as Error).message);
     }
@@ -236,7 +239,7 @@ export class Enforcer {
       if (row.status === "approved") {
         let verdict: CallVerdict;
         try {
-          verdict = decideToolCall(this.o.db, {
+          verdict = await this.o.decisions.decide({
             ...input,
             heldApprovalId: approval.id,
             now: Date.now(),

@@ -2,7 +2,7 @@ import os from "node:os";
 import path from "node:path";
 
 import type { CliEnv } from "@/lib/env";
-import { OutcomeWriter } from "@/lib/services/enforcement";
+import { DecisionBatcher, OutcomeWriter } from "@/lib/services/enforcement";
 import { Enforcer } from "./enforcer";
 import { resolveStdioIdentity } from "./identity";
 import { ClientSession } from "./client-session";
@@ -126,6 +126,7 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
     identity,
     policy,
     outcomes,
+    decisions: new DecisionBatcher(db),
     metrics,
     approvalWaitMs: env.PORTCULLIS_APPROVAL_WAIT_MS,
     ...(env.PORTCULLIS_AUDIT_HMAC_KEY ? { hmacKey: env.PORTCULLIS_AUDIT_HMAC_KEY } : {}),

@@ -5,7 +5,7 @@ import type { Db } from "@/db/client";
 import type { GatewayEnv } from "@/lib/env";
 import { readConfigVersion } from "@/lib/services/config-version";
 import { pruneCounters } from "@/lib/services/counters";
-import { OutcomeWriter, recordRefusal } from "@/lib/services/enforcement";
+import { DecisionBatcher, OutcomeWriter, recordRefusal } from "@/lib/services/enforcement";
 import { recordUpstreamLifecycle } from "@/lib/services/upstreams";
 import { log } from "./log";
 import { ProxyMetrics } from "./metrics";
@@ -118,6 +118,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     pool,
     metrics,
     outcomes,
+    decisions: new DecisionBatcher(db),
     allowedOrigins: o.allowedOrigins,
     upstreamTimeoutMs: o.upstreamTimeoutMs,
     approvalWaitMs: o.approvalWaitMs,

@@ -1,6 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 
-import type { Db, Tx } from "@/db/client";
+import type { Statement } from "better-sqlite3";
+
+import { type Db, sqliteHandle, type Tx } from "@/db/client";
 import { configVersion } from "@/db/schema";
 
 /**
@@ -19,7 +21,15 @@ export function bumpConfigVersion(tx: Tx, now: Date): number {
   return row.version;
 }
 
-/** One indexed row read; gateways call it on every tools/call. */
+const reads = new WeakMap<object, Statement>();
+
+/** One indexed row read through a statement prepared once per connection: gateways call it on every request. */
 export function readConfigVersion(db: Db | Tx): number {
-  return db.select({ v: configVersion.version }).from(configVersion).where(eq(configVersion.id, 1)).get()?.v ?? 0;
+  const client = sqliteHandle(db);
+  let read = reads.get(client);
+  if (!read) {
+    read = client.prepare("SELECT version FROM config_version WHERE id = 1").pluck();
+    reads.set(client, read);
+  }
+  return (read.get() as number | undefined) ?? 0;
 }

@@ -260,7 +260,7 @@ describe("a shared upstream", () => {
 
   it("starts no upstream for an initialize refused on its headers", async () => {
     const before = upstreamPids();
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { accept: "application/json" },
       { "content-type": "text/plain" },
       { "mcp-protocol-version": "1999-01-01" },

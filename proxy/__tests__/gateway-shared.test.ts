@@ -122,7 +122,7 @@ async function connect(who: number, capabilities: Record<string, unknown> = {}):
   return client;
 }
 
-const text = (r: { content?: unknown }) => (r.content as { text: string }[])[0]?.text;
+const text = (r: unknown) => (r as { content: { text: string }[] }).content[0]?.text;
 
 describe("one upstream shared by concurrent sessions", () => {
   it("serves two agents' sessions over one upstream connection", async () => {

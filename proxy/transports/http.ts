@@ -8,11 +8,12 @@ import type { Upstream } from "@/db/schema";
 import { AppError } from "@/lib/core/errors";
 import {
   type CallIdentity,
+  type DecisionBatcher,
   describeRawMessage,
   type OutcomeWriter,
   type RefusedMessage,
 } from "@/lib/services/enforcement";
-import { authenticateAgentKey, loadUpstreamByName } from "@/lib/services/gateway";
+import { AgentKeyAuthenticator, UpstreamDirectory } from "@/lib/services/gateway";
 import { ClientSession } from "../client-session";
 import { Enforcer } from "../enforcer";
 import { checkParsed, classify, type JsonRpcId, jsonDepth, type Message } from "../jsonrpc";
@@ -28,6 +29,7 @@ export type McpEndpointOptions = {
   pool: UpstreamPool;
   metrics: ProxyMetrics;
   outcomes: OutcomeWriter;
+  decisions: DecisionBatcher;
   allowedOrigins: readonly string[];
   upstreamTimeoutMs: number;
   approvalWaitMs: number;
@@ -48,14 +50,19 @@ export type McpEndpointOptions = {
 export class McpEndpoint {
   readonly sessions = new Map<string, HttpSession>();
   private starting = 0;
+  private readonly keys: AgentKeyAuthenticator;
+  private readonly upstreams: UpstreamDirectory;
 
-  constructor(private readonly o: McpEndpointOptions) {}
+  constructor(private readonly o: McpEndpointOptions) {
+    this.keys = new AgentKeyAuthenticator(o.db);
+    this.upstreams = new UpstreamDirectory(o.db);
+  }
 
   async handle(req: IncomingMessage, res: ServerResponse, server: string): Promise<void> {
     const remoteIp = req.socket.remoteAddress ?? null;
     this.checkOrigin(req, server, remoteIp);
     const identity = this.authenticate(req, server, remoteIp);
-    const upstream = loadUpstreamByName(this.o.db, server);
+    const upstream = this.upstreams.byName(server);
     if (!upstream || !upstream.enabled)
       throw new HttpRefusal(
         "server_not_served",
@@ -145,7 +152,7 @@ export class McpEndpoint {
         throw new AppError("UNAUTHENTICATED", "missing", {
           reason: header ? "malformed authorization header" : "no bearer token",
         });
-      const { agent, key } = authenticateAgentKey(this.o.db, match[1], new Date());
+      const { agent, key } = this.keys.authenticate(match[1], new Date());
       return { agentId: agent.id, keyId: key.id, label: agent.name };
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== "UNAUTHENTICATED") throw err;
@@ -333,6 +340,7 @@ export class McpEndpoint {
       identity,
       policy,
       outcomes: this.o.outcomes,
+      decisions: this.o.decisions,
       metrics: this.o.metrics,
       approvalWaitMs: this.o.approvalWaitMs,
       remoteIp,

@@ -4,6 +4,7 @@ import type { Db } from "@/db/client";
 import { type Agent, type AgentKey, agentKeys, agents } from "@/db/schema";
 import { AppError } from "@/lib/core/errors";
 import { hashAgentKey } from "../agents/key-format";
+import { readConfigVersion } from "../config-version";
 
 export type AuthenticatedAgent = { agent: Agent; key: AgentKey };
 
@@ -56,4 +57,36 @@ export function agentKeyStillValid(db: Db, keyId: string, now: Date): boolean {
     .get();
   if (!row || row.revokedAt || row.disabledAt) return false;
   return !(row.expiresAt && row.expiresAt.getTime() <= now.getTime());
+}
+
+/**
+ * Per-process memo of keys that authenticated, trusted only while the config version stands
+ * still: creating, revoking or expiring-by-edit a key and disabling an agent all bump it. Expiry
+ * is re-checked on every use, and a key goes back to the database once a minute so
+ * `last_used_at` keeps moving.
+ */
+export class AgentKeyAuthenticator {
+  private version = -1;
+  private readonly known = new Map<string, { row: AuthenticatedAgent; checkedAt: number }>();
+
+  constructor(private readonly db: Db) {}
+
+  authenticate(presented: string, now: Date): AuthenticatedAgent {
+    const version = readConfigVersion(this.db);
+    if (version !== this.version) {
+      this.known.clear();
+      this.version = version;
+    }
+    const hash = presented && presented.length <= 512 ? hashAgentKey(presented) : "";
+    const hit = hash ? this.known.get(hash) : undefined;
+    const t = now.getTime();
+    if (hit && t - hit.checkedAt < LAST_USED_RESOLUTION_MS) {
+      const expires = hit.row.key.expiresAt?.getTime();
+      if (expires === undefined || expires > t) return hit.row;
+    }
+    const row = authenticateAgentKey(this.db, presented, now);
+    if (this.known.size >= 10_000) this.known.clear();
+    this.known.set(hash, { row, checkedAt: t });
+    return row;
+  }
 }

@@ -1,4 +1,9 @@
-export { agentKeyStillValid, type AuthenticatedAgent, authenticateAgentKey } from "./authenticate";
+export {
+  AgentKeyAuthenticator,
+  agentKeyStillValid,
+  type AuthenticatedAgent,
+  authenticateAgentKey,
+} from "./authenticate";
 export {
   type EngineGrant,
   listEnabledUpstreams,
@@ -6,4 +11,5 @@ export {
   loadAgentGrants,
   loadUpstreamByName,
   loadUpstreamTools,
+  UpstreamDirectory,
 } from "./loaders";

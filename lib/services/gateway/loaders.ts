@@ -11,6 +11,7 @@ import {
   type Upstream,
   upstreams,
 } from "@/db/schema";
+import { readConfigVersion } from "../config-version";
 
 /** The engine's grant shape: what one agent may or may not call on one upstream. */
 export type EngineGrant = {
@@ -63,4 +64,26 @@ export function loadAgentGrants(db: Db, agentId: string, upstreamId: string): En
 
 export function loadUpstreamTools(db: Db, upstreamId: string): Tool[] {
   return db.select().from(tools).where(eq(tools.upstreamId, upstreamId)).all();
+}
+
+/** Upstream rows by name, read again whenever the config version moved (every upstream change bumps it). */
+export class UpstreamDirectory {
+  private version = -1;
+  private readonly rows = new Map<string, Upstream | null>();
+
+  constructor(private readonly db: Db) {}
+
+  byName(name: string): Upstream | null {
+    const version = readConfigVersion(this.db);
+    if (version !== this.version) {
+      this.rows.clear();
+      this.version = version;
+    }
+    let row = this.rows.get(name);
+    if (row === undefined) {
+      row = loadUpstreamByName(this.db, name);
+      if (this.rows.size < 1_000) this.rows.set(name, row);
+    }
+    return row;
+  }
 }

@@ -12,7 +12,9 @@ import {
   insertPolicyVersion,
   insertUpstream,
 } from "@/lib/testing/factories";
+import { bumpConfigVersion } from "../../config-version";
 import {
+  AgentKeyAuthenticator,
   authenticateAgentKey,
   loadActivePolicyVersion,
   loadAgentGrants,
@@ -93,5 +95,30 @@ describe("loaders", () => {
         expiresAt: null,
       }),
     ]);
+  });
+});
+
+describe("AgentKeyAuthenticator", () => {
+  it("remembers a key until the config version moves, and re-checks expiry on every use", () => {
+    const { agent, key, keyRow } = insertAgentWithKey(db, { name: "cached" });
+    const auth = new AgentKeyAuthenticator(db);
+    const t0 = new Date("2026-01-01T00:00:00Z");
+    expect(auth.authenticate(key, t0).agent.id).toBe(agent.id);
+
+    // A revocation without a version bump is invisible to the memo (the services always bump).
+    db.update(agentKeys).set({ revokedAt: t0 }).where(eq(agentKeys.id, keyRow.id)).run();
+    expect(auth.authenticate(key, t0).agent.id).toBe(agent.id);
+    db.transaction((tx) => bumpConfigVersion(tx, t0), { behavior: "immediate" });
+    expect(reason(() => auth.authenticate(key, t0))).toBe("revoked key");
+
+    const other = insertAgentWithKey(db, { name: "expiring" });
+    const expiresAt = new Date(t0.getTime() + 1_000);
+    db.update(agentKeys).set({ expiresAt }).where(eq(agentKeys.id, other.keyRow.id)).run();
+    db.transaction((tx) => bumpConfigVersion(tx, t0), { behavior: "immediate" });
+    expect(auth.authenticate(other.key, t0).agent.name).toBe("expiring");
+    expect(reason(() => auth.authenticate(other.key, new Date(t0.getTime() + 1_000)))).toBe(
+      "expired key",
+    );
+    expect(reason(() => auth.authenticate("pcs_unknown", t0))).toBe("unknown key");
   });
 });
