@@ -178,6 +178,16 @@ describe("rolling rate limits", () => {
     const refused = call(wide, "run", { store, now: T0 + 20_000 });
     expect(refused).toMatchObject({ kind: "deny", retryAfterSeconds: 40 });
     expect(store.pulled).toBe(1);
+    // Far over a lowered limit: a bounded walk, then the window length.
+    const lowered = snapshotOf(
+      'version: "1"\ntools:\n  run:\n    rules:\n      - rate_limit: { max: 1, window: 60 }\n',
+    );
+    for (let i = 0; i < 1500; i += 1) store.commit(call(wide, "run", { now: T0 }), T0 + i);
+    store.pulled = 0;
+    expect(call(lowered, "run", { store, now: T0 + 30_000 })).toMatchObject({
+      retryAfterSeconds: 60,
+    });
+    expect(store.pulled).toBeLessThanOrEqual(1001);
   });
   it("falls back to the window length as an upper bound without entries()", () => {
     const store = new FakeCounterStore();

@@ -326,11 +326,14 @@ function fits(total: Decimal, limit: CompiledLimit): boolean {
   return order < 0 || (order === 0 && limit.inclusive);
 }
 
+/** Entries walked at most for one retry-after; past that the window length (an upper bound). */
+const RETRY_WALK_LIMIT = 1000;
+
 /**
  * Seconds until the window could admit this call; undefined when it never can (the amount alone
  * exceeds the limit). Rolling windows are exact with `counters.entries`: it walks the oldest
- * entries only until enough have left the window, so a refusal costs as little as an admission.
- * Without entries, the window length (an upper bound).
+ * entries only until enough have left the window (usually one), so a refusal costs as little as
+ * an admission. Without entries, or when far over the limit (a lowered limit), the window length.
  */
 function retryAfter(
   limit: CompiledLimit,
@@ -346,8 +349,10 @@ function retryAfter(
   const walk = input.counters.entries;
   if (!walk) return whole;
   let remaining = current;
+  let walked = 0;
   try {
     for (const entry of walk(key, window)) {
+      if (++walked > RETRY_WALK_LIMIT) break;
       remaining = subtractDecimal(remaining, parseDecimal(entry.amount) ?? ONE);
       if (fits(addDecimal(remaining, amount), limit))
         return secondsUntil(entry.at + window.windowMs, input.now);
