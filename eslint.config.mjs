@@ -3,16 +3,36 @@ import nextTs from "eslint-config-next/typescript";
 import drizzle from "eslint-plugin-drizzle";
 import tseslint from "typescript-eslint";
 
-const banImports = (files, group, message, ignores = []) => ({
+const TESTS = ["**/*.test.ts", "**/*.test.tsx", "**/__tests__/**", "e2e/**", "bench/**", "lib/testing/**"];
+const TEST_HELPERS = {
+  group: ["@/lib/testing", "@/lib/testing/**"],
+  message: "Test helpers stay out of shipped code.",
+};
+
+const restrict = (files, ignores, bans) => ({
   files,
   ignores,
   rules: {
     "@typescript-eslint/no-restricted-imports": [
       "error",
-      { patterns: [{ group, message, allowTypeImports: true }] },
+      { patterns: bans.map(({ group, message }) => ({ group, message, allowTypeImports: true })) },
     ],
   },
 });
+
+/**
+ * Import bans for one folder. Flat config replaces a rule's options instead of merging them, so
+ * every ban that applies to a file sits in one list: the folder's bans plus, outside tests, the
+ * ban on test helpers. A ban is { group, message, shippedOnly? }; `shippedOnly` spares tests.
+ */
+const boundary = (files, bans) => {
+  const inTests = bans.filter((b) => !b.shippedOnly);
+  const testFiles = files.flatMap((f) => TESTS.map((t) => [f, t]));
+  return [
+    restrict(files, TESTS, [...bans, TEST_HELPERS]),
+    ...(inTests.length ? [restrict(testFiles, [], inTests)] : []),
+  ];
+};
 
 const nextAndUi = [
   "next",
@@ -22,7 +42,6 @@ const nextAndUi = [
   "@/lib/server/**",
   "@/lib/client/**",
 ];
-const TESTS = ["**/*.test.ts", "**/*.test.tsx", "**/__tests__/**", "e2e/**", "bench/**", "lib/testing/**"];
 
 export default tseslint.config(
   {
@@ -55,30 +74,48 @@ export default tseslint.config(
       "no-console": ["error", { allow: ["error", "warn"] }],
     },
   },
-  banImports(
+  restrict(["**/*.ts", "**/*.tsx"], TESTS, [TEST_HELPERS]),
+  ...boundary(
     ["lib/core/**"],
-    ["@/db", "@/db/**", "@/lib/services/**", "@/proxy/**", "@/lib/env", "node:*", ...nextAndUi],
-    "lib/core is pure: it runs in the browser, the console and the proxy.",
-    TESTS,
+    [
+      {
+        group: ["@/db", "@/db/**", "@/lib/services/**", "@/proxy/**", "@/lib/env", "node:*", ...nextAndUi],
+        message: "lib/core is pure: it runs in the browser, the console and the proxy.",
+        shippedOnly: true,
+      },
+    ],
   ),
-  banImports(
+  ...boundary(
     ["db/**", "lib/services/**"],
-    ["@/proxy/**", "server-only", ...nextAndUi],
-    "Shared with the proxy process: no Next.js, no UI, no 'server-only'.",
+    [
+      {
+        group: ["@/proxy/**", "server-only", ...nextAndUi],
+        message: "Shared with the proxy process: no Next.js, no UI, no 'server-only'.",
+      },
+    ],
   ),
-  banImports(["proxy/**"], nextAndUi, "The proxy is a plain Node process."),
-  banImports(
+  ...boundary(
+    ["proxy/**"],
+    [
+      { group: nextAndUi, message: "The proxy is a plain Node process." },
+      {
+        // Type imports stay allowed: they are erased.
+        group: ["@/db", "@/db/**", "drizzle-orm", "drizzle-orm/**", "better-sqlite3"],
+        message: "The proxy reaches the database only through lib/services.",
+        shippedOnly: true,
+      },
+    ],
+  ),
+  ...boundary(
     ["components/**", "lib/client/**"],
-    ["@/db", "@/db/**", "@/lib/services/**", "@/lib/server/**", "@/lib/env", "@/proxy/**"],
-    "Browser code talks to app/api, never to the database.",
+    [
+      {
+        group: ["@/db", "@/db/**", "@/lib/services/**", "@/lib/server/**", "@/lib/env", "@/proxy/**"],
+        message: "Browser code talks to app/api, never to the database.",
+      },
+    ],
   ),
-  banImports(["app/**"], ["@/db", "@/db/**", "@/proxy/**"], "Go through lib/services."),
-  banImports(
-    ["**/*.ts", "**/*.tsx"],
-    ["@/lib/testing", "@/lib/testing/**"],
-    "Test helpers stay out of shipped code.",
-    TESTS,
-  ),
+  ...boundary(["app/**"], [{ group: ["@/db", "@/db/**", "@/proxy/**"], message: "Go through lib/services." }]),
   {
     files: ["scripts/**", "bin/**", "bench/**", "e2e/**", "proxy/cli*.ts", "proxy/commands/**", "db/seed*.ts"],
     rules: { "no-console": "off" },

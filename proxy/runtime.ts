@@ -1,10 +1,10 @@
 import os from "node:os";
 
-import { eq, lt } from "drizzle-orm";
+import type { ZodError } from "zod";
 
-import { type Db, openMigratedDb } from "@/db/client";
-import { instances } from "@/db/schema";
-import { newId } from "@/lib/core/ids";
+import type { Db } from "@/db/client";
+import { openMigratedDb } from "@/lib/services/database";
+import { createInstance, deleteInstance, heartbeatInstance } from "@/lib/services/instances";
 import { log } from "./log";
 import { migrationsDir } from "./paths";
 
@@ -27,42 +27,41 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * A service's input errors as one usage error (exit 2). `flags` maps input fields to the
+ * options that set them. Issue messages name limits and formats, never the values given.
+ */
+export function inputError(err: ZodError, flags: Record<string, string> = {}): CliError {
+  const lines = err.issues.map((i) => {
+    const name = flags[String(i.path[0])] ?? i.path.join(".");
+    return name ? `${name}: ${i.message}` : i.message;
+  });
+  return new CliError(
+    lines.length === 1 ? String(lines[0]) : `invalid input:\n  ${lines.join("\n  ")}`,
+    2,
+  );
+}
+
 export const HEARTBEAT_MS = 5_000;
-export const INSTANCE_STALE_MS = 30_000;
+export { INSTANCE_STALE_MS } from "@/lib/services/instances";
 
 /**
  * Registers this process in `instances` and refreshes its heartbeat; `stop()` removes the row.
- * Heartbeat failures are logged, never fatal: the row is informational.
+ * Failures are logged, never fatal: the row is informational.
  */
 export function registerInstance(
   db: Db,
   info: { kind: "gateway" | "stdio"; server: string | null; address: string | null },
-): { id: string; stop: () => void } {
-  const id = newId("instance");
-  const now = new Date();
+): { id: string | null; stop: () => void } {
+  let id: string | null = null;
   try {
-    db.insert(instances)
-      .values({
-        id,
-        kind: info.kind,
-        pid: process.pid,
-        host: os.hostname(),
-        server: info.server,
-        address: info.address,
-        startedAt: now,
-        heartbeatAt: now,
-      })
-      .run();
-    // Rows of processes that died without cleaning up.
-    db.delete(instances)
-      .where(lt(instances.heartbeatAt, new Date(Date.now() - 10 * INSTANCE_STALE_MS)))
-      .run();
+    id = createInstance(db, { ...info, pid: process.pid, host: os.hostname() }).id;
   } catch (err) {
     log.warn(`could not register this instance: ${(err as Error).message}`);
   }
   const timer = setInterval(() => {
     try {
-      db.update(instances).set({ heartbeatAt: new Date() }).where(eq(instances.id, id)).run();
+      if (id) heartbeatInstance(db, id);
     } catch (err) {
       log.debug(`heartbeat failed: ${(err as Error).message}`);
     }
@@ -73,7 +72,7 @@ export function registerInstance(
     stop: () => {
       clearInterval(timer);
       try {
-        db.delete(instances).where(eq(instances.id, id)).run();
+        if (id) deleteInstance(db, id);
       } catch (err) {
         log.debug(`could not remove the instance row: ${(err as Error).message}`);
       }

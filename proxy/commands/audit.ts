@@ -5,11 +5,14 @@ import type { Writable } from "node:stream";
 import { SingleBar } from "cli-progress";
 
 import type { Db } from "@/db/client";
+import { type AuditFilterInput, DECISIONS } from "@/lib/core/audit/inputs";
 import { newId } from "@/lib/core/ids";
 import {
   appendAudit,
   type Checkpoint,
   checkpointIsAuthentic,
+  countAuditRows,
+  pageAuditRows,
   signCheckpoint,
   verifyChain,
 } from "@/lib/services/audit";
@@ -136,6 +139,15 @@ const EXPORT_COLUMNS = [
   "hash",
 ] as const;
 
+type ExportColumn = (typeof EXPORT_COLUMNS)[number];
+type CamelCase<S extends string> = S extends `${infer H}_${infer T}`
+  ? `${H}${Capitalize<CamelCase<T>>}`
+  : S;
+
+function camelCase<C extends ExportColumn>(column: C): CamelCase<C> {
+  return column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) as CamelCase<C>;
+}
+
 /** Cells starting like a formula are prefixed with a quote so spreadsheets show them as text. */
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return "";
@@ -162,6 +174,9 @@ export function parseTime(text: string, flag: string): number {
   return t;
 }
 
+const isDecision = (s: string): s is (typeof DECISIONS)[number] =>
+  (DECISIONS as readonly string[]).includes(s);
+
 export type ExportOptions = {
   format: string;
   since?: string;
@@ -174,35 +189,22 @@ export type ExportOptions = {
 export async function auditExport(db: Db, opts: ExportOptions): Promise<number> {
   if (opts.format !== "jsonl" && opts.format !== "csv")
     throw new CliError("--format must be jsonl or csv", 2);
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (opts.since) {
-    where.push("occurred_at >= ?");
-    params.push(parseTime(opts.since, "--since"));
-  }
-  if (opts.until) {
-    where.push("occurred_at < ?");
-    params.push(parseTime(opts.until, "--until"));
-  }
+  const filter: AuditFilterInput = {};
+  if (opts.since) filter.from = parseTime(opts.since, "--since");
+  // --until is exclusive; times are whole milliseconds.
+  if (opts.until) filter.to = parseTime(opts.until, "--until") - 1;
   if (opts.decision) {
-    if (!["allow", "deny", "approval_required"].includes(opts.decision)) {
+    if (!isDecision(opts.decision)) {
       throw new CliError("--decision must be allow, deny or approval_required", 2);
     }
-    where.push("decision = ?");
-    params.push(opts.decision);
+    filter.decision = opts.decision;
   }
-  const filter = where.length ? ` WHERE ${where.join(" AND ")}` : "";
+  const ctx = cliContext(db);
   const out: Writable = opts.output
     ? fs.createWriteStream(opts.output, { flags: "w", mode: 0o600 })
     : process.stdout;
   const showBar = Boolean(opts.output) && process.stderr.isTTY;
-  const total = showBar
-    ? (
-        db.$client.prepare(`SELECT count(*) AS n FROM audit_events${filter}`).get(...params) as {
-          n: number;
-        }
-      ).n
-    : 0;
+  const total = showBar ? countAuditRows(ctx, filter) : 0;
   const bar = showBar
     ? new SingleBar({ format: "exporting [{bar}] {value}/{total} rows", stream: process.stderr })
     : null;
@@ -213,24 +215,16 @@ export async function auditExport(db: Db, opts: ExportOptions): Promise<number> 
   };
   if (opts.format === "csv") await write(`${EXPORT_COLUMNS.join(",")}\n`);
   let rows = 0;
-  // Keyset pages rather than one iterator: an open better-sqlite3 iterator blocks the
-  // connection, and writes must wait for the output stream to drain.
-  let lastSeq = 0;
-  const page = db.$client.prepare(
-    `SELECT ${EXPORT_COLUMNS.join(", ")} FROM audit_events${filter ? `${filter} AND` : " WHERE"} seq > ? ORDER BY seq ASC LIMIT 1000`,
-  );
-  for (;;) {
-    const batch = page.all(...params, lastSeq) as Record<string, unknown>[];
-    if (batch.length === 0) break;
-    for (const row of batch) {
+  for (const page of pageAuditRows(ctx, filter)) {
+    for (const event of page) {
+      const row = EXPORT_COLUMNS.map((c) => [c, event[camelCase(c)]] as const);
       await write(
         opts.format === "csv"
-          ? `${EXPORT_COLUMNS.map((c) => csvCell(row[c])).join(",")}\n`
-          : `${JSON.stringify(row)}\n`,
+          ? `${row.map(([, v]) => csvCell(v)).join(",")}\n`
+          : `${JSON.stringify(Object.fromEntries(row))}\n`,
       );
       rows += 1;
     }
-    lastSeq = batch[batch.length - 1]?.seq as number;
     bar?.update(rows);
   }
   bar?.stop();
@@ -239,7 +233,6 @@ export async function auditExport(db: Db, opts: ExportOptions): Promise<number> 
     await once(out, "finish");
   }
   try {
-    const ctx = cliContext(db);
     withTransaction(ctx, (tx) =>
       appendAudit(
         tx,

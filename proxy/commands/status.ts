@@ -1,34 +1,30 @@
 import type { Db } from "@/db/client";
-import { INSTANCE_STALE_MS } from "../runtime";
-
-type Row = Record<string, unknown>;
+import { getStatusReport } from "@/lib/services/status";
+import { cliContext } from "./audit";
 
 /** `portcullis status`: running instances, traffic and the latest denials, from the database. */
 export function statusCommand(db: Db, opts: { json?: boolean }): number {
-  const now = Date.now();
-  const q = (sql: string, ...params: unknown[]) => db.$client.prepare(sql).all(...params) as Row[];
-  const one = (sql: string, ...params: unknown[]) => db.$client.prepare(sql).get(...params) as Row;
-  const live = q(
-    "SELECT kind, pid, host, server, address, started_at, heartbeat_at FROM instances WHERE heartbeat_at >= ? ORDER BY started_at",
-    now - INSTANCE_STALE_MS,
-  );
-  const recent = one(
-    "SELECT count(*) AS calls FROM audit_events WHERE action = 'tool_call.decide' AND occurred_at >= ?",
-    now - 5 * 60_000,
-  );
-  const hour = one(
-    "SELECT count(*) AS calls, sum(CASE WHEN decision = 'deny' THEN 1 ELSE 0 END) AS denied FROM audit_events WHERE action = 'tool_call.decide' AND occurred_at >= ?",
-    now - 3_600_000,
-  );
-  const topRules = q(
-    "SELECT coalesce(rule, cause) AS rule, count(*) AS n FROM audit_events WHERE action = 'tool_call.decide' AND decision = 'deny' AND occurred_at >= ? GROUP BY 1 ORDER BY n DESC LIMIT 5",
-    now - 86_400_000,
-  );
-  const denials = q(
-    "SELECT seq, occurred_at, actor_label, server, tool, cause, rule, message FROM audit_events WHERE decision = 'deny' ORDER BY seq DESC LIMIT 10",
-  );
-  const callsPerMinute = Number(recent.calls ?? 0) / 5;
-  const denyRate = Number(hour.calls ?? 0) ? Number(hour.denied ?? 0) / Number(hour.calls) : 0;
+  const report = getStatusReport(cliContext(db));
+  const live = report.instances.map((i) => ({
+    kind: i.kind,
+    pid: i.pid,
+    host: i.host,
+    server: i.server,
+    address: i.address,
+    started_at: i.startedAt.getTime(),
+    heartbeat_at: i.heartbeatAt.getTime(),
+  }));
+  const denials = report.recentDenials.map((d) => ({
+    seq: d.seq,
+    occurred_at: d.occurredAt,
+    actor_label: d.actorLabel,
+    server: d.server,
+    tool: d.tool,
+    cause: d.cause,
+    rule: d.rule,
+    message: d.message,
+  }));
+  const { callsPerMinute, denyRate, topDenyRules: topRules } = report;
   if (opts.json) {
     process.stdout.write(
       `${JSON.stringify({ instances: live, callsPerMinute, denyRate, topDenyRules: topRules, recentDenials: denials }, null, 2)}\n`,
@@ -45,7 +41,7 @@ export function statusCommand(db: Db, opts: { json?: boolean }): number {
   }
   w("");
   w(`Calls per minute (last 5 min): ${callsPerMinute.toFixed(1)}`);
-  w(`Deny rate (last hour): ${(denyRate * 100).toFixed(1)}% of ${hour.calls ?? 0} calls`);
+  w(`Deny rate (last hour): ${(denyRate * 100).toFixed(1)}% of ${report.callsLastHour} calls`);
   w("");
   w("Top deny rules (24 h)");
   if (topRules.length === 0) w("  none");

@@ -1,0 +1,1 @@
+export { getStatusReport, type StatusDenial, type StatusReport } from "./status";
