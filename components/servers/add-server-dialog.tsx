@@ -5,7 +5,7 @@ import { type FormEvent, useState } from "react";
 import { reportFormError } from "@/lib/client/api";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogActions } from "@/components/ui/dialog";
-import { TextField } from "@/components/ui/field";
+import { SelectField, TextField } from "@/components/ui/field";
 import { useToast } from "@/components/ui/toast";
 import { useCreateUpstream } from "./queries";
 
@@ -171,6 +171,7 @@ export function AddServerDialog({ open, onClose }: { open: boolean; onClose: () 
           ? { command: String(f.get("command") ?? ""), args, env: toRecord(env) }
           : { url: String(f.get("url") ?? ""), headers: toRecord(headers) }),
         ...(timeout ? { timeoutMs: Math.round(Number(timeout) * 1000) } : {}),
+        isolation: f.get("isolation") === "session" ? "session" : "shared",
       });
       toast.show(
         `Added ${server.name}; agents reach it at /mcp/${server.name}. Write its policy next.`,
@@ -223,6 +224,16 @@ export function AddServerDialog({ open, onClose }: { open: boolean; onClose: () 
           maxLength={1000}
           error={errors.description}
         />
+        <SelectField
+          label="Connection"
+          name="isolation"
+          defaultValue="shared"
+          error={errors.isolation}
+          hint="One per session for servers that keep state per client, such as a browser or a shell."
+        >
+          <option value="shared">Shared by all sessions</option>
+          <option value="session">One per session</option>
+        </SelectField>
         <fieldset>
           <legend className="mb-1 text-sm font-medium text-slate-700">Transport</legend>
           <div className="flex gap-4">

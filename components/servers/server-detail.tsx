@@ -76,6 +76,9 @@ function Connection({ u }: { u: UpstreamView }) {
             </Row>
           </>
         )}
+        <Row label="Connection">
+          {u.isolation === "session" ? "One per session" : "Shared by all sessions"}
+        </Row>
         <Row label="Timeout">{Math.round(u.timeoutMs / 1000)} s</Row>
         <Row label="Added">{formatDateTime(u.createdAt)}</Row>
       </dl>

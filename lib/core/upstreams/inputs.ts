@@ -48,6 +48,11 @@ const HeadersInput = z.record(
     .refine((s) => !/[\r\n\0]/.test(s), "Header values must not contain line breaks"),
 );
 
+/** `shared`: one upstream connection for every client session; `session`: one per session. */
+const IsolationInput = z.enum(["shared", "session"], {
+  message: 'Connection must be "shared" or "session"',
+});
+
 const UrlInput = z
   .url({ message: "URL must be an absolute http(s) URL" })
   .refine((u) => /^https?:$/.test(new URL(u).protocol), "URL must use http or https")
@@ -73,6 +78,7 @@ export const CreateUpstreamInput = z
       .min(1000, "Timeout must be at least 1000 ms")
       .max(600_000)
       .optional(),
+    isolation: IsolationInput.optional(),
   })
   .superRefine((v, ctx) => {
     if (v.transport === "stdio") {
@@ -117,5 +123,9 @@ export const UpdateUpstreamInput = z.object({
     .min(1000, "Timeout must be at least 1000 ms")
     .max(600_000)
     .optional(),
+  isolation: IsolationInput.optional(),
 });
 export type UpdateUpstreamInput = z.input<typeof UpdateUpstreamInput>;
+
+export const DeleteUpstreamInput = z.object({ upstreamId: z.string().min(1) });
+export type DeleteUpstreamInput = z.input<typeof DeleteUpstreamInput>;

@@ -10,6 +10,8 @@ export type UpstreamView = {
   url: string | null;
   headerNames: string[];
   timeoutMs: number;
+  /** `shared`: one upstream connection for every client session; `session`: one per session. */
+  isolation: "shared" | "session";
   enabled: boolean;
   activePolicyVersion: number | null;
   createdAt: string;

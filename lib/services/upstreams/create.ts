@@ -35,6 +35,7 @@ export function createUpstream(ctx: ServiceContext, raw: CreateUpstreamInput): U
         url: input.url ?? null,
         headers: input.headers ?? {},
         timeoutMs: input.timeoutMs ?? 60_000,
+        isolation: input.isolation ?? "shared",
         createdAt: now,
         updatedAt: now,
       })

@@ -28,6 +28,7 @@ export function upstreamSnapshot(u: Upstream): Record<string, unknown> {
     url: u.url,
     headerNames: Object.keys(u.headers).sort(),
     timeoutMs: u.timeoutMs,
+    isolation: u.isolation,
     enabled: u.enabled,
   };
 }
@@ -47,6 +48,7 @@ export function toUpstreamView(
     url: u.url,
     headerNames: Object.keys(u.headers).sort(),
     timeoutMs: u.timeoutMs,
+    isolation: u.isolation,
     enabled: u.enabled,
     activePolicyVersion,
     createdAt: u.createdAt.toISOString(),

@@ -42,6 +42,7 @@ export function updateUpstream(ctx: ServiceContext, raw: UpdateUpstreamInput): U
         url: input.url ?? before.url,
         headers: input.headers ?? before.headers,
         timeoutMs: input.timeoutMs ?? before.timeoutMs,
+        isolation: input.isolation ?? before.isolation,
         updatedAt: now,
       })
       .where(eq(upstreams.id, before.id))
