@@ -1,6 +1,8 @@
 export { createAgent } from "./create";
 export { createAgentKey } from "./create-key";
+export { createAgentWithKey } from "./create-with-key";
 export { disableAgent, enableAgent } from "./disable";
+export { findAgentKeys } from "./find-keys";
 export { getAgentOrThrow, toAgentKeyView, toAgentView } from "./internal";
 export { AGENT_KEY_PREFIX, generateAgentKey, hashAgentKey } from "./key-format";
 export { listAgents } from "./list";
