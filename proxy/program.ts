@@ -1,16 +1,27 @@
 import { Command, CommanderError, Option } from "commander";
+import { ZodError } from "zod";
 
 import { AppError } from "@/lib/core/errors";
 import { EnvError, loadCliEnv, loadGatewayEnv } from "@/lib/env";
+import { closeDatabase } from "@/lib/services/database";
+import { agentsCreate, agentsList, agentsRevokeKey } from "./commands/agents";
 import { approvalsDecide, approvalsList } from "./commands/approvals";
 import { auditCheckpoint, auditExport, auditVerify } from "./commands/audit";
+import { policiesApply } from "./commands/policies";
 import { scanCommand } from "./commands/scan";
+import {
+  type AddServerOptions,
+  serversAdd,
+  serversList,
+  serversRemove,
+  serversSetEnabled,
+} from "./commands/servers";
 import { statusCommand } from "./commands/status";
 import { toolsAccept, toolsList } from "./commands/tools";
 import { validateCommand } from "./commands/validate";
 import { log, setLogLevel } from "./log";
 import { runStdio } from "./run";
-import { CliError, openDatabase } from "./runtime";
+import { CliError, inputError, openDatabase } from "./runtime";
 import { gatewayOptions, startGateway } from "./serve";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -140,7 +151,7 @@ export function buildProgram(): Command {
         const stop = (sig: string) => {
           log.info(`${sig}: closing sessions and stopping`);
           void gateway.close().then(() => {
-            database.$client.close();
+            closeDatabase(database);
             resolve();
           });
         };
@@ -286,6 +297,104 @@ export function buildProgram(): Command {
     .argument("<tool>", "tool name")
     .action((server: string, tool: string) => done(toolsAccept(db(program), server, tool)));
 
+  const servers = program
+    .command("servers")
+    .description("Configure the MCP servers behind the gateway (each change is audited)");
+  servers
+    .command("add")
+    .description("Register a server: a stdio command after --, or a Streamable HTTP --url")
+    .argument("<name>", "server name, a lower-case slug; the gateway endpoint is /mcp/<name>")
+    .argument("[command...]", "stdio: the executable and its arguments, after --")
+    .option("--url <url>", "a Streamable HTTP server instead of a command")
+    .option(
+      "--header <header>",
+      "header sent to a --url server, 'Name: value' (repeatable)",
+      collect,
+      [] as string[],
+    )
+    .option(
+      "--env <pair>",
+      "environment variable for the command, NAME=value (repeatable)",
+      collect,
+      [] as string[],
+    )
+    .option("--cwd <dir>", "working directory of the command")
+    .option("--description <text>", "what the server is for")
+    .option("--timeout-ms <ms>", "time-out of a forwarded call (default 60000)")
+    .addOption(
+      new Option(
+        "--isolation <mode>",
+        "shared: one upstream connection for every client session (default); session: one per client session",
+      ).choices(["shared", "session"]),
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  portcullis servers add files --isolation session -- node /srv/server-filesystem/dist/index.js /srv/shared\n  portcullis servers add github --url https://mcp.example.com/mcp --header 'Authorization: Bearer …'",
+    )
+    .action((name: string, command: string[], opts: AddServerOptions) =>
+      done(serversAdd(db(program), name, command, opts)),
+    );
+  servers
+    .command("list")
+    .description("List servers: transport, connection, status, active policy version, target")
+    .option("--json", "print JSON (environment and header names only, never values)")
+    .action((opts: { json?: boolean }) => done(serversList(db(program), opts)));
+  servers
+    .command("remove")
+    .description(
+      "Delete a server without policy history or grants (otherwise disable it: history is kept)",
+    )
+    .argument("<name>", "server name")
+    .action((name: string) => done(serversRemove(db(program), name)));
+  for (const verb of ["disable", "enable"] as const) {
+    servers
+      .command(verb)
+      .description(
+        verb === "disable"
+          ? "Stop serving a server (404 from the next request); its policy and grants are kept"
+          : "Serve a disabled server again",
+      )
+      .argument("<name>", "server name")
+      .action((name: string) => done(serversSetEnabled(db(program), name, verb === "enable")));
+  }
+
+  const policies = program.command("policies").description("Manage servers' policies");
+  policies
+    .command("apply")
+    .description(
+      "Validate a policy file, save it as a new version of the server's policy and activate it",
+    )
+    .argument("<server>", "server name")
+    .argument("<file>", "policy file (YAML)")
+    .option("--comment <text>", "note kept with the version (default: the file name)")
+    .action((server: string, file: string, opts: { comment?: string }) =>
+      done(policiesApply(db(program), server, file, opts)),
+    );
+
+  const agents = program.command("agents").description("Manage agent identities and their keys");
+  agents
+    .command("create")
+    .description("Create an agent and its first key; the key is printed once")
+    .argument("<name>", "agent name")
+    .option("--owner <owner>", "who is responsible for the agent")
+    .option("--description <text>", "what the agent does")
+    .option("--json", 'print {"agent": …, "key": …} as JSON')
+    .action((name: string, opts: { owner?: string; description?: string; json?: boolean }) =>
+      done(agentsCreate(db(program), name, opts)),
+    );
+  agents
+    .command("list")
+    .description("List agents and their keys (id, prefix, status, last use)")
+    .option("--json", "print JSON")
+    .action((opts: { json?: boolean }) => done(agentsList(db(program), opts)));
+  agents
+    .command("keys")
+    .description("Manage agent keys")
+    .command("revoke")
+    .description("Revoke a key; the gateway refuses it from the next request")
+    .argument("<key>", "key id (key_…), its prefix (pcs_…) as listed, or the key itself")
+    .action((ref: string) => done(agentsRevokeKey(db(program), ref)));
+
   program
     .command("status")
     .description(
@@ -311,6 +420,7 @@ function report(err: unknown): number {
     if (err.code === "commander.executeSubCommandAsync") return err.exitCode;
     return 2;
   }
+  if (err instanceof ZodError) return report(inputError(err));
   if (err instanceof CliError) {
     process.stderr.write(`portcullis: ${err.message}\n`);
     return err.exitCode;
