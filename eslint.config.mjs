@@ -106,6 +106,20 @@ export default tseslint.config(
       },
     ],
   ),
+  {
+    // The driver handle is how raw SQL would slip past the import ban.
+    files: ["proxy/**"],
+    ignores: TESTS,
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "MemberExpression[property.name='$client']",
+          message: "Use lib/services (pingDatabase, closeDatabase, …), not the SQLite handle.",
+        },
+      ],
+    },
+  },
   ...boundary(
     ["components/**", "lib/client/**"],
     [
