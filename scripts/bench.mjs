@@ -1,4 +1,5 @@
-// `npm run bench [name…]`: runs bench/<name>/run.ts for every benchmark (or the ones named).
+// `npm run bench [name…] [-- --flag …]`: runs bench/<name>/run.ts for every benchmark (or the
+// ones named); arguments from the first one starting with "--" on are passed to each benchmark.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -6,7 +7,10 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const benchDir = path.join(root, "bench");
-const wanted = process.argv.slice(2);
+const args = process.argv.slice(2);
+const firstFlag = args.findIndex((a) => a.startsWith("--"));
+const wanted = firstFlag < 0 ? args : args.slice(0, firstFlag);
+const passed = firstFlag < 0 ? [] : args.slice(firstFlag);
 const names = fs
   .readdirSync(benchDir)
   .filter((n) => fs.existsSync(path.join(benchDir, n, "run.ts")))
@@ -19,11 +23,15 @@ if (names.length === 0) {
 let failed = 0;
 for (const name of names) {
   console.log(`\n## ${name}\n`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(benchDir, name, "run.ts")], {
-    cwd: root,
-    stdio: "inherit",
-    env: { ...process.env, NODE_ENV: "production" },
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", path.join(benchDir, name, "run.ts"), ...passed],
+    {
+      cwd: root,
+      stdio: "inherit",
+      env: { ...process.env, NODE_ENV: "production" },
+    },
+  );
   if (r.status !== 0) failed += 1;
 }
 process.exit(failed ? 1 : 0);
