@@ -131,3 +131,20 @@ export function errorResponse(
 export function resultResponse(id: JsonRpcId, result: unknown): Message {
   return { jsonrpc: "2.0", id, result };
 }
+
+const LEADING_ID = /^\s*\{(?:\s*"(?:[^"\\]|\\.)*"\s*:\s*(?:"(?:[^"\\]|\\.)*"|-?[\d.eE+-]+|true|false|null)\s*,)*?\s*"id"\s*:\s*("(?:[^"\\]|\\.){0,256}"|-?\d{1,15})\s*[,}]/;
+
+/**
+ * The id of a message that cannot be parsed as a whole (too large, too deep), read from its
+ * start when every member before it is a plain scalar; null when that is not certain.
+ */
+export function peekId(text: string): JsonRpcId | null {
+  const m = LEADING_ID.exec(text.slice(0, 4096));
+  if (!m?.[1]) return null;
+  try {
+    const id = JSON.parse(m[1]) as unknown;
+    return isId(id) ? id : null;
+  } catch {
+    return null;
+  }
+}

@@ -2,11 +2,12 @@ import os from "node:os";
 import path from "node:path";
 
 import type { CliEnv } from "@/lib/env";
+import { closeDatabase } from "@/lib/services/database";
 import { DecisionBatcher, OutcomeWriter } from "@/lib/services/enforcement";
 import { Enforcer } from "./enforcer";
 import { resolveStdioIdentity } from "./identity";
 import { ClientSession } from "./client-session";
-import type { Message } from "./jsonrpc";
+import { type Message, peekId } from "./jsonrpc";
 import { log } from "./log";
 import { ProxyMetrics } from "./metrics";
 import {
@@ -37,7 +38,10 @@ export function parseHeaders(values: readonly string[]): Record<string, string> 
     const at = v.indexOf(":");
     const name = at > 0 ? v.slice(0, at).trim() : "";
     if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name))
-      throw new CliError(`--header must look like 'Name: value' (got ${JSON.stringify(v)})`, 2);
+      throw new CliError(
+        `--header must look like 'Name: value' (got a header without a valid name)`,
+        2,
+      );
     headers[name] = v.slice(at + 1).trim();
   }
   return headers;
@@ -167,7 +171,7 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
     policy.close();
     instance.stop();
     try {
-      db.$client.close();
+      closeDatabase(db);
     } catch {
       // already closed
     }
@@ -201,14 +205,16 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
       if (frame.ok) return session.fromClient(frame.message, raw);
       enforcer.refuse({ cause: frame.cause, reason: frame.reason }, raw);
       const kind = frame.cause === "batch" ? "batch" : "parse_error";
-      writeOut(errorReply(kind, null, `Refused: ${frame.reason}`));
+      writeOut(errorReply(kind, frame.id ?? peekId(raw), `Refused: ${frame.reason}`));
     },
     onOversize: (head) => {
       enforcer.refuse(
         { cause: "oversize", reason: `message exceeds ${limits.maxBytes} bytes` },
         head,
       );
-      writeOut(errorReply("oversize", null, `Refused: message exceeds ${limits.maxBytes} bytes`));
+      writeOut(
+        errorReply("oversize", peekId(head), `Refused: message exceeds ${limits.maxBytes} bytes`),
+      );
     },
     // The SDK's stdio server never notices stdin closing; a proxy must, or it outlives its client.
     // Requests already sent still get their answers before the upstream is stopped.

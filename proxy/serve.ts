@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Db } from "@/db/client";
 import type { GatewayEnv } from "@/lib/env";
 import { readConfigVersion } from "@/lib/services/config-version";
+import { pingDatabase } from "@/lib/services/database";
 import { pruneCounters } from "@/lib/services/counters";
 import { DecisionBatcher, OutcomeWriter, recordRefusal } from "@/lib/services/enforcement";
 import { recordUpstreamLifecycle } from "@/lib/services/upstreams";
@@ -131,7 +132,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
 
   function healthz(res: ServerResponse): void {
     try {
-      db.$client.prepare("SELECT 1").get();
+      pingDatabase(db);
       sendJson(res, 200, {
         status: "ok",
         database: "ok",

@@ -159,7 +159,7 @@ describe("isolation: session — session limit (maxSessions = 2)", () => {
     expect(raw.headers.get("mcp-session-id")).toBeNull();
     expect(await raw.json()).toEqual({
       jsonrpc: "2.0",
-      id: null,
+      id: 1,
       error: { code: -32000, message: "The gateway is at its session limit; try again later" },
     });
 
@@ -233,7 +233,7 @@ describe("isolation: session — idle session reaping (sessionIdleMs = 1500)", (
     expect(stale.status).toBe(404);
     expect(await stale.json()).toEqual({
       jsonrpc: "2.0",
-      id: null,
+      id: 7,
       error: { code: -32001, message: "Session not found" },
     });
 

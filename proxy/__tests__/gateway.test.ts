@@ -278,6 +278,26 @@ describe("gateway authentication and framing", () => {
       .slice(before)
       .filter((r) => r.action === "message.refuse");
     expect(rows.map((r) => r.cause)).toEqual(["batch", "malformed", "malformed", "oversize"]);
+
+    // The id is answered whenever it can be read safely, so the client's request does not hang.
+    const deep = await post(
+      "/mcp/everything",
+      `{"jsonrpc":"2.0","id":41,"method":"tools/list","params":{"x":${"[".repeat(40)}${"]".repeat(40)}}}`,
+      auth,
+    );
+    expect(await deep.json()).toMatchObject({ id: 41, error: { code: -32700 } });
+    const big = await post(
+      "/mcp/everything",
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: "big-1",
+        method: "tools/call",
+        pad: "x".repeat(70 * 1024),
+      }),
+      auth,
+    );
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ id: "big-1", error: { code: -32600 } });
     expect(rows.every((r) => r.action === "message.refuse" && r.decision === "deny")).toBe(true);
   });
 

@@ -16,7 +16,7 @@ import {
 import { AgentKeyAuthenticator, UpstreamDirectory } from "@/lib/services/gateway";
 import { ClientSession } from "../client-session";
 import { Enforcer } from "../enforcer";
-import { checkParsed, classify, type JsonRpcId, jsonDepth, type Message } from "../jsonrpc";
+import { checkParsed, classify, type JsonRpcId, jsonDepth, type Message, peekId } from "../jsonrpc";
 import { log } from "../log";
 import type { ProxyMetrics } from "../metrics";
 import { DbPolicySource } from "../policy-source";
@@ -70,6 +70,15 @@ export class McpEndpoint {
         null,
       );
 
+    let message: Message | null = null;
+    let raw = "";
+    if (req.method === "POST") {
+      raw = await this.readBody(req, server, identity, remoteIp);
+      message = this.parse(raw, server, identity, remoteIp);
+    }
+    const c = message ? classify(message) : null;
+    const id: JsonRpcId | null = c?.kind === "request" ? c.id : null;
+
     const header = req.headers["mcp-session-id"];
     const sessionId = Array.isArray(header) ? header[0] : header;
     const session = sessionId ? this.sessions.get(sessionId) : undefined;
@@ -86,7 +95,7 @@ export class McpEndpoint {
           remoteIp,
         });
       }
-      throw new HttpRefusal("session_not_found", "Session not found", null);
+      throw new HttpRefusal("session_not_found", "Session not found", null, {}, id);
     }
 
     if (req.method === "GET") return this.openStream(req, res, session);
@@ -97,22 +106,24 @@ export class McpEndpoint {
       res.writeHead(200).end();
       return;
     }
-
-    const text = await this.readBody(req, server, identity, remoteIp);
-    const message = this.parse(text, server, identity, remoteIp);
-    const c = classify(message);
-    const id: JsonRpcId | null = c.kind === "request" ? c.id : null;
+    if (!message || !c) throw new HttpRefusal("invalid_request", "Bad Request: no message", null);
     this.checkHeaders(req, id);
 
     if (!session) {
       if (c.kind !== "request" || c.method !== "initialize")
-        throw new HttpRefusal("no_session", "Bad Request: no session; send initialize first", null);
-      const opened = await this.openSession(upstream, identity, remoteIp);
+        throw new HttpRefusal(
+          "no_session",
+          "Bad Request: no session; send initialize first",
+          null,
+          {},
+          id,
+        );
+      const opened = await this.openSession(upstream, identity, remoteIp, id);
       res.setHeader("mcp-session-id", opened.id);
-      return this.dispatch(opened, message, text, res, id);
+      return this.dispatch(opened, message, raw, res, id);
     }
     session.lastActivity = Date.now();
-    return this.dispatch(session, message, text, res, id);
+    return this.dispatch(session, message, raw, res, id);
   }
 
   private dispatch(
@@ -179,21 +190,34 @@ export class McpEndpoint {
     remoteIp: string | null,
   ): Promise<string> {
     const max = this.o.maxBodyBytes;
-    const refusal = () =>
-      new HttpRefusal("oversize", `Refused: body exceeds ${max} bytes`, {
-        cause: "oversize",
-        reason: `body exceeds ${max} bytes`,
-        server,
-        actor,
-        remoteIp,
-      });
-    if (Number(req.headers["content-length"] ?? "0") > max) throw refusal();
     const chunks: Buffer[] = [];
+    const refusal = () =>
+      new HttpRefusal(
+        "oversize",
+        `Refused: body exceeds ${max} bytes`,
+        { cause: "oversize", reason: `body exceeds ${max} bytes`, server, actor, remoteIp },
+        {},
+        chunks[0] ? peekId(chunks[0].toString("utf8", 0, 4096)) : null,
+      );
+    if (Number(req.headers["content-length"] ?? "0") > max) {
+      // One chunk is enough to read the id from; the rest is never read.
+      const first = await new Promise<Buffer | null>((resolve) => {
+        req.once("data", (chunk: Buffer) => {
+          req.pause();
+          resolve(chunk);
+        });
+        req.once("end", () => resolve(null));
+        req.once("error", () => resolve(null));
+      });
+      if (first) chunks.push(first);
+      throw refusal();
+    }
     let size = 0;
     for await (const chunk of req as AsyncIterable<Buffer>) {
       size += chunk.length;
+      if (chunks.length === 0) chunks.push(chunk);
+      else if (size <= max) chunks.push(chunk);
       if (size > max) throw refusal();
-      chunks.push(chunk);
     }
     return chunks.length === 1
       ? (chunks[0] as Buffer).toString("utf8")
@@ -210,15 +234,22 @@ export class McpEndpoint {
       cause: RefusedMessage["cause"],
       reason: string,
       kind: "parse_error" | "batch" | "invalid_request",
+      id: JsonRpcId | null = peekId(text),
     ) =>
-      new HttpRefusal(kind, `Refused: ${reason}`, {
-        cause,
-        reason,
-        server,
-        actor,
-        remoteIp,
-        detail: { message: describeRawMessage(text, this.o.hmacKey) },
-      });
+      new HttpRefusal(
+        kind,
+        `Refused: ${reason}`,
+        {
+          cause,
+          reason,
+          server,
+          actor,
+          remoteIp,
+          detail: { message: describeRawMessage(text, this.o.hmacKey) },
+        },
+        {},
+        id,
+      );
     if (jsonDepth(text) > this.o.maxJsonDepth)
       throw malformed("malformed", `JSON nested deeper than ${this.o.maxJsonDepth}`, "parse_error");
     let value: unknown;
@@ -229,9 +260,14 @@ export class McpEndpoint {
     }
     const frame = checkParsed(value);
     if (!frame.ok)
-      throw malformed(frame.cause, frame.reason, frame.cause === "batch" ? "batch" : "parse_error");
+      throw malformed(
+        frame.cause,
+        frame.reason,
+        frame.cause === "batch" ? "batch" : "parse_error",
+        frame.id,
+      );
     const c = classify(frame.message);
-    if (c.kind === "invalid") throw malformed("malformed", c.reason, "invalid_request");
+    if (c.kind === "invalid") throw malformed("malformed", c.reason, "invalid_request", c.id);
     return frame.message;
   }
 
@@ -300,15 +336,15 @@ export class McpEndpoint {
     upstream: Upstream,
     identity: CallIdentity,
     remoteIp: string | null,
+    id: JsonRpcId | null,
   ): Promise<HttpSession> {
     if (this.sessions.size + this.starting >= this.o.maxSessions) {
       throw new HttpRefusal(
         "session_limit",
         "The gateway is at its session limit; try again later",
         null,
-        {
-          "retry-after": "5",
-        },
+        { "retry-after": "5" },
+        id,
       );
     }
     const connection = this.o.pool.connectionFor(upstream);
@@ -323,6 +359,8 @@ export class McpEndpoint {
         "upstream_start_failed",
         `Upstream server ${upstream.name} could not be started`,
         null,
+        {},
+        id,
       );
     } finally {
       this.starting -= 1;
