@@ -79,6 +79,12 @@ const pendingFor = (n: number) =>
   listApprovals(editor(), { status: "pending" }).find(
     (a) => JSON.stringify(a.arguments) === JSON.stringify({ n }),
   );
+/** The approval details of an `[APPROVAL PENDING]` result (in `_meta`, never `structuredContent`). */
+const pending = (result: { _meta?: Record<string, unknown> }) =>
+  must(result._meta?.["portcullis/approval"], "approval details") as {
+    approvalId: string;
+    status: string;
+  };
 
 describe("require_approval", () => {
   it("holds the call, reports progress, and forwards it once approved in time", async () => {
@@ -144,10 +150,11 @@ describe("require_approval", () => {
     const text = must((first.content as { text: string }[])[0]).text;
     expect(text).toMatch(/^\[APPROVAL PENDING\] Tool "record" needs approval apr_\w+/);
     expect(text).toContain("retry the identical call");
-    const approvalId = (first.structuredContent as { approvalId: string }).approvalId;
+    expect(first.structuredContent).toBeUndefined();
+    const approvalId = pending(first).approvalId;
 
     const stillPending = await client.callTool({ name: "record", arguments: { n: 700 } });
-    expect((stillPending.structuredContent as { approvalId: string }).approvalId).toBe(approvalId);
+    expect(pending(stillPending).approvalId).toBe(approvalId);
     expect(
       listApprovals(editor(), { status: "pending" }).filter((a) => a.id === approvalId),
     ).toHaveLength(1);
@@ -158,10 +165,8 @@ describe("require_approval", () => {
     const retry = await client.callTool({ name: "record", arguments: { n: 700 } });
     expect(retry.content).toEqual([{ type: "text", text: "recorded 700" }]);
     const again = await client.callTool({ name: "record", arguments: { n: 700 } });
-    expect((again.structuredContent as { approvalId: string; status: string }).status).toBe(
-      "pending",
-    );
-    expect((again.structuredContent as { approvalId: string }).approvalId).not.toBe(approvalId);
+    expect(pending(again).status).toBe("pending");
+    expect(pending(again).approvalId).not.toBe(approvalId);
     expect(received().filter((n) => n === 700)).toHaveLength(1);
     await client.close();
   });

@@ -2,7 +2,13 @@ export { parsePolicy, type ParseResult } from "./parse";
 export { compilePolicy, PolicySnapshot } from "./snapshot";
 export { loadPolicy, type LoadResult } from "./load";
 export { evaluate } from "./evaluate";
-export { refusalResult, REFUSAL_PREFIX, type RefusalDetails, type RefusalResult } from "./refusal";
+export {
+  DECISION_META_KEY,
+  refusalResult,
+  REFUSAL_PREFIX,
+  type RefusalDetails,
+  type RefusalResult,
+} from "./refusal";
 export { auditArgumentsMode, visibleTools } from "./visible-tools";
 export { calendarWindow, rollingWindow, UNIT_MS, type CounterWindow } from "./windows";
 export { hiddenMessage, notPermittedMessage, rateLimitMessage, ruleMessage } from "./messages";

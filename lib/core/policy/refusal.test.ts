@@ -25,13 +25,6 @@ describe("refusalResult", () => {
         },
       ],
       isError: true,
-      structuredContent: {
-        decisionId: "evt_123",
-        rule: "hourly",
-        reason: "rate limit 5/hour",
-        cause: "rate_limit",
-        retryAfterSeconds: 42,
-      },
       _meta: {
         "portcullis/decision": {
           decisionId: "evt_123",
@@ -42,6 +35,19 @@ describe("refusalResult", () => {
         },
       },
     });
+  });
+  it("never carries structuredContent, so it is a valid result for a tool with an outputSchema", () => {
+    for (const cause of ["hidden", "rate_limit", "internal"] as const) {
+      const result = refusalResult(
+        { kind: "deny", cause, rule: null, reason: "r", message: "m" },
+        "d",
+      );
+      expect(Object.keys(result).sort()).toEqual(["_meta", "content", "isError"]);
+      expect(Object.keys(result._meta)).toEqual(["portcullis/decision"]);
+      // What an SDK client checks against the tool's output schema: absent for a refusal.
+      expect("structuredContent" in result).toBe(false);
+      expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+    }
   });
   it("omits retryAfterSeconds when there is none", () => {
     const result = refusalResult(
@@ -54,7 +60,7 @@ describe("refusalResult", () => {
       },
       "d",
     );
-    expect(result.structuredContent).not.toHaveProperty("retryAfterSeconds");
+    expect(result._meta["portcullis/decision"]).not.toHaveProperty("retryAfterSeconds");
     expect(result.content[0].text).toBe(
       '[POLICY DENIED] Tool "x" is hidden by policy (decision d)',
     );

@@ -10,16 +10,20 @@ export type RefusalDetails = {
   retryAfterSeconds?: number;
 };
 
+/** The `_meta` key that carries a refusal's details. */
+export const DECISION_META_KEY = "portcullis/decision";
+
 export type RefusalResult = {
   content: [{ type: "text"; text: string }];
   isError: true;
-  structuredContent: RefusalDetails;
-  _meta: { "portcullis/decision": RefusalDetails };
+  _meta: { [DECISION_META_KEY]: RefusalDetails };
 };
 
 /**
  * The MCP tool result for a refusal: text `[POLICY DENIED] <message> (decision <id>)`, plus the
- * same facts machine-readable in `structuredContent` and `_meta`.
+ * same facts machine-readable in `_meta["portcullis/decision"]`. Never `structuredContent`: a
+ * tool with an `outputSchema` must get content that matches it, and an SDK client rejects the
+ * whole result otherwise, so the agent would see a protocol error instead of the refusal.
  */
 export function refusalResult(decision: DenyDecision, decisionId: string): RefusalResult {
   const details: RefusalDetails = {
@@ -36,7 +40,6 @@ export function refusalResult(decision: DenyDecision, decisionId: string): Refus
       { type: "text", text: `${REFUSAL_PREFIX} ${decision.message} (decision ${decisionId})` },
     ],
     isError: true,
-    structuredContent: details,
-    _meta: { "portcullis/decision": details },
+    _meta: { [DECISION_META_KEY]: details },
   };
 }
