@@ -2,7 +2,16 @@ import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js"
 
 import type { ListedTool } from "@/lib/services/inventory";
 import type { Enforcer } from "./enforcer";
-import { classify, idKey, type JsonRpcId, type Message } from "./jsonrpc";
+import {
+  classify,
+  type ErrorReply,
+  idKey,
+  type JsonRpcId,
+  type JSONRPCRequest,
+  type JSONRPCResponse,
+  type Message,
+  type Outbound,
+} from "./jsonrpc";
 import { log } from "./log";
 import type { ProxyMetrics } from "./metrics";
 import { reply } from "./replies";
@@ -45,7 +54,7 @@ export type ClientSessionOptions = {
   enforcer: Enforcer;
   metrics: ProxyMetrics;
   /** Sends a message to the client. `related` names the client request it belongs to, if any. */
-  sendDown: (message: Message, related?: JsonRpcId) => void;
+  sendDown: (message: Outbound, related?: JsonRpcId) => void;
   timeoutMs: () => number;
 };
 
@@ -95,7 +104,7 @@ export class ClientSession implements SessionPort {
         if (c.id !== null) this.down(reply.invalidRequest(c.id, c.reason));
         return;
       case "response":
-        if (!this.o.connection.respond(this, msg)) {
+        if (!this.o.connection.respond(this, c.message)) {
           log.debug(`server ${this.o.server}: dropped a client response to an unknown request`);
           return;
         }
@@ -112,7 +121,7 @@ export class ClientSession implements SessionPort {
         }
         if (c.method === "notifications/cancelled") this.onCancelled(c.params);
         this.o.metrics.passedMessages.labels("client", "notification").inc();
-        this.o.connection.notify(this, msg);
+        this.o.connection.notify(this, c.message);
         return;
       case "request":
         if (this.pending.has(idKey(c.id)) || this.deciding.has(idKey(c.id))) {
@@ -121,7 +130,7 @@ export class ClientSession implements SessionPort {
           return;
         }
         if (c.method === "tools/call") {
-          void this.toolCall(msg, c.id, c.params);
+          void this.toolCall(c.message);
           return;
         }
         if (!PASS_THROUGH_REQUESTS.has(c.method)) {
@@ -134,14 +143,15 @@ export class ClientSession implements SessionPort {
           return;
         }
         this.o.metrics.passedMessages.labels("client", "request").inc();
-        if (c.method === "initialize") this.onInitialize(msg, c.id, c.params);
-        else this.forward(msg, c.id, c.method);
+        if (c.method === "initialize") this.onInitialize(c.message);
+        else this.forward(c.message);
         return;
     }
   }
 
-  private onInitialize(msg: Message, id: JsonRpcId, params: unknown): void {
-    const p = (params ?? {}) as { capabilities?: unknown; protocolVersion?: unknown };
+  private onInitialize(msg: JSONRPCRequest): void {
+    const { id } = msg;
+    const p = msg.params ?? {};
     const caps = p.capabilities;
     this.clientCapabilities =
       caps && typeof caps === "object" && !Array.isArray(caps)
@@ -149,7 +159,7 @@ export class ClientSession implements SessionPort {
         : {};
     this.interactive =
       "sampling" in this.clientCapabilities || "elicitation" in this.clientCapabilities;
-    if (this.o.connection.mode === "exclusive") return this.forward(msg, id, "initialize");
+    if (this.o.connection.mode === "exclusive") return this.forward(msg);
     const started = performance.now();
     this.pending.set(idKey(id), { id, method: "initialize", startedAt: started });
     this.o.connection
@@ -176,7 +186,8 @@ export class ClientSession implements SessionPort {
       });
   }
 
-  private forward(msg: Message, id: JsonRpcId, method: string, call?: PendingCall): void {
+  private forward(msg: JSONRPCRequest, call?: PendingCall): void {
+    const { id, method } = msg;
     const entry: Pending = { id, method, startedAt: performance.now(), ...(call ? { call } : {}) };
     this.pending.set(idKey(id), entry);
     this.o.connection.request(this, msg, (reason) => this.onUpstreamFailure(entry, reason));
@@ -201,9 +212,9 @@ export class ClientSession implements SessionPort {
     this.down(reply.upstreamFailed(entry.id, this.o.server, reason), entry.id);
   }
 
-  private async toolCall(msg: Message, id: JsonRpcId, params: unknown): Promise<void> {
+  private async toolCall(msg: JSONRPCRequest): Promise<void> {
     const e = this.o.enforcer;
-    const p = params as Record<string, unknown> | undefined;
+    const { id, params: p } = msg;
     const name = p?.name;
     const args = p?.arguments;
     if (!p || typeof name !== "string" || name.length === 0 || name.length > 256) {
@@ -230,8 +241,7 @@ export class ClientSession implements SessionPort {
     this.deciding.set(key, abort);
     try {
       if (this.toolsCapability && !e.hasListing) await this.primeInventory();
-      const meta = p._meta as Record<string, unknown> | undefined;
-      const token = meta?.progressToken;
+      const token = p._meta?.progressToken;
       // Frozen so nothing between the decision and the write can alter what was evaluated.
       const evaluated = deepFreeze((args ?? {}) as Record<string, unknown>);
       const action = await e.decide(
@@ -270,7 +280,7 @@ export class ClientSession implements SessionPort {
         cancelled: false,
         timer: setTimeout(() => this.onTimeout(id, timeoutMs), timeoutMs),
       };
-      this.forward(msg, id, "tools/call", call);
+      this.forward(msg, call);
     } finally {
       this.deciding.delete(key);
     }
@@ -307,42 +317,41 @@ export class ClientSession implements SessionPort {
   }
 
   /** Upstream traffic for this session, ids already restored to the client's own. */
-  deliver(msg: Message, related?: JsonRpcId): void {
-    const c = classify(msg);
-    if (c.kind === "response") {
-      const entry = this.pending.get(idKey(c.id));
+  deliver(msg: Outbound, related?: JsonRpcId): void {
+    if (!("method" in msg)) {
+      if (msg.id === undefined || msg.id === null) return;
+      const entry = this.pending.get(idKey(msg.id));
       if (!entry) return;
-      this.pending.delete(idKey(c.id));
+      this.pending.delete(idKey(msg.id));
       this.onResponse(entry, msg);
       return;
     }
-    this.o.metrics.passedMessages
-      .labels("server", c.kind === "request" ? "request" : "notification")
-      .inc();
+    this.o.metrics.passedMessages.labels("server", "id" in msg ? "request" : "notification").inc();
     this.down(msg, related);
   }
 
-  private onResponse(entry: Pending, msg: Message): void {
+  private onResponse(entry: Pending, msg: JSONRPCResponse | ErrorReply): void {
     const elapsed = performance.now() - entry.startedAt;
-    if (entry.method === "initialize") {
-      const caps = (msg.result as { capabilities?: { tools?: unknown } } | undefined)?.capabilities;
-      if (msg.result) this.toolsCapability = caps?.tools !== undefined;
+    const result = "result" in msg ? msg.result : undefined;
+    if (entry.method === "initialize" && result) {
+      const caps = result.capabilities as { tools?: unknown } | undefined;
+      this.toolsCapability = caps?.tools !== undefined;
     }
     if (entry.call) {
       clearTimeout(entry.call.timer);
       const { decisionId, tool } = entry.call;
-      const bytes = Buffer.byteLength(JSON.stringify(msg.result ?? msg.error ?? null));
-      const result = msg.result as { isError?: unknown } | undefined;
-      if (msg.error !== undefined) {
+      const bytes = Buffer.byteLength(
+        JSON.stringify("error" in msg ? msg.error : (result ?? null)),
+      );
+      if ("error" in msg) {
         this.o.metrics.upstreamErrors.labels(this.o.server, "jsonrpc_error").inc();
-        const err = msg.error as { code?: unknown; message?: unknown };
         this.o.enforcer.outcome(
           decisionId,
           tool,
           "jsonrpc_error",
           elapsed,
           bytes,
-          `${String(err.code)} ${String(err.message)}`,
+          `${msg.error.code} ${msg.error.message}`,
         );
       } else {
         this.o.enforcer.outcome(
@@ -358,24 +367,23 @@ export class ClientSession implements SessionPort {
       this.down(msg, entry.id);
       return;
     }
-    if (entry.method === "tools/list" && msg.result && typeof msg.result === "object") {
-      this.down(this.filterListing(entry.id, msg), entry.id);
+    if (entry.method === "tools/list" && result) {
+      this.down(this.filterListing(entry.id, result), entry.id);
       return;
     }
     this.o.metrics.passedMessages.labels("server", "response").inc();
     this.down(msg, entry.id);
   }
 
-  private filterListing(id: JsonRpcId, msg: Message): Message {
-    const result = msg.result as Record<string, unknown>;
-    const tools = Array.isArray(result.tools) ? (result.tools as unknown[]) : [];
+  private filterListing(id: JsonRpcId, result: Record<string, unknown>): Outbound {
+    const tools: unknown[] = Array.isArray(result.tools) ? result.tools : [];
     const valid = tools.filter(
       (t): t is ListedTool =>
         t !== null && typeof t === "object" && typeof (t as { name?: unknown }).name === "string",
     );
     try {
       const visible = this.o.enforcer.filterToolList(valid);
-      return { ...msg, result: { ...result, tools: visible } };
+      return reply.result(id, { ...result, tools: visible });
     } catch (err) {
       this.o.metrics.storageRefusals.labels(this.o.server).inc();
       log.error(
@@ -399,7 +407,7 @@ export class ClientSession implements SessionPort {
     }
   }
 
-  private down(msg: Message, related?: JsonRpcId): void {
+  private down(msg: Outbound, related?: JsonRpcId): void {
     if (this.closed) return;
     try {
       this.o.sendDown(msg, related);

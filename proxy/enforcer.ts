@@ -23,7 +23,7 @@ import {
   type RefusedMessage,
 } from "@/lib/services/enforcement";
 import { type ListedTool, recordToolListing, toolDefinitionHash } from "@/lib/services/inventory";
-import type { JsonRpcId, Message } from "./jsonrpc";
+import type { JsonRpcId, Outbound } from "./jsonrpc";
 import { log } from "./log";
 import type { ProxyMetrics } from "./metrics";
 import type { EnforcementView, PolicySource } from "./policy-source";
@@ -151,7 +151,7 @@ export class Enforcer {
    */
   async decide(
     call: ToolCall,
-    notify: (m: Message) => void,
+    notify: (m: Outbound) => void,
     signal: AbortSignal,
   ): Promise<CallAction> {
     const view = this.view();
@@ -202,7 +202,7 @@ export class Enforcer {
     input: Omit<Parameters<typeof decideToolCall>[1], "now">,
     decisionId: string,
     approval: Approval,
-    notify: (m: Message) => void,
+    notify: (m: Outbound) => void,
     signal: AbortSignal,
   ): Promise<CallAction> {
     const label = this.toolLabel(call.tool);

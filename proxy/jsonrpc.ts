@@ -1,10 +1,24 @@
-export type JsonRpcId = string | number;
-export type Message = Record<string, unknown>;
+import { findNonFinite, formatJsonPath } from "@/lib/core/json-safety";
+import type {
+  JSONRPCErrorResponse,
+  JSONRPCMessage,
+  JSONRPCNotification,
+  JSONRPCRequest,
+  JSONRPCResponse,
+  JSONRPCResultResponse,
+  RequestId,
+} from "@modelcontextprotocol/sdk/types.js";
 
+export type JsonRpcId = RequestId;
+/** A JSON object as it arrived, before `classify` has said what it is. */
+export type Message = Record<string, unknown>;
+export type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest, JSONRPCResponse };
+
+/** What an inbound object is; the typed `message` is the same object, checked. */
 export type Classified =
-  | { kind: "request"; id: JsonRpcId; method: string; params: unknown }
-  | { kind: "notification"; method: string; params: unknown }
-  | { kind: "response"; id: JsonRpcId }
+  | { kind: "request"; id: JsonRpcId; method: string; params: unknown; message: JSONRPCRequest }
+  | { kind: "notification"; method: string; params: unknown; message: JSONRPCNotification }
+  | { kind: "response"; id: JsonRpcId; message: JSONRPCResponse }
   | { kind: "invalid"; id: JsonRpcId | null; reason: string };
 
 export type Frame =
@@ -78,7 +92,11 @@ export function parseFrame(text: string, limits: FrameLimits): Frame {
   return checkParsed(value);
 }
 
-/** Frame checks for a body some other layer already parsed (the HTTP gateway). */
+/**
+ * Frame checks for a body some other layer already parsed (the HTTP gateway). A number that
+ * parsed to Infinity (`1e309`) is refused: it would be checked as Infinity but forwarded and
+ * audited as `null`, so what was evaluated would not be what was sent.
+ */
 export function checkParsed(value: unknown): Frame {
   if (Array.isArray(value))
     return { ok: false, cause: "batch", reason: "JSON-RPC batches are not accepted", id: null };
@@ -90,7 +108,17 @@ export function checkParsed(value: unknown): Frame {
       id: null,
     };
   }
-  return { ok: true, message: value as Message };
+  const message = value as Message;
+  const nonFinite = findNonFinite(message);
+  if (nonFinite) {
+    return {
+      ok: false,
+      cause: "malformed",
+      reason: `number out of range at ${formatJsonPath(nonFinite)} (JSON numbers must be finite)`,
+      id: isId(message.id) ? message.id : null,
+    };
+  }
+  return { ok: true, message };
 }
 
 export function classify(msg: Message): Classified {
@@ -107,32 +135,55 @@ export function classify(msg: Message): Classified {
     if ("id" in msg) {
       if (id === null)
         return { kind: "invalid", id: null, reason: "id must be a string or number" };
-      return { kind: "request", id, method: msg.method, params: msg.params };
+      return {
+        kind: "request",
+        id,
+        method: msg.method,
+        params: msg.params,
+        message: msg as JSONRPCRequest,
+      };
     }
-    return { kind: "notification", method: msg.method, params: msg.params };
+    return {
+      kind: "notification",
+      method: msg.method,
+      params: msg.params,
+      message: msg as JSONRPCNotification,
+    };
   }
-  if (id !== null && ("result" in msg || "error" in msg)) return { kind: "response", id };
+  if (id !== null && ("result" in msg || "error" in msg))
+    return { kind: "response", id, message: msg as JSONRPCResponse };
   return { kind: "invalid", id, reason: "neither a request, a notification nor a response" };
 }
 
 export const idKey = (id: JsonRpcId): string => (typeof id === "number" ? `n:${id}` : `s:${id}`);
+
+/** An error answer; JSON-RPC says `id: null` when the request's id could not be read. */
+export type ErrorReply = Omit<JSONRPCErrorResponse, "id"> & { id: JsonRpcId | null };
+/** Anything the proxy writes to a client or an upstream. */
+export type Outbound = JSONRPCMessage | ErrorReply;
 
 export function errorResponse(
   id: JsonRpcId | null,
   code: number,
   message: string,
   data?: unknown,
-): Message {
-  const error: Record<string, unknown> = { code, message };
-  if (data !== undefined) error.data = data;
-  return { jsonrpc: "2.0", id, error };
+): ErrorReply {
+  return {
+    jsonrpc: "2.0",
+    id,
+    error: data === undefined ? { code, message } : { code, message, data },
+  };
 }
 
-export function resultResponse(id: JsonRpcId, result: unknown): Message {
+export function resultResponse(
+  id: JsonRpcId,
+  result: Record<string, unknown>,
+): JSONRPCResultResponse {
   return { jsonrpc: "2.0", id, result };
 }
 
-const LEADING_ID = /^\s*\{(?:\s*"(?:[^"\\]|\\.)*"\s*:\s*(?:"(?:[^"\\]|\\.)*"|-?[\d.eE+-]+|true|false|null)\s*,)*?\s*"id"\s*:\s*("(?:[^"\\]|\\.){0,256}"|-?\d{1,15})\s*[,}]/;
+const LEADING_ID =
+  /^\s*\{(?:\s*"(?:[^"\\]|\\.)*"\s*:\s*(?:"(?:[^"\\]|\\.)*"|-?[\d.eE+-]+|true|false|null)\s*,)*?\s*"id"\s*:\s*("(?:[^"\\]|\\.){0,256}"|-?\d{1,15})\s*[,}]/;
 
 /**
  * The id of a message that cannot be parsed as a whole (too large, too deep), read from its

@@ -1,4 +1,4 @@
-import { errorResponse, JSONRPC, type JsonRpcId, type Message, resultResponse } from "./jsonrpc";
+import { type ErrorReply, errorResponse, JSONRPC, type JsonRpcId, resultResponse } from "./jsonrpc";
 
 /**
  * Every error the gateway itself answers, with its JSON-RPC code and the HTTP status the
@@ -36,13 +36,13 @@ export function errorReply(
   id: JsonRpcId | null,
   message: string,
   data?: unknown,
-): Message {
+): ErrorReply {
   return errorResponse(id, ERRORS[kind].code, message, data);
 }
 
 /** The replies a client session sends; the wording is what clients and operators match on. */
 export const reply = {
-  result: (id: JsonRpcId, result: unknown) => resultResponse(id, result),
+  result: (id: JsonRpcId, result: Record<string, unknown>) => resultResponse(id, result),
   invalidRequest: (id: JsonRpcId, reason: string) =>
     errorReply("invalid_request", id, `Invalid request: ${reason}`),
   methodNotFound: (id: JsonRpcId, method: string) =>

@@ -5,7 +5,6 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, Tool } from "@modelcontextprotocol/sdk/types.js";
 
 import { classifyTool, renderStarterPolicy } from "@/lib/core/risk";
-import type { Message } from "../jsonrpc";
 import { parseHeaders } from "../run";
 import { CliError } from "../runtime";
 import { HttpLink, StdioChildLink, type UpstreamLink } from "../upstream/links";
@@ -26,7 +25,7 @@ class LinkTransport implements Transport {
   }
 
   send(message: JSONRPCMessage): Promise<void> {
-    return this.link.send(message as unknown as Message);
+    return this.link.send(message);
   }
 
   close(): Promise<void> {

@@ -1,6 +1,17 @@
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 
-import { errorResponse, idKey, JSONRPC, type JsonRpcId, type Message } from "../jsonrpc";
+import {
+  classify,
+  errorResponse,
+  idKey,
+  JSONRPC,
+  type JsonRpcId,
+  type JSONRPCNotification,
+  type JSONRPCRequest,
+  type JSONRPCResponse,
+  type Message,
+  type Outbound,
+} from "../jsonrpc";
 import { log } from "../log";
 import type { LinkClosed, UpstreamLink } from "./links";
 
@@ -11,7 +22,7 @@ export interface SessionPort {
   readonly interactive: boolean;
   /** Capabilities the client declared in its initialize (shared connections check them). */
   readonly clientCapabilities: Record<string, unknown>;
-  deliver(message: Message, related?: JsonRpcId): void;
+  deliver(message: Outbound, related?: JsonRpcId): void;
 }
 
 export type ConnectionMode =
@@ -45,10 +56,10 @@ type Outstanding = {
   progressToken?: { upstream: string; client: string | number };
   onFailure: (reason: string) => void;
   /** Answered by the gateway itself (subscription and log-level bookkeeping). */
-  internal?: (m: Message) => void;
+  internal?: (m: JSONRPCResponse) => void;
 };
 
-type Queued = { port: SessionPort; message: Message; onFailure: (reason: string) => void };
+type Queued = { port: SessionPort; message: JSONRPCRequest; onFailure: (reason: string) => void };
 
 const LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
 const levelRank = (level: unknown) => (typeof level === "string" ? LEVELS.indexOf(level) : -1);
@@ -187,7 +198,7 @@ export class UpstreamConnection {
   }
 
   private async handshake(link: UpstreamLink): Promise<void> {
-    const result = await new Promise<Message>((resolve, reject) => {
+    const result = await new Promise<JSONRPCResponse>((resolve, reject) => {
       const id = ++this.seq;
       const timer = setTimeout(
         () => reject(new Error("initialize timed out")),
@@ -224,10 +235,9 @@ export class UpstreamConnection {
           reject(err as Error);
         });
     });
-    if (result.error !== undefined || !result.result || typeof result.result !== "object") {
-      throw new Error(`initialize refused: ${JSON.stringify(result.error ?? null).slice(0, 200)}`);
-    }
-    this.initResult = result.result as Record<string, unknown>;
+    if ("error" in result)
+      throw new Error(`initialize refused: ${JSON.stringify(result.error).slice(0, 200)}`);
+    this.initResult = result.result;
     const version = this.initResult.protocolVersion;
     if (typeof version === "string") link.setProtocolVersion?.(version);
     await link.send({ jsonrpc: "2.0", method: "notifications/initialized" });
@@ -240,30 +250,28 @@ export class UpstreamConnection {
    * Sends a client request upstream. `onFailure` runs when the upstream fails before answering,
    * with "closed (…)" or "unavailable: …"; the answer reaches the port with the client's own id.
    */
-  request(port: SessionPort, message: Message, onFailure: (reason: string) => void): void {
-    const method = message.method as string;
+  request(port: SessionPort, message: JSONRPCRequest, onFailure: (reason: string) => void): void {
     if (this.o.mode === "shared" && this.answerLocally(port, message)) return;
     if (this.o.mode === "shared" && !this.admits(port)) {
       this.queue.push({ port, message, onFailure });
       return;
     }
-    this.dispatch(port, message, onFailure, method);
+    this.dispatch(port, message, onFailure);
   }
 
   private dispatch(
     port: SessionPort,
-    message: Message,
+    message: JSONRPCRequest,
     onFailure: (reason: string) => void,
-    method: string,
   ): void {
-    const clientId = message.id as JsonRpcId;
+    const clientId = message.id;
     const upstreamId = ++this.seq;
-    const entry: Outstanding = { upstreamId, port, clientId, method, onFailure };
-    const params = message.params as Record<string, unknown> | undefined;
-    const meta = params?._meta as Record<string, unknown> | undefined;
-    let out: Message = { ...message, id: upstreamId };
+    const entry: Outstanding = { upstreamId, port, clientId, method: message.method, onFailure };
+    const { params } = message;
+    const meta = params?._meta;
+    let out: JSONRPCRequest = { ...message, id: upstreamId };
     const token = meta?.progressToken;
-    if (typeof token === "string" || typeof token === "number") {
+    if (params && meta && (typeof token === "string" || typeof token === "number")) {
       const upstream = `${upstreamId}`;
       entry.progressToken = { upstream, client: token };
       this.progress.set(upstream, { port, token });
@@ -288,13 +296,13 @@ export class UpstreamConnection {
   }
 
   /** Shared mode answers what belongs to the connection, not to one client. */
-  private answerLocally(port: SessionPort, message: Message): boolean {
-    const id = message.id as JsonRpcId;
-    const params = (message.params ?? {}) as Record<string, unknown>;
+  private answerLocally(port: SessionPort, message: JSONRPCRequest): boolean {
+    const { id } = message;
+    const params = message.params ?? {};
     switch (message.method) {
       case "logging/setLevel":
-        if (levelRank(params.level) < 0) return false;
-        this.levels.set(port, params.level as string);
+        if (typeof params.level !== "string" || levelRank(params.level) < 0) return false;
+        this.levels.set(port, params.level);
         this.syncLogLevel();
         port.deliver({ jsonrpc: "2.0", id, result: {} }, id);
         return true;
@@ -334,7 +342,7 @@ export class UpstreamConnection {
   private internalRequest(
     method: string,
     params: Record<string, unknown>,
-    answer: (m: Message | null) => void = () => {},
+    answer: (m: JSONRPCResponse | null) => void = () => {},
   ): void {
     if (!this.link) return answer(null);
     const id = ++this.seq;
@@ -359,14 +367,14 @@ export class UpstreamConnection {
         const all: Record<string, unknown>[] = [];
         let cursor: unknown;
         for (let page = 0; page < 20; page++) {
-          const res = await new Promise<Message | null>((resolve) => {
+          const res = await new Promise<JSONRPCResponse | null>((resolve) => {
             const timer = setTimeout(() => resolve(null), LIST_TIMEOUT_MS);
             this.internalRequest("tools/list", cursor === undefined ? {} : { cursor }, (m) => {
               clearTimeout(timer);
               resolve(m);
             });
           });
-          const result = res?.result as { tools?: unknown; nextCursor?: unknown } | undefined;
+          const result = res && "result" in res ? res.result : undefined;
           if (!result || !Array.isArray(result.tools)) return null;
           for (const t of result.tools)
             if (t && typeof t === "object" && typeof (t as { name?: unknown }).name === "string")
@@ -405,7 +413,7 @@ export class UpstreamConnection {
       }
       if (!clear) return;
       this.queue.shift();
-      this.dispatch(next.port, next.message, next.onFailure, next.message.method as string);
+      this.dispatch(next.port, next.message, next.onFailure);
     }
   }
 
@@ -421,10 +429,10 @@ export class UpstreamConnection {
   }
 
   /** Client notifications: cancellations are translated, the rest forwarded. */
-  notify(port: SessionPort, message: Message): void {
-    const method = message.method as string;
+  notify(port: SessionPort, message: JSONRPCNotification): void {
+    const { method } = message;
     if (method === "notifications/cancelled") {
-      const params = (message.params ?? {}) as Record<string, unknown>;
+      const params = message.params ?? {};
       const requestId = params.requestId;
       if (typeof requestId !== "string" && typeof requestId !== "number") return;
       const upstreamId = this.byClient.get(clientKey(port, requestId));
@@ -446,8 +454,9 @@ export class UpstreamConnection {
   }
 
   /** A client's answer to a server-to-client request; only the session it was sent to may answer. */
-  respond(port: SessionPort, message: Message): boolean {
-    const key = idKey(message.id as JsonRpcId);
+  respond(port: SessionPort, message: JSONRPCResponse): boolean {
+    if (message.id === undefined) return false;
+    const key = idKey(message.id);
     if (this.serverRequests.get(key) !== port) return false;
     this.serverRequests.delete(key);
     this.sendUp(message);
@@ -456,15 +465,14 @@ export class UpstreamConnection {
 
   private fromUpstream(msg: Message): void {
     this.touch();
-    const id = msg.id;
-    const isId = typeof id === "string" || typeof id === "number";
-    if (isId && typeof msg.method === "string") return this.serverRequest(msg, id);
-    if (isId) return this.response(msg, id);
-    if (typeof msg.method === "string") return this.notification(msg);
-    log.debug(`server ${this.o.server}: dropped an invalid upstream message`);
+    const c = classify(msg);
+    if (c.kind === "request") return this.serverRequest(c.message);
+    if (c.kind === "response") return this.response(c.message, c.id);
+    if (c.kind === "notification") return this.notification(c.message);
+    log.debug(`server ${this.o.server}: dropped an invalid upstream message (${c.reason})`);
   }
 
-  private response(msg: Message, id: JsonRpcId): void {
+  private response(msg: JSONRPCResponse, id: JsonRpcId): void {
     if (typeof id !== "number") {
       log.debug(`server ${this.o.server}: dropped a response to an unknown request ${String(id)}`);
       return;
@@ -476,16 +484,17 @@ export class UpstreamConnection {
     }
     this.settle(id, entry);
     if (entry.internal) return entry.internal(msg);
-    if (entry.method === "initialize" && this.o.mode === "exclusive") {
-      const version = (msg.result as { protocolVersion?: unknown } | undefined)?.protocolVersion;
+    if (entry.method === "initialize" && this.o.mode === "exclusive" && "result" in msg) {
+      const version = msg.result.protocolVersion;
       if (typeof version === "string") this.link?.setProtocolVersion?.(version);
     }
     entry.port.deliver({ ...msg, id: entry.clientId }, entry.clientId);
   }
 
-  private serverRequest(msg: Message, id: JsonRpcId): void {
+  private serverRequest(msg: JSONRPCRequest): void {
+    const { id } = msg;
     const port = this.attribute();
-    const capability = CALLBACK_CAPABILITY[msg.method as string];
+    const capability = CALLBACK_CAPABILITY[msg.method];
     const refuse = (why: string) => this.sendUp(errorResponse(id, JSONRPC.METHOD_NOT_FOUND, why));
     if (!port) return refuse("No client session can be told apart for this request");
     if (this.o.mode === "shared" && capability && !(capability in port.clientCapabilities))
@@ -494,9 +503,9 @@ export class UpstreamConnection {
     port.deliver(msg, this.soleRequestOf(port));
   }
 
-  private notification(msg: Message): void {
-    const method = msg.method as string;
-    const params = (msg.params ?? {}) as Record<string, unknown>;
+  private notification(msg: JSONRPCNotification): void {
+    const { method } = msg;
+    const params = msg.params ?? {};
     if (method === "notifications/progress") {
       const token = params.progressToken;
       const route = this.progress.get(String(token));
@@ -565,7 +574,7 @@ export class UpstreamConnection {
     return undefined;
   }
 
-  private sendUp(message: Message): void {
+  private sendUp(message: Outbound): void {
     this.link
       ?.send(message)
       .catch((err: unknown) =>

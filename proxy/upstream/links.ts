@@ -6,7 +6,7 @@ import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 
-import type { Message } from "../jsonrpc";
+import type { Message, Outbound } from "../jsonrpc";
 import { log } from "../log";
 
 export type LinkClosed = {
@@ -19,7 +19,7 @@ export type LinkClosed = {
 export interface UpstreamLink {
   readonly description: string;
   start(): Promise<void>;
-  send(message: Message): Promise<void>;
+  send(message: Outbound): Promise<void>;
   close(): Promise<void>;
   setProtocolVersion?(version: string): void;
   onmessage?: (message: Message) => void;
@@ -151,7 +151,7 @@ export class StdioChildLink implements UpstreamLink {
     this.onmessage?.(value as Message);
   }
 
-  send(message: Message): Promise<void> {
+  send(message: Outbound): Promise<void> {
     const stdin = this.child?.stdin;
     if (!stdin || stdin.destroyed || !stdin.writable)
       return Promise.reject(new Error("upstream is not running"));
@@ -225,7 +225,7 @@ export class HttpLink implements UpstreamLink {
     return this.transport.start();
   }
 
-  send(message: Message): Promise<void> {
+  send(message: Outbound): Promise<void> {
     return this.transport.send(message as unknown as JSONRPCMessage);
   }
 
