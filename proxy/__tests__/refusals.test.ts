@@ -14,6 +14,7 @@ import {
   serverEntry,
   tempDatabase,
 } from "@/lib/testing/proxy";
+import { gatewayTestOptions } from "./helpers";
 import { type Gateway, startGateway } from "../serve";
 
 /*
@@ -166,18 +167,7 @@ describe("refusals through the HTTP gateway", () => {
     });
     insertPolicyVersion(t.db, rec.id, REC_POLICY);
     key = insertAgentWithKey(t.db, { name: "refusals-agent" }).key;
-    gw = await startGateway({
-      db: t.db,
-      host: "127.0.0.1",
-      port: 0,
-      allowedOrigins: [],
-      upstreamTimeoutMs: 5_000,
-      approvalWaitMs: 0,
-      maxBodyBytes: 64 * 1024,
-      maxJsonDepth: 32,
-      maxSessions: 8,
-      sessionIdleMs: 60_000,
-    });
+    gw = await startGateway(gatewayTestOptions(t.db));
   });
   afterAll(async () => {
     await gw?.close();

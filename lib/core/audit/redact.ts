@@ -1,3 +1,5 @@
+import { mapOwnEntries } from "../json-safety";
+
 export const VIEWER_MASK = "[REDACTED]";
 
 /**
@@ -8,10 +10,6 @@ export function redactForViewer(value: unknown, depth = 0): unknown {
   if (value === null || value === undefined) return value ?? null;
   if (depth > 16) return VIEWER_MASK;
   if (Array.isArray(value)) return value.map((v) => redactForViewer(v, depth + 1));
-  if (typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = redactForViewer(v, depth + 1);
-    return out;
-  }
+  if (typeof value === "object") return mapOwnEntries(value, (v) => redactForViewer(v, depth + 1));
   return VIEWER_MASK;
 }

@@ -1,6 +1,7 @@
 import { createHash, createHmac } from "node:crypto";
 
 import { canonicalJson } from "@/lib/core/canonical-json";
+import { mapOwnEntries } from "@/lib/core/json-safety";
 
 export type ArgumentsMode = "full" | "redacted" | "hash";
 
@@ -51,11 +52,10 @@ function redactValue(value: unknown, depth: number): unknown {
     if (value.length > MAX_ITEMS) items.push(`…[+${value.length - MAX_ITEMS} items]`);
     return items;
   }
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    out[k] = isSecretKey(k) && v !== null && v !== undefined ? MASK : redactValue(v, depth + 1);
-  }
-  return out;
+  // Every key stays, `__proto__` and `constructor` included: the row records what was forwarded.
+  return mapOwnEntries(value, (v, k) =>
+    isSecretKey(k) && v !== null && v !== undefined ? MASK : redactValue(v, depth + 1),
+  );
 }
 
 function digest(text: string, hmacKey: string | undefined): { alg: string; digest: string } {

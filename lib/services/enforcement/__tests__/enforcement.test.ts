@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 import { beforeEach, describe, expect, it } from "vitest";
 
 import type { Db } from "@/db/client";
@@ -123,6 +125,31 @@ describe("audit arguments", () => {
       note: MASK,
       author: "ada",
     });
+  });
+});
+
+describe("audit arguments keep every forwarded key", () => {
+  const wire =
+    '{"__proto__":{"x":1,"__proto__":[2]},"constructor":{"prototype":3},"toString":"s","n":{"__proto__":null}}';
+  const forwarded = JSON.parse(wire) as Record<string, unknown>;
+  const canonical =
+    '{"__proto__":{"__proto__":[2],"x":1},"constructor":{"prototype":3},"n":{"__proto__":null},"toString":"s"}';
+
+  it.each(["full", "redacted"] as const)("%s: __proto__ and constructor, nested too", (mode) => {
+    const audited = auditArguments(forwarded, mode);
+    expect(audited).toBe(canonical);
+  });
+
+  it("hash: the digest of the same canonical text", () => {
+    const digest = createHash("sha256").update(canonical).digest("hex");
+    expect(JSON.parse(auditArguments(forwarded, "hash"))).toEqual({ alg: "sha256", digest });
+  });
+
+  it("a decision row records them, and the redaction never touches Object.prototype", () => {
+    const snap = snapshot(`version: "1"\n`);
+    decide(snap, forwarded);
+    expect(rows().at(-1)).toMatchObject({ arguments: canonical, arguments_mode: "redacted" });
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 });
 
