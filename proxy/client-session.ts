@@ -14,7 +14,7 @@ import {
 } from "./jsonrpc";
 import { log } from "./log";
 import type { ProxyMetrics } from "./metrics";
-import { reply } from "./replies";
+import { type ErrorKind, errorReply, reply } from "./replies";
 import type { SessionPort, UpstreamConnection } from "./upstream/connection";
 
 /** Client → server requests forwarded unchanged. Everything not here and not tools/call is refused. */
@@ -45,7 +45,7 @@ export const PASS_THROUGH_NOTIFICATIONS = new Set([
 ]);
 
 type PendingCall = { decisionId: string; tool: string; timer: NodeJS.Timeout; cancelled: boolean };
-type Pending = { id: JsonRpcId; method: string; startedAt: number; call?: PendingCall };
+export type Pending = { id: JsonRpcId; method: string; startedAt: number; call?: PendingCall };
 
 export type ClientSessionOptions = {
   key: string;
@@ -68,12 +68,12 @@ export class ClientSession implements SessionPort {
   readonly key: string;
   interactive = false;
   clientCapabilities: Record<string, unknown> = {};
-  private readonly pending = new Map<string, Pending>();
+  protected readonly pending = new Map<string, Pending>();
   private readonly deciding = new Map<string, AbortController>();
   private toolsCapability = true;
-  private closed = false;
+  protected closed = false;
 
-  constructor(private readonly o: ClientSessionOptions) {
+  constructor(protected readonly o: ClientSessionOptions) {
     this.key = o.key;
     o.connection.attach(this);
   }
@@ -129,24 +129,29 @@ export class ClientSession implements SessionPort {
           this.down(reply.invalidRequest(c.id, "id already in use"));
           return;
         }
-        if (c.method === "tools/call") {
-          void this.toolCall(c.message);
-          return;
-        }
-        if (!PASS_THROUGH_REQUESTS.has(c.method)) {
-          e.refuse({
-            cause: "unknown_method",
-            reason: `method ${c.method} is not supported`,
-            method: c.method,
-          });
-          this.down(reply.methodNotFound(c.id, c.method));
-          return;
-        }
-        this.o.metrics.passedMessages.labels("client", "request").inc();
-        if (c.method === "initialize") this.onInitialize(c.message);
-        else this.forward(c.message);
+        this.onRequest(c.message);
         return;
     }
+  }
+
+  protected onRequest(msg: JSONRPCRequest): void {
+    if (msg.method === "tools/call") {
+      void this.toolCall(msg);
+      return;
+    }
+    if (!PASS_THROUGH_REQUESTS.has(msg.method)) return this.refuseMethod(msg);
+    this.o.metrics.passedMessages.labels("client", "request").inc();
+    if (msg.method === "initialize") this.onInitialize(msg);
+    else this.forward(msg);
+  }
+
+  protected refuseMethod(msg: JSONRPCRequest, kind: ErrorKind = "method_not_found"): void {
+    this.o.enforcer.refuse({
+      cause: "unknown_method",
+      reason: `method ${msg.method} is not supported`,
+      method: msg.method,
+    });
+    this.down(errorReply(kind, msg.id, `Method not found: ${msg.method}`), msg.id);
   }
 
   private onInitialize(msg: JSONRPCRequest): void {
@@ -186,11 +191,18 @@ export class ClientSession implements SessionPort {
       });
   }
 
-  private forward(msg: JSONRPCRequest, call?: PendingCall): void {
+  protected forward(msg: JSONRPCRequest, call?: PendingCall): void {
     const { id, method } = msg;
     const entry: Pending = { id, method, startedAt: performance.now(), ...(call ? { call } : {}) };
     this.pending.set(idKey(id), entry);
-    this.o.connection.request(this, msg, (reason) => this.onUpstreamFailure(entry, reason));
+    this.o.connection.request(this, this.upstreamForm(msg), (reason) =>
+      this.onUpstreamFailure(entry, reason),
+    );
+  }
+
+  /** The request as the upstream should receive it (a protocol bridge rewrites the envelope). */
+  protected upstreamForm(msg: JSONRPCRequest): JSONRPCRequest {
+    return msg;
   }
 
   private onUpstreamFailure(entry: Pending, reason: string): void {
@@ -308,7 +320,7 @@ export class ClientSession implements SessionPort {
       this.down(reply.timeout(id, this.o.server, timeoutMs, entry.call.decisionId), id);
   }
 
-  private onCancelled(params: unknown): void {
+  protected onCancelled(params: unknown): void {
     const requestId = (params as { requestId?: unknown } | undefined)?.requestId;
     if (typeof requestId !== "string" && typeof requestId !== "number") return;
     this.deciding.get(idKey(requestId))?.abort();
@@ -330,7 +342,7 @@ export class ClientSession implements SessionPort {
     this.down(msg, related);
   }
 
-  private onResponse(entry: Pending, msg: JSONRPCResponse | ErrorReply): void {
+  protected onResponse(entry: Pending, msg: JSONRPCResponse | ErrorReply): void {
     const elapsed = performance.now() - entry.startedAt;
     const result = "result" in msg ? msg.result : undefined;
     if (entry.method === "initialize" && result) {
@@ -407,7 +419,7 @@ export class ClientSession implements SessionPort {
     }
   }
 
-  private down(msg: Outbound, related?: JsonRpcId): void {
+  protected down(msg: Outbound, related?: JsonRpcId): void {
     if (this.closed) return;
     try {
       this.o.sendDown(msg, related);

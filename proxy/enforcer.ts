@@ -43,7 +43,16 @@ export type EnforcerOptions = {
   hmacKey?: string;
   sessionId?: string | null;
   remoteIp?: string | null;
+  /** What the upstream advertised; shared by every enforcer in front of the same connection. */
+  catalog?: ToolCatalog;
 };
+
+/** The tool definitions one upstream connection advertised, and pins for servers with no inventory row. */
+export class ToolCatalog {
+  readonly seen = new Map<string, { def: ListedTool; hash: string }>();
+  readonly localPins = new Map<string, string>();
+  listed = false;
+}
 
 export type ToolCall = {
   id: JsonRpcId;
@@ -65,19 +74,23 @@ const APPROVAL_PREFIX = "[APPROVAL PENDING]";
  */
 export class Enforcer {
   /** Definitions this session's upstream advertised, by name. */
-  private readonly seen = new Map<string, { def: ListedTool; hash: string }>();
+  private readonly seen: Map<string, { def: ListedTool; hash: string }>;
   /** Pins for servers with no inventory row (console-less `run --policy`), per process. */
-  private readonly localPins = new Map<string, string>();
-  private listed = false;
+  private readonly localPins: Map<string, string>;
+  private readonly catalog: ToolCatalog;
 
-  constructor(private readonly o: EnforcerOptions) {}
+  constructor(private readonly o: EnforcerOptions) {
+    this.catalog = o.catalog ?? new ToolCatalog();
+    this.seen = this.catalog.seen;
+    this.localPins = this.catalog.localPins;
+  }
 
   get identity(): CallIdentity {
     return this.o.identity;
   }
 
   get hasListing(): boolean {
-    return this.listed;
+    return this.catalog.listed;
   }
 
   /** The view in force, or null when it cannot be built (the caller refuses). */
@@ -98,7 +111,7 @@ export class Enforcer {
     if (!view) throw new AppError("INTERNAL", "policy unavailable");
     const now = Date.now();
     for (const def of tools) this.seen.set(def.name, { def, hash: toolDefinitionHash(def) });
-    this.listed = true;
+    this.catalog.listed = true;
     let quarantined = new Set<string>();
     if (view.upstream) {
       const result = recordToolListing(this.o.db, {

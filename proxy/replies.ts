@@ -11,6 +11,11 @@ export const ERRORS = {
   batch: { code: JSONRPC.INVALID_REQUEST, status: 400 },
   oversize: { code: JSONRPC.INVALID_REQUEST, status: 413 },
   method_not_found: { code: JSONRPC.METHOD_NOT_FOUND, status: 200 },
+  /** 2026-07-28: a removed or unknown method is HTTP 404 with -32601. */
+  modern_method_not_found: { code: JSONRPC.METHOD_NOT_FOUND, status: 404 },
+  invalid_envelope: { code: JSONRPC.INVALID_PARAMS, status: 400 },
+  unsupported_version: { code: -32022, status: 400 },
+  header_mismatch: { code: -32020, status: 400 },
   invalid_params: { code: JSONRPC.INVALID_PARAMS, status: 200 },
   list_unchecked: { code: JSONRPC.INTERNAL_ERROR, status: 200 },
   upstream_unavailable: { code: JSONRPC.UPSTREAM_ERROR, status: 200 },

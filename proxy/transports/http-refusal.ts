@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 
 import type { RefusedMessage } from "@/lib/services/enforcement";
-import type { JsonRpcId, Message } from "../jsonrpc";
+import type { ErrorReply, JsonRpcId } from "../jsonrpc";
 import { ERRORS, type ErrorKind, errorReply } from "../replies";
 
 export type RefusalAudit = Omit<RefusedMessage, "source" | "at">;
@@ -9,7 +9,7 @@ export type RefusalAudit = Omit<RefusedMessage, "source" | "at">;
 /** A request the gateway answers itself with an HTTP status and a JSON-RPC error body. */
 export class HttpRefusal extends Error {
   readonly status: number;
-  readonly body: Message;
+  readonly body: ErrorReply;
 
   constructor(
     kind: ErrorKind,
@@ -17,10 +17,11 @@ export class HttpRefusal extends Error {
     readonly audit: RefusalAudit | null,
     readonly headers: Record<string, string> = {},
     id: JsonRpcId | null = null,
+    data?: unknown,
   ) {
     super(message);
     this.status = ERRORS[kind].status;
-    this.body = errorReply(kind, id, message);
+    this.body = errorReply(kind, id, message, data);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 
 import type { ClientSession } from "../client-session";
-import { idKey, type JsonRpcId, type Message } from "../jsonrpc";
+import { idKey, type JsonRpcId, type Outbound } from "../jsonrpc";
 import { log } from "../log";
 import type { UpstreamConnection } from "../upstream/connection";
 
@@ -10,7 +10,7 @@ import type { UpstreamConnection } from "../upstream/connection";
  * message; the first message that belongs to the request before its answer (progress, a
  * sampling request) turns the response into an event stream.
  */
-class ResponseChannel {
+export class ResponseChannel {
   private streaming = false;
   gone = false;
 
@@ -20,11 +20,15 @@ class ResponseChannel {
     });
   }
 
-  send(message: Message, final: boolean): void {
+  get ended(): boolean {
+    return this.gone || this.res.writableEnded;
+  }
+
+  send(message: Outbound, final: boolean, status = 200): void {
     if (this.gone) return;
     const body = JSON.stringify(message);
     if (final && !this.streaming) {
-      this.res.writeHead(200, {
+      this.res.writeHead(status, {
         "content-type": "application/json",
         "content-length": Buffer.byteLength(body),
       });
@@ -37,6 +41,7 @@ class ResponseChannel {
         "content-type": "text/event-stream",
         "cache-control": "no-cache, no-transform",
         connection: "keep-alive",
+        "x-accel-buffering": "no",
       });
     }
     this.res.write(`event: message\ndata: ${body}\n\n`);
@@ -90,7 +95,7 @@ export class HttpSession {
   }
 
   /** Routes a message to the stream of the request it belongs to, else to the GET stream. */
-  send(message: Message, related?: JsonRpcId): void {
+  send(message: Outbound, related?: JsonRpcId): void {
     const isResponse = !("method" in message) && message.id !== undefined;
     const target = related ?? (isResponse ? (message.id as JsonRpcId) : undefined);
     if (target !== undefined && target !== null) {

@@ -15,14 +15,25 @@ import {
 } from "@/lib/services/enforcement";
 import { AgentKeyAuthenticator, UpstreamDirectory } from "@/lib/services/gateway";
 import { ClientSession } from "../client-session";
-import { Enforcer } from "../enforcer";
-import { checkParsed, classify, type JsonRpcId, jsonDepth, type Message, peekId } from "../jsonrpc";
+import { Enforcer, ToolCatalog } from "../enforcer";
+import {
+  checkParsed,
+  classify,
+  type JsonRpcId,
+  type JSONRPCRequest,
+  jsonDepth,
+  type Message,
+  peekId,
+} from "../jsonrpc";
 import { log } from "../log";
 import type { ProxyMetrics } from "../metrics";
+import { checkEnvelope, classifyEra, type ModernRefusal, modernStatus } from "../modern";
+import { ModernRequest } from "../modern-request";
 import { DbPolicySource } from "../policy-source";
+import type { UpstreamConnection } from "../upstream/connection";
 import type { UpstreamPool } from "../upstream/pool";
 import { HttpRefusal, type RefusalAudit } from "./http-refusal";
-import { HttpSession } from "./http-session";
+import { HttpSession, ResponseChannel } from "./http-session";
 
 export type McpEndpointOptions = {
   db: Db;
@@ -50,6 +61,9 @@ export type McpEndpointOptions = {
 export class McpEndpoint {
   readonly sessions = new Map<string, HttpSession>();
   private starting = 0;
+  private requestSeq = 0;
+  private readonly policies = new Map<string, DbPolicySource>();
+  private readonly catalogs = new WeakMap<UpstreamConnection, ToolCatalog>();
   private readonly keys: AgentKeyAuthenticator;
   private readonly upstreams: UpstreamDirectory;
 
@@ -78,6 +92,13 @@ export class McpEndpoint {
     }
     const c = message ? classify(message) : null;
     const id: JsonRpcId | null = c?.kind === "request" ? c.id : null;
+
+    if (message && c?.kind === "request") {
+      const era = classifyEra(message, req.headers);
+      if (typeof era === "object") throw this.modernRefusal(era, server, identity, remoteIp);
+      if (era === "modern")
+        return this.serveModern(req, res, upstream, identity, remoteIp, c.message, raw);
+    }
 
     const header = req.headers["mcp-session-id"];
     const sessionId = Array.isArray(header) ? header[0] : header;
@@ -124,6 +145,129 @@ export class McpEndpoint {
     }
     session.lastActivity = Date.now();
     return this.dispatch(session, message, raw, res, id);
+  }
+
+  /**
+   * One stateless (2026-07-28) request: identity, envelope and mirrored headers checked, then
+   * decided and served over the server's shared upstream connection; its answer (or its stream
+   * of progress, then the answer) is the HTTP response. Closing the response cancels the call.
+   */
+  private async serveModern(
+    req: IncomingMessage,
+    res: ServerResponse,
+    upstream: Upstream,
+    identity: CallIdentity,
+    remoteIp: string | null,
+    request: JSONRPCRequest,
+    raw: string,
+  ): Promise<void> {
+    const envelope = checkEnvelope(request, req.headers);
+    if ("kind" in envelope) throw this.modernRefusal(envelope, upstream.name, identity, remoteIp);
+    this.checkMedia(req, request.id);
+    const connection = this.o.pool.sharedFor(upstream);
+    try {
+      await connection.ready();
+    } catch (err) {
+      this.o.metrics.upstreamErrors.labels(upstream.name, "connect").inc();
+      log.error(`server ${upstream.name}: cannot start the upstream: ${(err as Error).message}`);
+      throw new HttpRefusal(
+        "upstream_start_failed",
+        `Upstream server ${upstream.name} could not be started`,
+        null,
+        {},
+        request.id,
+      );
+    }
+    const channel = new ResponseChannel(res);
+    const modern: ModernRequest = new ModernRequest(
+      {
+        key: `r${++this.requestSeq}`,
+        server: upstream.name,
+        connection,
+        enforcer: this.enforcerFor(upstream, connection, identity, remoteIp, null),
+        metrics: this.o.metrics,
+        sendDown: (m, related) => {
+          const final = !("method" in m) && m.id === request.id;
+          channel.send(m, final, final && "error" in m ? modernStatus(m.error.code) : 200);
+          if (final) modern.close();
+          else if (related === undefined) log.debug("stateless request: unrelated message dropped");
+        },
+        timeoutMs: () => this.timeoutFor(upstream.name, identity.agentId),
+      },
+      envelope,
+      request,
+    );
+    res.once("close", () => {
+      if (!res.writableEnded) modern.cancel();
+      modern.close();
+    });
+    modern.fromClient(request, raw);
+  }
+
+  private modernRefusal(
+    r: ModernRefusal,
+    server: string,
+    actor: CallIdentity,
+    remoteIp: string | null,
+  ): HttpRefusal {
+    return new HttpRefusal(
+      r.kind,
+      r.message,
+      { cause: "malformed", reason: r.message, server, actor, remoteIp },
+      {},
+      r.id,
+      r.data,
+    );
+  }
+
+  private policyFor(server: string, agentId: string): DbPolicySource {
+    const key = `${server}\n${agentId}`;
+    let policy = this.policies.get(key);
+    if (!policy) {
+      if (this.policies.size >= 1_000) this.policies.clear();
+      policy = new DbPolicySource(this.o.db, server, agentId);
+      this.policies.set(key, policy);
+    }
+    return policy;
+  }
+
+  private timeoutFor(server: string, agentId: string): number {
+    try {
+      return (
+        this.policyFor(server, agentId).current().upstream?.timeoutMs ?? this.o.upstreamTimeoutMs
+      );
+    } catch {
+      return this.o.upstreamTimeoutMs;
+    }
+  }
+
+  private enforcerFor(
+    upstream: Upstream,
+    connection: UpstreamConnection,
+    identity: CallIdentity,
+    remoteIp: string | null,
+    sessionId: string | null,
+  ): Enforcer {
+    let catalog = this.catalogs.get(connection);
+    if (!catalog) {
+      catalog = new ToolCatalog();
+      this.catalogs.set(connection, catalog);
+    }
+    return new Enforcer({
+      db: this.o.db,
+      server: upstream.name,
+      source: "gateway",
+      identity,
+      policy: this.policyFor(upstream.name, identity.agentId),
+      outcomes: this.o.outcomes,
+      decisions: this.o.decisions,
+      metrics: this.o.metrics,
+      approvalWaitMs: this.o.approvalWaitMs,
+      remoteIp,
+      sessionId,
+      catalog,
+      ...(this.o.hmacKey ? { hmacKey: this.o.hmacKey } : {}),
+    });
   }
 
   private dispatch(
@@ -273,6 +417,19 @@ export class McpEndpoint {
 
   /** The transport rules of Streamable HTTP, checked before a session or an upstream is touched. */
   private checkHeaders(req: IncomingMessage, id: JsonRpcId | null): void {
+    this.checkMedia(req, id);
+    const version = req.headers["mcp-protocol-version"];
+    if (typeof version === "string" && !SUPPORTED_PROTOCOL_VERSIONS.includes(version))
+      throw new HttpRefusal(
+        "bad_protocol_version",
+        `Bad Request: Unsupported protocol version ${version} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`,
+        null,
+        {},
+        id,
+      );
+  }
+
+  private checkMedia(req: IncomingMessage, id: JsonRpcId | null): void {
     const accept = String(req.headers.accept ?? "").toLowerCase();
     if (!accept.includes("application/json") || !accept.includes("text/event-stream"))
       throw new HttpRefusal(
@@ -287,15 +444,6 @@ export class McpEndpoint {
       throw new HttpRefusal(
         "unsupported_media_type",
         "Unsupported Media Type: Content-Type must be application/json",
-        null,
-        {},
-        id,
-      );
-    const version = req.headers["mcp-protocol-version"];
-    if (typeof version === "string" && !SUPPORTED_PROTOCOL_VERSIONS.includes(version))
-      throw new HttpRefusal(
-        "bad_protocol_version",
-        `Bad Request: Unsupported protocol version ${version} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`,
         null,
         {},
         id,
@@ -370,36 +518,15 @@ export class McpEndpoint {
       server: upstream.name,
       agentId: identity.agentId,
     });
-    const policy = new DbPolicySource(this.o.db, upstream.name, identity.agentId);
-    const enforcer = new Enforcer({
-      db: this.o.db,
-      server: upstream.name,
-      source: "gateway",
-      identity,
-      policy,
-      outcomes: this.o.outcomes,
-      decisions: this.o.decisions,
-      metrics: this.o.metrics,
-      approvalWaitMs: this.o.approvalWaitMs,
-      remoteIp,
-      sessionId: session.id,
-      ...(this.o.hmacKey ? { hmacKey: this.o.hmacKey } : {}),
-    });
     session.connection = connection;
     session.client = new ClientSession({
       key: session.id,
       server: upstream.name,
       connection,
-      enforcer,
+      enforcer: this.enforcerFor(upstream, connection, identity, remoteIp, session.id),
       metrics: this.o.metrics,
       sendDown: (m, related) => session.send(m, related),
-      timeoutMs: () => {
-        try {
-          return policy.current().upstream?.timeoutMs ?? this.o.upstreamTimeoutMs;
-        } catch {
-          return this.o.upstreamTimeoutMs;
-        }
-      },
+      timeoutMs: () => this.timeoutFor(upstream.name, identity.agentId),
     });
     if (connection.mode === "exclusive") connection.onExit = () => void this.closeSession(session);
     this.sessions.set(session.id, session);

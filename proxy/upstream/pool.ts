@@ -51,6 +51,12 @@ export class UpstreamPool {
       this.exclusive.add(connection);
       return connection;
     }
+    return this.sharedFor(upstream);
+  }
+
+  /** The server's shared connection, whatever its isolation (stateless requests have no session). */
+  sharedFor(upstream: Upstream): UpstreamConnection {
+    const make = this.o.linkFor ?? linkFor;
     const key = `${upstream.id}@${launchFingerprint(upstream)}`;
     let connection = this.shared.get(key);
     if (!connection) {

@@ -1,0 +1,165 @@
+import { ClientSession, type ClientSessionOptions } from "./client-session";
+import type { JsonRpcId, JSONRPCRequest, Outbound } from "./jsonrpc";
+import {
+  discoverResult,
+  META,
+  MODERN_METHODS,
+  type ModernEnvelope,
+  toLegacyRequest,
+  toModernResult,
+} from "./modern";
+import { reply } from "./replies";
+
+const LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
+
+type ListenFilter = {
+  toolsListChanged?: boolean;
+  promptsListChanged?: boolean;
+  resourcesListChanged?: boolean;
+  resourceSubscriptions?: string[];
+};
+
+const LIST_CHANGED: Record<string, keyof ListenFilter> = {
+  "notifications/tools/list_changed": "toolsListChanged",
+  "notifications/prompts/list_changed": "promptsListChanged",
+  "notifications/resources/list_changed": "resourcesListChanged",
+};
+
+/**
+ * One stateless (2026-07-28) request, bridged to a session-based upstream over the shared
+ * connection: the envelope's keys are dropped on the way up, results get `resultType` and
+ * caching hints on the way down, log messages follow the request's own `logLevel`, and
+ * `subscriptions/listen` turns the upstream's change notifications into a listen stream. The
+ * client declared its capabilities for this request only and cannot be asked anything mid-call,
+ * so a server-to-client request during it is refused to the upstream.
+ */
+export class ModernRequest extends ClientSession {
+  private listening: { id: JsonRpcId; filter: ListenFilter } | null = null;
+
+  constructor(
+    o: ClientSessionOptions,
+    private readonly envelope: ModernEnvelope,
+    private readonly request: JSONRPCRequest,
+  ) {
+    super(o);
+  }
+
+  protected override onRequest(msg: JSONRPCRequest): void {
+    if (msg.method === "server/discover") return this.discover(msg);
+    if (msg.method === "subscriptions/listen") return this.listen(msg);
+    if (!MODERN_METHODS.has(msg.method)) return this.refuseMethod(msg, "modern_method_not_found");
+    super.onRequest(msg);
+  }
+
+  protected override upstreamForm(msg: JSONRPCRequest): JSONRPCRequest {
+    return toLegacyRequest(msg);
+  }
+
+  protected override down(msg: Outbound, related?: JsonRpcId): void {
+    if ("result" in msg && msg.id === this.request.id)
+      return super.down(
+        { ...msg, result: toModernResult(this.request.method, msg.result) },
+        related,
+      );
+    super.down(msg, related);
+  }
+
+  override deliver(msg: Outbound, related?: JsonRpcId): void {
+    if (!("method" in msg) || "id" in msg) return super.deliver(msg, related);
+    const own = this.request.id;
+    switch (msg.method) {
+      case "notifications/progress":
+        return super.deliver(msg, own);
+      case "notifications/message": {
+        const wanted = this.envelope.logLevel;
+        const level = msg.params?.level;
+        if (!wanted || typeof level !== "string") return;
+        if (LEVELS.indexOf(level) < LEVELS.indexOf(wanted)) return;
+        return super.deliver(msg, own);
+      }
+    }
+    const listening = this.listening;
+    if (!listening) return;
+    const flag = LIST_CHANGED[msg.method];
+    const wanted =
+      flag !== undefined
+        ? listening.filter[flag] === true
+        : msg.method === "notifications/resources/updated";
+    if (!wanted) return;
+    const meta = { ...msg.params?._meta, [META.subscriptionId]: listening.id };
+    super.deliver({ ...msg, params: { ...msg.params, _meta: meta } }, listening.id);
+  }
+
+  /** The client closed the response stream: in this revision that is the cancellation. */
+  cancel(): void {
+    const requestId = this.request.id;
+    this.onCancelled({ requestId });
+    this.o.connection.notify(this, {
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId, reason: "the client closed the response stream" },
+    });
+  }
+
+  private discover(msg: JSONRPCRequest): void {
+    this.o.connection
+      .initializeResult()
+      .then((init) => this.down(reply.result(msg.id, discoverResult(init)), msg.id))
+      .catch((err: unknown) =>
+        this.down(
+          reply.upstreamFailed(msg.id, this.o.server, `unavailable: ${(err as Error).message}`),
+          msg.id,
+        ),
+      );
+  }
+
+  /** Acknowledges what the upstream can deliver, then streams it, tagged with this request's id. */
+  private listen(msg: JSONRPCRequest): void {
+    const asked = (msg.params?.notifications ?? {}) as ListenFilter;
+    void this.o.connection
+      .initializeResult()
+      .then((init) => {
+        const caps = (init.capabilities ?? {}) as Record<
+          string,
+          { listChanged?: boolean; subscribe?: boolean }
+        >;
+        const filter: ListenFilter = {};
+        if (asked.toolsListChanged && caps.tools?.listChanged) filter.toolsListChanged = true;
+        if (asked.promptsListChanged && caps.prompts?.listChanged) filter.promptsListChanged = true;
+        if (asked.resourcesListChanged && caps.resources?.listChanged)
+          filter.resourcesListChanged = true;
+        const uris = Array.isArray(asked.resourceSubscriptions)
+          ? asked.resourceSubscriptions.filter((u): u is string => typeof u === "string")
+          : [];
+        if (uris.length > 0 && caps.resources?.subscribe) filter.resourceSubscriptions = uris;
+        this.listening = { id: msg.id, filter };
+        this.down(
+          {
+            jsonrpc: "2.0",
+            method: "notifications/subscriptions/acknowledged",
+            params: { _meta: { [META.subscriptionId]: msg.id }, notifications: filter },
+          },
+          msg.id,
+        );
+        let n = 0;
+        for (const uri of filter.resourceSubscriptions ?? []) {
+          this.o.connection.request(
+            this,
+            {
+              jsonrpc: "2.0",
+              id: `listen-${msg.id}-${++n}`,
+              method: "resources/subscribe",
+              params: { uri },
+            },
+            () => {},
+          );
+        }
+      })
+      .catch((err: unknown) =>
+        this.down(
+          reply.upstreamFailed(msg.id, this.o.server, `unavailable: ${(err as Error).message}`),
+          msg.id,
+        ),
+      );
+  }
+}
