@@ -617,7 +617,8 @@ ${table}
 
 ${verdict.join("\n")}
 
-${audit}
+${audit} The machine is shared with other builds and test runs (see the load averages), so absolute
+figures move between rounds${ROUNDS > 1 ? " — the ranges show how far" : ""}; compare rows of one run.
 `,
       { stopAtLevel: 3 },
     );

@@ -179,7 +179,9 @@ descendants, sampled every second.
 
 ${table}
 
-${audit}
+${audit} The first calls of every path include its start-up (both ends still compiling their hot
+code), which is why the direct path is faster later; the machine is shared with other builds and
+test runs (see the load averages), so compare rows of one run.
 `,
       { parent: "## Gateway" },
     );
