@@ -19,7 +19,7 @@ import { patternMatches } from "./glob";
 import { hiddenMessage, notPermittedMessage, rateLimitMessage } from "./messages";
 import { MISSING, resolveArgPath } from "./paths";
 import { checkRequired, checkSchema } from "./schema-validator";
-import type { CompiledLimit, CompiledRule, PolicySnapshot } from "./snapshot";
+import type { CompiledLimit, CompiledRule, CounterRef, PolicySnapshot } from "./snapshot";
 import { calendarWindow, type CounterWindow, rollingWindow, secondsUntil } from "./windows";
 
 type Pending = { limit: CompiledLimit; amount: Decimal };
@@ -125,7 +125,8 @@ function decide(snapshot: PolicySnapshot, input: EvaluateInput): Decision {
   for (const rule of resolved.rules) {
     if (rule.action === "deny")
       return deny("rule", rule.name, `rule "${rule.name}" denies the tool`, rule.message);
-    const failed = firstFailure(rule, record);
+    const failed = firstFailure(rule, record, input);
+    if (typeof failed === "object" && failed !== null) return failed;
     if (rule.action === "require_approval") {
       if (failed === null && !isApproved(rule, input)) approval ??= rule;
     } else if (failed !== null) {
@@ -214,9 +215,35 @@ function isApproved(rule: CompiledRule, input: EvaluateInput): boolean {
   );
 }
 
-function firstFailure(rule: CompiledRule, args: Record<string, unknown>): string | null {
+/**
+ * The first condition of `rule` that does not hold (its description), null when all hold, or
+ * a refusal when a counter it reads cannot be read. A counter read sees the value before this
+ * call: it never counts the call, not even when this call also increments that counter.
+ */
+function firstFailure(
+  rule: CompiledRule,
+  args: Record<string, unknown>,
+  input: EvaluateInput,
+): string | null | Deny {
   for (const condition of rule.conditions) {
-    if (!condition.predicate(resolveArgPath(args, condition.segments))) return condition.describe;
+    if (condition.kind === "args") {
+      if (!condition.predicate(resolveArgPath(args, condition.segments))) return condition.describe;
+      continue;
+    }
+    const { key, current } = readCurrent(
+      input,
+      condition.ref,
+      calendarWindow(condition.unit, input.now),
+    );
+    if (!current)
+      return deny(
+        "internal",
+        rule.name,
+        `counter store returned an invalid value for ${key}`,
+        rule.message,
+      );
+    if (!condition.holds(current))
+      return `${condition.describe} (read only, per ${condition.unit}: ${formatDecimal(current)} so far)`;
   }
   return null;
 }
@@ -262,11 +289,11 @@ function windowOf(limit: CompiledLimit, now: number): CounterWindow {
     : rollingWindow(limit.window.windowMs, now);
 }
 
-function keyOf(limit: CompiledLimit, input: EvaluateInput): string {
+function keyOf(ref: CounterRef, input: EvaluateInput): string {
   const server = JSON.stringify(input.server);
-  return limit.scope === "shared"
-    ? `["shared",${server},${limit.counterJson}]`
-    : `["agent",${JSON.stringify(input.agentId)},${server},${limit.counterJson}]`;
+  return ref.scope === "shared"
+    ? `["shared",${server},${ref.counterJson}]`
+    : `["agent",${JSON.stringify(input.agentId)},${server},${ref.counterJson}]`;
 }
 
 function read(counters: CounterReader, key: string, window: CounterWindow): string {
@@ -277,17 +304,31 @@ function read(counters: CounterReader, key: string, window: CounterWindow): stri
   }
 }
 
+/**
+ * A counter's current value, the same way for a limit and for a read-only condition: one call
+ * to the counter store with the counter's key and window. `current` is null when the store
+ * returned something that is not a non-negative decimal.
+ */
+function readCurrent(
+  input: EvaluateInput,
+  ref: CounterRef,
+  window: CounterWindow,
+): { key: string; current: Decimal | null } {
+  const key = keyOf(ref, input);
+  const raw = read(input.counters, key, window);
+  const current = typeof raw === "string" ? parseDecimal(raw) : null;
+  return { key, current: current && current.digits >= 0n ? current : null };
+}
+
 function admit(
   pending: readonly Pending[],
   input: EvaluateInput,
 ): { reservations: Reservation[] } | Deny {
   const reservations: Reservation[] = [];
   for (const { limit, amount } of pending) {
-    const key = keyOf(limit, input);
     const window = windowOf(limit, input.now);
-    const raw = read(input.counters, key, window);
-    const current = typeof raw === "string" ? parseDecimal(raw) : null;
-    if (!current || current.digits < 0n) {
+    const { key, current } = readCurrent(input, limit, window);
+    if (!current) {
       return deny(
         "internal",
         limit.rule,

@@ -7,7 +7,17 @@ import type { PolicyReader, ReaderNode } from "./yaml-reader";
 const CONDITION_KEYS = ["path", "op", "value"] as const;
 const NEEDS_VALUE: ReadonlySet<ConditionOp> = new Set(["eq", "neq", "contains", "not_contains"]);
 
-export type ParsedCondition = { condition: Condition; state: StatePath | null; node: ReaderNode };
+export type ParsedCondition = {
+  condition: Condition;
+  state: StatePath | null;
+  node: ReaderNode;
+  /** Where the condition is (`tools.t.rules[0].conditions[1]`) and its `op` node, for later checks. */
+  path: string;
+  opNode: ReaderNode;
+};
+
+/** Operators a `state.` condition may use: it compares a counter, a number, with a number. */
+export const STATE_OPS: readonly ConditionOp[] = ["lt", "lte", "gt", "gte", "eq", "neq"];
 
 const isOp = (op: string): op is ConditionOp => (CONDITION_OPS as readonly string[]).includes(op);
 
@@ -65,12 +75,14 @@ export function parseCondition(
   const value = valueEntry ? r.toJS(`${path}.value`, valueEntry.value) : undefined;
   if (r.errors.length > errorsBefore) return null;
   const valueNode = valueEntry?.value ?? node;
+  const opNode = opEntry?.value ?? node;
   if (parsedPath.kind === "state") {
-    if (op !== "lt" && op !== "lte") {
+    // Whether the counter is this rule's own (lt/lte only) or one it reads is settled by the rule.
+    if (!STATE_OPS.includes(op)) {
       r.error(
         `${path}.op`,
-        opEntry?.value,
-        `state conditions must use "lt" or "lte" (an upper bound), not "${op}"`,
+        opNode,
+        `state conditions compare numbers: use ${STATE_OPS.join(", ")}, not "${op}"`,
       );
       return null;
     }
@@ -78,7 +90,13 @@ export function parseCondition(
       r.error(`${path}.value`, valueNode, `operator "${op}" requires a numeric value`);
       return null;
     }
-    return { condition: { path: parsedPath.text, op, value }, state: parsedPath, node };
+    return {
+      condition: { path: parsedPath.text, op, value },
+      state: parsedPath,
+      node,
+      path,
+      opNode,
+    };
   }
   if (!valueEntry && NEEDS_VALUE.has(op)) {
     r.error(path, node, `operator "${op}" requires a value`);
@@ -90,5 +108,5 @@ export function parseCondition(
     r.error(`${path}.value`, valueNode, err instanceof Error ? err.message : "invalid value");
     return null;
   }
-  return { condition: { path: parsedPath.text, op, value }, state: null, node };
+  return { condition: { path: parsedPath.text, op, value }, state: null, node, path, opNode };
 }

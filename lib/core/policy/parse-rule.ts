@@ -1,7 +1,7 @@
 import { DEFAULT_APPROVAL_TIMEOUT_MS, parseDuration } from "./duration";
 import { parseCondition, type ParsedCondition } from "./parse-condition";
 import { parseRateLimit } from "./parse-rate-limit";
-import { parsePath } from "./paths";
+import { parsePath, type StatePath } from "./paths";
 import type { CalendarUnit, Rule, RuleAction, Scope, StateSpec, ValidateSpec } from "./types";
 import type { MapEntry, PolicyReader, ReaderNode } from "./yaml-reader";
 
@@ -29,7 +29,15 @@ export type EntryContext = {
   stateName: string;
   /** Counters declared so far in this entry, to report duplicates across its rules. */
   counters: Set<string>;
+  /**
+   * Conditions on a counter this rule does not declare (another rule's, usually another
+   * tool's): shared by all entries and checked once every entry is known (`checkCounterReads`).
+   */
+  reads: CounterRead[];
 };
+
+/** A condition that reads a counter without counting: `state.<other tool>.<counter>`. */
+export type CounterRead = { path: string; node: ReaderNode; state: StatePath };
 
 /** Validates one rule; returns null when it has errors (already reported on `r`). */
 export function parseRule(
@@ -343,13 +351,15 @@ function checkStateConditions(
   const bounded = new Set<string>();
   for (const c of conditions) {
     if (!c.state) continue;
-    const match =
+    const own =
       c.state.entry === entry.stateName && state.some((s) => s.counter === c.state?.counter);
-    if (!match) {
+    if (!own) {
+      entry.reads.push({ path: `${path}.conditions`, node: c.node, state: c.state });
+    } else if (c.condition.op !== "lt" && c.condition.op !== "lte") {
       r.error(
-        `${path}.conditions`,
-        c.node,
-        `no matching state block for "${c.state.text}" (expected state.${entry.stateName}.<counter> with the counter declared in this rule's state)`,
+        `${c.path}.op`,
+        c.opNode,
+        `state conditions must use "lt" or "lte" (an upper bound), not "${c.condition.op}"`,
       );
     } else {
       bounded.add(c.state.counter);
@@ -363,5 +373,30 @@ function checkStateConditions(
         `counter "${s.counter}" has no upper bound: add a condition {path: state.${entry.stateName}.${s.counter}, op: lte, value: N}`,
       );
     }
+  }
+}
+
+/**
+ * Every counter a rule reads must be declared by a `state` block of the tool entry it names
+ * (`state._global.<counter>` names the `"*"` entry). `declared` maps an entry's state name to
+ * its counters.
+ */
+export function checkCounterReads(
+  r: PolicyReader,
+  reads: readonly CounterRead[],
+  declared: ReadonlyMap<string, ReadonlySet<string>>,
+): void {
+  for (const read of reads) {
+    const { entry, counter, text } = read.state;
+    const counters = declared.get(entry);
+    if (counters?.has(counter)) continue;
+    const tool = entry === "_global" ? '"*"' : `"${entry}"`;
+    r.error(
+      read.path,
+      read.node,
+      counters
+        ? `no matching state block for "${text}": no rule of tool ${tool} declares a state counter "${counter}"`
+        : `no matching state block for "${text}": the policy has no tool entry ${tool} (a condition may read a counter declared by a state block of any tool entry)`,
+    );
   }
 }

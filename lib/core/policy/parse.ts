@@ -1,7 +1,7 @@
 import { LineCounter, parseDocument } from "yaml";
 
 import { isGlob } from "./glob";
-import { type EntryContext, parseRule } from "./parse-rule";
+import { checkCounterReads, type CounterRead, type EntryContext, parseRule } from "./parse-rule";
 import type { AuditArgumentsMode, Policy, PolicyIssue, Posture, Rule, ToolEntry } from "./types";
 import { loadPlain, PlainReader } from "./plain-reader";
 import { type PolicyReader, type ReaderNode, YamlReader } from "./yaml-reader";
@@ -180,6 +180,8 @@ function parseTools(r: PolicyReader, node: ReaderNode): ToolEntry[] {
   const entries = r.entries("tools", node, [], "tools");
   if (!entries) return [];
   const out: ToolEntry[] = [];
+  const reads: CounterRead[] = [];
+  const declared = new Map<string, ReadonlySet<string>>();
   for (const e of entries) {
     const path = `tools.${e.key}`;
     if (e.key.trim() === "") {
@@ -191,7 +193,9 @@ function parseTools(r: PolicyReader, node: ReaderNode): ToolEntry[] {
       key: e.key,
       stateName: kind === "all" ? "_global" : e.key,
       counters: new Set(),
+      reads,
     };
+    declared.set(context.stateName, context.counters);
     const rules: Rule[] = [];
     if (!r.isNull(e.value)) {
       const body = r.entries(path, e.value, ["rules"], `tool entry "${e.key}"`) ?? [];
@@ -211,5 +215,6 @@ function parseTools(r: PolicyReader, node: ReaderNode): ToolEntry[] {
     }
     out.push({ key: e.key, kind, rules });
   }
+  checkCounterReads(r, reads, declared);
   return out;
 }

@@ -1,5 +1,5 @@
 import { AppError } from "../errors";
-import { type Decimal, decimalFromNumber, formatDecimal } from "./decimal";
+import { compareDecimal, type Decimal, decimalFromNumber, formatDecimal } from "./decimal";
 import { DEFAULT_APPROVAL_TIMEOUT_MS } from "./duration";
 import { patternMatches } from "./glob";
 import { rateLimitMessage, ruleMessage } from "./messages";
@@ -8,6 +8,7 @@ import { parsePath } from "./paths";
 import type {
   AuditArgumentsMode,
   CalendarUnit,
+  ConditionOp,
   Policy,
   Posture,
   Rule,
@@ -20,11 +21,7 @@ import type {
 export type AmountSource =
   { kind: "fixed"; value: Decimal } | { kind: "from"; path: string; segments: readonly string[] };
 
-export type CompiledLimit = {
-  /** Counter name without scope: `state.<entry>.<counter>` (rate limits use `_rate_<window>`). */
-  counter: string;
-  counterJson: string;
-  scope: Scope;
+export type CompiledLimit = CounterRef & {
   window: { kind: "calendar"; unit: CalendarUnit } | { kind: "rolling"; windowMs: number };
   limit: Decimal;
   limitText: string;
@@ -35,11 +32,24 @@ export type CompiledLimit = {
   describe: string;
 };
 
-export type CompiledCondition = {
-  describe: string;
-  segments: readonly string[];
-  predicate: Predicate;
+/** Where a counter lives: its key (scope and name) and its window, as its `state` block says. */
+export type CounterRef = {
+  /** `state.<entry>.<counter>` (rate limits use `_rate_<window>`). */
+  counter: string;
+  counterJson: string;
+  scope: Scope;
 };
+
+export type CompiledCondition =
+  | { kind: "args"; describe: string; segments: readonly string[]; predicate: Predicate }
+  /** Reads another rule's counter (never counts this call) and compares its current value. */
+  | {
+      kind: "counter";
+      describe: string;
+      ref: CounterRef;
+      unit: CalendarUnit;
+      holds: (current: Decimal) => boolean;
+    };
 
 export type CompiledRule = {
   name: string;
@@ -75,9 +85,10 @@ export class PolicySnapshot {
   constructor(readonly policy: Policy) {
     this.posture = policy.default;
     this.auditArguments = policy.audit.arguments;
+    const declared = declaredCounters(policy);
     let all: readonly CompiledRule[] | null = null;
     for (const entry of policy.tools) {
-      const rules = entry.rules.map((rule) => compileRule(entry, rule));
+      const rules = entry.rules.map((rule) => compileRule(entry, rule, declared));
       if (entry.kind === "all") all = rules;
       else if (entry.kind === "glob") this.globs.push({ pattern: entry.key, rules });
       else this.exact.set(entry.key, rules);
@@ -129,8 +140,43 @@ function decimalOf(rule: string, value: number): Decimal {
   return d;
 }
 
-function compileRule(entry: ToolEntry, rule: Rule): CompiledRule {
-  const stateName = entry.kind === "all" ? "_global" : entry.key;
+const stateNameOf = (entry: ToolEntry) => (entry.kind === "all" ? "_global" : entry.key);
+const counterRef = (stateName: string, counter: string, scope: Scope): CounterRef => {
+  const name = `state.${stateName}.${counter}`;
+  return { counter: name, counterJson: JSON.stringify(name), scope };
+};
+
+type DeclaredCounter = { ref: CounterRef; unit: CalendarUnit };
+
+/** Every state counter of the policy by `state.<entry>.<counter>`, with its declaring rule's scope. */
+function declaredCounters(policy: Policy): ReadonlyMap<string, DeclaredCounter> {
+  const out = new Map<string, DeclaredCounter>();
+  for (const entry of policy.tools) {
+    for (const rule of entry.rules) {
+      for (const s of rule.state) {
+        const ref = counterRef(stateNameOf(entry), s.counter, rule.scope);
+        out.set(ref.counter, { ref, unit: s.window });
+      }
+    }
+  }
+  return out;
+}
+
+const COMPARE: Partial<Record<ConditionOp, (order: number) => boolean>> = {
+  lt: (o) => o < 0,
+  lte: (o) => o <= 0,
+  gt: (o) => o > 0,
+  gte: (o) => o >= 0,
+  eq: (o) => o === 0,
+  neq: (o) => o !== 0,
+};
+
+function compileRule(
+  entry: ToolEntry,
+  rule: Rule,
+  declared: ReadonlyMap<string, DeclaredCounter>,
+): CompiledRule {
+  const stateName = stateNameOf(entry);
   const message = rule.onDeny ?? ruleMessage(rule.name);
   const conditions: CompiledCondition[] = [];
   const limits: CompiledLimit[] = [];
@@ -138,9 +184,7 @@ function compileRule(entry: ToolEntry, rule: Rule): CompiledRule {
 
   const counterName = (counter: string) => `state.${stateName}.${counter}`;
   const limitBase = (counter: string) => ({
-    counter: counterName(counter),
-    counterJson: JSON.stringify(counterName(counter)),
-    scope: rule.scope,
+    ...counterRef(stateName, counter, rule.scope),
     rule: rule.name,
   });
 
@@ -151,6 +195,7 @@ function compileRule(entry: ToolEntry, rule: Rule): CompiledRule {
     if (path.kind === "args") {
       try {
         conditions.push({
+          kind: "args",
           describe,
           segments: path.segments,
           predicate: compilePredicate(condition.op, condition.value),
@@ -160,9 +205,25 @@ function compileRule(entry: ToolEntry, rule: Rule): CompiledRule {
       }
       continue;
     }
-    const state = rule.state.find((s) => s.counter === path.counter);
-    if (!state || path.entry !== stateName)
-      fail(rule.name, `no matching state block for "${condition.path}"`);
+    const state =
+      path.entry === stateName ? rule.state.find((s) => s.counter === path.counter) : undefined;
+    if (!state) {
+      // Not this rule's counter: a read of the counter some other rule declares.
+      const read = declared.get(`state.${path.entry}.${path.counter}`);
+      if (!read) fail(rule.name, `no matching state block for "${condition.path}"`);
+      const compare = COMPARE[condition.op];
+      if (!compare || typeof condition.value !== "number")
+        fail(rule.name, `state condition "${describe}" must compare with a number`);
+      const value = decimalOf(rule.name, condition.value);
+      conditions.push({
+        kind: "counter",
+        describe,
+        ref: read.ref,
+        unit: read.unit,
+        holds: (current) => compare(compareDecimal(current, value)),
+      });
+      continue;
+    }
     if ((condition.op !== "lt" && condition.op !== "lte") || typeof condition.value !== "number") {
       fail(rule.name, `state condition "${describe}" must be lt/lte with a number`);
     }

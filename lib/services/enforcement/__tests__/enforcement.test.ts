@@ -276,6 +276,59 @@ describe("counters through decisions", () => {
     expect(kinds).toEqual(["allow", "allow", "deny", "allow", "allow", "deny"]);
   });
 
+  it("reads another tool's counter through its head without counting in it", () => {
+    const snap = snapshot(`version: "1"
+tools:
+  create_charge:
+    rules:
+      - state: { counter: charges, window: day }
+        conditions: [{ path: state.create_charge.charges, op: lte, value: 10 }]
+  create_refund:
+    rules:
+      - name: quiet days only
+        conditions: [{ path: state.create_charge.charges, op: lt, value: 2 }]
+`);
+    const day = Math.ceil((Date.now() + 3_600_000) / 86_400_000) * 86_400_000 + 3_600_000;
+    const at = (tool: string, offset: number, agentId = "agt_1") =>
+      decide(
+        snap,
+        {},
+        { tool, now: day + offset, identity: { agentId, keyId: null, label: agentId } },
+      );
+    const writer = new OutcomeWriter(db, 60_000);
+
+    expect(at("create_refund", 0)).toMatchObject({ kind: "allow", decision: { reservations: [] } });
+    expect(at("create_charge", 1).kind).toBe("allow");
+    const second = at("create_charge", 2);
+    expect(at("create_refund", 3)).toMatchObject({
+      kind: "deny",
+      decision: {
+        cause: "condition",
+        rule: "quiet days only",
+        reason: "condition failed: state.create_charge.charges lt 2 (read only, per day: 2 so far)",
+      },
+    });
+    // Per agent, as the charges counter is declared.
+    expect(at("create_refund", 4, "agt_2").kind).toBe("allow");
+    // A charge rolled back no longer counts for the read either.
+    failed(writer, second.kind === "allow" ? second.decisionId : "");
+    expect(at("create_refund", 5).kind).toBe("allow");
+    // Tomorrow is a new window.
+    expect(at("create_refund", 86_400_000).kind).toBe("allow");
+
+    const events = db.$client.prepare("SELECT key FROM counter_events").all() as { key: string }[];
+    expect(events.map((e) => e.key)).toEqual([
+      '["agent","agt_1","srv","state.create_charge.charges"]',
+    ]);
+    // The read used the limit's own head: one per key and window shape, nothing else.
+    expect(db.$client.prepare("SELECT key, window FROM counter_heads ORDER BY key").all()).toEqual([
+      { key: '["agent","agt_1","srv","state.create_charge.charges"]', window: "calendar:day" },
+      { key: '["agent","agt_2","srv","state.create_charge.charges"]', window: "calendar:day" },
+    ]);
+    writer.close();
+    expect(verifyChain(db).ok).toBe(true);
+  });
+
   it("keeps a spend cap across a policy edit that changes its window, rebuilding the total once", () => {
     const cap = (window: string, max: number) =>
       snapshot(`version: "1"
