@@ -32,7 +32,7 @@ export type CompiledLimit = CounterRef & {
   describe: string;
 };
 
-/** Where a counter lives: its key (scope and name) and its window, as its `state` block says. */
+/** Which counter: its name and scope, which make its key (with the agent and the server). */
 export type CounterRef = {
   /** `state.<entry>.<counter>` (rate limits use `_rate_<window>`). */
   counter: string;
