@@ -14,6 +14,8 @@ import {
 } from "./jsonrpc";
 import { log } from "./log";
 import type { ProxyMetrics } from "./metrics";
+import type { Continuation } from "./continuations";
+import { InputBridge } from "./input-bridge";
 import { type ErrorKind, errorReply, reply } from "./replies";
 import type { SessionPort, UpstreamConnection } from "./upstream/connection";
 
@@ -44,8 +46,23 @@ export const PASS_THROUGH_NOTIFICATIONS = new Set([
   "notifications/roots/list_changed",
 ]);
 
-type PendingCall = { decisionId: string; tool: string; timer: NodeJS.Timeout; cancelled: boolean };
-export type Pending = { id: JsonRpcId; method: string; startedAt: number; call?: PendingCall };
+export type PendingCall = {
+  decisionId: string;
+  /** The decision of the logical call's first round (itself, unless this is a continuation). */
+  origin: string;
+  tool: string;
+  args: Record<string, unknown>;
+  timer: NodeJS.Timeout;
+  cancelled: boolean;
+};
+export type Pending = {
+  id: JsonRpcId;
+  method: string;
+  startedAt: number;
+  call?: PendingCall;
+  /** The request as the client sent it (a stateless upstream's input round trip resends it). */
+  request?: JSONRPCRequest;
+};
 
 export type ClientSessionOptions = {
   key: string;
@@ -68,10 +85,17 @@ export class ClientSession implements SessionPort {
   readonly key: string;
   interactive = false;
   clientCapabilities: Record<string, unknown> = {};
+  clientInfo?: Record<string, unknown>;
   protected readonly pending = new Map<string, Pending>();
   private readonly deciding = new Map<string, AbortController>();
   private toolsCapability = true;
   protected closed = false;
+  /** Whether an `input_required` result is fulfilled here (a session-based client) or passed on. */
+  protected bridgesInput = true;
+  private readonly inputs = new InputBridge(
+    (m, related) => this.down(m, related),
+    () => this.clientCapabilities,
+  );
 
   constructor(protected readonly o: ClientSessionOptions) {
     this.key = o.key;
@@ -104,6 +128,7 @@ export class ClientSession implements SessionPort {
         if (c.id !== null) this.down(reply.invalidRequest(c.id, c.reason));
         return;
       case "response":
+        if (this.inputs.answer(c.message)) return;
         if (!this.o.connection.respond(this, c.message)) {
           log.debug(`server ${this.o.server}: dropped a client response to an unknown request`);
           return;
@@ -164,6 +189,9 @@ export class ClientSession implements SessionPort {
         : {};
     this.interactive =
       "sampling" in this.clientCapabilities || "elicitation" in this.clientCapabilities;
+    const info = p.clientInfo;
+    if (info && typeof info === "object" && !Array.isArray(info))
+      this.clientInfo = info as Record<string, unknown>;
     if (this.o.connection.mode === "exclusive") return this.forward(msg);
     const started = performance.now();
     this.pending.set(idKey(id), { id, method: "initialize", startedAt: started });
@@ -193,12 +221,30 @@ export class ClientSession implements SessionPort {
 
   protected forward(msg: JSONRPCRequest, call?: PendingCall): void {
     const { id, method } = msg;
-    const entry: Pending = { id, method, startedAt: performance.now(), ...(call ? { call } : {}) };
+    const entry: Pending = {
+      id,
+      method,
+      startedAt: performance.now(),
+      request: msg,
+      ...(call ? { call } : {}),
+    };
     this.pending.set(idKey(id), entry);
     this.o.connection.request(this, this.upstreamForm(msg), (reason) =>
       this.onUpstreamFailure(entry, reason),
     );
   }
+
+  /** The first round this call continues, for clients that bring the input themselves. */
+  protected continuationOf(
+    _tool: string,
+    _args: Record<string, unknown>,
+    _params: Record<string, unknown>,
+  ): Continuation {
+    return null;
+  }
+
+  /** Called when a call's answer asks the client for input it will bring in a retry. */
+  protected rememberFirstRound(_call: PendingCall, _result: Record<string, unknown>): void {}
 
   /** The request as the upstream should receive it (a protocol bridge rewrites the envelope). */
   protected upstreamForm(msg: JSONRPCRequest): JSONRPCRequest {
@@ -256,6 +302,17 @@ export class ClientSession implements SessionPort {
       const token = p._meta?.progressToken;
       // Frozen so nothing between the decision and the write can alter what was evaluated.
       const evaluated = deepFreeze((args ?? {}) as Record<string, unknown>);
+      const continuation = this.continuationOf(name, evaluated, p);
+      if (continuation && "mismatch" in continuation) {
+        e.refuse({
+          cause: "malformed",
+          reason: continuation.mismatch,
+          method: "tools/call",
+          tool: name,
+        });
+        this.down(reply.invalidParams(id, continuation.mismatch), id);
+        return;
+      }
       const action = await e.decide(
         {
           id,
@@ -264,6 +321,7 @@ export class ClientSession implements SessionPort {
           ...(typeof token === "string" || typeof token === "number"
             ? { progressToken: token }
             : {}),
+          ...(continuation ? { continuationOf: continuation.decisionId } : {}),
         },
         (m) => this.down(m, id),
         abort.signal,
@@ -288,7 +346,9 @@ export class ClientSession implements SessionPort {
       const timeoutMs = this.o.timeoutMs();
       const call: PendingCall = {
         decisionId: action.decisionId,
+        origin: continuation?.decisionId ?? action.decisionId,
         tool: name,
+        args: evaluated,
         cancelled: false,
         timer: setTimeout(() => this.onTimeout(id, timeoutMs), timeoutMs),
       };
@@ -345,6 +405,8 @@ export class ClientSession implements SessionPort {
   protected onResponse(entry: Pending, msg: JSONRPCResponse | ErrorReply): void {
     const elapsed = performance.now() - entry.startedAt;
     const result = "result" in msg ? msg.result : undefined;
+    if (this.bridgesInput && result?.resultType === "input_required" && entry.request)
+      return this.fulfilInput(entry, entry.request, result);
     if (entry.method === "initialize" && result) {
       const caps = result.capabilities as { tools?: unknown } | undefined;
       this.toolsCapability = caps?.tools !== undefined;
@@ -366,10 +428,12 @@ export class ClientSession implements SessionPort {
           `${msg.error.code} ${msg.error.message}`,
         );
       } else {
+        const asking = result?.resultType === "input_required";
+        if (asking) this.rememberFirstRound(entry.call, result);
         this.o.enforcer.outcome(
           decisionId,
           tool,
-          result?.isError === true ? "is_error" : "success",
+          asking ? "input_required" : result?.isError === true ? "is_error" : "success",
           elapsed,
           bytes,
         );
@@ -403,6 +467,41 @@ export class ClientSession implements SessionPort {
       );
       return reply.listUnchecked(id);
     }
+  }
+
+  /**
+   * Puts a stateless upstream's questions to this session-based client, then resends the same
+   * call with the answers. The call stays one logical call: one decision, one outcome.
+   */
+  private fulfilInput(
+    entry: Pending,
+    request: JSONRPCRequest,
+    result: Record<string, unknown>,
+  ): void {
+    const key = idKey(entry.id);
+    this.pending.set(key, entry);
+    this.inputs.fulfil(result, entry.id, this.o.timeoutMs()).then(
+      (inputResponses) => {
+        if (this.pending.get(key) !== entry) return;
+        const state = result.requestState;
+        const params = {
+          ...request.params,
+          inputResponses,
+          ...(typeof state === "string" ? { requestState: state } : {}),
+        };
+        this.o.connection.request(this, this.upstreamForm({ ...request, params }), (reason) =>
+          this.onUpstreamFailure(entry, reason),
+        );
+      },
+      (err: unknown) => {
+        if (this.pending.get(key) !== entry) return;
+        this.pending.delete(key);
+        this.onResponse(
+          entry,
+          errorReply("input_unavailable", entry.id, `Input needed: ${(err as Error).message}`),
+        );
+      },
+    );
   }
 
   /** Lists the upstream's tools once before the first call, so pinning applies even to clients that never list. */
@@ -446,6 +545,7 @@ export class ClientSession implements SessionPort {
       );
     }
     this.pending.clear();
+    this.inputs.close();
     this.o.connection.detach(this);
   }
 }

@@ -59,6 +59,8 @@ export type ToolCall = {
   tool: string;
   arguments: Record<string, unknown>;
   progressToken?: string | number;
+  /** The first round's decision, when this call brings input that round asked for. */
+  continuationOf?: string;
 };
 
 export type CallAction =
@@ -185,6 +187,7 @@ export class Enforcer {
       sessionId: this.o.sessionId ?? null,
       remoteIp: this.o.remoteIp ?? null,
       hmacKey: this.o.hmacKey,
+      ...(call.continuationOf ? { continuationOf: call.continuationOf } : {}),
     };
     let verdict: CallVerdict;
     try {

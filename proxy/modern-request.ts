@@ -1,4 +1,5 @@
-import { ClientSession, type ClientSessionOptions } from "./client-session";
+import { ClientSession, type ClientSessionOptions, type PendingCall } from "./client-session";
+import type { Continuation, Continuations } from "./continuations";
 import type { JsonRpcId, JSONRPCRequest, Outbound } from "./jsonrpc";
 import {
   discoverResult,
@@ -34,14 +35,18 @@ const LIST_CHANGED: Record<string, keyof ListenFilter> = {
  * so a server-to-client request during it is refused to the upstream.
  */
 export class ModernRequest extends ClientSession {
-  private listening: { id: JsonRpcId; filter: ListenFilter } | null = null;
+  /** An open listen stream; a null filter passes what a stateless upstream sends on its own. */
+  private listening: { id: JsonRpcId; filter: ListenFilter | null } | null = null;
 
   constructor(
     o: ClientSessionOptions,
     private readonly envelope: ModernEnvelope,
     private readonly request: JSONRPCRequest,
+    private readonly continuations: Continuations,
   ) {
     super(o);
+    // A stateless client answers input_required itself and retries.
+    this.bridgesInput = false;
   }
 
   protected override onRequest(msg: JSONRPCRequest): void {
@@ -51,8 +56,25 @@ export class ModernRequest extends ClientSession {
     super.onRequest(msg);
   }
 
+  protected override continuationOf(
+    tool: string,
+    args: Record<string, unknown>,
+    params: Record<string, unknown>,
+  ): Continuation {
+    const { agentId } = this.o.enforcer.identity;
+    return this.continuations.find({ agentId, server: this.o.server, tool, args }, params);
+  }
+
+  protected override rememberFirstRound(call: PendingCall, result: Record<string, unknown>): void {
+    const { agentId } = this.o.enforcer.identity;
+    this.continuations.remember(
+      { decisionId: call.origin, agentId, server: this.o.server, tool: call.tool, args: call.args },
+      result.requestState,
+    );
+  }
+
   protected override upstreamForm(msg: JSONRPCRequest): JSONRPCRequest {
-    return toLegacyRequest(msg);
+    return this.o.connection.era === "modern" ? msg : toLegacyRequest(msg);
   }
 
   protected override down(msg: Outbound, related?: JsonRpcId): void {
@@ -81,10 +103,12 @@ export class ModernRequest extends ClientSession {
     const listening = this.listening;
     if (!listening) return;
     const flag = LIST_CHANGED[msg.method];
+    const filter = listening.filter;
     const wanted =
-      flag !== undefined
-        ? listening.filter[flag] === true
-        : msg.method === "notifications/resources/updated";
+      filter === null ||
+      (flag !== undefined
+        ? filter[flag] === true
+        : msg.method === "notifications/resources/updated");
     if (!wanted) return;
     const meta = { ...msg.params?._meta, [META.subscriptionId]: listening.id };
     super.deliver({ ...msg, params: { ...msg.params, _meta: meta } }, listening.id);
@@ -104,7 +128,10 @@ export class ModernRequest extends ClientSession {
   private discover(msg: JSONRPCRequest): void {
     this.o.connection
       .initializeResult()
-      .then((init) => this.down(reply.result(msg.id, discoverResult(init)), msg.id))
+      .then((init) => {
+        const own = this.o.connection.discoverAnswer;
+        this.down(reply.result(msg.id, own ?? discoverResult(init)), msg.id);
+      })
       .catch((err: unknown) =>
         this.down(
           reply.upstreamFailed(msg.id, this.o.server, `unavailable: ${(err as Error).message}`),
@@ -115,6 +142,10 @@ export class ModernRequest extends ClientSession {
 
   /** Acknowledges what the upstream can deliver, then streams it, tagged with this request's id. */
   private listen(msg: JSONRPCRequest): void {
+    if (this.o.connection.era === "modern") {
+      this.listening = { id: msg.id, filter: null };
+      return this.forward(msg);
+    }
     const asked = (msg.params?.notifications ?? {}) as ListenFilter;
     void this.o.connection
       .initializeResult()

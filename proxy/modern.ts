@@ -104,7 +104,8 @@ export function classifyEra(
 
 /**
  * Checks a stateless request's envelope and its mirrored headers, in the order the revision's
- * errors are defined: bad `_meta` (-32602), unsupported version (-32022), header mismatch (-32020).
+ * errors are defined: bad `_meta` (-32602), version header mismatch (-32020), unsupported version
+ * (-32022), then the other mirrored headers (-32020).
  */
 export function checkEnvelope(
   request: JSONRPCRequest,
@@ -121,6 +122,13 @@ export function checkEnvelope(
       id,
     };
   }
+  const mismatch = (what: string): ModernRefusal => ({
+    kind: "header_mismatch",
+    message: `Header mismatch: ${what}`,
+    id,
+  });
+  if (header(headers, "mcp-protocol-version") !== version)
+    return mismatch("MCP-Protocol-Version must equal the request's protocol version");
   if (!MODERN_VERSIONS.includes(version)) {
     return {
       kind: "unsupported_version",
@@ -129,13 +137,6 @@ export function checkEnvelope(
       id,
     };
   }
-  const mismatch = (what: string): ModernRefusal => ({
-    kind: "header_mismatch",
-    message: `Header mismatch: ${what}`,
-    id,
-  });
-  if (header(headers, "mcp-protocol-version") !== version)
-    return mismatch("MCP-Protocol-Version must equal the request's protocol version");
   if (header(headers, "mcp-method") !== request.method)
     return mismatch("Mcp-Method must equal the request's method");
   const field = NAMED[request.method];

@@ -18,6 +18,7 @@ export const ERRORS = {
   header_mismatch: { code: -32020, status: 400 },
   invalid_params: { code: JSONRPC.INVALID_PARAMS, status: 200 },
   list_unchecked: { code: JSONRPC.INTERNAL_ERROR, status: 200 },
+  input_unavailable: { code: JSONRPC.INTERNAL_ERROR, status: 200 },
   upstream_unavailable: { code: JSONRPC.UPSTREAM_ERROR, status: 200 },
   upstream_timeout: { code: JSONRPC.REQUEST_TIMEOUT, status: 200 },
   unauthenticated: { code: JSONRPC.UPSTREAM_ERROR, status: 401 },

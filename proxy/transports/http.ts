@@ -15,6 +15,7 @@ import {
 } from "@/lib/services/enforcement";
 import { AgentKeyAuthenticator, UpstreamDirectory } from "@/lib/services/gateway";
 import { ClientSession } from "../client-session";
+import { Continuations } from "../continuations";
 import { Enforcer, ToolCatalog } from "../enforcer";
 import {
   checkParsed,
@@ -64,6 +65,7 @@ export class McpEndpoint {
   private requestSeq = 0;
   private readonly policies = new Map<string, DbPolicySource>();
   private readonly catalogs = new WeakMap<UpstreamConnection, ToolCatalog>();
+  private readonly continuations = new Continuations();
   private readonly keys: AgentKeyAuthenticator;
   private readonly upstreams: UpstreamDirectory;
 
@@ -196,6 +198,7 @@ export class McpEndpoint {
       },
       envelope,
       request,
+      this.continuations,
     );
     res.once("close", () => {
       if (!res.writableEnded) modern.cancel();

@@ -13,6 +13,7 @@ import {
   type Outbound,
 } from "../jsonrpc";
 import { log } from "../log";
+import { META, MODERN_VERSION } from "../modern";
 import type { LinkClosed, UpstreamLink } from "./links";
 
 /** The client-session side of a connection: where upstream traffic for one session goes. */
@@ -22,6 +23,8 @@ export interface SessionPort {
   readonly interactive: boolean;
   /** Capabilities the client declared in its initialize (shared connections check them). */
   readonly clientCapabilities: Record<string, unknown>;
+  /** The client's own name and version, when it gave them. */
+  readonly clientInfo?: Record<string, unknown>;
   deliver(message: Outbound, related?: JsonRpcId): void;
 }
 
@@ -41,6 +44,8 @@ export type ConnectionOptions = {
   /** Called when the upstream process ends unexpectedly and when it is started again. */
   onLifecycle?: (event: LifecycleEvent) => void;
   clientInfo?: { name: string; version: string };
+  /** A server that may speak the stateless revision: asked first, and then driven statelessly. */
+  modern?: { probe: () => Promise<boolean>; createLink: () => UpstreamLink };
 };
 
 export type LifecycleEvent =
@@ -85,6 +90,10 @@ export class UpstreamConnection {
   private link: UpstreamLink | null = null;
   private starting: Promise<void> | null = null;
   private initResult: Record<string, unknown> | null = null;
+  /** The upstream's own `server/discover` answer, when it speaks the stateless revision. */
+  private discovery: Record<string, unknown> | null = null;
+  /** Which revision the running upstream speaks. */
+  era: "legacy" | "modern" = "legacy";
   private seq = 0;
   private readonly outstanding = new Map<string, Outstanding>();
   private readonly byClient = new Map<string, number>();
@@ -176,14 +185,16 @@ export class UpstreamConnection {
   private async start(): Promise<void> {
     const delay = BACKOFF_MS[Math.min(this.crashes, BACKOFF_MS.length - 1)] ?? 0;
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-    const link = this.o.createLink();
-    link.onmessage = (m) => this.fromUpstream(m);
+    const modern = this.o.mode === "shared" && this.o.modern ? await this.o.modern.probe() : false;
+    const link = modern && this.o.modern ? this.o.modern.createLink() : this.o.createLink();
+    this.era = modern ? "modern" : "legacy";
+    link.onmessage = (m, related) => this.fromUpstream(m, related);
     link.onclose = (info) => this.onLinkClosed(link, info);
     await link.start();
     this.link = link;
     if (this.o.mode === "shared") {
       try {
-        await this.handshake(link);
+        await (modern ? this.discover() : this.handshake(link));
       } catch (err) {
         if (this.link === link) {
           this.link = null;
@@ -246,6 +257,40 @@ export class UpstreamConnection {
       this.internalRequest("resources/subscribe", { uri });
   }
 
+  /** Learns a stateless upstream's capabilities; session-based clients get them as an initialize result. */
+  private async discover(): Promise<void> {
+    const answer = await new Promise<JSONRPCResponse | null>((resolve) =>
+      this.internalRequest("server/discover", { _meta: this.envelope(NOBODY) }, resolve),
+    );
+    if (!answer || !("result" in answer)) throw new Error("server/discover failed");
+    const d = answer.result;
+    this.discovery = d;
+    const meta = (d._meta ?? {}) as Record<string, unknown>;
+    this.initResult = {
+      protocolVersion: LATEST_PROTOCOL_VERSION,
+      capabilities: d.capabilities ?? {},
+      serverInfo: meta[META.serverInfo] ?? { name: this.o.server, version: "unknown" },
+      ...(typeof d.instructions === "string" ? { instructions: d.instructions } : {}),
+    };
+  }
+
+  /** The upstream's `server/discover` answer, or null for a session-based upstream. */
+  get discoverAnswer(): Record<string, unknown> | null {
+    return this.discovery;
+  }
+
+  /** The stateless envelope a session-based client's request needs on its way to a stateless upstream. */
+  private envelope(port: SessionPort): Record<string, unknown> {
+    const level = this.levels.get(port);
+    return {
+      [META.protocolVersion]: MODERN_VERSION,
+      [META.clientCapabilities]: port.clientCapabilities,
+      [META.clientInfo]: port.clientInfo ??
+        this.o.clientInfo ?? { name: "portcullis-gateway", version: "1" },
+      ...(level ? { [META.logLevel]: level } : {}),
+    };
+  }
+
   /**
    * Sends a client request upstream. `onFailure` runs when the upstream fails before answering,
    * with "closed (…)" or "unavailable: …"; the answer reaches the port with the client's own id.
@@ -270,12 +315,21 @@ export class UpstreamConnection {
     const { params } = message;
     const meta = params?._meta;
     let out: JSONRPCRequest = { ...message, id: upstreamId };
+    if (this.era === "modern" && !(meta && META.protocolVersion in meta)) {
+      out = {
+        ...out,
+        params: { ...params, _meta: { ...meta, ...this.envelope(port) } },
+      };
+    }
     const token = meta?.progressToken;
     if (params && meta && (typeof token === "string" || typeof token === "number")) {
       const upstream = `${upstreamId}`;
       entry.progressToken = { upstream, client: token };
       this.progress.set(upstream, { port, token });
-      out = { ...out, params: { ...params, _meta: { ...meta, progressToken: upstream } } };
+      out = {
+        ...out,
+        params: { ...out.params, _meta: { ...out.params?._meta, progressToken: upstream } },
+      };
     }
     this.outstanding.set(idKey(upstreamId), entry);
     this.byClient.set(clientKey(port, clientId), upstreamId);
@@ -303,7 +357,8 @@ export class UpstreamConnection {
       case "logging/setLevel":
         if (typeof params.level !== "string" || levelRank(params.level) < 0) return false;
         this.levels.set(port, params.level);
-        this.syncLogLevel();
+        // A stateless upstream takes the level with each request instead.
+        if (this.era === "legacy") this.syncLogLevel();
         port.deliver({ jsonrpc: "2.0", id, result: {} }, id);
         return true;
       case "resources/subscribe":
@@ -319,7 +374,8 @@ export class UpstreamConnection {
           message.method === "resources/subscribe"
             ? before === 0 && subscribers.size === 1
             : before === 1 && subscribers.size === 0;
-        if (!edge) {
+        // A stateless upstream has no subscriptions to forward (see docs/cli.md).
+        if (!edge || this.era === "modern") {
           port.deliver({ jsonrpc: "2.0", id, result: {} }, id);
           return true;
         }
@@ -394,6 +450,8 @@ export class UpstreamConnection {
 
   /** A session may start a request unless that would mix a call-back-able session with another. */
   private admits(port: SessionPort): boolean {
+    // Each stateless request has its own response stream: nothing needs attributing.
+    if (this.era === "modern") return true;
     if (this.queue.length > 0 && !this.inFlight.has(port)) return false;
     for (const [other, n] of this.inFlight) {
       if (other === port || n === 0) continue;
@@ -463,12 +521,12 @@ export class UpstreamConnection {
     return true;
   }
 
-  private fromUpstream(msg: Message): void {
+  private fromUpstream(msg: Message, related?: JsonRpcId): void {
     this.touch();
     const c = classify(msg);
     if (c.kind === "request") return this.serverRequest(c.message);
     if (c.kind === "response") return this.response(c.message, c.id);
-    if (c.kind === "notification") return this.notification(c.message);
+    if (c.kind === "notification") return this.notification(c.message, related);
     log.debug(`server ${this.o.server}: dropped an invalid upstream message (${c.reason})`);
   }
 
@@ -503,7 +561,7 @@ export class UpstreamConnection {
     port.deliver(msg, this.soleRequestOf(port));
   }
 
-  private notification(msg: JSONRPCNotification): void {
+  private notification(msg: JSONRPCNotification, related?: JsonRpcId): void {
     const { method } = msg;
     const params = msg.params ?? {};
     if (method === "notifications/progress") {
@@ -528,6 +586,13 @@ export class UpstreamConnection {
       }
       return;
     }
+    // A stateless upstream sends everything on the stream of the request it belongs to.
+    const carrier = related === undefined ? undefined : this.outstanding.get(idKey(related));
+    if (carrier && !carrier.internal) {
+      if (method === "notifications/message" && !this.wantsLog(carrier.port, params.level)) return;
+      carrier.port.deliver(msg, carrier.clientId);
+      return;
+    }
     if (method.endsWith("/list_changed") || this.o.mode === "exclusive") {
       for (const port of this.ports)
         port.deliver(msg, this.o.mode === "exclusive" ? this.soleRequestOf(port) : undefined);
@@ -543,11 +608,13 @@ export class UpstreamConnection {
       log.debug(`server ${this.o.server}: ${method} belongs to no single session; dropped`);
       return;
     }
-    if (method === "notifications/message") {
-      const wanted = this.levels.get(port);
-      if (wanted && levelRank(params.level) < levelRank(wanted)) return;
-    }
+    if (method === "notifications/message" && !this.wantsLog(port, params.level)) return;
     port.deliver(msg, this.soleRequestOf(port));
+  }
+
+  private wantsLog(port: SessionPort, level: unknown): boolean {
+    const wanted = this.levels.get(port);
+    return !wanted || levelRank(level) >= levelRank(wanted);
   }
 
   /** The one session a server-initiated message can belong to, or null when that is unclear. */
@@ -587,6 +654,7 @@ export class UpstreamConnection {
     this.link = null;
     this.toolList = null;
     this.initResult = this.o.mode === "shared" ? null : this.initResult;
+    this.discovery = null;
     const failed = [...this.outstanding.entries()];
     this.outstanding.clear();
     this.byClient.clear();

@@ -6,7 +6,7 @@ import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 
-import type { Message, Outbound } from "../jsonrpc";
+import type { JsonRpcId, Message, Outbound } from "../jsonrpc";
 import { log } from "../log";
 
 export type LinkClosed = {
@@ -22,7 +22,8 @@ export interface UpstreamLink {
   send(message: Outbound): Promise<void>;
   close(): Promise<void>;
   setProtocolVersion?(version: string): void;
-  onmessage?: (message: Message) => void;
+  /** `related`: the upstream id of the request whose response stream carried the message. */
+  onmessage?: (message: Message, related?: JsonRpcId) => void;
   onclose?: (info: LinkClosed) => void;
 }
 

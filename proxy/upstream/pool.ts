@@ -4,6 +4,7 @@ import type { Upstream } from "@/db/schema";
 import { canonicalJson } from "@/lib/core/canonical-json";
 import { UpstreamConnection, type LifecycleEvent } from "./connection";
 import { HttpLink, StdioChildLink, type UpstreamLink } from "./links";
+import { ModernHttpLink, speaksModern } from "./modern-link";
 
 export type PoolOptions = {
   /** A shared upstream with no traffic for this long is stopped; the next request starts it. */
@@ -65,10 +66,19 @@ export class UpstreamPool {
         this.shared.delete(k);
         if (old.sessions === 0) void old.close();
       }
+      const { url, headers } = upstream;
       connection = new UpstreamConnection({
         server: upstream.name,
         mode: "shared",
         createLink: () => make(upstream),
+        ...(upstream.transport === "http" && url && !this.o.linkFor
+          ? {
+              modern: {
+                probe: () => speaksModern(url, headers),
+                createLink: () => new ModernHttpLink(url, headers),
+              },
+            }
+          : {}),
         idleMs: this.o.idleMs,
         onLifecycle: (event) => this.o.onLifecycle?.(upstream, event),
       });

@@ -3,6 +3,7 @@ import type { Approval } from "@/db/schema";
 import { canonicalJson } from "@/lib/core/canonical-json";
 import { newId } from "@/lib/core/ids";
 import {
+  type CounterReader,
   type Decision,
   type DenyDecision,
   evaluate,
@@ -50,6 +51,12 @@ export type DecideCallInput = {
   now: number;
   /** Re-decide a held call whose approval `heldApprovalId` was granted meanwhile. */
   heldApprovalId?: string;
+  /**
+   * The decision of the first round of the same logical call (a stateless retry that carries the
+   * client's input): the policy is applied again, but its limits were charged by that decision and
+   * its approval given to it, so neither is asked twice. The row links to the first decision.
+   */
+  continuationOf?: string;
 };
 
 export type CallVerdict =
@@ -67,6 +74,9 @@ export type CallVerdict =
       decision: Extract<Decision, { kind: "require_approval" }>;
     }
   | { kind: "not_yet"; approval: Approval | null };
+
+/** A continuation's counters: its first round already reserved what it uses. */
+const CHARGED: CounterReader = Object.assign(() => "0", { entries: () => [] });
 
 export const QUARANTINE_REASON =
   "tool definition changed since it was approved; quarantined until an admin accepts it";
@@ -121,6 +131,7 @@ export function decideToolCall(db: Db | Tx, input: DecideCallInput): CallVerdict
       argumentsMode: argsMode,
       requestId: input.requestId,
       remoteIp: input.remoteIp ?? null,
+      correlationId: input.continuationOf ?? null,
       detail: canonicalJson({
         sessionId: input.sessionId ?? null,
         keyId: input.identity.keyId,
@@ -139,7 +150,7 @@ export function decideToolCall(db: Db | Tx, input: DecideCallInput): CallVerdict
       } satisfies CallVerdict;
     }
 
-    const counters = counterReader(tx);
+    const counters = input.continuationOf ? CHARGED : counterReader(tx);
     const base = {
       server: input.server,
       tool: input.tool,
@@ -149,6 +160,7 @@ export function decideToolCall(db: Db | Tx, input: DecideCallInput): CallVerdict
       grants: input.grants,
       counters,
       now,
+      ...(input.continuationOf ? { approved: true } : {}),
     };
 
     let decision = evaluate(input.snapshot, base);
@@ -216,6 +228,11 @@ export function decideToolCall(db: Db | Tx, input: DecideCallInput): CallVerdict
       };
       appendEvents(tx, [row(d, {})]);
       return { kind: "deny", decisionId, decision: d, auditCause: d.cause } satisfies CallVerdict;
+    }
+
+    if (decision.kind === "allow" && input.continuationOf) {
+      appendEvents(tx, [row(decision, {}, "continuation")]);
+      return { kind: "allow", decisionId, decision } satisfies CallVerdict;
     }
 
     if (decision.kind === "allow") {

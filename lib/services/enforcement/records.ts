@@ -5,7 +5,8 @@ import { appendEvents, type AuditFields } from "../audit";
 import { withTransaction } from "../context";
 import { rollbackReservations } from "../counters";
 
-export type Outcome = "success" | "is_error" | "jsonrpc_error" | "timeout" | "upstream_error";
+export type Outcome =
+  "success" | "is_error" | "input_required" | "jsonrpc_error" | "timeout" | "upstream_error";
 
 export type OutcomeInput = {
   decisionId: string;
