@@ -93,18 +93,49 @@ export class ModernHttpLink implements UpstreamLink {
     });
     const type = res.headers.get("content-type") ?? "";
     if (type.includes("text/event-stream") && res.body) return this.readEvents(res.body, related);
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
+    if (!res.body) throw new Error(`HTTP ${res.status} without a JSON-RPC answer`);
+    if (!(await this.readJson(res.body, related)))
+      throw new Error(`HTTP ${res.status} without a JSON-RPC answer`);
+  }
+
+  /**
+   * A JSON answer; lenient servers also stream newline-delimited messages in a JSON response
+   * (a listen stream among them), so complete lines are delivered as they arrive, and a body
+   * whose lines are not each a message is read whole.
+   */
+  private async readJson(body: ReadableStream<Uint8Array>, related: JsonRpcId): Promise<boolean> {
+    const decoder = new TextDecoder();
+    let whole = "";
+    let pending = "";
+    let lines = true;
+    let delivered = 0;
+    for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+      const text = decoder.decode(chunk, { stream: true });
+      whole += text;
+      if (!lines) continue;
+      pending += text;
+      let nl: number;
+      while ((nl = pending.indexOf("\n")) >= 0) {
+        const line = pending.slice(0, nl).trim();
+        pending = pending.slice(nl + 1);
+        if (!line) continue;
+        const value = parseObject(line);
+        if (!value) {
+          lines = false;
+          break;
+        }
+        delivered += 1;
+        this.onmessage?.(value, related);
+      }
     }
-    if (body && typeof body === "object" && !Array.isArray(body)) {
-      this.onmessage?.(body as Message, related);
-      return;
+    const rest = lines ? pending.trim() : whole;
+    if (rest) {
+      const value = parseObject(rest);
+      if (!value) return delivered > 0 && lines;
+      this.onmessage?.(value, related);
+      delivered += 1;
     }
-    throw new Error(`HTTP ${res.status} without a JSON-RPC answer`);
+    return delivered > 0;
   }
 
   private async readEvents(body: ReadableStream<Uint8Array>, related: JsonRpcId): Promise<void> {
@@ -144,6 +175,15 @@ export class ModernHttpLink implements UpstreamLink {
     this.inFlight.clear();
     this.onclose?.({ reason: "closed by the proxy" });
     return Promise.resolve();
+  }
+}
+
+function parseObject(text: string): Message | null {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Message) : null;
+  } catch {
+    return null;
   }
 }
 
