@@ -50,7 +50,22 @@ const gatewaySchema = shared.extend({
   PORTCULLIS_ALLOWED_ORIGINS: z
     .string()
     .default("")
-    .transform((s) => s.split(",").map((o) => o.trim()).filter(Boolean)),
+    .transform((s) =>
+      s
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
+  // Host names (no port) the gateway answers to besides loopback and its bind address.
+  PORTCULLIS_ALLOWED_HOSTS: z
+    .string()
+    .default("")
+    .transform((s) =>
+      s
+        .split(",")
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    ),
   PORTCULLIS_UPSTREAM_TIMEOUT_MS: positiveInt(60_000),
   PORTCULLIS_APPROVAL_WAIT_MS: z.coerce.number().int().min(0).default(20_000),
   PORTCULLIS_MAX_BODY_BYTES: positiveInt(1_048_576),
@@ -74,7 +89,10 @@ const cliSchema = shared.extend({
 });
 
 const seedSchema = shared.extend({
-  PORTCULLIS_ADMIN_EMAIL: z.email().default("admin@portcullis.local").transform((e) => e.toLowerCase()),
+  PORTCULLIS_ADMIN_EMAIL: z
+    .email()
+    .default("admin@portcullis.local")
+    .transform((e) => e.toLowerCase()),
   PORTCULLIS_ADMIN_PASSWORD: z.string().min(12, "needs at least 12 characters").optional(),
 });
 
@@ -111,10 +129,8 @@ export function getConsoleEnv(): ConsoleEnv {
 export const loadGatewayEnv = (source: EnvSource = process.env): GatewayEnv =>
   parse(gatewaySchema, source);
 
-export const loadCliEnv = (source: EnvSource = process.env): CliEnv =>
-  parse(cliSchema, source);
+export const loadCliEnv = (source: EnvSource = process.env): CliEnv => parse(cliSchema, source);
 
 export const loadSeedEnv = (source: EnvSource = process.env) => parse(seedSchema, source);
 
-export const loadSharedEnv = (source: EnvSource = process.env): SharedEnv =>
-  parse(shared, source);
+export const loadSharedEnv = (source: EnvSource = process.env): SharedEnv => parse(shared, source);

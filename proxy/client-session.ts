@@ -37,6 +37,8 @@ export const PASS_THROUGH_REQUESTS = new Set([
   "tasks/list",
   "tasks/result",
   "tasks/cancel",
+  "tasks/update",
+  "server/discover",
 ]);
 
 export const PASS_THROUGH_NOTIFICATIONS = new Set([
@@ -164,6 +166,15 @@ export class ClientSession implements SessionPort {
       void this.toolCall(msg);
       return;
     }
+    if (msg.method.startsWith("tasks/") && !this.ownsTask(msg)) {
+      this.o.enforcer.refuse({
+        cause: "malformed",
+        reason: "task unknown or created by another agent",
+        method: msg.method,
+      });
+      this.down(reply.invalidParams(msg.id, "Unknown task"), msg.id);
+      return;
+    }
     if (!PASS_THROUGH_REQUESTS.has(msg.method)) return this.refuseMethod(msg);
     this.o.metrics.passedMessages.labels("client", "request").inc();
     if (msg.method === "initialize") this.onInitialize(msg);
@@ -232,6 +243,34 @@ export class ClientSession implements SessionPort {
     this.o.connection.request(this, this.upstreamForm(msg), (reason) =>
       this.onUpstreamFailure(entry, reason),
     );
+  }
+
+  /**
+   * Tasks live in a shared upstream: a task is visible only to the agent whose decided
+   * tools/call created it, so reading its status or result cannot bypass that decision.
+   */
+  private ownsTask(msg: JSONRPCRequest): boolean {
+    if (this.o.connection.mode === "exclusive" || msg.method === "tasks/list") return true;
+    const taskId = msg.params?.taskId;
+    return typeof taskId === "string" && this.o.connection.taskOwners.get(taskId) === this.agent;
+  }
+
+  private isOwnTask(task: unknown): boolean {
+    if (this.o.connection.mode === "exclusive") return true;
+    const taskId = (task as { taskId?: unknown } | null)?.taskId;
+    return typeof taskId === "string" && this.o.connection.taskOwners.get(taskId) === this.agent;
+  }
+
+  private recordTask(result: Record<string, unknown> | undefined): void {
+    const task = result?.resultType === "task" ? result : (result?.task as Record<string, unknown>);
+    if (!task || typeof task.taskId !== "string") return;
+    const owners = this.o.connection.taskOwners;
+    owners.set(task.taskId, this.agent);
+    if (owners.size > 100_000) owners.delete(owners.keys().next().value ?? "");
+  }
+
+  private get agent(): string {
+    return this.o.enforcer.identity.agentId;
   }
 
   /** The first round this call continues, for clients that bring the input themselves. */
@@ -428,6 +467,7 @@ export class ClientSession implements SessionPort {
           `${msg.error.code} ${msg.error.message}`,
         );
       } else {
+        this.recordTask(result);
         const asking = result?.resultType === "input_required";
         if (asking) this.rememberFirstRound(entry.call, result);
         this.o.enforcer.outcome(
@@ -445,6 +485,11 @@ export class ClientSession implements SessionPort {
     }
     if (entry.method === "tools/list" && result) {
       this.down(this.filterListing(entry.id, result), entry.id);
+      return;
+    }
+    if (entry.method === "tasks/list" && result && Array.isArray(result.tasks)) {
+      const own = result.tasks.filter((task: unknown) => this.isOwnTask(task));
+      this.down(reply.result(entry.id, { ...result, tasks: own }), entry.id);
       return;
     }
     this.o.metrics.passedMessages.labels("server", "response").inc();

@@ -28,6 +28,10 @@ export const MODERN_METHODS = new Set([
   "resources/read",
   "completion/complete",
   "subscriptions/listen",
+  // The tasks extension: decided when a tools/call creates the task; the rest is bound to its owner.
+  "tasks/get",
+  "tasks/update",
+  "tasks/cancel",
 ]);
 
 /** Results a client may cache, per the revision's caching hints. */
@@ -45,6 +49,9 @@ const NAMED: Record<string, string> = {
   "tools/call": "name",
   "prompts/get": "name",
   "resources/read": "uri",
+  "tasks/get": "taskId",
+  "tasks/update": "taskId",
+  "tasks/cancel": "taskId",
 };
 
 export type ModernRefusal = {

@@ -23,6 +23,8 @@ export type GatewayOptions = {
   host: string;
   port: number;
   allowedOrigins: readonly string[];
+  /** Host names besides loopback and the bind address that requests may name (DNS rebinding). */
+  allowedHosts?: readonly string[];
   upstreamTimeoutMs: number;
   approvalWaitMs: number;
   maxBodyBytes: number;
@@ -46,6 +48,7 @@ export function gatewayOptions(
     host: overrides.host ?? env.PORTCULLIS_HOST,
     port: overrides.port ?? env.PORTCULLIS_GATEWAY_PORT,
     allowedOrigins: env.PORTCULLIS_ALLOWED_ORIGINS,
+    allowedHosts: env.PORTCULLIS_ALLOWED_HOSTS,
     upstreamTimeoutMs: env.PORTCULLIS_UPSTREAM_TIMEOUT_MS,
     approvalWaitMs: env.PORTCULLIS_APPROVAL_WAIT_MS,
     maxBodyBytes: env.PORTCULLIS_MAX_BODY_BYTES,
@@ -64,6 +67,8 @@ export type Gateway = {
   metrics: ProxyMetrics;
   pool: UpstreamPool;
 };
+
+const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1", "[::1]"];
 
 const SERVER_PATH = /^\/mcp\/([a-z0-9][a-z0-9_-]{0,62})\/?$/;
 
@@ -121,6 +126,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     outcomes,
     decisions: new DecisionBatcher(db),
     allowedOrigins: o.allowedOrigins,
+    allowedHosts: [...LOOPBACK_HOSTS, o.host.toLowerCase(), ...(o.allowedHosts ?? [])],
     upstreamTimeoutMs: o.upstreamTimeoutMs,
     approvalWaitMs: o.approvalWaitMs,
     maxBodyBytes: o.maxBodyBytes,

@@ -2,8 +2,13 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import {
+  CallToolResultSchema,
+  CancelTaskResultSchema,
   CreateMessageRequestSchema,
   CreateMessageResultSchema,
+  CreateTaskResultSchema,
+  GetTaskResultSchema,
+  ListTasksResultSchema,
   ElicitRequestSchema,
   ElicitResultSchema,
 } from "@modelcontextprotocol/sdk/types.js";
@@ -11,7 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 
 import { insertAgentWithKey, insertPolicyVersion, insertUpstream } from "@/lib/testing/factories";
-import { auditRows, connectHttp, eventually, tempDatabase } from "@/lib/testing/proxy";
+import { auditRows, connectHttp, eventually, serverEntry, tempDatabase } from "@/lib/testing/proxy";
 import { type Gateway, startGateway } from "../serve";
 import { gatewayTestOptions } from "./helpers";
 import { transportLink } from "../upstream/links";
@@ -227,5 +232,75 @@ describe("one upstream shared by concurrent sessions", () => {
     expect(text(await kept)).toBe("done keep-me");
     await eventually(() => seen.cancelled.includes("cancel-me"));
     expect(seen.cancelled).not.toContain("keep-me");
+  });
+});
+
+describe("tasks on a shared upstream", () => {
+  let gwTasks: Gateway;
+  let tasksUrl: string;
+  const taskKeys: string[] = [];
+
+  beforeAll(async () => {
+    const up = insertUpstream(t.db, {
+      name: "tasks",
+      command: process.execPath,
+      args: [serverEntry("everything"), "stdio"],
+    });
+    insertPolicyVersion(t.db, up.id, `version: "1"\ndefault: allow\n`);
+    for (const name of ["owner", "snoop"]) taskKeys.push(insertAgentWithKey(t.db, { name }).key);
+    gwTasks = await startGateway(gatewayTestOptions(t.db));
+    tasksUrl = `${gwTasks.url}/mcp/tasks`;
+  });
+  afterAll(async () => {
+    await gwTasks?.close();
+  });
+
+  it("shows a task only to the agent whose decided call created it", async () => {
+    const owner = (await connectHttp(tasksUrl, taskKeys[0] ?? "")).client;
+    const snoop = (await connectHttp(tasksUrl, taskKeys[1] ?? "")).client;
+    open.push(owner, snoop);
+    const created = await owner.request(
+      {
+        method: "tools/call",
+        params: {
+          name: "simulate-research-query",
+          arguments: { topic: "tides" },
+          task: { ttl: 60_000 },
+        },
+      },
+      CreateTaskResultSchema,
+    );
+    const taskId = created.task.taskId;
+    const decisions = auditRows(t.db).filter(
+      (r) => r.action === "tool_call.decide" && r.tool === "simulate-research-query",
+    );
+    expect(decisions.map((r) => r.actorLabel)).toEqual(["owner"]);
+
+    expect(
+      (await owner.request({ method: "tasks/get", params: { taskId } }, GetTaskResultSchema))
+        .taskId,
+    ).toBe(taskId);
+    await expect(
+      snoop.request({ method: "tasks/get", params: { taskId } }, GetTaskResultSchema),
+    ).rejects.toThrow(/Unknown task/);
+    await expect(
+      snoop.request({ method: "tasks/result", params: { taskId } }, CallToolResultSchema),
+    ).rejects.toThrow(/Unknown task/);
+    await expect(
+      snoop.request({ method: "tasks/cancel", params: { taskId } }, CancelTaskResultSchema),
+    ).rejects.toThrow(/Unknown task/);
+    const seenBySnoop = await snoop.request(
+      { method: "tasks/list", params: {} },
+      ListTasksResultSchema,
+    );
+    expect(seenBySnoop.tasks.map((x) => x.taskId)).not.toContain(taskId);
+    const seenByOwner = await owner.request(
+      { method: "tasks/list", params: {} },
+      ListTasksResultSchema,
+    );
+    expect(seenByOwner.tasks.map((x) => x.taskId)).toContain(taskId);
+    expect(
+      auditRows(t.db).filter((r) => r.action === "message.refuse" && r.actorLabel === "snoop"),
+    ).toHaveLength(3);
   });
 });

@@ -1,3 +1,5 @@
+import http from "node:http";
+
 import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -217,6 +219,43 @@ describe("gateway authentication and framing", () => {
       reason: "revoked key",
     });
     await client.close().catch(() => {});
+  });
+
+  it("refuses a Host other than loopback or the bind address (DNS rebinding), audited", async () => {
+    const before = auditRows(t.db).length;
+    // fetch may not set Host, so this request is written by hand.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        `${gw.url}/mcp/everything`,
+        {
+          method: "POST",
+          headers: {
+            host: "evil.example.com",
+            authorization: `Bearer ${key}`,
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+          },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      req.end(INIT);
+    });
+    expect(rebound).toBe(403);
+    expect(
+      auditRows(t.db)
+        .slice(before)
+        .filter((r) => r.action === "message.refuse"),
+    ).toMatchObject([{ cause: "unauthenticated", reason: "foreign Host" }]);
+    const local = await post("/mcp/everything", INIT, {
+      authorization: `Bearer ${key}`,
+      host: `localhost:${new URL(gw.url).port}`,
+      origin: `http://localhost:5173`,
+    });
+    expect(local.status).toBe(200);
   });
 
   it("refuses a foreign Origin and accepts an allowed one", async () => {

@@ -43,6 +43,7 @@ export type McpEndpointOptions = {
   outcomes: OutcomeWriter;
   decisions: DecisionBatcher;
   allowedOrigins: readonly string[];
+  allowedHosts: readonly string[];
   upstreamTimeoutMs: number;
   approvalWaitMs: number;
   maxBodyBytes: number;
@@ -285,16 +286,31 @@ export class McpEndpoint {
     if (id === null && !res.headersSent) res.writeHead(202).end();
   }
 
+  /**
+   * DNS rebinding: a page on another name that resolves to this address must not drive the
+   * gateway. The Host must be loopback, the bind address or a configured name; a browser Origin
+   * must be loopback or configured.
+   */
   private checkOrigin(req: IncomingMessage, server: string, remoteIp: string | null): void {
+    const refuse = (reason: string, message: string, detail: Record<string, unknown>) =>
+      new HttpRefusal("foreign_origin", `Forbidden: ${message}`, {
+        cause: "unauthenticated",
+        reason,
+        server,
+        actor: null,
+        remoteIp,
+        detail,
+      });
+    const host = req.headers.host ?? "";
+    if (!this.o.allowedHosts.includes(hostName(host)))
+      throw refuse("foreign Host", "this Host may not call the gateway", {
+        host: host.slice(0, 200),
+      });
     const origin = req.headers.origin;
-    if (origin === undefined || this.o.allowedOrigins.includes(origin)) return;
-    throw new HttpRefusal("foreign_origin", "Forbidden: this Origin may not call the gateway", {
-      cause: "unauthenticated",
-      reason: "foreign Origin",
-      server,
-      actor: null,
-      remoteIp,
-      detail: { origin: origin.slice(0, 200) },
+    if (origin === undefined || this.o.allowedOrigins.includes(origin) || isLoopbackOrigin(origin))
+      return;
+    throw refuse("foreign Origin", "this Origin may not call the gateway", {
+      origin: origin.slice(0, 200),
     });
   }
 
@@ -471,6 +487,16 @@ export class McpEndpoint {
     if (!session)
       throw new HttpRefusal("no_session", "Bad Request: missing or unknown mcp-session-id", null);
     session.lastActivity = Date.now();
+    const lastEventId = req.headers["last-event-id"];
+    if (typeof lastEventId === "string" && lastEventId !== "") {
+      if (!session.resume(lastEventId, res))
+        throw new HttpRefusal(
+          "invalid_request",
+          "Bad Request: Last-Event-ID names no stream of this session (unknown or expired)",
+          null,
+        );
+      return;
+    }
     if (!session.openStream(res)) {
       res.writeHead(409, { "content-type": "application/json" });
       res.end(
@@ -554,5 +580,25 @@ export class McpEndpoint {
 
   async close(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((s) => this.closeSession(s)));
+  }
+}
+
+/** The host name of a Host header, without its port, lower-cased. */
+function hostName(host: string): string {
+  const h = host.trim().toLowerCase();
+  if (h.startsWith("[")) return h.slice(0, h.indexOf("]") + 1);
+  const colon = h.lastIndexOf(":");
+  return colon > 0 && h.indexOf(":") === colon ? h.slice(0, colon) : h;
+}
+
+function isLoopbackOrigin(origin: string): boolean {
+  try {
+    const u = new URL(origin);
+    return (
+      (u.protocol === "http:" || u.protocol === "https:") &&
+      ["localhost", "127.0.0.1", "[::1]"].includes(u.hostname)
+    );
+  } catch {
+    return false;
   }
 }

@@ -110,6 +110,8 @@ export class UpstreamConnection {
   private closed = false;
   private idleTimer: NodeJS.Timeout | null = null;
   private lastTraffic = Date.now();
+  /** Which agent created each task this upstream holds (tasks outlive the calls that made them). */
+  readonly taskOwners = new Map<string, string>();
   /** The exit of an exclusive upstream, once it happened. */
   exited: LinkClosed | null = null;
   onExit?: (info: LinkClosed) => void;

@@ -7,6 +7,9 @@ const NAMED: Record<string, string> = {
   "tools/call": "name",
   "prompts/get": "name",
   "resources/read": "uri",
+  "tasks/get": "taskId",
+  "tasks/update": "taskId",
+  "tasks/cancel": "taskId",
 };
 
 /** Header values that are not plain visible ASCII travel base64-encoded, as the revision defines. */
