@@ -2,7 +2,7 @@ import os from "node:os";
 import path from "node:path";
 
 import type { CliEnv } from "@/lib/env";
-import { closeDatabase } from "@/lib/services/database";
+import { closeDatabase, startCheckpointer } from "@/lib/services/database";
 import { DecisionBatcher, OutcomeWriter } from "@/lib/services/enforcement";
 import { Enforcer } from "./enforcer";
 import { resolveStdioIdentity } from "./identity";
@@ -120,6 +120,7 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
   const timeoutMs = configured?.timeoutMs ?? env.PORTCULLIS_UPSTREAM_TIMEOUT_MS;
 
   const metrics = new ProxyMetrics();
+  const checkpointer = startCheckpointer(db);
   const outcomes = new OutcomeWriter(db, 50, (err) =>
     log.error(`could not write outcome rows: ${(err as Error).message}`),
   );
@@ -170,6 +171,7 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
     outcomes.close();
     policy.close();
     instance.stop();
+    await checkpointer.stop();
     try {
       closeDatabase(db);
     } catch {

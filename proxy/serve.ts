@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Db } from "@/db/client";
 import type { GatewayEnv } from "@/lib/env";
 import { readConfigVersion } from "@/lib/services/config-version";
-import { pingDatabase } from "@/lib/services/database";
+import { pingDatabase, startCheckpointer } from "@/lib/services/database";
 import { pruneCounters } from "@/lib/services/counters";
 import { DecisionBatcher, OutcomeWriter, recordRefusal } from "@/lib/services/enforcement";
 import { recordUpstreamLifecycle } from "@/lib/services/upstreams";
@@ -80,6 +80,7 @@ const SERVER_PATH = /^\/mcp\/([a-z0-9][a-z0-9_-]{0,62})\/?$/;
 export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const { db } = o;
   const metrics = new ProxyMetrics();
+  const checkpointer = startCheckpointer(db);
   const outcomes = new OutcomeWriter(db, 50, (err) =>
     log.error(`could not write outcome rows: ${(err as Error).message}`),
   );
@@ -217,6 +218,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       await stopped;
       outcomes.close();
       instance.stop();
+      await checkpointer.stop();
     })());
 
   return { url, port, close, metrics, pool };

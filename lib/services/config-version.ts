@@ -18,18 +18,30 @@ export function bumpConfigVersion(tx: Tx, now: Date): number {
     .returning({ version: configVersion.version })
     .get();
   if (!row) throw new Error("config_version row is missing: the database was not migrated");
+  memo = null;
   return row.version;
 }
 
 const reads = new WeakMap<object, Statement>();
+let memo: { client: object; version: number } | null = null;
 
-/** One indexed row read through a statement prepared once per connection: gateways call it on every request. */
+/**
+ * One indexed row read through a statement prepared once per connection: gateways call it on
+ * every request. Reads within one synchronous run share one answer (the run is one instant for
+ * this process; the memo is dropped at the next microtask, and when this process bumps).
+ */
 export function readConfigVersion(db: Db | Tx): number {
   const client = sqliteHandle(db);
+  if (memo?.client === client) return memo.version;
   let read = reads.get(client);
   if (!read) {
     read = client.prepare("SELECT version FROM config_version WHERE id = 1").pluck();
     reads.set(client, read);
   }
-  return (read.get() as number | undefined) ?? 0;
+  const version = (read.get() as number | undefined) ?? 0;
+  memo = { client, version };
+  queueMicrotask(() => {
+    memo = null;
+  });
+  return version;
 }

@@ -13,3 +13,5 @@ export function pingDatabase(db: Db): void {
 export function closeDatabase(db: Db): void {
   db.$client.close();
 }
+
+export { startCheckpointer } from "./checkpointer";

@@ -1,3 +1,5 @@
+import type { Database, Statement } from "better-sqlite3";
+
 import type { Db } from "@/db/client";
 import { type CallVerdict, type DecideCallInput, decideToolCall } from "./decide";
 
@@ -9,9 +11,27 @@ type Waiting = {
 
 type Result = { ok: true; verdict: CallVerdict } | { ok: false; error: unknown };
 
+type Savepoint = { begin: Statement; release: Statement; rollback: Statement };
+const prepared = new WeakMap<Database, Savepoint>();
+
+/** Savepoint statements prepared once per connection (a per-decision savepoint is on the hot path). */
+function savepoints(client: Database): Savepoint {
+  let sp = prepared.get(client);
+  if (!sp) {
+    sp = {
+      begin: client.prepare("SAVEPOINT decision"),
+      release: client.prepare("RELEASE decision"),
+      rollback: client.prepare("ROLLBACK TO decision"),
+    };
+    prepared.set(client, sp);
+  }
+  return sp;
+}
+
 /**
  * Group commit for decisions. Calls queued in the same event-loop turn (or `maxBatch` of them)
- * are decided in ONE IMMEDIATE transaction, in arrival order, each in its own savepoint: one
+ * are decided in ONE IMMEDIATE transaction, in arrival order, each in its own savepoint (when
+ * there are several): one
  * failing decision rolls back alone and rejects alone, and every decision sees the reservations
  * of the ones before it, so limits stay exact. Audit-before-forward holds: no promise settles
  * before the transaction has committed, and if the commit fails every promise of the batch
@@ -42,16 +62,25 @@ export class DecisionBatcher {
     if (batch.length === 0) return;
     this.queue = [];
     let results: Result[];
+    const client = this.db.$client;
     try {
       results = this.db.transaction(
         (tx) =>
           batch.map(({ input }): Result => {
+            // Alone in its batch, a decision needs no savepoint: its failure is the batch's.
+            if (batch.length === 1) return { ok: true, verdict: decideToolCall(tx, input) };
+            const sp = savepoints(client);
+            sp.begin.run();
             try {
-              return { ok: true, verdict: tx.transaction((sp) => decideToolCall(sp, input)) };
+              const verdict = decideToolCall(tx, input);
+              sp.release.run();
+              return { ok: true, verdict };
             } catch (error) {
               // Some failures (disk full, I/O) make SQLite abandon the whole transaction: then
               // nothing decided so far in this batch will commit, so none of it may settle.
-              if (!this.db.$client.inTransaction) throw error;
+              if (!client.inTransaction) throw error;
+              sp.rollback.run();
+              sp.release.run();
               return { ok: false, error };
             }
           }),
