@@ -87,7 +87,16 @@ export class ModernRequest extends ClientSession {
   }
 
   override deliver(msg: Outbound, related?: JsonRpcId): void {
-    if (!("method" in msg) || "id" in msg) return super.deliver(msg, related);
+    if ("method" in msg && "id" in msg) {
+      // This client cannot be asked anything mid-call: the server hears so at once.
+      this.o.connection.respond(this, {
+        jsonrpc: "2.0",
+        id: msg.id,
+        error: { code: -32601, message: "The client of this call cannot be sent requests" },
+      });
+      return;
+    }
+    if (!("method" in msg)) return super.deliver(msg, related);
     const own = this.request.id;
     switch (msg.method) {
       case "notifications/progress":

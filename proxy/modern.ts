@@ -116,7 +116,8 @@ export function classifyEra(
  */
 export function checkEnvelope(
   request: JSONRPCRequest,
-  headers: IncomingHttpHeaders,
+  /** HTTP headers to check against the body; null on stdio, which has none. */
+  headers: IncomingHttpHeaders | null,
 ): ModernEnvelope | ModernRefusal {
   const { id } = request;
   const meta = request.params?._meta as Record<string, unknown> | undefined;
@@ -134,7 +135,7 @@ export function checkEnvelope(
     message: `Header mismatch: ${what}`,
     id,
   });
-  if (header(headers, "mcp-protocol-version") !== version)
+  if (headers && header(headers, "mcp-protocol-version") !== version)
     return mismatch("MCP-Protocol-Version must equal the request's protocol version");
   if (!MODERN_VERSIONS.includes(version)) {
     return {
@@ -144,6 +145,9 @@ export function checkEnvelope(
       id,
     };
   }
+  const level = meta[META.logLevel];
+  const envelope = { capabilities, logLevel: typeof level === "string" ? level : null };
+  if (!headers) return envelope;
   if (header(headers, "mcp-method") !== request.method)
     return mismatch("Mcp-Method must equal the request's method");
   const field = NAMED[request.method];
@@ -154,8 +158,19 @@ export function checkEnvelope(
     if (decodeHeaderValue(raw) !== bodyName)
       return mismatch("Mcp-Name must equal the request's " + field);
   }
-  const level = meta[META.logLevel];
-  return { capabilities, logLevel: typeof level === "string" ? level : null };
+  return envelope;
+}
+
+/** Whether a parsed message is a stateless (2026-07-28) request: its `_meta` claims a version. */
+export function isModernRequest(message: Record<string, unknown>): boolean {
+  const params = message.params;
+  const meta = isObject(params) ? params._meta : undefined;
+  return (
+    typeof message.method === "string" &&
+    "id" in message &&
+    isObject(meta) &&
+    META.protocolVersion in meta
+  );
 }
 
 /** The request as a session-based upstream expects it: the stateless envelope keys removed. */

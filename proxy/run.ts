@@ -19,6 +19,7 @@ import {
 import { errorReply } from "./replies";
 import { CliError, openDatabase, registerInstance } from "./runtime";
 import { readFrames } from "./transports/stdio";
+import { StdioModernRequests } from "./transports/stdio-modern";
 import { UpstreamConnection } from "./upstream/connection";
 import { HttpLink, type LinkClosed, StdioChildLink, type UpstreamLink } from "./upstream/links";
 
@@ -154,6 +155,14 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
     sendDown: (m) => writeOut(m),
     timeoutMs: () => policy.current().upstream?.timeoutMs ?? timeoutMs,
   });
+  const stateless = new StdioModernRequests({
+    server,
+    connection,
+    enforcer,
+    metrics,
+    writeOut,
+    timeoutMs: () => policy.current().upstream?.timeoutMs ?? timeoutMs,
+  });
   connection.onExit = () => void shutdown("child");
 
   const instance = registerInstance(db, { kind: "stdio", server, address: null });
@@ -164,6 +173,7 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
     shuttingDown = true;
     process.stdin.pause();
     session.close();
+    stateless.close();
     await connection.close();
     let status = code === "child" ? 1 : code;
     if (code === "child")
@@ -204,7 +214,10 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
   };
   readFrames(process.stdin, limits, {
     onFrame: (frame, raw) => {
-      if (frame.ok) return session.fromClient(frame.message, raw);
+      if (frame.ok) {
+        if (!stateless.take(frame.message, raw)) session.fromClient(frame.message, raw);
+        return;
+      }
       enforcer.refuse({ cause: frame.cause, reason: frame.reason }, raw);
       const kind = frame.cause === "batch" ? "batch" : "parse_error";
       writeOut(errorReply(kind, frame.id ?? peekId(raw), `Refused: ${frame.reason}`));
@@ -220,7 +233,14 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
     },
     // The SDK's stdio server never notices stdin closing; a proxy must, or it outlives its client.
     // Requests already sent still get their answers before the upstream is stopped.
-    onEnd: () => void session.drained(timeoutMs + 1_000).then(() => shutdown(0)),
+    onEnd: () =>
+      void (async () => {
+        const deadline = Date.now() + timeoutMs + 1_000;
+        await session.drained(timeoutMs + 1_000);
+        while (stateless.inFlight > 0 && !connection.exited && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 10));
+        await shutdown(0);
+      })(),
   });
   process.stdin.on("error", () => void shutdown(0));
 

@@ -7,6 +7,8 @@ import { type Client as LegacyClient } from "@modelcontextprotocol/sdk/client/in
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { listTools } from "@/lib/services/inventory";
+import { testContext } from "@/lib/testing";
 import { insertAgentWithKey, insertPolicyVersion, insertUpstream } from "@/lib/testing/factories";
 import { connectModern, type ModernServer, startModernServer } from "@/lib/testing/modern";
 import { auditRows, connectHttp, serverEntry, tempDatabase } from "@/lib/testing/proxy";
@@ -137,6 +139,9 @@ describe("a 2025-11-25 client (1.x SDK) through the gateway", () => {
     await client.close();
     const received = modern.recorded() as { tool?: string; protocolVersion?: string }[];
     expect(received.some((r) => r.protocolVersion === "2026-07-28")).toBe(true);
+    // The stateless upstream's tools are in the inventory, so pinning applies to it too.
+    const pinned = listTools(testContext(t.db), { server: "stateless" }).map((x) => x.name);
+    expect(pinned).toEqual(expect.arrayContaining(["echo", "add", "ask"]));
   });
 });
 

@@ -106,6 +106,7 @@ export class UpstreamConnection {
   private readonly levels = new Map<SessionPort, string>();
   private upstreamLevel: string | null = null;
   private toolList: Promise<Record<string, unknown>[] | null> | null = null;
+  private ownHandshake: Promise<void> | null = null;
   private crashes = 0;
   private closed = false;
   private idleTimer: NodeJS.Timeout | null = null;
@@ -137,6 +138,15 @@ export class UpstreamConnection {
   /** The upstream's initialize result (shared mode), starting the upstream if needed. */
   async initializeResult(): Promise<Record<string, unknown>> {
     await this.ready();
+    // An exclusive upstream whose client never initialized it (a stateless client): the proxy does.
+    if (!this.initResult && this.o.mode === "exclusive" && this.link) {
+      const link = this.link;
+      this.ownHandshake ??= this.handshake(link).catch((err: unknown) => {
+        this.ownHandshake = null;
+        throw err;
+      });
+      await this.ownHandshake;
+    }
     if (!this.initResult) throw new Error("the upstream did not complete initialize");
     return this.initResult;
   }
@@ -412,7 +422,9 @@ export class UpstreamConnection {
       onFailure: () => answer(null),
       internal: answer,
     });
-    this.sendUp({ jsonrpc: "2.0", id, method, params });
+    const body =
+      this.era === "modern" && !params._meta ? { ...params, _meta: this.envelope(NOBODY) } : params;
+    this.sendUp({ jsonrpc: "2.0", id, method, params: body });
   }
 
   /**
@@ -545,6 +557,7 @@ export class UpstreamConnection {
     this.settle(id, entry);
     if (entry.internal) return entry.internal(msg);
     if (entry.method === "initialize" && this.o.mode === "exclusive" && "result" in msg) {
+      this.initResult = msg.result;
       const version = msg.result.protocolVersion;
       if (typeof version === "string") this.link?.setProtocolVersion?.(version);
     }

@@ -1,0 +1,135 @@
+/**
+ * `portcullis run` with clients of both protocol generations: the 2.x SDK client pinned to
+ * 2026-07-28 and the 1.x client, over stdio, in front of server-everything (a 2025-11-25 server
+ * that the proxy initializes itself when the client is stateless).
+ */
+import fs from "node:fs";
+import path from "node:path";
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { connectModernStdio } from "@/lib/testing/modern";
+import {
+  auditRows,
+  CLI_BUNDLE,
+  connectStdio,
+  ensureCliBundle,
+  runCli,
+  serverEntry,
+  tempDatabase,
+} from "@/lib/testing/proxy";
+
+let t: ReturnType<typeof tempDatabase>;
+let policy: string;
+
+beforeAll(async () => {
+  await ensureCliBundle();
+  t = tempDatabase();
+  policy = path.join(t.dir, "everything.yaml");
+  fs.writeFileSync(
+    policy,
+    `version: "1"
+default: allow
+hide: [get-env]
+tools:
+  echo:
+    rules:
+      - name: no secrets
+        action: evaluate
+        conditions: [{ path: args.message, op: not_contains, value: "secret" }]
+`,
+  );
+});
+
+afterAll(() => {
+  t?.cleanup();
+});
+
+const args = () => [
+  "run",
+  "--policy",
+  policy,
+  "--",
+  process.execPath,
+  serverEntry("everything"),
+  "stdio",
+];
+const text = (r: unknown) => (r as { content: { text: string }[] }).content[0]?.text;
+
+describe("portcullis run with a 2026-07-28 client", () => {
+  it("serves discover, lists and calls without initialize, deciding every call", async () => {
+    const { client } = await connectModernStdio(process.execPath, [CLI_BUNDLE, ...args()], {
+      PORTCULLIS_DB: t.file,
+      PORTCULLIS_LOG_LEVEL: "warn",
+    });
+    const tools = await client.listTools();
+    expect(tools.tools.map((x) => x.name)).toContain("echo");
+    expect(tools.tools.map((x) => x.name)).not.toContain("get-env");
+    expect(
+      text(await client.callTool({ name: "echo", arguments: { message: "over stdio" } })),
+    ).toBe("Echo: over stdio");
+    const refused = await client.callTool({ name: "echo", arguments: { message: "a secret" } });
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toContain("[POLICY DENIED]");
+    const progress: number[] = [];
+    const long = await client.callTool(
+      { name: "trigger-long-running-operation", arguments: { duration: 0.2, steps: 2 } },
+      { onprogress: (p: { progress: number }) => progress.push(p.progress) } as never,
+    );
+    expect(text(long)).toContain("Long running operation completed");
+    await client.close();
+    const decisions = auditRows(t.db).filter(
+      (r) => r.action === "tool_call.decide" && r.source === "stdio" && r.tool === "echo",
+    );
+    expect(decisions.map((r) => r.decision)).toEqual(["allow", "deny"]);
+  });
+
+  it("refuses a request whose envelope is malformed, with its id, and audits it", async () => {
+    const before = auditRows(t.db).length;
+    const res = await runCli(
+      args(),
+      { PORTCULLIS_DB: t.file },
+      `${JSON.stringify({
+        jsonrpc: "2.0",
+        id: 5,
+        method: "tools/list",
+        params: { _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28" } },
+      })}\n${JSON.stringify({
+        jsonrpc: "2.0",
+        id: 6,
+        method: "ping",
+        params: {
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+          },
+        },
+      })}\n`,
+    );
+    const replies = res.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { id: number; error?: { code: number } });
+    expect(replies).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 5, error: expect.objectContaining({ code: -32602 }) }),
+        expect.objectContaining({ id: 6, error: expect.objectContaining({ code: -32601 }) }),
+      ]),
+    );
+    const refused = auditRows(t.db)
+      .slice(before)
+      .filter((r) => r.action === "message.refuse");
+    expect(refused.map((r) => r.cause)).toEqual(["malformed", "unknown_method"]);
+  });
+});
+
+describe("portcullis run with a 2025-11-25 client", () => {
+  it("still passes the client's own initialize to the server", async () => {
+    const { client } = await connectStdio(args().slice(1), { PORTCULLIS_DB: t.file });
+    expect(client.getServerVersion()?.name).toContain("everything");
+    expect(text(await client.callTool({ name: "echo", arguments: { message: "old" } }))).toBe(
+      "Echo: old",
+    );
+    await client.close();
+  });
+});
