@@ -74,6 +74,8 @@ export type ClientSessionOptions = {
   metrics: ProxyMetrics;
   /** Sends a message to the client. `related` names the client request it belongs to, if any. */
   sendDown: (message: Outbound, related?: JsonRpcId) => void;
+  /** The upstream streams request `id`'s answer, or paused that stream (HTTP sessions follow). */
+  streamDown?: (id: JsonRpcId, paused?: { retryMs: number }) => void;
   timeoutMs: () => number;
 };
 
@@ -425,6 +427,10 @@ export class ClientSession implements SessionPort {
     this.deciding.get(idKey(requestId))?.abort();
     const entry = this.pending.get(idKey(requestId));
     if (entry?.call) entry.call.cancelled = true;
+  }
+
+  streamed(id: JsonRpcId, paused?: { retryMs: number }): void {
+    if (this.pending.has(idKey(id))) this.o.streamDown?.(id, paused);
   }
 
   /** Upstream traffic for this session, ids already restored to the client's own. */

@@ -302,6 +302,35 @@ describe("an upstream that closes its stream before answering", () => {
     }
   });
 
+  it("streams like the upstream, passes its pause on, and the client's resume upstream", async () => {
+    const slow = await startResumableServer({ retryMs: 30_000 });
+    try {
+      const s = await rawSession(VERSION, serve("polling", slow));
+      // The upstream streams its answers (the SDK's default), so the gateway does too.
+      const plain = await collect(await s.call(2, "steps", { steps: 0, ms: 0 }));
+      expect(plain.map((e) => (e.data === "" ? "priming" : json(e).id))).toEqual(["priming", 2]);
+
+      const started = Date.now();
+      const paused = await collect(await s.call(3, "pause", { ms: 20 }));
+      expect(paused).toEqual([
+        { id: expect.stringMatching(/_1$/), retry: RETRY_MS, data: "" },
+        { retry: 30_000, data: "" },
+      ]);
+      const rest = await collect(await s.resume(must(paused[0]?.id, "priming id")));
+      expect(rest.map((e) => json(e))).toEqual([
+        {
+          jsonrpc: "2.0",
+          id: 3,
+          result: { content: [{ type: "text", text: "answered after a pause of 20 ms" }] },
+        },
+      ]);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(slow.resumes).toHaveLength(1);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it("tells when an answer streams and when it pauses, and resumes at once when asked", async () => {
     const slow = await startResumableServer({ retryMs: 30_000 });
     const link = new HttpLink(slow.url, {});

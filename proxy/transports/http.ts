@@ -555,8 +555,10 @@ export class McpEndpoint {
       enforcer: this.enforcerFor(upstream, connection, identity, remoteIp, session.id),
       metrics: this.o.metrics,
       sendDown: (m, related) => session.send(m, related),
+      streamDown: (id, paused) => session.streamed(id, paused),
       timeoutMs: () => this.timeoutFor(upstream.name, identity.agentId),
     });
+    session.onResume = (id) => connection.resume(session.client, id);
     if (connection.mode === "exclusive") connection.onExit = () => void this.closeSession(session);
     this.sessions.set(session.id, session);
     this.o.metrics.sessions.set(this.sessions.size);

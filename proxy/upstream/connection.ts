@@ -26,6 +26,8 @@ export interface SessionPort {
   /** The client's own name and version, when it gave them. */
   readonly clientInfo?: Record<string, unknown>;
   deliver(message: Outbound, related?: JsonRpcId): void;
+  /** The upstream answers request `id` with an event stream, or (`paused`) paused that stream. */
+  streamed?(id: JsonRpcId, paused?: { retryMs: number }): void;
 }
 
 export type ConnectionMode =
@@ -202,6 +204,7 @@ export class UpstreamConnection {
     this.era = modern ? "modern" : "legacy";
     link.onmessage = (m, related) => this.fromUpstream(m, related);
     link.onclose = (info) => this.onLinkClosed(link, info);
+    link.onstream = (id, paused) => this.streamed(id, paused);
     await link.start();
     this.link = link;
     if (this.o.mode === "shared") {
@@ -523,6 +526,18 @@ export class UpstreamConnection {
     }
     this.touch();
     this.sendUp(message);
+  }
+
+  /** How the upstream answers one of its requests (a stream, a paused stream): told to its session. */
+  private streamed(upstreamId: JsonRpcId, paused?: { retryMs: number }): void {
+    const entry = this.outstanding.get(idKey(upstreamId));
+    if (entry && !entry.internal) entry.port.streamed?.(entry.clientId, paused);
+  }
+
+  /** The client came back for the stream of its request `clientId`: resume it upstream now. */
+  resume(port: SessionPort, clientId: JsonRpcId): void {
+    const upstreamId = this.byClient.get(clientKey(port, clientId));
+    if (upstreamId !== undefined) this.link?.resume?.(upstreamId);
   }
 
   /** A client's answer to a server-to-client request; only the session it was sent to may answer. */

@@ -25,6 +25,10 @@ export interface UpstreamLink {
   /** `related`: the upstream id of the request whose response stream carried the message. */
   onmessage?: (message: Message, related?: JsonRpcId) => void;
   onclose?: (info: LinkClosed) => void;
+  /** Request `id` is answered with an event stream, or (`paused`) that stream was paused. */
+  onstream?: (id: RequestId, paused?: { retryMs: number }) => void;
+  /** Resumes the paused stream of request `id` now. */
+  resume?(id: RequestId): boolean;
 }
 
 export type StdioSpec = {
