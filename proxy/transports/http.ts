@@ -167,7 +167,7 @@ export class McpEndpoint {
     const envelope = checkEnvelope(request, req.headers);
     if ("kind" in envelope) throw this.modernRefusal(envelope, upstream.name, identity, remoteIp);
     this.checkMedia(req, request.id);
-    const connection = this.o.pool.sharedFor(upstream);
+    const connection = this.o.pool.sharedFor(upstream, "modern");
     try {
       await connection.ready();
     } catch (err) {

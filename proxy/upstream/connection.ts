@@ -46,8 +46,16 @@ export type ConnectionOptions = {
   /** Called when the upstream process ends unexpectedly and when it is started again. */
   onLifecycle?: (event: LifecycleEvent) => void;
   clientInfo?: { name: string; version: string };
-  /** A server that may speak the stateless revision: asked first, and then driven statelessly. */
-  modern?: { probe: () => Promise<boolean>; createLink: () => UpstreamLink };
+  /**
+   * A server that may speak the stateless revision. `prefer: "modern"` asks it first and drives
+   * it statelessly when it can; `"legacy"` opens a session and goes stateless only when the
+   * server refuses one. A server speaking both thus serves each client in its own revision.
+   */
+  modern?: {
+    prefer: "modern" | "legacy";
+    probe: () => Promise<boolean>;
+    createLink: () => UpstreamLink;
+  };
 };
 
 export type LifecycleEvent =
@@ -199,28 +207,42 @@ export class UpstreamConnection {
   private async start(): Promise<void> {
     const delay = BACKOFF_MS[Math.min(this.crashes, BACKOFF_MS.length - 1)] ?? 0;
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-    const modern = this.o.mode === "shared" && this.o.modern ? await this.o.modern.probe() : false;
-    const link = modern && this.o.modern ? this.o.modern.createLink() : this.o.createLink();
-    this.era = modern ? "modern" : "legacy";
+    const shared = this.o.mode === "shared";
+    const modern = shared && this.o.modern?.prefer === "modern" && (await this.o.modern.probe());
+    try {
+      await this.open(modern ? "modern" : "legacy");
+    } catch (err) {
+      // A server that refuses the session handshake may still speak the stateless revision.
+      const fallback =
+        shared && this.o.modern?.prefer === "legacy" && (await this.o.modern.probe());
+      if (!fallback) throw err;
+      await this.open("modern");
+    }
+    if (shared && this.crashes > 0)
+      this.o.onLifecycle?.({ kind: "restarted", attempt: this.crashes });
+    this.touch();
+  }
+
+  private async open(era: "legacy" | "modern"): Promise<void> {
+    const link =
+      era === "modern" && this.o.modern ? this.o.modern.createLink() : this.o.createLink();
+    this.era = era;
     link.onmessage = (m, related) => this.fromUpstream(m, related);
     link.onclose = (info) => this.onLinkClosed(link, info);
     link.onstream = (id, paused) => this.streamed(id, paused);
     await link.start();
     this.link = link;
-    if (this.o.mode === "shared") {
-      try {
-        await (modern ? this.discover() : this.handshake(link));
-      } catch (err) {
-        if (this.link === link) {
-          this.link = null;
-          this.crashes += 1;
-        }
-        await link.close().catch(() => {});
-        throw err;
+    if (this.o.mode !== "shared") return;
+    try {
+      await (era === "modern" ? this.discover() : this.handshake(link));
+    } catch (err) {
+      if (this.link === link) {
+        this.link = null;
+        this.crashes += 1;
       }
-      if (this.crashes > 0) this.o.onLifecycle?.({ kind: "restarted", attempt: this.crashes });
+      await link.close().catch(() => {});
+      throw err;
     }
-    this.touch();
   }
 
   private async handshake(link: UpstreamLink): Promise<void> {
@@ -369,6 +391,11 @@ export class UpstreamConnection {
     const { id } = message;
     const params = message.params ?? {};
     switch (message.method) {
+      case "ping":
+        // Removed from the stateless revision; the gateway answers for the connection.
+        if (this.era !== "modern") return false;
+        port.deliver({ jsonrpc: "2.0", id, result: {} }, id);
+        return true;
       case "logging/setLevel":
         if (typeof params.level !== "string" || levelRank(params.level) < 0) return false;
         this.levels.set(port, params.level);

@@ -55,25 +55,33 @@ export class UpstreamPool {
     return this.sharedFor(upstream);
   }
 
-  /** The server's shared connection, whatever its isolation (stateless requests have no session). */
-  sharedFor(upstream: Upstream): UpstreamConnection {
+  /**
+   * The server's shared connection, whatever its isolation (stateless requests have no session).
+   * An HTTP server gets one per revision its clients prefer, so a server that speaks both serves
+   * session-based clients over a session and stateless clients statelessly; a stdio server is
+   * always driven with a session, over one process.
+   */
+  sharedFor(upstream: Upstream, prefer: "legacy" | "modern" = "legacy"): UpstreamConnection {
     const make = this.o.linkFor ?? linkFor;
-    const key = `${upstream.id}@${launchFingerprint(upstream)}`;
+    const { url, headers } = upstream;
+    const http = upstream.transport === "http" && url && !this.o.linkFor;
+    const launch = `${upstream.id}@${launchFingerprint(upstream)}`;
+    const key = http ? `${launch}#${prefer}` : launch;
     let connection = this.shared.get(key);
     if (!connection) {
       for (const [k, old] of this.shared) {
-        if (!k.startsWith(`${upstream.id}@`)) continue;
+        if (!k.startsWith(`${upstream.id}@`) || k.startsWith(launch)) continue;
         this.shared.delete(k);
         if (old.sessions === 0) void old.close();
       }
-      const { url, headers } = upstream;
       connection = new UpstreamConnection({
         server: upstream.name,
         mode: "shared",
         createLink: () => make(upstream),
-        ...(upstream.transport === "http" && url && !this.o.linkFor
+        ...(http
           ? {
               modern: {
+                prefer,
                 probe: () => speaksModern(url, headers),
                 createLink: () => new ModernHttpLink(url, headers),
               },
