@@ -10,7 +10,7 @@
 //   --server-entry FILE   entry file inside it (default: everything-server.ts)
 //   --revisions LIST      comma-separated (default: 2025-11-25,2026-07-28)
 //   --suite-version V     conformance package version (default below)
-//   --isolation MODE      gateway connection setting for the upstream: session (default) | shared
+//   --isolation MODE      gateway connection setting for the upstream: shared (default) | session
 //   --out DIR             keep logs and per-check results here (default: a temp folder)
 //   --only direct|gateway run one side only
 //   --timeout MS          per-scenario timeout handed to the suite
@@ -57,7 +57,7 @@ try {
       "server-entry": { type: "string", default: "everything-server.ts" },
       revisions: { type: "string", default: "2025-11-25,2026-07-28" },
       "suite-version": { type: "string", default: DEFAULT_SUITE_VERSION },
-      isolation: { type: "string", default: "session" },
+      isolation: { type: "string", default: "shared" },
       out: { type: "string" },
       only: { type: "string" },
       timeout: { type: "string" },
