@@ -74,9 +74,15 @@ const UPSTREAM = String(flags.get("upstream") ?? "echo");
 const ISOLATION = flags.get("isolation") as "shared" | "session" | undefined;
 const CPU_PROF = flags.get("cpu-prof");
 const WRITE_DOCS = flags.has("write-docs");
-const ALL = ["floor", "mcp-proxy", "supergateway", "portcullis"] as const;
+/** Another build of the gateway (e.g. an older commit's dist/portcullis.mjs) measured in the same run. */
+const BEFORE_BUNDLE = flags.get("before-bundle");
+const BEFORE_LABEL = String(flags.get("before-label") ?? "an earlier build");
+const ALL = ["floor", "mcp-proxy", "supergateway", "portcullis-before", "portcullis"] as const;
 type ContenderId = (typeof ALL)[number];
-const CONTENDERS = String(flags.get("contenders") ?? ALL.join(","))
+const CONTENDERS = String(
+  flags.get("contenders") ??
+    ALL.filter((c) => c !== "portcullis-before" || typeof BEFORE_BUNDLE === "string").join(","),
+)
   .split(",")
   .filter((c): c is ContenderId => (ALL as readonly string[]).includes(c));
 /** Sessions opened at once while a point starts (per-session upstreams spawn a process each). */
@@ -111,8 +117,8 @@ type Contender = {
   label: string;
   start: (sessions: number, round: number) => Promise<Started>;
 };
-const profileName = (sessions: number, round: number) =>
-  `portcullis-${sessions}-sessions${ROUNDS > 1 ? `-round-${round + 1}` : ""}.cpuprofile`;
+const profileName = (id: string, sessions: number, round: number) =>
+  `${id}-${sessions}-sessions${ROUNDS > 1 ? `-round-${round + 1}` : ""}.cpuprofile`;
 
 /** Environment of every contender: nothing of the bench's own, production mode. */
 const baseEnv = (extra: Record<string, string> = {}) =>
@@ -167,6 +173,35 @@ function portcullisSetup() {
 }
 
 function contenders(pc: ReturnType<typeof portcullisSetup>): Contender[] {
+  const portcullis = (id: ContenderId, label: string, bundle: string): Contender => ({
+    id,
+    label,
+    start: async (sessions, round) => {
+      const nodeArgs =
+        typeof CPU_PROF === "string"
+          ? [
+              "--cpu-prof",
+              `--cpu-prof-dir=${path.resolve(CPU_PROF)}`,
+              `--cpu-prof-name=${profileName(id, sessions, round)}`,
+            ]
+          : [];
+      // Not spawnGateway: the profile needs node flags in front of the bundle.
+      const { child, url } = await launch(
+        [process.execPath, ...nodeArgs, bundle, "serve", "--port", "0"],
+        {
+          PORTCULLIS_DB: pc.t.file,
+          PORTCULLIS_LOG_LEVEL: "info",
+          PORTCULLIS_MAX_SESSIONS: "256",
+        },
+        (c) => waitForStderr(c, LISTENING),
+      );
+      return {
+        url: `${url.replace(/\/$/, "")}/mcp/echo`,
+        child,
+        headers: { authorization: `Bearer ${pc.key}` },
+      };
+    },
+  });
   const all: Contender[] = [
     {
       id: "floor",
@@ -236,35 +271,16 @@ function contenders(pc: ReturnType<typeof portcullisSetup>): Contender[] {
         );
       },
     },
-    {
-      id: "portcullis",
-      label: "Portcullis gateway (policy, counters, audit on)",
-      start: async (sessions, round) => {
-        const nodeArgs =
-          typeof CPU_PROF === "string"
-            ? [
-                "--cpu-prof",
-                `--cpu-prof-dir=${path.resolve(CPU_PROF)}`,
-                `--cpu-prof-name=${profileName(sessions, round)}`,
-              ]
-            : [];
-        // Not spawnGateway: the profile needs node flags in front of the bundle.
-        const { child, url } = await launch(
-          [process.execPath, ...nodeArgs, CLI_BUNDLE, "serve", "--port", "0"],
-          {
-            PORTCULLIS_DB: pc.t.file,
-            PORTCULLIS_LOG_LEVEL: "info",
-            PORTCULLIS_MAX_SESSIONS: "256",
-          },
-          (c) => waitForStderr(c, LISTENING),
-        );
-        return {
-          url: `${url.replace(/\/$/, "")}/mcp/echo`,
-          child,
-          headers: { authorization: `Bearer ${pc.key}` },
-        };
-      },
-    },
+    portcullis("portcullis", "Portcullis gateway (policy, counters, audit on)", CLI_BUNDLE),
+    ...(typeof BEFORE_BUNDLE === "string"
+      ? [
+          portcullis(
+            "portcullis-before",
+            `Portcullis gateway, ${BEFORE_LABEL} (policy, counters, audit on)`,
+            path.resolve(BEFORE_BUNDLE),
+          ),
+        ]
+      : []),
   ];
   return all.filter((c) => CONTENDERS.includes(c.id));
 }
@@ -383,7 +399,8 @@ async function point(
   round: number,
   pc: ReturnType<typeof portcullisSetup>,
 ): Promise<Result> {
-  const before = c.id === "portcullis" ? pc.decisions() : 0;
+  const measured = c.id === "portcullis" || c.id === "portcullis-before";
+  const before = measured ? pc.decisions() : 0;
   let started: Started;
   try {
     started = await c.start(sessions, round);
@@ -421,14 +438,14 @@ async function point(
     // A profiled gateway writes its profile on a clean exit: give it time to close its sessions.
     await stopTree(started.child, typeof CPU_PROF === "string" ? 20_000 : 5000);
   }
-  if (c.id === "portcullis") {
+  if (measured) {
     // Every call answered, warm-up included, has one committed decision row.
     result.decisions = pc.decisions() - before;
     if (typeof CPU_PROF === "string") {
-      const file = path.join(path.resolve(CPU_PROF), profileName(sessions, round));
+      const file = path.join(path.resolve(CPU_PROF), profileName(c.id, sessions, round));
       process.stdout.write(
         fs.existsSync(file)
-          ? `\nCPU profile of the Portcullis gateway, ${sessions} session(s): ${summarizeCpuProfile(file)}\n\n`
+          ? `\nCPU profile of ${c.label}, ${sessions} session(s): ${summarizeCpuProfile(file)}\n\n`
           : `\n(no CPU profile written at ${file})\n`,
       );
     }
