@@ -153,10 +153,13 @@ export function readCounter(db: Db | Tx, key: string, window: CounterWindow): st
       const gap = sumRange(s, key, lo, head.from_at);
       return formatDecimal(addDecimal(decimal(head.total, key), gap));
     }
-    const total =
+    let total =
       head && lo - head.from_at < span
         ? subtractDecimal(decimal(head.total, key), sumRange(s, key, head.from_at, lo))
         : sumRange(s, key, lo, OPEN_END);
+    // Only rows this code did not count can make a total go below zero (an older process writing
+    // rows without heads, a hand edit): count the window again instead of trusting the head.
+    if (total.digits < 0n) total = sumRange(s, key, lo, OPEN_END);
     const text = formatDecimal(total);
     s.putHead.run(key, spec, lo, text);
     return text;

@@ -317,3 +317,19 @@ describe("counter heads match a brute-force sum (property)", () => {
     );
   });
 });
+
+describe("rows written without heads", () => {
+  it("never lets a head go below zero: the window is counted again from the rows", () => {
+    const key = "k-foreign";
+    const w = (now: number) => rollingWindow(60_000, now);
+    reserve(key, "1", "evt_a", 1_000);
+    expect(readCounter(db, key, w(2_000))).toBe("1");
+    // A row the heads never saw (an older process, a hand edit), then the window moves past it.
+    db.$client
+      .prepare("INSERT INTO counter_events (key, at, amount, decision_id) VALUES (?, ?, ?, ?)")
+      .run(key, 1_500, "5", "evt_foreign");
+    reserve(key, "2", "evt_b", 70_000);
+    expect(readCounter(db, key, w(70_500))).toBe("2");
+    expect(sumCounter(db, key, w(70_500))).toBe("2");
+  });
+});
