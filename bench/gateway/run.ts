@@ -172,8 +172,17 @@ function portcullisSetup() {
   return { t, key, isolation: up.isolation, decisions: () => decisionRows(t.db) };
 }
 
-function contenders(pc: ReturnType<typeof portcullisSetup>): Contender[] {
-  const portcullis = (id: ContenderId, label: string, bundle: string): Contender => ({
+/** Each build of the gateway gets a database of its own: builds keep their counters differently. */
+function contenders(
+  pc: ReturnType<typeof portcullisSetup>,
+  pcBefore: ReturnType<typeof portcullisSetup>,
+): Contender[] {
+  const portcullis = (
+    id: ContenderId,
+    label: string,
+    bundle: string,
+    db: ReturnType<typeof portcullisSetup>,
+  ): Contender => ({
     id,
     label,
     start: async (sessions, round) => {
@@ -189,7 +198,7 @@ function contenders(pc: ReturnType<typeof portcullisSetup>): Contender[] {
       const { child, url } = await launch(
         [process.execPath, ...nodeArgs, bundle, "serve", "--port", "0"],
         {
-          PORTCULLIS_DB: pc.t.file,
+          PORTCULLIS_DB: db.t.file,
           PORTCULLIS_LOG_LEVEL: "info",
           PORTCULLIS_MAX_SESSIONS: "256",
         },
@@ -198,7 +207,7 @@ function contenders(pc: ReturnType<typeof portcullisSetup>): Contender[] {
       return {
         url: `${url.replace(/\/$/, "")}/mcp/echo`,
         child,
-        headers: { authorization: `Bearer ${pc.key}` },
+        headers: { authorization: `Bearer ${db.key}` },
       };
     },
   });
@@ -271,13 +280,14 @@ function contenders(pc: ReturnType<typeof portcullisSetup>): Contender[] {
         );
       },
     },
-    portcullis("portcullis", "Portcullis gateway (policy, counters, audit on)", CLI_BUNDLE),
+    portcullis("portcullis", "Portcullis gateway (policy, counters, audit on)", CLI_BUNDLE, pc),
     ...(typeof BEFORE_BUNDLE === "string"
       ? [
           portcullis(
             "portcullis-before",
             `Portcullis gateway, ${BEFORE_LABEL} (policy, counters, audit on)`,
             path.resolve(BEFORE_BUNDLE),
+            pcBefore,
           ),
         ]
       : []),
@@ -398,9 +408,11 @@ async function point(
   sessions: number,
   round: number,
   pc: ReturnType<typeof portcullisSetup>,
+  pcBefore: ReturnType<typeof portcullisSetup>,
 ): Promise<Result> {
   const measured = c.id === "portcullis" || c.id === "portcullis-before";
-  const before = measured ? pc.decisions() : 0;
+  const db = c.id === "portcullis-before" ? pcBefore : pc;
+  const before = measured ? db.decisions() : 0;
   let started: Started;
   try {
     started = await c.start(sessions, round);
@@ -440,7 +452,7 @@ async function point(
   }
   if (measured) {
     // Every call answered, warm-up included, has one committed decision row.
-    result.decisions = pc.decisions() - before;
+    result.decisions = db.decisions() - before;
     if (typeof CPU_PROF === "string") {
       const file = path.join(path.resolve(CPU_PROF), profileName(c.id, sessions, round));
       process.stdout.write(
@@ -521,7 +533,8 @@ function verdicts(results: Result[]): string[] {
 async function main(): Promise<void> {
   if (CONTENDERS.includes("portcullis")) await ensureCliBundle();
   const pc = portcullisSetup();
-  const list = contenders(pc);
+  const pcBefore = portcullisSetup();
+  const list = contenders(pc, pcBefore);
   const results: Result[] = [];
   const started = Date.now();
   const loadBefore = loadAverage();
@@ -531,7 +544,7 @@ async function main(): Promise<void> {
       const order = [...list.slice(round % list.length), ...list.slice(0, round % list.length)];
       for (const n of SESSIONS) {
         for (const c of order) {
-          const r = await point(c, n, round, pc);
+          const r = await point(c, n, round, pc, pcBefore);
           results.push(r);
           const l = r.load;
           process.stdout.write(
@@ -548,6 +561,7 @@ async function main(): Promise<void> {
     }
   } finally {
     pc.t.cleanup();
+    pcBefore.t.cleanup();
   }
 
   const order = (r: Result) => SESSIONS.indexOf(r.sessions) * 10 + ALL.indexOf(r.contender.id);
@@ -594,7 +608,12 @@ Command: \`${cmd}\` (\`npm run bench gateway\` runs the same without writing; \`
 also profiles the Portcullis gateway and prints its top self-time functions).
 ${facts}
 
-Four contenders, each a Streamable HTTP endpoint on 127.0.0.1, each started afresh for every
+${typeof BEFORE_BUNDLE === "string" ? `The earlier build is measured in the same run from its own bundle, built in a worktree of that
+commit: \`git worktree add .cache/before <commit>\`, \`ln -s ../../node_modules .cache/before/\`, then in
+\`.cache/before\` \`node -e 'import("./scripts/lib/bundle.mjs").then((m) => m.bundleCliIfStale(process.cwd()))'\`;
+each build gets a database of its own.
+
+` : ""}Contenders, each a Streamable HTTP endpoint on 127.0.0.1, each started afresh for every
 row, and all but the floor in front of the same stdio upstream (\`node ${UPSTREAM === "echo" ? "bench/gateway/echo-server.mjs" : "server-everything stdio"}\`${UPSTREAM === "echo" ? ", an SDK 1.x server with one `echo` tool" : ""}):
 
 - **floor**: ${UPSTREAM === "echo" ? "the same echo server in-process behind the SDK's own `StreamableHTTPServerTransport` (stateful sessions, one `McpServer` per session), in its own process (`bench/gateway/floor-server.mjs`) — no proxy, no stdio hop" : "server-everything's own Streamable HTTP transport"};
