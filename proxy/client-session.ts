@@ -16,6 +16,7 @@ import { log } from "./log";
 import type { ProxyMetrics } from "./metrics";
 import type { Continuation } from "./continuations";
 import { InputBridge } from "./input-bridge";
+import type { TaskBook } from "./tasks";
 import { type ErrorKind, errorReply, reply } from "./replies";
 import type { SessionPort, UpstreamConnection } from "./upstream/connection";
 
@@ -168,7 +169,7 @@ export class ClientSession implements SessionPort {
       void this.toolCall(msg);
       return;
     }
-    if (msg.method.startsWith("tasks/") && !this.ownsTask(msg)) {
+    if (msg.method.startsWith("tasks/") && this.taskBook?.admits(this.agent, msg) === false) {
       this.o.enforcer.refuse({
         cause: "malformed",
         reason: "task unknown or created by another agent",
@@ -247,32 +248,13 @@ export class ClientSession implements SessionPort {
     );
   }
 
-  /**
-   * Tasks live in a shared upstream: a task is visible only to the agent whose decided
-   * tools/call created it, so reading its status or result cannot bypass that decision.
-   */
-  private ownsTask(msg: JSONRPCRequest): boolean {
-    if (this.o.connection.mode === "exclusive" || msg.method === "tasks/list") return true;
-    const taskId = msg.params?.taskId;
-    return typeof taskId === "string" && this.o.connection.taskOwners.get(taskId) === this.agent;
-  }
-
-  private isOwnTask(task: unknown): boolean {
-    if (this.o.connection.mode === "exclusive") return true;
-    const taskId = (task as { taskId?: unknown } | null)?.taskId;
-    return typeof taskId === "string" && this.o.connection.taskOwners.get(taskId) === this.agent;
-  }
-
-  private recordTask(result: Record<string, unknown> | undefined): void {
-    const task = result?.resultType === "task" ? result : (result?.task as Record<string, unknown>);
-    if (!task || typeof task.taskId !== "string") return;
-    const owners = this.o.connection.taskOwners;
-    owners.set(task.taskId, this.agent);
-    if (owners.size > 100_000) owners.delete(owners.keys().next().value ?? "");
-  }
-
   private get agent(): string {
     return this.o.enforcer.identity.agentId;
+  }
+
+  /** An exclusive upstream's tasks are all this session's; a shared one's are per agent. */
+  private get taskBook(): TaskBook | null {
+    return this.o.connection.mode === "shared" ? this.o.connection.tasks : null;
   }
 
   /** The first round this call continues, for clients that bring the input themselves. */
@@ -473,7 +455,7 @@ export class ClientSession implements SessionPort {
           `${msg.error.code} ${msg.error.message}`,
         );
       } else {
-        this.recordTask(result);
+        this.taskBook?.record(this.agent, result);
         const asking = result?.resultType === "input_required";
         if (asking) this.rememberFirstRound(entry.call, result);
         this.o.enforcer.outcome(
@@ -494,7 +476,12 @@ export class ClientSession implements SessionPort {
       return;
     }
     if (entry.method === "tasks/list" && result && Array.isArray(result.tasks)) {
-      const own = result.tasks.filter((task: unknown) => this.isOwnTask(task));
+      const book = this.taskBook;
+      const own = book
+        ? result.tasks.filter((task: unknown) =>
+            book.owns(this.agent, (task as { taskId?: unknown } | null)?.taskId),
+          )
+        : result.tasks;
       this.down(reply.result(entry.id, { ...result, tasks: own }), entry.id);
       return;
     }

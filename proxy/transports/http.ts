@@ -1,31 +1,18 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
-
 import type { Db } from "@/db/client";
 import type { Upstream } from "@/db/schema";
-import { AppError } from "@/lib/core/errors";
 import {
   type CallIdentity,
   type DecisionBatcher,
-  describeRawMessage,
   type OutcomeWriter,
-  type RefusedMessage,
 } from "@/lib/services/enforcement";
-import { AgentKeyAuthenticator, UpstreamDirectory } from "@/lib/services/gateway";
+import { UpstreamDirectory } from "@/lib/services/gateway";
 import { ClientSession } from "../client-session";
 import { Continuations } from "../continuations";
 import { Enforcer, ToolCatalog } from "../enforcer";
-import {
-  checkParsed,
-  classify,
-  type JsonRpcId,
-  type JSONRPCRequest,
-  jsonDepth,
-  type Message,
-  peekId,
-} from "../jsonrpc";
+import { classify, type JsonRpcId, type JSONRPCRequest, type Message } from "../jsonrpc";
 import { log } from "../log";
 import type { ProxyMetrics } from "../metrics";
 import { checkEnvelope, classifyEra, type ModernRefusal, modernStatus } from "../modern";
@@ -33,6 +20,7 @@ import { ModernRequest } from "../modern-request";
 import { DbPolicySource } from "../policy-source";
 import type { UpstreamConnection } from "../upstream/connection";
 import type { UpstreamPool } from "../upstream/pool";
+import { HttpGuard } from "./http-guard";
 import { HttpRefusal, type RefusalAudit } from "./http-refusal";
 import { HttpSession, ResponseChannel } from "./http-session";
 
@@ -67,18 +55,18 @@ export class McpEndpoint {
   private readonly policies = new Map<string, DbPolicySource>();
   private readonly catalogs = new WeakMap<UpstreamConnection, ToolCatalog>();
   private readonly continuations = new Continuations();
-  private readonly keys: AgentKeyAuthenticator;
+  private readonly guard: HttpGuard;
   private readonly upstreams: UpstreamDirectory;
 
   constructor(private readonly o: McpEndpointOptions) {
-    this.keys = new AgentKeyAuthenticator(o.db);
+    this.guard = new HttpGuard(o);
     this.upstreams = new UpstreamDirectory(o.db);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, server: string): Promise<void> {
     const remoteIp = req.socket.remoteAddress ?? null;
-    this.checkOrigin(req, server, remoteIp);
-    const identity = this.authenticate(req, server, remoteIp);
+    this.guard.checkOrigin(req, server, remoteIp);
+    const identity = this.guard.authenticate(req, server, remoteIp);
     const upstream = this.upstreams.byName(server);
     if (!upstream || !upstream.enabled)
       throw new HttpRefusal(
@@ -90,8 +78,8 @@ export class McpEndpoint {
     let message: Message | null = null;
     let raw = "";
     if (req.method === "POST") {
-      raw = await this.readBody(req, server, identity, remoteIp);
-      message = this.parse(raw, server, identity, remoteIp);
+      raw = await this.guard.readBody(req, server, identity, remoteIp);
+      message = this.guard.parse(raw, server, identity, remoteIp);
     }
     const c = message ? classify(message) : null;
     const id: JsonRpcId | null = c?.kind === "request" ? c.id : null;
@@ -131,7 +119,7 @@ export class McpEndpoint {
       return;
     }
     if (!message || !c) throw new HttpRefusal("invalid_request", "Bad Request: no message", null);
-    this.checkHeaders(req, id);
+    this.guard.checkHeaders(req, id);
 
     if (!session) {
       if (c.kind !== "request" || c.method !== "initialize")
@@ -166,7 +154,7 @@ export class McpEndpoint {
   ): Promise<void> {
     const envelope = checkEnvelope(request, req.headers);
     if ("kind" in envelope) throw this.modernRefusal(envelope, upstream.name, identity, remoteIp);
-    this.checkMedia(req, request.id);
+    this.guard.checkMedia(req, request.id);
     const connection = this.o.pool.sharedFor(upstream, "modern");
     try {
       await connection.ready();
@@ -286,189 +274,6 @@ export class McpEndpoint {
     if (id === null && !res.headersSent) res.writeHead(202).end();
   }
 
-  /**
-   * DNS rebinding: a page on another name that resolves to this address must not drive the
-   * gateway. The Host must be loopback, the bind address or a configured name; a browser Origin
-   * must be loopback or configured.
-   */
-  private checkOrigin(req: IncomingMessage, server: string, remoteIp: string | null): void {
-    const refuse = (reason: string, message: string, detail: Record<string, unknown>) =>
-      new HttpRefusal("foreign_origin", `Forbidden: ${message}`, {
-        cause: "unauthenticated",
-        reason,
-        server,
-        actor: null,
-        remoteIp,
-        detail,
-      });
-    const host = req.headers.host ?? "";
-    if (!this.o.allowedHosts.includes(hostName(host)))
-      throw refuse("foreign Host", "this Host may not call the gateway", {
-        host: host.slice(0, 200),
-      });
-    const origin = req.headers.origin;
-    if (origin === undefined || this.o.allowedOrigins.includes(origin) || isLoopbackOrigin(origin))
-      return;
-    throw refuse("foreign Origin", "this Origin may not call the gateway", {
-      origin: origin.slice(0, 200),
-    });
-  }
-
-  private authenticate(
-    req: IncomingMessage,
-    server: string,
-    remoteIp: string | null,
-  ): CallIdentity {
-    const header = req.headers.authorization ?? "";
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    try {
-      if (!match?.[1])
-        throw new AppError("UNAUTHENTICATED", "missing", {
-          reason: header ? "malformed authorization header" : "no bearer token",
-        });
-      const { agent, key } = this.keys.authenticate(match[1], new Date());
-      return { agentId: agent.id, keyId: key.id, label: agent.name };
-    } catch (err) {
-      if (!(err instanceof AppError) || err.code !== "UNAUTHENTICATED") throw err;
-      throw new HttpRefusal(
-        "unauthenticated",
-        "Unauthorized: a valid agent key is required (Authorization: Bearer <key>)",
-        {
-          cause: "unauthenticated",
-          reason: String(err.details?.reason ?? "invalid key"),
-          server,
-          actor: null,
-          remoteIp,
-          detail: err.details?.keyId ? { keyId: err.details.keyId } : {},
-        },
-        { "www-authenticate": 'Bearer realm="portcullis"' },
-      );
-    }
-  }
-
-  private async readBody(
-    req: IncomingMessage,
-    server: string,
-    actor: CallIdentity,
-    remoteIp: string | null,
-  ): Promise<string> {
-    const max = this.o.maxBodyBytes;
-    const chunks: Buffer[] = [];
-    const refusal = () =>
-      new HttpRefusal(
-        "oversize",
-        `Refused: body exceeds ${max} bytes`,
-        { cause: "oversize", reason: `body exceeds ${max} bytes`, server, actor, remoteIp },
-        {},
-        chunks[0] ? peekId(chunks[0].toString("utf8", 0, 4096)) : null,
-      );
-    if (Number(req.headers["content-length"] ?? "0") > max) {
-      // One chunk is enough to read the id from; the rest is never read.
-      const first = await new Promise<Buffer | null>((resolve) => {
-        req.once("data", (chunk: Buffer) => {
-          req.pause();
-          resolve(chunk);
-        });
-        req.once("end", () => resolve(null));
-        req.once("error", () => resolve(null));
-      });
-      if (first) chunks.push(first);
-      throw refusal();
-    }
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (chunks.length === 0) chunks.push(chunk);
-      else if (size <= max) chunks.push(chunk);
-      if (size > max) throw refusal();
-    }
-    return chunks.length === 1
-      ? (chunks[0] as Buffer).toString("utf8")
-      : Buffer.concat(chunks).toString("utf8");
-  }
-
-  private parse(
-    text: string,
-    server: string,
-    actor: CallIdentity,
-    remoteIp: string | null,
-  ): Message {
-    const malformed = (
-      cause: RefusedMessage["cause"],
-      reason: string,
-      kind: "parse_error" | "batch" | "invalid_request",
-      id: JsonRpcId | null = peekId(text),
-    ) =>
-      new HttpRefusal(
-        kind,
-        `Refused: ${reason}`,
-        {
-          cause,
-          reason,
-          server,
-          actor,
-          remoteIp,
-          detail: { message: describeRawMessage(text, this.o.hmacKey) },
-        },
-        {},
-        id,
-      );
-    if (jsonDepth(text) > this.o.maxJsonDepth)
-      throw malformed("malformed", `JSON nested deeper than ${this.o.maxJsonDepth}`, "parse_error");
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw malformed("malformed", "not valid JSON", "parse_error");
-    }
-    const frame = checkParsed(value);
-    if (!frame.ok)
-      throw malformed(
-        frame.cause,
-        frame.reason,
-        frame.cause === "batch" ? "batch" : "parse_error",
-        frame.id,
-      );
-    const c = classify(frame.message);
-    if (c.kind === "invalid") throw malformed("malformed", c.reason, "invalid_request", c.id);
-    return frame.message;
-  }
-
-  /** The transport rules of Streamable HTTP, checked before a session or an upstream is touched. */
-  private checkHeaders(req: IncomingMessage, id: JsonRpcId | null): void {
-    this.checkMedia(req, id);
-    const version = req.headers["mcp-protocol-version"];
-    if (typeof version === "string" && !SUPPORTED_PROTOCOL_VERSIONS.includes(version))
-      throw new HttpRefusal(
-        "bad_protocol_version",
-        `Bad Request: Unsupported protocol version ${version} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`,
-        null,
-        {},
-        id,
-      );
-  }
-
-  private checkMedia(req: IncomingMessage, id: JsonRpcId | null): void {
-    const accept = String(req.headers.accept ?? "").toLowerCase();
-    if (!accept.includes("application/json") || !accept.includes("text/event-stream"))
-      throw new HttpRefusal(
-        "not_acceptable",
-        "Not Acceptable: Client must accept both application/json and text/event-stream",
-        null,
-        {},
-        id,
-      );
-    const type = String(req.headers["content-type"] ?? "").toLowerCase();
-    if (!type.startsWith("application/json"))
-      throw new HttpRefusal(
-        "unsupported_media_type",
-        "Unsupported Media Type: Content-Type must be application/json",
-        null,
-        {},
-        id,
-      );
-  }
-
   private openStream(
     req: IncomingMessage,
     res: ServerResponse,
@@ -582,25 +387,5 @@ export class McpEndpoint {
 
   async close(): Promise<void> {
     await Promise.all([...this.sessions.values()].map((s) => this.closeSession(s)));
-  }
-}
-
-/** The host name of a Host header, without its port, lower-cased. */
-function hostName(host: string): string {
-  const h = host.trim().toLowerCase();
-  if (h.startsWith("[")) return h.slice(0, h.indexOf("]") + 1);
-  const colon = h.lastIndexOf(":");
-  return colon > 0 && h.indexOf(":") === colon ? h.slice(0, colon) : h;
-}
-
-function isLoopbackOrigin(origin: string): boolean {
-  try {
-    const u = new URL(origin);
-    return (
-      (u.protocol === "http:" || u.protocol === "https:") &&
-      ["localhost", "127.0.0.1", "[::1]"].includes(u.hostname)
-    );
-  } catch {
-    return false;
   }
 }

@@ -14,6 +14,7 @@ import {
 } from "../jsonrpc";
 import { log } from "../log";
 import { META, MODERN_VERSION } from "../modern";
+import { TaskBook } from "../tasks";
 import type { LinkClosed, UpstreamLink } from "./links";
 
 /** The client-session side of a connection: where upstream traffic for one session goes. */
@@ -122,7 +123,7 @@ export class UpstreamConnection {
   private idleTimer: NodeJS.Timeout | null = null;
   private lastTraffic = Date.now();
   /** Which agent created each task this upstream holds (tasks outlive the calls that made them). */
-  readonly taskOwners = new Map<string, string>();
+  readonly tasks = new TaskBook();
   /** The exit of an exclusive upstream, once it happened. */
   exited: LinkClosed | null = null;
   onExit?: (info: LinkClosed) => void;
