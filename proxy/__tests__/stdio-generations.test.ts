@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { connectModernStdio } from "@/lib/testing/modern";
+import { insertAgentWithKey, insertPolicyVersion, insertUpstream } from "@/lib/testing/factories";
 import {
   auditRows,
   CLI_BUNDLE,
@@ -16,6 +17,7 @@ import {
   ensureCliBundle,
   runCli,
   serverEntry,
+  spawnGateway,
   tempDatabase,
 } from "@/lib/testing/proxy";
 
@@ -131,5 +133,45 @@ describe("portcullis run with a 2025-11-25 client", () => {
       "Echo: old",
     );
     await client.close();
+  });
+});
+
+describe("a stdio-only client reaching the gateway through portcullis run --upstream", () => {
+  it("is decided by the gateway for the gateway's agent, with the key sent only to the gateway", async () => {
+    const gwDb = tempDatabase();
+    const up = insertUpstream(gwDb.db, {
+      name: "everything",
+      command: process.execPath,
+      args: [serverEntry("everything"), "stdio"],
+    });
+    insertPolicyVersion(gwDb.db, up.id, `version: "1"\ndefault: allow\nhide: [get-sum]\n`);
+    const agent = insertAgentWithKey(gwDb.db, { name: "bridged" });
+    const gw = await spawnGateway(gwDb.file);
+    try {
+      const { client } = await connectStdio(
+        [
+          "--policy",
+          policy,
+          "--upstream",
+          `${gw.url}/mcp/everything`,
+          "--header",
+          `Authorization: Bearer ${agent.key}`,
+        ],
+        { PORTCULLIS_DB: t.file },
+      );
+      const names = (await client.listTools()).tools.map((x) => x.name);
+      expect(names).toContain("echo");
+      expect(names).not.toContain("get-sum"); // the gateway's policy
+      expect(names).not.toContain("get-env"); // the local policy
+      expect(text(await client.callTool({ name: "echo", arguments: { message: "bridged" } }))).toBe(
+        "Echo: bridged",
+      );
+      await client.close();
+      const atGateway = auditRows(gwDb.db).filter((r) => r.action === "tool_call.decide");
+      expect(atGateway.map((r) => r.actorLabel)).toEqual(["bridged"]);
+    } finally {
+      await gw.stop();
+      gwDb.cleanup();
+    }
   });
 });

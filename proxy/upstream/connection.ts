@@ -16,6 +16,7 @@ import { log } from "../log";
 import { META, MODERN_VERSION } from "../modern";
 import { TaskBook } from "../tasks";
 import type { LinkClosed, UpstreamLink } from "./links";
+import { levelRank, SessionState } from "./session-state";
 
 /** The client-session side of a connection: where upstream traffic for one session goes. */
 export interface SessionPort {
@@ -77,8 +78,6 @@ type Outstanding = {
 
 type Queued = { port: SessionPort; message: JSONRPCRequest; onFailure: (reason: string) => void };
 
-const LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
-const levelRank = (level: unknown) => (typeof level === "string" ? LEVELS.indexOf(level) : -1);
 const CALLBACK_CAPABILITY: Record<string, string> = {
   "sampling/createMessage": "sampling",
   "elicitation/create": "elicitation",
@@ -113,9 +112,7 @@ export class UpstreamConnection {
   private readonly inFlight = new Map<SessionPort, number>();
   private readonly queue: Queued[] = [];
   private readonly ports = new Set<SessionPort>();
-  private readonly subscriptions = new Map<string, Set<SessionPort>>();
-  private readonly levels = new Map<SessionPort, string>();
-  private upstreamLevel: string | null = null;
+  private readonly state = new SessionState<SessionPort>();
   private toolList: Promise<Record<string, unknown>[] | null> | null = null;
   private ownHandshake: Promise<void> | null = null;
   private crashes = 0;
@@ -183,13 +180,9 @@ export class UpstreamConnection {
     this.inFlight.delete(port);
     for (const [id, owner] of this.serverRequests)
       if (owner === port) this.serverRequests.delete(id);
-    for (const [uri, ports] of this.subscriptions) {
-      if (ports.delete(port) && ports.size === 0) {
-        this.subscriptions.delete(uri);
-        this.internalRequest("resources/unsubscribe", { uri });
-      }
-    }
-    if (this.levels.delete(port)) this.syncLogLevel();
+    const { unsubscribe, level } = this.state.drop(port);
+    for (const uri of unsubscribe) this.internalRequest("resources/unsubscribe", { uri });
+    if (level && this.era === "legacy") this.internalRequest("logging/setLevel", { level });
     for (let i = this.queue.length - 1; i >= 0; i--)
       if (this.queue[i]?.port === port) this.queue.splice(i, 1);
     this.pump();
@@ -290,9 +283,9 @@ export class UpstreamConnection {
     const version = this.initResult.protocolVersion;
     if (typeof version === "string") link.setProtocolVersion?.(version);
     await link.send({ jsonrpc: "2.0", method: "notifications/initialized" });
-    if (this.upstreamLevel) this.internalRequest("logging/setLevel", { level: this.upstreamLevel });
-    for (const uri of this.subscriptions.keys())
-      this.internalRequest("resources/subscribe", { uri });
+    const level = this.state.upstreamLevel;
+    if (level) this.internalRequest("logging/setLevel", { level });
+    for (const uri of this.state.uris()) this.internalRequest("resources/subscribe", { uri });
   }
 
   /** Learns a stateless upstream's capabilities; session-based clients get them as an initialize result. */
@@ -319,7 +312,7 @@ export class UpstreamConnection {
 
   /** The stateless envelope a session-based client's request needs on its way to a stateless upstream. */
   private envelope(port: SessionPort): Record<string, unknown> {
-    const level = this.levels.get(port);
+    const level = this.state.levelOf(port);
     return {
       [META.protocolVersion]: MODERN_VERSION,
       [META.clientCapabilities]: port.clientCapabilities,
@@ -397,26 +390,19 @@ export class UpstreamConnection {
         if (this.era !== "modern") return false;
         port.deliver({ jsonrpc: "2.0", id, result: {} }, id);
         return true;
-      case "logging/setLevel":
+      case "logging/setLevel": {
         if (typeof params.level !== "string" || levelRank(params.level) < 0) return false;
-        this.levels.set(port, params.level);
+        const level = this.state.setLevel(port, params.level);
         // A stateless upstream takes the level with each request instead.
-        if (this.era === "legacy") this.syncLogLevel();
+        if (level && this.era === "legacy") this.internalRequest("logging/setLevel", { level });
         port.deliver({ jsonrpc: "2.0", id, result: {} }, id);
         return true;
+      }
       case "resources/subscribe":
       case "resources/unsubscribe": {
         if (typeof params.uri !== "string") return false;
-        const subscribers = this.subscriptions.get(params.uri) ?? new Set<SessionPort>();
-        const before = subscribers.size;
-        if (message.method === "resources/subscribe") subscribers.add(port);
-        else subscribers.delete(port);
-        if (subscribers.size > 0) this.subscriptions.set(params.uri, subscribers);
-        else this.subscriptions.delete(params.uri);
-        const edge =
-          message.method === "resources/subscribe"
-            ? before === 0 && subscribers.size === 1
-            : before === 1 && subscribers.size === 0;
+        const on = message.method === "resources/subscribe";
+        const edge = this.state.subscribe(port, params.uri, on);
         // A stateless upstream has no subscriptions to forward (see docs/cli.md).
         if (!edge || this.era === "modern") {
           port.deliver({ jsonrpc: "2.0", id, result: {} }, id);
@@ -427,15 +413,6 @@ export class UpstreamConnection {
       default:
         return false;
     }
-  }
-
-  private syncLogLevel(): void {
-    let most: string | null = null;
-    for (const level of this.levels.values())
-      if (most === null || levelRank(level) < levelRank(most)) most = level;
-    if (most === null || most === this.upstreamLevel) return;
-    this.upstreamLevel = most;
-    if (this.link) this.internalRequest("logging/setLevel", { level: most });
   }
 
   private internalRequest(
@@ -647,7 +624,8 @@ export class UpstreamConnection {
     // A stateless upstream sends everything on the stream of the request it belongs to.
     const carrier = related === undefined ? undefined : this.outstanding.get(idKey(related));
     if (carrier && !carrier.internal) {
-      if (method === "notifications/message" && !this.wantsLog(carrier.port, params.level)) return;
+      if (method === "notifications/message" && !this.state.wantsLog(carrier.port, params.level))
+        return;
       carrier.port.deliver(msg, carrier.clientId);
       return;
     }
@@ -658,7 +636,7 @@ export class UpstreamConnection {
     }
     if (method === "notifications/resources/updated") {
       const uri = typeof params.uri === "string" ? params.uri : "";
-      for (const port of this.subscriptions.get(uri) ?? []) port.deliver(msg);
+      for (const port of this.state.subscribed(uri)) port.deliver(msg);
       return;
     }
     const port = this.attribute();
@@ -666,13 +644,8 @@ export class UpstreamConnection {
       log.debug(`server ${this.o.server}: ${method} belongs to no single session; dropped`);
       return;
     }
-    if (method === "notifications/message" && !this.wantsLog(port, params.level)) return;
+    if (method === "notifications/message" && !this.state.wantsLog(port, params.level)) return;
     port.deliver(msg, this.soleRequestOf(port));
-  }
-
-  private wantsLog(port: SessionPort, level: unknown): boolean {
-    const wanted = this.levels.get(port);
-    return !wanted || levelRank(level) >= levelRank(wanted);
   }
 
   /** The one session a server-initiated message can belong to, or null when that is unclear. */
