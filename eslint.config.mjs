@@ -50,6 +50,7 @@ export default tseslint.config(
       ".next/**",
       "dist/**",
       "reports/**",
+      ".cache/**",
       "test-results/**",
       "db/migrations/**",
       "next-env.d.ts",

@@ -279,15 +279,7 @@ export class ClientSession implements SessionPort {
     this.pending.delete(idKey(entry.id));
     this.o.metrics.upstreamErrors.labels(this.o.server, "exit").inc();
     if (entry.call) {
-      clearTimeout(entry.call.timer);
-      this.o.enforcer.outcome(
-        entry.call.decisionId,
-        entry.call.tool,
-        "upstream_error",
-        performance.now() - entry.startedAt,
-        null,
-        reason,
-      );
+      this.failCall(entry, entry.call, reason);
       if (entry.call.cancelled) return;
     }
     this.down(reply.upstreamFailed(entry.id, this.o.server, reason), entry.id);
@@ -565,23 +557,26 @@ export class ClientSession implements SessionPort {
     }
   }
 
+  /** Records a forwarded call that ended without the upstream's answer (its limits are given back). */
+  private failCall(entry: Pending, call: PendingCall, reason: string): void {
+    clearTimeout(call.timer);
+    this.o.enforcer.outcome(
+      call.decisionId,
+      call.tool,
+      "upstream_error",
+      performance.now() - entry.startedAt,
+      null,
+      reason,
+    );
+  }
+
   /** Stops routing; open calls get their outcome recorded as upstream errors. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     for (const a of this.deciding.values()) a.abort();
-    for (const entry of this.pending.values()) {
-      if (!entry.call) continue;
-      clearTimeout(entry.call.timer);
-      this.o.enforcer.outcome(
-        entry.call.decisionId,
-        entry.call.tool,
-        "upstream_error",
-        performance.now() - entry.startedAt,
-        null,
-        "session closed",
-      );
-    }
+    for (const entry of this.pending.values())
+      if (entry.call) this.failCall(entry, entry.call, "session closed");
     this.pending.clear();
     this.inputs.close();
     this.o.connection.detach(this);

@@ -45,7 +45,7 @@ const CACHEABLE = new Set([
 ]);
 
 /** Methods whose `Mcp-Name` header mirrors a body field. */
-const NAMED: Record<string, string> = {
+export const MIRRORED_NAME: Readonly<Record<string, string>> = {
   "tools/call": "name",
   "prompts/get": "name",
   "resources/read": "uri",
@@ -150,7 +150,7 @@ export function checkEnvelope(
   if (!headers) return envelope;
   if (header(headers, "mcp-method") !== request.method)
     return mismatch("Mcp-Method must equal the request's method");
-  const field = NAMED[request.method];
+  const field = MIRRORED_NAME[request.method];
   const bodyName = field ? request.params?.[field] : undefined;
   if (typeof bodyName === "string") {
     const raw = header(headers, "mcp-name");

@@ -384,7 +384,7 @@ describe("agents", () => {
       cli("agents", "keys", "revoke", `${secret.slice(0, 10)}…`),
     )();
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^revoked key key_\w+ \(pcs_\w+…\) of agent ci-bot/);
+    expect(result.stdout).toMatch(/^revoked key key_\w+ \(pcs_[\w-]+…\) of agent ci-bot/);
     expect(rows).toMatchObject([{ action: "agent_key.revoke", ...OPERATOR }]);
     expect(() => authenticateAgentKey(t.db, secret, new Date())).toThrow(
       "Invalid or missing agent key",

@@ -1,16 +1,7 @@
 import type { JsonRpcId, Message, Outbound } from "../jsonrpc";
 import { log } from "../log";
-import { META, MODERN_VERSION } from "../modern";
+import { META, MIRRORED_NAME, MODERN_VERSION } from "../modern";
 import type { LinkClosed, UpstreamLink } from "./links";
-
-const NAMED: Record<string, string> = {
-  "tools/call": "name",
-  "prompts/get": "name",
-  "resources/read": "uri",
-  "tasks/get": "taskId",
-  "tasks/update": "taskId",
-  "tasks/cancel": "taskId",
-};
 
 /** Header values that are not plain visible ASCII travel base64-encoded, as the revision defines. */
 function headerValue(value: string): string {
@@ -56,7 +47,7 @@ export class ModernHttpLink implements UpstreamLink {
     const abort = new AbortController();
     const key = String(message.id);
     this.inFlight.set(key, abort);
-    const field = NAMED[message.method];
+    const field = MIRRORED_NAME[message.method];
     const name = field ? message.params?.[field] : undefined;
     const version = (message.params?._meta as Record<string, unknown> | undefined)?.[
       META.protocolVersion
