@@ -234,6 +234,12 @@ export class ClientSession implements SessionPort {
   }
 
   protected forward(msg: JSONRPCRequest, call?: PendingCall): void {
+    const entry = this.track(msg, call);
+    this.o.connection.request(this, this.upstreamForm(msg), this.failureOf(entry));
+  }
+
+  /** Registers a request this session waits an answer for. */
+  protected track(msg: JSONRPCRequest, call?: PendingCall): Pending {
     const { id, method } = msg;
     const entry: Pending = {
       id,
@@ -243,9 +249,16 @@ export class ClientSession implements SessionPort {
       ...(call ? { call } : {}),
     };
     this.pending.set(idKey(id), entry);
-    this.o.connection.request(this, this.upstreamForm(msg), (reason) =>
-      this.onUpstreamFailure(entry, reason),
-    );
+    return entry;
+  }
+
+  protected failureOf(entry: Pending): (reason: string) => void {
+    return (reason) => this.onUpstreamFailure(entry, reason);
+  }
+
+  /** Sends a decided call upstream (a parked call's retry takes the running call over instead). */
+  protected forwardCall(msg: JSONRPCRequest, call: PendingCall): void {
+    this.forward(msg, call);
   }
 
   private get agent(): string {
@@ -367,7 +380,7 @@ export class ClientSession implements SessionPort {
         cancelled: false,
         timer: setTimeout(() => this.onTimeout(id, timeoutMs), timeoutMs),
       };
-      this.forward(msg, call);
+      this.forwardCall(msg, call);
     } finally {
       this.deciding.delete(key);
     }
@@ -519,8 +532,10 @@ export class ClientSession implements SessionPort {
           inputResponses,
           ...(typeof state === "string" ? { requestState: state } : {}),
         };
-        this.o.connection.request(this, this.upstreamForm({ ...request, params }), (reason) =>
-          this.onUpstreamFailure(entry, reason),
+        this.o.connection.request(
+          this,
+          this.upstreamForm({ ...request, params }),
+          this.failureOf(entry),
         );
       },
       (err: unknown) => {

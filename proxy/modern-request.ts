@@ -1,6 +1,7 @@
 import { ClientSession, type ClientSessionOptions, type PendingCall } from "./client-session";
 import type { Continuation, Continuations } from "./continuations";
-import type { JsonRpcId, JSONRPCRequest, Outbound } from "./jsonrpc";
+import { type ParkedCalls, ParkedPort } from "./parking";
+import { idKey, type JsonRpcId, type JSONRPCRequest, type Outbound } from "./jsonrpc";
 import {
   discoverResult,
   META,
@@ -43,10 +44,15 @@ export class ModernRequest extends ClientSession {
     private readonly envelope: ModernEnvelope,
     private readonly request: JSONRPCRequest,
     private readonly continuations: Continuations,
+    private readonly parking: ParkedCalls,
   ) {
     super(o);
     // A stateless client answers input_required itself and retries.
     this.bridgesInput = false;
+    // What this request's client can be asked, by way of an input_required round trip.
+    this.clientCapabilities = envelope.capabilities;
+    this.interactive =
+      "sampling" in envelope.capabilities || "elicitation" in envelope.capabilities;
   }
 
   protected override onRequest(msg: JSONRPCRequest): void {
@@ -88,7 +94,8 @@ export class ModernRequest extends ClientSession {
 
   override deliver(msg: Outbound, related?: JsonRpcId): void {
     if ("method" in msg && "id" in msg) {
-      // This client cannot be asked anything mid-call: the server hears so at once.
+      // This client cannot be asked anything mid-call; it is asked with an input_required result.
+      if (this.park(msg)) return;
       this.o.connection.respond(this, {
         jsonrpc: "2.0",
         id: msg.id,
@@ -121,6 +128,107 @@ export class ModernRequest extends ClientSession {
     if (!wanted) return;
     const meta = { ...msg.params?._meta, [META.subscriptionId]: listening.id };
     super.deliver({ ...msg, params: { ...msg.params, _meta: meta } }, listening.id);
+  }
+
+  /**
+   * A session-based upstream asks this stateless client something in the middle of its call: the
+   * call is parked (still running upstream), and the client gets an `input_required` result
+   * whose `requestState` names it. The retry with the answer takes the call over.
+   */
+  private park(question: JSONRPCRequest): boolean {
+    const key = idKey(this.request.id);
+    const entry = this.pending.get(key);
+    const call = entry?.call;
+    if (!entry || !call) return false;
+    const port = new ParkedPort(`${this.key}-parked`, this.clientCapabilities);
+    const { connection, enforcer } = this.o;
+    connection.attach(port);
+    const parkedId = `${this.key}-parked`;
+    let expired = false;
+    const expire = (reason: string, outcome: "timeout" | "upstream_error") => {
+      if (expired) return;
+      expired = true;
+      connection.notify(port, {
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId: parkedId, reason },
+      });
+      enforcer.outcome(call.decisionId, call.tool, outcome, 0, null, reason);
+      connection.detach(port);
+    };
+    if (
+      !connection.rebind(this, this.request.id, port, parkedId, (r) => expire(r, "upstream_error"))
+    )
+      return false;
+    this.pending.delete(key);
+    clearTimeout(call.timer);
+    const inputKey = `portcullis-${String(question.id)}`;
+    const token = this.parking.park(
+      {
+        port,
+        connection,
+        serverRequestId: question.id,
+        inputKey,
+        agentId: enforcer.identity.agentId,
+        server: this.o.server,
+        tool: call.tool,
+        args: call.args,
+        expire: () => expire("the client did not come back with the input in time", "timeout"),
+      },
+      this.o.timeoutMs(),
+    );
+    this.rememberFirstRound(call, { requestState: token });
+    enforcer.outcome(
+      call.decisionId,
+      call.tool,
+      "input_required",
+      performance.now() - entry.startedAt,
+      null,
+    );
+    const { id: _question, jsonrpc: _v, ...asked } = question;
+    this.down(
+      reply.result(this.request.id, {
+        resultType: "input_required",
+        inputRequests: { [inputKey]: asked },
+        requestState: token,
+      }),
+      this.request.id,
+    );
+    return true;
+  }
+
+  /** The retry of a parked call takes the running upstream call over, answering its question. */
+  protected override forwardCall(msg: JSONRPCRequest, call: PendingCall): void {
+    const parked = this.parking.claim(msg.params?.requestState, {
+      agentId: this.o.enforcer.identity.agentId,
+      server: this.o.server,
+      tool: call.tool,
+      args: call.args,
+    });
+    if (!parked || parked.connection !== this.o.connection) return super.forwardCall(msg, call);
+    const entry = this.track(msg, call);
+    parked.connection.rebind(
+      parked.port,
+      `${parked.port.key}`,
+      this,
+      msg.id,
+      this.failureOf(entry),
+    );
+    parked.connection.detach(parked.port);
+    const responses = (msg.params?.inputResponses ?? {}) as Record<string, unknown>;
+    const answer = responses[parked.inputKey];
+    this.o.connection.respond(
+      this,
+      answer && typeof answer === "object"
+        ? { jsonrpc: "2.0", id: parked.serverRequestId, result: answer as Record<string, unknown> }
+        : {
+            jsonrpc: "2.0",
+            id: parked.serverRequestId,
+            error: { code: -32602, message: "The client gave no answer to this request" },
+          },
+    );
+    const early = parked.port.answer;
+    if (early) this.deliver({ ...early, id: msg.id } as Outbound, msg.id);
   }
 
   /** The client closed the response stream: in this revision that is the cancellation. */

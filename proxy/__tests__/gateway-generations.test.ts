@@ -89,6 +89,92 @@ describe("a 2026-07-28 client (2.x SDK) through the gateway", () => {
     await client.close();
   });
 
+  it("is asked a session-based server's sampling question as an input_required round trip", async () => {
+    const client = await connectModern(`${gw.url}/mcp/everything`, key, {
+      capabilities: { sampling: {} },
+    });
+    client.setRequestHandler("sampling/createMessage", async (req) => ({
+      model: "test-model",
+      role: "assistant",
+      content: {
+        type: "text",
+        text: `sampled: ${(req.params.messages[0]?.content as { text: string }).text}`,
+      },
+    }));
+    const result = await client.callTool({
+      name: "trigger-sampling-request",
+      arguments: { prompt: "ping", maxTokens: 5 },
+    });
+    expect(JSON.stringify(result.content)).toContain(
+      "sampled: Resource trigger-sampling-request context: ping",
+    );
+    await client.close();
+    // One logical call: the first round is parked upstream, the retry takes it over.
+    const rounds = auditRows(t.db).filter(
+      (r) => r.action === "tool_call.decide" && r.tool === "trigger-sampling-request",
+    );
+    expect(rounds.map((r) => r.cause)).toEqual([null, "continuation"]);
+    expect(rounds[1]?.correlationId).toBe(rounds[0]?.id);
+  });
+
+  it("cancels a parked call upstream when the client does not come back in time", async () => {
+    const quick = insertUpstream(t.db, {
+      name: "quick",
+      command: process.execPath,
+      args: [serverEntry("everything"), "stdio"],
+      timeoutMs: 1_000,
+    });
+    insertPolicyVersion(t.db, quick.id, `version: "1"\ndefault: allow\n`);
+    const res = await fetch(`${gw.url}/mcp/quick`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${key}`,
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": "tools/call",
+        "mcp-name": "trigger-sampling-request",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: {
+          name: "trigger-sampling-request",
+          arguments: { prompt: "never answered", maxTokens: 5 },
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": { sampling: {} },
+          },
+        },
+      }),
+    });
+    const text = await res.text();
+    const last = text
+      .split("\n")
+      .filter((l) => l.startsWith("data: "))
+      .at(-1);
+    const answer = JSON.parse(last ? last.slice(6) : text) as {
+      result: { resultType: string; inputRequests: Record<string, { method: string }> };
+    };
+    expect(answer.result.resultType).toBe("input_required");
+    expect(Object.values(answer.result.inputRequests).map((r) => r.method)).toEqual([
+      "sampling/createMessage",
+    ]);
+    const decision = auditRows(t.db).findLast(
+      (r) => r.action === "tool_call.decide" && r.server === "quick",
+    );
+    await expect
+      .poll(
+        () =>
+          auditRows(t.db)
+            .filter((r) => r.action === "tool_call.outcome" && r.correlationId === decision?.id)
+            .map((r) => r.outcome),
+        { timeout: 5_000 },
+      )
+      .toEqual(["input_required", "timeout"]);
+  });
+
   it("reaches a stateless 2.x server, and an input_required round trip is one logical call", async () => {
     const client = await connectModern(`${gw.url}/mcp/stateless`, key, {
       onElicit: () => ({ action: "accept", content: { name: "Ada" } }),

@@ -11,6 +11,7 @@ import {
 import { UpstreamDirectory } from "@/lib/services/gateway";
 import { ClientSession } from "../client-session";
 import { Continuations } from "../continuations";
+import { ParkedCalls } from "../parking";
 import { Enforcer, ToolCatalog } from "../enforcer";
 import { classify, type JsonRpcId, type JSONRPCRequest, type Message } from "../jsonrpc";
 import { log } from "../log";
@@ -55,6 +56,7 @@ export class McpEndpoint {
   private readonly policies = new Map<string, DbPolicySource>();
   private readonly catalogs = new WeakMap<UpstreamConnection, ToolCatalog>();
   private readonly continuations = new Continuations();
+  private readonly parking = new ParkedCalls();
   private readonly guard: HttpGuard;
   private readonly upstreams: UpstreamDirectory;
 
@@ -188,6 +190,7 @@ export class McpEndpoint {
       envelope,
       request,
       this.continuations,
+      this.parking,
     );
     res.once("close", () => {
       if (!res.writableEnded) modern.cancel();

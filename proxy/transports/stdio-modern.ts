@@ -1,5 +1,6 @@
 import type { ClientSessionOptions } from "../client-session";
 import { Continuations } from "../continuations";
+import { ParkedCalls } from "../parking";
 import { classify, idKey, type Message, type Outbound } from "../jsonrpc";
 import { checkEnvelope, isModernRequest } from "../modern";
 import { ModernRequest } from "../modern-request";
@@ -17,6 +18,7 @@ type Options = Omit<ClientSessionOptions, "key" | "sendDown"> & {
 export class StdioModernRequests {
   private readonly open = new Map<string, ModernRequest>();
   private readonly continuations = new Continuations();
+  private readonly parking = new ParkedCalls();
   private seq = 0;
 
   constructor(private readonly o: Options) {}
@@ -61,6 +63,7 @@ export class StdioModernRequests {
       envelope,
       c.message,
       this.continuations,
+      this.parking,
     );
     this.open.set(key, request);
     request.fromClient(c.message, raw);

@@ -545,6 +545,36 @@ export class UpstreamConnection {
     if (upstreamId !== undefined) this.link?.resume?.(upstreamId);
   }
 
+  /**
+   * Hands a request that is still running upstream from one port to another (a stateless call
+   * parked while its client answers a question, then taken up by the client's retry). Its
+   * server-to-client requests and progress follow it. False when the request is not running.
+   */
+  rebind(
+    from: SessionPort,
+    fromId: JsonRpcId,
+    to: SessionPort,
+    toId: JsonRpcId,
+    onFailure: (reason: string) => void,
+  ): boolean {
+    const upstreamId = this.byClient.get(clientKey(from, fromId));
+    const entry = upstreamId === undefined ? undefined : this.outstanding.get(idKey(upstreamId));
+    if (upstreamId === undefined || !entry) return false;
+    this.byClient.delete(clientKey(from, fromId));
+    this.byClient.set(clientKey(to, toId), upstreamId);
+    entry.port = to;
+    entry.clientId = toId;
+    entry.onFailure = onFailure;
+    if (entry.progressToken) this.progress.delete(entry.progressToken.upstream);
+    delete entry.progressToken;
+    const left = (this.inFlight.get(from) ?? 1) - 1;
+    if (left > 0) this.inFlight.set(from, left);
+    else this.inFlight.delete(from);
+    this.inFlight.set(to, (this.inFlight.get(to) ?? 0) + 1);
+    for (const [id, owner] of this.serverRequests) if (owner === from) this.serverRequests.set(id, to);
+    return true;
+  }
+
   /** A client's answer to a server-to-client request; only the session it was sent to may answer. */
   respond(port: SessionPort, message: JSONRPCResponse): boolean {
     if (message.id === undefined) return false;
