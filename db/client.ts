@@ -44,7 +44,10 @@ export const MIGRATIONS_DIR = path.join("db", "migrations");
 /**
  * Applies pending migrations. Several processes may start on one new file together: the
  * migrator's deferred transaction can lose the lock upgrade race with SQLITE_BUSY (which
- * busy_timeout does not cover), so a busy failure is retried after the winner finishes.
+ * busy_timeout does not cover), and it reads which migrations were applied before it takes the
+ * lock, so it can also find a table the winner just created. Either failure is retried after the
+ * winner finishes: the winner applies all pending migrations in one transaction, so the retry
+ * sees them applied.
  */
 export function migrateDb(db: Db, migrationsFolder: string): void {
   for (let attempt = 0; ; attempt++) {
@@ -52,7 +55,7 @@ export function migrateDb(db: Db, migrationsFolder: string): void {
       migrate(db, { migrationsFolder });
       return;
     } catch (err) {
-      if (attempt >= 20 || !isBusy(err)) throw err;
+      if (attempt >= 20 || !(isBusy(err) || isRace(err))) throw err;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50 + attempt * 25);
     }
   }
@@ -62,6 +65,13 @@ function isBusy(err: unknown): boolean {
   for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
     const code = (e as { code?: unknown }).code;
     if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") return true;
+  }
+  return false;
+}
+
+function isRace(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if (/already exists/.test(String((e as { message?: unknown }).message))) return true;
   }
   return false;
 }
