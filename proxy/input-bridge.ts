@@ -1,10 +1,10 @@
-import { idKey, type JsonRpcId, type JSONRPCResponse, type Outbound } from "./jsonrpc";
-
-const CAPABILITY: Record<string, string> = {
-  "sampling/createMessage": "sampling",
-  "elicitation/create": "elicitation",
-  "roots/list": "roots",
-};
+import {
+  CALLBACK_CAPABILITY,
+  idKey,
+  type JsonRpcId,
+  type JSONRPCResponse,
+  type Outbound,
+} from "./jsonrpc";
 
 type Asked = {
   resolve: (result: unknown) => void;
@@ -51,9 +51,9 @@ export class InputBridge {
     const answers = await Promise.all(
       entries.map(([, r]) => {
         const { method, params } = (r ?? {}) as { method?: unknown; params?: unknown };
-        if (typeof method !== "string" || !(method in CAPABILITY))
+        if (typeof method !== "string" || !(method in CALLBACK_CAPABILITY))
           return Promise.reject(new Error(`the server asked for an unknown kind of input`));
-        const capability = CAPABILITY[method] ?? method;
+        const capability = CALLBACK_CAPABILITY[method] ?? method;
         if (!(capability in this.capabilities()))
           return Promise.reject(
             new Error(`the server needs ${capability}, which this client did not declare`),

@@ -155,6 +155,13 @@ export function classify(msg: Message): Classified {
   return { kind: "invalid", id, reason: "neither a request, a notification nor a response" };
 }
 
+/** What a server may ask a client mid-call, and the capability the client must have declared. */
+export const CALLBACK_CAPABILITY: Readonly<Record<string, string>> = {
+  "sampling/createMessage": "sampling",
+  "elicitation/create": "elicitation",
+  "roots/list": "roots",
+};
+
 export const idKey = (id: JsonRpcId): string => (typeof id === "number" ? `n:${id}` : `s:${id}`);
 
 /** An error answer; JSON-RPC says `id: null` when the request's id could not be read. */

@@ -1,7 +1,13 @@
 import { ClientSession, type ClientSessionOptions, type PendingCall } from "./client-session";
 import type { Continuation, Continuations } from "./continuations";
 import { type ParkedCalls, ParkedPort } from "./parking";
-import { idKey, type JsonRpcId, type JSONRPCRequest, type Outbound } from "./jsonrpc";
+import {
+  CALLBACK_CAPABILITY,
+  idKey,
+  type JsonRpcId,
+  type JSONRPCRequest,
+  type Outbound,
+} from "./jsonrpc";
 import {
   discoverResult,
   META,
@@ -136,6 +142,8 @@ export class ModernRequest extends ClientSession {
    * whose `requestState` names it. The retry with the answer takes the call over.
    */
   private park(question: JSONRPCRequest): boolean {
+    const needs = CALLBACK_CAPABILITY[question.method];
+    if (!needs || !(needs in this.clientCapabilities)) return false;
     const key = idKey(this.request.id);
     const entry = this.pending.get(key);
     const call = entry?.call;

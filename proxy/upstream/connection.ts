@@ -1,6 +1,7 @@
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 
 import {
+  CALLBACK_CAPABILITY,
   classify,
   errorResponse,
   idKey,
@@ -78,11 +79,6 @@ type Outstanding = {
 
 type Queued = { port: SessionPort; message: JSONRPCRequest; onFailure: (reason: string) => void };
 
-const CALLBACK_CAPABILITY: Record<string, string> = {
-  "sampling/createMessage": "sampling",
-  "elicitation/create": "elicitation",
-  "roots/list": "roots",
-};
 const LIST_TIMEOUT_MS = 10_000;
 const BACKOFF_MS = [0, 250, 1_000, 4_000, 15_000, 30_000];
 
@@ -571,7 +567,8 @@ export class UpstreamConnection {
     if (left > 0) this.inFlight.set(from, left);
     else this.inFlight.delete(from);
     this.inFlight.set(to, (this.inFlight.get(to) ?? 0) + 1);
-    for (const [id, owner] of this.serverRequests) if (owner === from) this.serverRequests.set(id, to);
+    for (const [id, owner] of this.serverRequests)
+      if (owner === from) this.serverRequests.set(id, to);
     return true;
   }
 
