@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertAgentWithKey, insertPolicyVersion, insertUpstream } from "@/lib/testing/factories";
 import { auditRows, serverEntry, tempDatabase } from "@/lib/testing/proxy";
 import { type Gateway, startGateway } from "../serve";
-import { gatewayTestOptions } from "./helpers";
+import { EVERYTHING_POLICY, gatewayTestOptions } from "./helpers";
 
 const VERSION = "2026-07-28";
 
@@ -19,20 +19,7 @@ beforeAll(async () => {
     command: process.execPath,
     args: [serverEntry("everything"), "stdio"],
   });
-  insertPolicyVersion(
-    t.db,
-    up.id,
-    `version: "1"
-default: allow
-hide: [get-env]
-tools:
-  echo:
-    rules:
-      - name: no secrets
-        action: evaluate
-        conditions: [{ path: args.message, op: not_contains, value: "secret" }]
-`,
-  );
+  insertPolicyVersion(t.db, up.id, EVERYTHING_POLICY);
   key = insertAgentWithKey(t.db, { name: "modern-agent" }).key;
   gw = await startGateway(gatewayTestOptions(t.db));
   url = `${gw.url}/mcp/everything`;

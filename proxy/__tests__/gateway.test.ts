@@ -18,7 +18,7 @@ import {
   tempDatabase,
   must,
 } from "@/lib/testing/proxy";
-import { revokeKeyDirect } from "./helpers";
+import { EVERYTHING_POLICY, revokeKeyDirect } from "./helpers";
 import { type Gateway, startGateway } from "../serve";
 
 let t: ReturnType<typeof tempDatabase>;
@@ -48,20 +48,7 @@ beforeAll(async () => {
     args: [serverEntry("everything"), "stdio"],
   });
   everythingId = everything.id;
-  insertPolicyVersion(
-    t.db,
-    everything.id,
-    `version: "1"
-default: allow
-hide: [get-env]
-tools:
-  echo:
-    rules:
-      - name: no secrets
-        action: evaluate
-        conditions: [{ path: args.message, op: not_contains, value: "secret" }]
-`,
-  );
+  insertPolicyVersion(t.db, everything.id, EVERYTHING_POLICY);
   insertUpstream(t.db, {
     name: "rec",
     command: process.execPath,

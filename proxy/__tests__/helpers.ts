@@ -66,3 +66,15 @@ export function gatewayTestOptions(db: Db, over: Partial<GatewayOptions> = {}): 
     ...over,
   };
 }
+
+/** server-everything behind a policy that hides get-env and refuses echo messages with "secret". */
+export const EVERYTHING_POLICY = `version: "1"
+default: allow
+hide: [get-env]
+tools:
+  echo:
+    rules:
+      - name: no secrets
+        action: evaluate
+        conditions: [{ path: args.message, op: not_contains, value: "secret" }]
+`;

@@ -20,6 +20,7 @@ import {
   spawnGateway,
   tempDatabase,
 } from "@/lib/testing/proxy";
+import { EVERYTHING_POLICY } from "./helpers";
 
 let t: ReturnType<typeof tempDatabase>;
 let policy: string;
@@ -28,19 +29,7 @@ beforeAll(async () => {
   await ensureCliBundle();
   t = tempDatabase();
   policy = path.join(t.dir, "everything.yaml");
-  fs.writeFileSync(
-    policy,
-    `version: "1"
-default: allow
-hide: [get-env]
-tools:
-  echo:
-    rules:
-      - name: no secrets
-        action: evaluate
-        conditions: [{ path: args.message, op: not_contains, value: "secret" }]
-`,
-  );
+  fs.writeFileSync(policy, EVERYTHING_POLICY);
 });
 
 afterAll(() => {

@@ -1,7 +1,7 @@
-import type { Tx } from "@/db/client";
+import type { Db, Tx } from "@/db/client";
 import { canonicalJson } from "@/lib/core/canonical-json";
 import { newId } from "@/lib/core/ids";
-import { actorColumns, type ServiceContext } from "../context";
+import { actorColumns, type ServiceContext, withTransaction } from "../context";
 import { type AuditFields, appendChained } from "./chain";
 
 type Snapshot = Record<string, unknown>;
@@ -57,6 +57,13 @@ export function appendAudit(tx: Tx, ctx: ServiceContext, entry: ConsoleEntry): s
 /** Appends prepared rows (tool-call decisions and outcomes) in the caller's transaction. */
 export function appendEvents(tx: Tx, rows: readonly AuditFields[]): void {
   appendChained(tx, rows);
+}
+
+/** Appends one event in its own IMMEDIATE transaction; returns its id, throws if the database refused. */
+export function appendEvent(db: Db, row: Omit<AuditFields, "id">): string {
+  const id = newId("event");
+  withTransaction({ db }, (tx) => appendChained(tx, [{ id, ...row }]));
+  return id;
 }
 
 function changedFields(before: Snapshot, after: Snapshot): string[] {

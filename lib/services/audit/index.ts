@@ -1,4 +1,4 @@
-export { appendAudit, appendEvents, type ConsoleEntry } from "./append";
+export { appendAudit, appendEvent, appendEvents, type ConsoleEntry } from "./append";
 export { appendChained, type AuditFields, GENESIS_HASH } from "./chain";
 export { countAuditRows, pageAuditRows } from "./rows";
 export {

@@ -1,7 +1,7 @@
 import type { Db } from "@/db/client";
 import { canonicalJson } from "@/lib/core/canonical-json";
 import { newId } from "@/lib/core/ids";
-import { appendEvents, type AuditFields } from "../audit";
+import { appendEvent, appendEvents, type AuditFields } from "../audit";
 import { withTransaction } from "../context";
 import { rollbackReservations } from "../counters";
 
@@ -127,27 +127,20 @@ export type RefusedMessage = {
  * refuses the message, and counts a storage refusal).
  */
 export function recordRefusal(db: Db, input: RefusedMessage): string {
-  const id = newId("event");
-  withTransaction({ db }, (tx) =>
-    appendEvents(tx, [
-      {
-        id,
-        occurredAt: input.at,
-        source: input.source,
-        actorType: input.actor ? (input.actor.anonymous ? "anonymous" : "agent") : "anonymous",
-        actorId: input.actor?.agentId ?? null,
-        actorLabel: input.actor?.label ?? null,
-        action: "message.refuse",
-        server: input.server,
-        tool: input.tool ?? null,
-        decision: "deny",
-        cause: input.cause,
-        reason: input.reason,
-        requestId: input.requestId ?? null,
-        remoteIp: input.remoteIp ?? null,
-        detail: canonicalJson({ method: input.method ?? null, ...input.detail }),
-      },
-    ]),
-  );
-  return id;
+  return appendEvent(db, {
+    occurredAt: input.at,
+    source: input.source,
+    actorType: input.actor ? (input.actor.anonymous ? "anonymous" : "agent") : "anonymous",
+    actorId: input.actor?.agentId ?? null,
+    actorLabel: input.actor?.label ?? null,
+    action: "message.refuse",
+    server: input.server,
+    tool: input.tool ?? null,
+    decision: "deny",
+    cause: input.cause,
+    reason: input.reason,
+    requestId: input.requestId ?? null,
+    remoteIp: input.remoteIp ?? null,
+    detail: canonicalJson({ method: input.method ?? null, ...input.detail }),
+  });
 }

@@ -1,8 +1,6 @@
 import type { Db } from "@/db/client";
 import { canonicalJson } from "@/lib/core/canonical-json";
-import { newId } from "@/lib/core/ids";
-import { appendEvents } from "../audit";
-import { withTransaction } from "../context";
+import { appendEvent } from "../audit";
 
 export type UpstreamLifecycle = {
   server: string;
@@ -15,23 +13,16 @@ export type UpstreamLifecycle = {
 
 /** Records an upstream process ending unexpectedly, starting again, or stopping when idle. */
 export function recordUpstreamLifecycle(db: Db, input: UpstreamLifecycle): string {
-  const id = newId("event");
-  withTransaction({ db }, (tx) =>
-    appendEvents(tx, [
-      {
-        id,
-        occurredAt: input.at,
-        source: input.source,
-        actorType: "system",
-        actorId: null,
-        actorLabel: input.source,
-        action: `upstream.${input.event}`,
-        server: input.server,
-        targetType: "upstream",
-        targetId: input.upstreamId,
-        detail: canonicalJson(input.detail ?? {}),
-      },
-    ]),
-  );
-  return id;
+  return appendEvent(db, {
+    occurredAt: input.at,
+    source: input.source,
+    actorType: "system",
+    actorId: null,
+    actorLabel: input.source,
+    action: `upstream.${input.event}`,
+    server: input.server,
+    targetType: "upstream",
+    targetId: input.upstreamId,
+    detail: canonicalJson(input.detail ?? {}),
+  });
 }
