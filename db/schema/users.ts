@@ -12,6 +12,11 @@ export const users = sqliteTable("users", {
   role: text("role", { enum: ROLES }).notNull(),
   disabledAt: integer("disabled_at", { mode: "timestamp_ms" }),
   lastLoginAt: integer("last_login_at", { mode: "timestamp_ms" }),
+  // TOTP: the secret is set at enrolment and counts only once totp_enabled_at is set;
+  // totp_last_step is the time step of the last accepted code, so no code is accepted twice.
+  totpSecret: text("totp_secret"),
+  totpEnabledAt: integer("totp_enabled_at", { mode: "timestamp_ms" }),
+  totpLastStep: integer("totp_last_step"),
   createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });
@@ -34,11 +39,13 @@ export const sessions = sqliteTable(
     lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }).notNull(),
     remoteIp: text("remote_ip"),
     userAgent: text("user_agent"),
+    /** Last time the user confirmed their password (and code) in this session. */
+    reauthAt: integer("reauth_at", { mode: "timestamp_ms" }),
   },
   (t) => [index("sessions_user_idx").on(t.userId)], // sign out everywhere, user removal
 );
 
-/** One row per sign-in attempt; throttling counts recent failures by email and by IP. */
+/** One row per sign-in attempt: who tried from where, and whether it succeeded. */
 export const loginAttempts = sqliteTable(
   "login_attempts",
   {
