@@ -85,6 +85,14 @@ function shutdown(exitCode) {
 
 process.on("SIGINT", () => shutdown(0));
 process.on("SIGTERM", () => shutdown(0));
+// `npm start` runs this script through `exec` (package.json), so npm's forwarded SIGINT and
+// SIGTERM reach it: a shell in between would die of SIGTERM and swallow SIGINT, leaving this
+// process serving. If whatever started it dies without a signal reaching it (kill -9 of npm),
+// it is re-parented, and stops as well.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) shutdown(0);
+}, 500).unref();
 
 run("console", [path.join(root, "scripts/console-server.mjs"), ...(dev ? ["--dev"] : [])]);
 run(
