@@ -3,7 +3,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import dynamic from "next/dynamic";
 import Link from "next/link";
-import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { type FormEvent, useCallback, useState } from "react";
 
 import { ApiError, errorMessage } from "@/lib/client/api";
 import { formatDateTime } from "@/lib/client/format";
@@ -16,6 +16,8 @@ import { activePolicyQuery } from "@/components/audit/queries";
 import { ConfirmDialog } from "@/components/agents/confirm-dialog";
 import { useCan } from "@/components/console/session-context";
 import { PolicyView } from "@/components/policies/policy-view";
+import { UnsavedGuard } from "@/components/policies/unsaved-guard";
+import { YamlFileButtons } from "@/components/policies/yaml-file-buttons";
 import { LineDiff } from "@/components/tools/line-diff";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -319,13 +321,6 @@ export function PolicyEditor({ upstreamId, server }: { upstreamId: string; serve
   const text = draft ?? activeYaml ?? "";
   const dirty = draft !== null && draft !== (activeYaml ?? "");
 
-  useEffect(() => {
-    if (!dirty) return;
-    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
-    window.addEventListener("beforeunload", warn);
-    return () => window.removeEventListener("beforeunload", warn);
-  }, [dirty]);
-
   const validate = useCallback((yaml: string, signal: AbortSignal) => {
     setCheck({ state: "checking" });
     return validatePolicyDraft(yaml, signal);
@@ -412,6 +407,7 @@ export function PolicyEditor({ upstreamId, server }: { upstreamId: string; serve
 
   return (
     <div className="space-y-4">
+      <UnsavedGuard when={dirty} what={`The policy draft for ${server}`} />
       <div>
         <Link
           href="/console/policies"
@@ -434,6 +430,14 @@ export function PolicyEditor({ upstreamId, server }: { upstreamId: string; serve
               >
                 Tools of {server} →
               </Link>
+              <YamlFileButtons
+                server={server}
+                text={text}
+                version={version?.version ?? null}
+                dirty={dirty}
+                canImport={canEdit}
+                onImport={onChange}
+              />
               {canEdit && (activeYaml === null || text.trim() === "") ? (
                 <Button variant="secondary" busy={starting} onClick={loadStarter}>
                   Starter policy
