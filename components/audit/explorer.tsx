@@ -171,7 +171,12 @@ export function AuditExplorer({ mode }: { mode: Mode }) {
               : "bg-rose-50 text-rose-900 ring-rose-200",
           )}
         >
-          {verify.data.ok ? (
+          {verify.data.ok && verify.data.rows === 0 ? (
+            <>
+              <strong>Nothing to verify.</strong> The audit log was empty at{" "}
+              {formatDateTime(verify.data.checkedAt)}.
+            </>
+          ) : verify.data.ok ? (
             <>
               <strong>Chain intact.</strong> {verify.data.rows.toLocaleString()} rows verified up to
               #{verify.data.headSeq} (head{" "}

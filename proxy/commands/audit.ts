@@ -51,7 +51,10 @@ function readCheckpoint(file: string, key: string | undefined): Checkpoint {
   return cp;
 }
 
-/** `audit verify`: 0 and "chain intact: N rows", or 1 naming the first broken row and why. */
+/**
+ * `audit verify`: 0 and "chain intact: N rows" (or "nothing to verify" on an empty log), or 1
+ * naming the first broken row and why.
+ */
 export function auditVerify(
   db: Db,
   opts: { checkpoint?: string },
@@ -66,7 +69,9 @@ export function auditVerify(
     return 1;
   }
   process.stdout.write(
-    `chain intact: ${report.rows} rows${cp ? `, consistent with checkpoint ${cp.seq}` : ""}\n`,
+    report.rows === 0
+      ? "nothing to verify: the audit log is empty\n"
+      : `chain intact: ${report.rows} rows${cp ? `, consistent with checkpoint ${cp.seq}` : ""}\n`,
   );
   try {
     const ctx = cliContext(db);

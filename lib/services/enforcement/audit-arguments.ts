@@ -26,6 +26,12 @@ const SECRET_KEYS_EXACT = new Set(["auth", "pin", "pwd", "ssn", "otp", "key", "j
 const SECRET_VALUE =
   /^(?:bearer\s+\S{8,}|basic\s+[a-z0-9+/=]{8,}|sk-[a-z0-9_-]{16,}|gh[pousr]_[a-z0-9]{20,}|pcs_[a-z0-9_-]{20,}|xox[abprs]-[a-z0-9-]{10,}|akia[0-9a-z]{16}|eyj[a-z0-9_-]{10,}\.[a-z0-9_-]{10,}\.)/i;
 
+// A credential written out in a value ("my password is …", "api_key=…"): the key is inside the
+// value, so key-based masking misses it. A credential word followed by anything is masked; in
+// `redacted` mode masking too much is the safe mistake.
+const SECRET_PHRASE =
+  /\b(?:pass(?:word|wd|phrase)|secret|api[ _-]?key|token|credential)s?\b[\s:=]+\S/i;
+
 export const MASK = "[REDACTED]";
 const MAX_STRING = 256;
 const MAX_ITEMS = 50;
@@ -40,7 +46,7 @@ export function isSecretKey(key: string): boolean {
 
 function redactValue(value: unknown, depth: number): unknown {
   if (typeof value === "string") {
-    if (SECRET_VALUE.test(value)) return MASK;
+    if (SECRET_VALUE.test(value) || SECRET_PHRASE.test(value)) return MASK;
     return value.length > MAX_STRING
       ? `${value.slice(0, MAX_STRING)}…[+${value.length - MAX_STRING} chars]`
       : value;
@@ -66,9 +72,10 @@ function digest(text: string, hmacKey: string | undefined): { alg: string; diges
 
 /**
  * The JSON text stored in an audit row for a call's arguments, per the policy's
- * `audit.arguments`: `redacted` masks values under secret-looking keys and secret-looking
- * values and caps sizes; `hash` keeps only an HMAC (when a key is configured) or SHA-256 of
- * the canonical JSON; `full` keeps everything up to 64 KiB.
+ * `audit.arguments`: `redacted` masks values under secret-looking keys, secret-looking values
+ * and values that spell a credential out ("password is …", "token: …"), and caps sizes; `hash`
+ * keeps only an HMAC (when a key is configured) or SHA-256 of the canonical JSON; `full` keeps
+ * everything up to 64 KiB.
  */
 export function auditArguments(args: unknown, mode: ArgumentsMode, hmacKey?: string): string {
   const canonical = canonicalJson(args ?? {});
