@@ -8,7 +8,10 @@ import { loadPolicy } from "@/lib/core/policy";
 import { createTestDb, REPO_ROOT } from "@/lib/testing";
 import { auditArguments, decideToolCall } from "..";
 
-const SEEDED = fs.readFileSync(path.join(REPO_ROOT, "db", "seed", "everything-policy.yaml"), "utf8");
+const SEEDED = fs.readFileSync(
+  path.join(REPO_ROOT, "db", "seed", "everything-policy.yaml"),
+  "utf8",
+);
 
 let db: Db;
 beforeEach(() => {
