@@ -75,6 +75,8 @@ const gatewaySchema = shared.extend({
   PORTCULLIS_UPSTREAM_IDLE_MS: positiveInt(10 * 60_000), // a shared upstream with no traffic stops
   // Keys the HMAC of tool arguments in audit rows under `audit.arguments: hash`; never stored.
   PORTCULLIS_AUDIT_HMAC_KEY: z.string().min(32, "needs at least 32 characters").optional(),
+  // When set, /metrics answers only `Authorization: Bearer <token>`.
+  PORTCULLIS_METRICS_TOKEN: z.string().min(16, "needs at least 16 characters").optional(),
 });
 
 const cliSchema = shared.extend({

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import http, { type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -34,6 +35,8 @@ export type GatewayOptions = {
   /** A shared upstream with no traffic for this long is stopped (default: sessionIdleMs). */
   upstreamIdleMs?: number;
   hmacKey?: string;
+  /** When set, /metrics requires `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
   /** Replaces how upstream links are made (tests use in-memory servers). */
   linkFor?: (upstream: Upstream) => UpstreamLink;
 };
@@ -57,6 +60,7 @@ export function gatewayOptions(
     sessionIdleMs: env.PORTCULLIS_SESSION_IDLE_MS,
     upstreamIdleMs: env.PORTCULLIS_UPSTREAM_IDLE_MS,
     ...(env.PORTCULLIS_AUDIT_HMAC_KEY ? { hmacKey: env.PORTCULLIS_AUDIT_HMAC_KEY } : {}),
+    ...(env.PORTCULLIS_METRICS_TOKEN ? { metricsToken: env.PORTCULLIS_METRICS_TOKEN } : {}),
   };
 }
 
@@ -158,6 +162,15 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       try {
         if (url.pathname === "/healthz" && req.method === "GET") return healthz(res);
         if (url.pathname === "/metrics" && req.method === "GET") {
+          if (!bearerMatches(req.headers.authorization, o.metricsToken))
+            return sendJson(
+              res,
+              401,
+              { error: "a metrics token is required" },
+              {
+                "www-authenticate": 'Bearer realm="portcullis-metrics"',
+              },
+            );
           res.writeHead(200, { "content-type": metrics.registry.contentType });
           res.end(await metrics.registry.metrics());
           return;
@@ -222,4 +235,13 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     })());
 
   return { url, port, close, metrics, pool };
+}
+
+/** True when no token is configured, or the header carries it (compared in constant time). */
+function bearerMatches(header: string | undefined, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  const given = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "")?.[1];
+  if (!given) return false;
+  const digest = (s: string) => createHash("sha256").update(s).digest();
+  return timingSafeEqual(digest(given), digest(token));
 }
