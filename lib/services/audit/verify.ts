@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 
 import type { Db } from "@/db/client";
 import { type AuditEvent } from "@/db/schema";
+import { describeBreak } from "./break";
 import { GENESIS_HASH, normalizeRow, rowHash } from "./chain";
 
 export type ChainReport =
@@ -12,7 +13,8 @@ export type Checkpoint = { seq: number; hash: string; at: string; signature: str
 
 /**
  * Recomputes the whole chain in sequence order, streaming rows so memory stays flat.
- * Reports the first row whose link, sequence number or content hash is wrong; with a
+ * Reports the first row whose link, sequence number or content hash is wrong, naming what that
+ * looks like (edited, deleted, inserted, reordered); with a
  * checkpoint, also reports a tail truncated below the checkpoint or a rewritten history.
  */
 export function verifyChain(db: Db, checkpoint?: Checkpoint): ChainReport {
@@ -23,17 +25,21 @@ export function verifyChain(db: Db, checkpoint?: Checkpoint): ChainReport {
   let checkpointSeen = false;
   for (const raw of stmt.iterate() as Iterable<Record<string, unknown>>) {
     const row = fromSql(raw);
-    if (row.seq !== expectedSeq) {
-      return broken(rows, expectedSeq, `sequence gap: expected ${expectedSeq}, found ${row.seq}`);
+    if (
+      row.seq !== expectedSeq ||
+      row.prevHash !== prevHash ||
+      rowHash(prevHash, row.seq, normalizeRow(row)) !== row.hash
+    ) {
+      const why = describeBreak(db, { expectedSeq, row, prevHash, read: fromSql });
+      return broken(rows, expectedSeq, why);
     }
-    if (row.prevHash !== prevHash) {
-      return broken(rows, row.seq, "prev_hash does not match the previous row's hash");
-    }
-    const hash = rowHash(prevHash, row.seq, normalizeRow(row));
-    if (hash !== row.hash) return broken(rows, row.seq, "row content does not match its hash");
     if (checkpoint && row.seq === checkpoint.seq) {
       if (row.hash !== checkpoint.hash) {
-        return broken(rows, row.seq, "history differs from the signed checkpoint");
+        return broken(
+          rows,
+          row.seq,
+          `history differs from the signed checkpoint at ${row.seq} (rows up to it were rewritten and the chain recomputed)`,
+        );
       }
       checkpointSeen = true;
     }
