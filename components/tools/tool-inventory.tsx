@@ -5,9 +5,9 @@ import { stringify } from "yaml";
 
 import { errorMessage } from "@/lib/client/api";
 import { formatDateTime } from "@/lib/client/format";
-import { recommendedRule } from "@/lib/core/risk";
 import type { ToolView } from "@/lib/services/inventory";
 import { useCan } from "@/components/console/session-context";
+import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
@@ -20,7 +20,7 @@ import { useAcceptToolChange } from "./queries";
 import { RiskBadge, ToolStatusBadge } from "./risk-badge";
 
 export const ruleText = (t: ToolView) =>
-  stringify(recommendedRule(t.riskCategory), { collectionStyle: "flow" }).trim();
+  stringify(t.recommendedRule, { collectionStyle: "flow" }).trim();
 
 /** The quarantine review: the pinned definition against the one the server now advertises. */
 export function QuarantineReview({ tools }: { tools: ToolView[] }) {
@@ -163,6 +163,11 @@ export function ToolInventory({ server, tools }: { server: string; tools: ToolVi
                     </td>
                     <td className="px-4 py-2.5 align-top">
                       <RiskBadge category={t.riskCategory} level={t.riskLevel} />
+                      {t.hintConflicts.length > 0 ? (
+                        <p className="mt-1" title={t.hintConflicts.join("\n")}>
+                          <Badge tone="amber">Hints disagree</Badge>
+                        </p>
+                      ) : null}
                     </td>
                     <td className="max-w-72 px-4 py-2.5 align-top font-mono text-xs text-slate-700">
                       {ruleText(t)}
@@ -196,6 +201,21 @@ export function ToolInventory({ server, tools }: { server: string; tools: ToolVi
                             <p className="mt-1 text-xs text-slate-500">
                               Confidence {Math.round(t.riskConfidence * 100)}%
                             </p>
+                            {t.hintConflicts.length > 0 ? (
+                              <>
+                                <h3 className="mt-3 text-xs font-semibold tracking-wide text-amber-700 uppercase">
+                                  The server&apos;s hints disagree
+                                </h3>
+                                <ul className="mt-1 list-disc space-y-0.5 pl-5 text-sm text-amber-900">
+                                  {t.hintConflicts.map((c) => (
+                                    <li key={c}>{c}</li>
+                                  ))}
+                                </ul>
+                                <p className="mt-1 text-xs text-slate-500">
+                                  Annotations come from the server and can only raise a rating.
+                                </p>
+                              </>
+                            ) : null}
                             {t.description ? (
                               <>
                                 <h3 className="mt-3 text-xs font-semibold tracking-wide text-slate-500 uppercase">

@@ -5,6 +5,7 @@ import everything from "./fixtures/server-everything.tools.json";
 import filesystem from "./fixtures/server-filesystem.tools.json";
 import memory from "./fixtures/server-memory.tools.json";
 import publicTools from "./fixtures/public-tools.json";
+import catalogue from "./fixtures/tool-categories.json";
 import type { RiskCategory } from "./lexicon";
 
 type FixtureTool = {
@@ -157,9 +158,10 @@ describe("classifyTool rules", () => {
       "Destructive",
     ],
     [
-      "readOnlyHint decides when nothing else does",
+      // It used to make such a tool Read (allowed, no cap): a hint is the server's word only.
+      "readOnlyHint alone never lowers an unknown tool",
       { name: "zorp", annotations: { readOnlyHint: true } },
-      "Read",
+      "Other",
     ],
     [
       "destructiveHint decides when nothing else does",
@@ -207,6 +209,119 @@ describe("classifyTool rules", () => {
         rate_limit: { max: 10, window: 60 },
         validate: { required_args: true },
       },
+      hintConflicts: [],
     });
+  });
+});
+
+describe("secrets and the environment", () => {
+  const getEnv = everything.find((t) => t.name === "get-env");
+
+  it("rates server-everything's get-env high with deny recommended, despite its readOnlyHint", () => {
+    expect(getEnv?.annotations).toMatchObject({ readOnlyHint: true });
+    const risk = classifyTool(getEnv as Parameters<typeof classifyTool>[0]);
+    expect(risk.category).toBe("Read");
+    expect(risk.level).toBe("high");
+    expect(risk.recommendedRule.action).toBe("deny");
+    expect(risk.evidence).toContain('exposes secrets or the environment: name ends in "env"');
+    expect(risk.hintConflicts).toEqual([
+      'the server says read-only (readOnlyHint), but what it reads is sensitive (name ends in "env")',
+    ]);
+  });
+
+  it.each([
+    ["list_env_vars", "", "high"],
+    ["get_secret", "", "high"],
+    ["describe_config", "Returns the access tokens of every user.", "high"],
+    // The object is an alert about a leaked secret, not the secret itself.
+    ["get_secret_scanning_alert", "Get secret scanning alert", "low"],
+    ["get_weather", "Returns the weather", "low"],
+  ])("%s is rated %s", (name, description, level) => {
+    expect(classifyTool({ name, description }).level).toBe(level);
+  });
+
+  it("only reads count: setting a secret stays Write at medium", () => {
+    expect(classifyTool({ name: "set_secret" })).toMatchObject({
+      category: "Write",
+      level: "medium",
+    });
+  });
+});
+
+describe("hints that disagree", () => {
+  it("flags server-everything's Execute tool that claims to be read-only", () => {
+    const tool = everything.find((t) => t.name === "trigger-long-running-operation");
+    const risk = classifyTool(tool as Parameters<typeof classifyTool>[0]);
+    expect(risk.category).toBe("Execute");
+    expect(risk.hintConflicts).toEqual([
+      "the server says read-only (readOnlyHint), but the tool looks like Execute",
+    ]);
+  });
+
+  it("leaves tools whose hints agree unflagged", () => {
+    const flagged = [...everything, ...filesystem, ...memory]
+      .filter((t) => classifyTool(t as Parameters<typeof classifyTool>[0]).hintConflicts.length > 0)
+      .map((t) => t.name)
+      .sort();
+    // simulate-research-query reads by its description but says it has effects: the hint raises
+    // it to Write (hints may raise), and the disagreement is still shown.
+    expect(flagged).toEqual([
+      "get-env",
+      "simulate-research-query",
+      "trigger-long-running-operation",
+    ]);
+  });
+
+  it("does not flag a Write tool the server calls destructive (overwriting is a destructive update)", () => {
+    expect(
+      classifyTool({ name: "write_file", annotations: { destructiveHint: true } }).hintConflicts,
+    ).toEqual([]);
+  });
+
+  it.each<[string, ToolAnnotations, string]>([
+    ["delete_repo", { destructiveHint: false }, "not destructive"],
+    ["get_issue", { readOnlyHint: false }, "has effects"],
+    ["list_issues", { destructiveHint: true }, "says destructive"],
+  ])("%s with %o", (name, annotations, words) => {
+    const risk = classifyTool({ name, annotations });
+    expect(risk.hintConflicts).toHaveLength(1);
+    expect(risk.hintConflicts[0]).toContain(words.replace("has effects", "it has effects"));
+  });
+});
+
+/**
+ * 440 tools of 21 public servers with a public catalogue's own labels. The labels are noisy
+ * ("Other" holds tools that clearly write or run things), so this checks agreement where the
+ * catalogue committed to a category, not equality tool by tool.
+ */
+describe("classifyTool against a public catalogue's labels", () => {
+  const rows = catalogue as {
+    server: string;
+    tool: string;
+    description: string;
+    category: string;
+  }[];
+  const labelled = rows.filter((r) => r.category !== "Other");
+  const got = labelled.map((r) => ({
+    r,
+    risk: classifyTool({ name: r.tool, description: r.description }),
+  }));
+
+  it("agrees on at least 95% of labelled tools", () => {
+    expect(labelled.length).toBeGreaterThan(300);
+    const agreed = got.filter(({ r, risk }) => risk.category === r.category).length;
+    expect(agreed / labelled.length).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it("never rates a tool the catalogue calls Destructive below high", () => {
+    for (const { r, risk } of got.filter((g) => g.r.category === "Destructive"))
+      expect(["high", "critical"], `${r.server}/${r.tool}`).toContain(risk.level);
+  });
+
+  it("recommends allow without a cap only for tools it rates low", () => {
+    for (const { risk } of got) {
+      if (risk.recommendedRule.action === "allow" && !risk.recommendedRule.rate_limit)
+        expect(risk.level).toBe("low");
+    }
   });
 });

@@ -4,9 +4,12 @@ import {
   MONEY_CONTEXT,
   MONEY_NOUNS,
   RANK,
+  GENERIC_TAIL_NOUNS,
   READ_ONLY_CLAIM,
   type RiskCategory,
   type RiskLevel,
+  SENSITIVE_DESCRIPTION,
+  SENSITIVE_NAME_NOUNS,
   VERBS,
 } from "./lexicon";
 import { recommendedRule, type RecommendedRule } from "./recommend";
@@ -33,6 +36,8 @@ export type RiskAssessment = {
   evidence: string[];
   confidence: number;
   recommendedRule: RecommendedRule;
+  /** Where the server's own annotations say something the name, description or schema contradict. */
+  hintConflicts: string[];
 };
 
 const EXECUTABLE_ARGUMENTS = new Set([
@@ -68,11 +73,55 @@ function strongest(tokens: readonly string[]): [string, RiskCategory] | null {
   return best;
 }
 
+/** What the tool hands out when it reads: the environment, secrets, credentials; null if none. */
+function exposedSecret(tokens: readonly string[], description: string): string | null {
+  let end = tokens.length;
+  while (end > 1 && GENERIC_TAIL_NOUNS.has(tokens[end - 1] ?? "")) end -= 1;
+  const head = tokens[end - 1];
+  if (head !== undefined && SENSITIVE_NAME_NOUNS.has(head)) return `name ends in "${head}"`;
+  const sentence = description.split(/(?<=[.!?])\s|\n/)[0] ?? "";
+  const said = SENSITIVE_DESCRIPTION.exec(sentence);
+  return said ? `description mentions "${said[0].toLowerCase()}"` : null;
+}
+
+const EFFECTS: ReadonlySet<RiskCategory> = new Set([
+  "Write",
+  "Execute",
+  "Destructive",
+  "Financial",
+]);
+
+/** The annotations the classification contradicts, in words an operator can act on. */
+function hintConflicts(
+  hints: ToolAnnotations,
+  category: RiskCategory,
+  exposes: string | null,
+): string[] {
+  const out: string[] = [];
+  if (hints.readOnlyHint === true && EFFECTS.has(category))
+    out.push(`the server says read-only (readOnlyHint), but the tool looks like ${category}`);
+  if (hints.readOnlyHint === true && exposes)
+    out.push(
+      `the server says read-only (readOnlyHint), but what it reads is sensitive (${exposes})`,
+    );
+  if (hints.readOnlyHint === false && category === "Read")
+    out.push("the server says it has effects (readOnlyHint: false), but the tool looks like Read");
+  if (hints.destructiveHint === false && category === "Destructive")
+    out.push(
+      "the server says not destructive (destructiveHint: false), but the tool looks Destructive",
+    );
+  // Overwriting is a destructive update in the spec's sense, so only a pure read contradicts it.
+  if (hints.destructiveHint === true && category === "Read")
+    out.push("the server says destructive (destructiveHint), but the tool looks like Read");
+  return out;
+}
+
 /**
- * Classifies one MCP tool from its name, description, input schema and annotations. The name's
- * verb decides first; the description decides when the name has none. Server-supplied
- * annotations and "read-only" claims can raise the risk but never lower it below what the name
- * says, because a hostile server controls them. Pure and deterministic.
+ * Classifies one MCP tool from its name, description and input schema first; the server's
+ * annotations come last and may only raise the risk, because a hostile server controls them. The
+ * name's verb decides first; the description decides when the name has none. A tool that reads
+ * secrets or the environment is rated high whatever it claims. Every annotation the verdict
+ * contradicts is listed in `hintConflicts`. Pure and deterministic.
  */
 export function classifyTool(tool: ClassifiableTool): RiskAssessment {
   const evidence: string[] = [];
@@ -130,6 +179,7 @@ export function classifyTool(tool: ClassifiableTool): RiskAssessment {
   }
 
   const hints = tool.annotations ?? {};
+  const ownCategory = category;
   if (hints.destructiveHint === true && RANK[category] < RANK.Destructive && category !== "Write") {
     evidence.push("annotation destructiveHint: true");
     category = category === "Other" ? "Destructive" : category;
@@ -137,11 +187,8 @@ export function classifyTool(tool: ClassifiableTool): RiskAssessment {
     evidence.push("annotation destructiveHint: true");
   }
   if (hints.readOnlyHint === true) {
-    evidence.push("annotation readOnlyHint: true");
-    if (category === "Other") {
-      category = "Read";
-      confidence = 0.6;
-    }
+    // Never lowers anything: an unknown tool stays Other (allowed under a cap) until reviewed.
+    evidence.push("annotation readOnlyHint: true (a hint from the server, not trusted)");
   } else if (hints.readOnlyHint === false && category === "Read") {
     evidence.push("annotation readOnlyHint: false");
     category = "Write";
@@ -166,12 +213,21 @@ export function classifyTool(tool: ClassifiableTool): RiskAssessment {
     }
   }
 
+  const exposes =
+    category === "Read" || category === "Other" ? exposedSecret(tokens, description) : null;
+  let level = LEVELS[category];
+  if (exposes) {
+    evidence.push(`exposes secrets or the environment: ${exposes}`);
+    level = "high";
+  }
+
   if (evidence.length === 0) evidence.push("no verb or annotation recognised");
   return {
     category,
-    level: LEVELS[category],
+    level,
     evidence,
     confidence,
-    recommendedRule: recommendedRule(category),
+    recommendedRule: recommendedRule(category, { exposesSecrets: exposes !== null }),
+    hintConflicts: hintConflicts(hints, ownCategory, exposes),
   };
 }

@@ -56,3 +56,19 @@ export const AMBIGUOUS_MONEY_NOUNS: ReadonlySet<string> = new Set([
 ]);
 
 export const READ_ONLY_CLAIM = /\bread[- ]only\b/i;
+
+/**
+ * Things a tool can hand out that let a caller act as someone else: the process environment,
+ * secrets, credentials. Reading them is not harmless, whatever the server's hints say.
+ */
+export const SENSITIVE_NAME_NOUNS: ReadonlySet<string> = new Set(
+  words(
+    "env environ environment secret secrets credential credentials creds password passwords passwd apikey apikeys",
+  ),
+);
+/** Trailing name words that do not change what the tool hands out (`list_env_vars`). */
+export const GENERIC_TAIL_NOUNS: ReadonlySet<string> = new Set(
+  words("var vars variable variables value values all list data info details"),
+);
+export const SENSITIVE_DESCRIPTION =
+  /\b(environment variables|env vars|secrets|credentials|passwords|api keys|access tokens|private keys)\b/i;

@@ -12,7 +12,17 @@ export type RecommendedRule = {
  * Starter rules per category. Unknown ("Other") tools get the Write treatment: allowed, with a
  * rolling cap that bounds the damage until someone reviews them.
  */
-export function recommendedRule(category: RiskCategory): RecommendedRule {
+export function recommendedRule(
+  category: RiskCategory,
+  { exposesSecrets = false }: { exposesSecrets?: boolean } = {},
+): RecommendedRule {
+  if (exposesSecrets && (category === "Read" || category === "Other")) {
+    return {
+      action: "deny",
+      reason:
+        "Exposes secrets or the environment: allow it deliberately (grant or policy edit) after review",
+    };
+  }
   switch (category) {
     case "Read":
       return { action: "allow" };

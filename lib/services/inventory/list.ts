@@ -2,6 +2,7 @@ import { and, asc, eq, type SQL } from "drizzle-orm";
 import { z } from "zod";
 
 import { type Tool, TOOL_STATUSES, tools, upstreams } from "@/db/schema";
+import { classifyTool, type RecommendedRule } from "@/lib/core/risk";
 import { requireViewer, type ServiceContext } from "../context";
 
 export const ListToolsInput = z
@@ -22,6 +23,9 @@ export type ToolView = {
   riskLevel: Tool["riskLevel"];
   riskEvidence: string[];
   riskConfidence: number;
+  recommendedRule: RecommendedRule;
+  /** Where the server's annotations disagree with what the name, description and schema say. */
+  hintConflicts: string[];
   definition: Record<string, unknown>;
   approvedHash: string;
   pendingDefinition: Record<string, unknown> | null;
@@ -31,17 +35,24 @@ export type ToolView = {
   quarantinedAt: string | null;
 };
 
+/**
+ * The rating comes from the current classifier over the pinned definition (pure, microseconds),
+ * so a tool recorded by an older classifier is shown as it is rated today.
+ */
 export function toToolView(t: Tool, server: string): ToolView {
+  const risk = classifyTool(t.definition as Parameters<typeof classifyTool>[0]);
   return {
     id: t.id,
     server,
     name: t.name,
     description: t.description,
     status: t.status,
-    riskCategory: t.riskCategory,
-    riskLevel: t.riskLevel,
-    riskEvidence: t.riskEvidence,
-    riskConfidence: t.riskConfidence,
+    riskCategory: risk.category,
+    riskLevel: risk.level,
+    riskEvidence: risk.evidence,
+    riskConfidence: risk.confidence,
+    recommendedRule: risk.recommendedRule,
+    hintConflicts: risk.hintConflicts,
     definition: t.definition,
     approvedHash: t.approvedHash,
     pendingDefinition: t.pendingDefinition ?? null,

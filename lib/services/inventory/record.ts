@@ -146,7 +146,11 @@ export function recordToolListing(
             },
           ]);
         } else {
-          tx.update(tools).set({ lastSeenAt: at }).where(eq(tools.id, step.row.id)).run();
+          // Re-rated as it is touched, so counts by risk follow classifier improvements.
+          tx.update(tools)
+            .set({ lastSeenAt: at, ...riskColumns(step.row.definition as ListedTool) })
+            .where(eq(tools.id, step.row.id))
+            .run();
         }
       }
       if (bump) bumpConfigVersion(tx, at);
