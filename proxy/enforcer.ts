@@ -5,6 +5,7 @@ import type { Approval } from "@/db/schema";
 import { AppError } from "@/lib/core/errors";
 import { newId } from "@/lib/core/ids";
 import {
+  approvalPendingResult,
   type DenyDecision,
   refusalResult,
   type ToolDefinition,
@@ -67,8 +68,6 @@ export type CallAction =
   | { kind: "forward"; decisionId: string }
   | { kind: "reply"; result: Record<string, unknown> }
   | { kind: "silent" };
-
-const APPROVAL_PREFIX = "[APPROVAL PENDING]";
 
 /**
  * The enforcement side of one client session: decides tools/call, filters tools/list, keeps the
@@ -279,25 +278,15 @@ export class Enforcer {
       }
       if (row.status !== "pending") break;
     }
-    const details = {
-      approvalId: approval.id,
-      status: "pending",
-      decisionId,
-      rule: approval.rule,
-      expiresAt: approval.expiresAt.toISOString(),
-    };
     return {
       kind: "reply",
-      result: {
-        content: [
-          {
-            type: "text",
-            text: `${APPROVAL_PREFIX} Tool "${call.tool}" needs approval ${approval.id} (rule "${approval.rule}"). It was not run. Once a reviewer approves it, retry the identical call before ${details.expiresAt}.`,
-          },
-        ],
-        isError: true,
-        _meta: { "portcullis/approval": details },
-      },
+      result: approvalPendingResult(call.tool, {
+        approvalId: approval.id,
+        status: "pending",
+        decisionId,
+        rule: approval.rule,
+        expiresAt: approval.expiresAt.toISOString(),
+      }),
     };
   }
 

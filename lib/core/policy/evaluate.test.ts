@@ -114,6 +114,38 @@ describe("grant precedence", () => {
     expectDeny(call(s, "other", { grants, arguments: {} }), "condition");
     expect(call(s, "other", { grants, arguments: { ok: true } }).kind).toBe("allow");
   });
+  it("a grant with its own limit replaces the policy's per-agent rate limits, not shared ones or spend caps", () => {
+    const limited = snapshotOf(`version: "1"
+tools:
+  send:
+    rules:
+      - rate_limit: 1/hour
+  spend:
+    rules:
+      - name: budget
+        conditions: [{ path: state.spend.total, op: lte, value: 1 }]
+        state: { counter: total, window: day }
+  "*":
+    rules:
+      - rate_limit: 2/hour
+        scope: shared
+`);
+    const store = new FakeCounterStore();
+    const own = [
+      grant({ effect: "allow", toolPattern: "*", rateLimit: { max: 5, windowSeconds: 3600 } }),
+    ];
+    const plain = [grant({ effect: "allow", toolPattern: "*" })];
+    expect(call(limited, "send", { store, now: NOW }).kind).toBe("allow");
+    expectDeny(call(limited, "send", { store, now: NOW + 1, grants: plain }), "rate_limit");
+    expect(call(limited, "send", { store, now: NOW + 2, grants: own }).kind).toBe("allow");
+    expectDeny(call(limited, "send", { store, now: NOW + 3, grants: own }), "rate_limit");
+    const spendStore = new FakeCounterStore();
+    expect(call(limited, "spend", { store: spendStore, now: NOW, grants: own }).kind).toBe("allow");
+    expectDeny(
+      call(limited, "spend", { store: spendStore, now: NOW + 1, grants: own }),
+      "rate_limit",
+    );
+  });
   it("grant rate limits count per agent, on their own key", () => {
     const store = new FakeCounterStore();
     const grants = [

@@ -120,6 +120,9 @@ function decide(snapshot: PolicySnapshot, input: EvaluateInput): Decision {
   const record = args as Record<string, unknown>;
 
   const pending: Pending[] = [];
+  // A grant with a limit of its own replaces the policy's per-agent call-count limits for this
+  // agent; shared limits (the server's total) and state counters (spend caps) still apply.
+  const grantSetsLimit = allowGrants?.some((g) => g.rateLimit) ?? false;
   let approval: CompiledRule | null = null;
   let decidingRule: string | null = null;
   for (const rule of resolved.rules) {
@@ -143,6 +146,7 @@ function decide(snapshot: PolicySnapshot, input: EvaluateInput): Decision {
     if (typeof amounts === "string")
       return deny("invalid_arguments", rule.name, amounts, rule.message);
     for (const limit of rule.limits) {
+      if (grantSetsLimit && limit.source === "rate_limit" && limit.scope === "agent") continue;
       const amount =
         limit.amount.kind === "fixed" ? limit.amount.value : amounts?.get(limit.counter);
       if (!amount)
@@ -178,27 +182,7 @@ function decide(snapshot: PolicySnapshot, input: EvaluateInput): Decision {
           notPermittedMessage(tool),
         );
       }
-      const counter = `grant.${grant.toolPattern}._rate_${rl.windowSeconds}s`;
-      pending.push({
-        limit: {
-          counter,
-          counterJson: JSON.stringify(counter),
-          scope: "agent",
-          window: { kind: "rolling", windowMs: rl.windowSeconds * 1000 },
-          limit: { digits: BigInt(rl.max), scale: 0 },
-          limitText: String(rl.max),
-          inclusive: true,
-          amount: { kind: "fixed", value: ONE },
-          rule: `grant:${grant.id}`,
-          message: rateLimitMessage({
-            kind: "rolling",
-            max: rl.max,
-            windowSeconds: rl.windowSeconds,
-          }),
-          describe: `grant ${grant.id} rate limit ${rl.max} per ${rl.windowSeconds}s`,
-        },
-        amount: ONE,
-      });
+      pending.push({ limit: grantLimit(grant.id, grant.toolPattern, rl), amount: ONE });
     }
   }
 
@@ -206,6 +190,29 @@ function decide(snapshot: PolicySnapshot, input: EvaluateInput): Decision {
   const outcome = admit(pending, input);
   if ("kind" in outcome) return outcome;
   return { kind: "allow", rule: decidingRule, reservations: outcome.reservations };
+}
+
+/** The limit an allow grant's own rate limit compiles to: a rolling window on its own counter. */
+export function grantLimit(
+  grantId: string,
+  toolPattern: string,
+  rl: { max: number; windowSeconds: number },
+): CompiledLimit {
+  const counter = `grant.${toolPattern}._rate_${rl.windowSeconds}s`;
+  return {
+    counter,
+    counterJson: JSON.stringify(counter),
+    scope: "agent",
+    window: { kind: "rolling", windowMs: rl.windowSeconds * 1000 },
+    limit: { digits: BigInt(rl.max), scale: 0 },
+    limitText: String(rl.max),
+    inclusive: true,
+    amount: { kind: "fixed", value: ONE },
+    rule: `grant:${grantId}`,
+    message: rateLimitMessage({ kind: "rolling", max: rl.max, windowSeconds: rl.windowSeconds }),
+    describe: `grant ${grantId} rate limit ${rl.max} per ${rl.windowSeconds}s`,
+    source: "rate_limit",
+  };
 }
 
 function isApproved(rule: CompiledRule, input: EvaluateInput): boolean {
@@ -289,12 +296,16 @@ function windowOf(limit: CompiledLimit, now: number): CounterWindow {
     : rollingWindow(limit.window.windowMs, now);
 }
 
-function keyOf(ref: CounterRef, input: EvaluateInput): string {
-  const server = JSON.stringify(input.server);
+/** The counter store key of a counter for one agent on one server (shared counters omit the agent). */
+export function counterKey(ref: CounterRef, server: string, agentId: string): string {
+  const s = JSON.stringify(server);
   return ref.scope === "shared"
-    ? `["shared",${server},${ref.counterJson}]`
-    : `["agent",${JSON.stringify(input.agentId)},${server},${ref.counterJson}]`;
+    ? `["shared",${s},${ref.counterJson}]`
+    : `["agent",${JSON.stringify(agentId)},${s},${ref.counterJson}]`;
 }
+
+const keyOf = (ref: CounterRef, input: EvaluateInput) =>
+  counterKey(ref, input.server, input.agentId);
 
 function read(counters: CounterReader, key: string, window: CounterWindow): string {
   try {

@@ -1,8 +1,12 @@
 export { parsePolicy, type ParseResult } from "./parse";
 export { compilePolicy, PolicySnapshot } from "./snapshot";
 export { loadPolicy, type LoadResult } from "./load";
-export { evaluate } from "./evaluate";
+export { counterKey, evaluate, grantLimit } from "./evaluate";
 export {
+  APPROVAL_META_KEY,
+  APPROVAL_PREFIX,
+  type ApprovalPendingDetails,
+  approvalPendingResult,
   DECISION_META_KEY,
   refusalResult,
   REFUSAL_PREFIX,

@@ -43,3 +43,31 @@ export function refusalResult(decision: DenyDecision, decisionId: string): Refus
     _meta: { [DECISION_META_KEY]: details },
   };
 }
+
+export const APPROVAL_PREFIX = "[APPROVAL PENDING]";
+
+/** The `_meta` key that carries a held call's approval. */
+export const APPROVAL_META_KEY = "portcullis/approval";
+
+export type ApprovalPendingDetails = {
+  approvalId: string;
+  status: "pending";
+  decisionId: string;
+  rule: string;
+  /** ISO 8601. */
+  expiresAt: string;
+};
+
+/** The MCP tool result for a call parked for approval that was not decided while it was held. */
+export function approvalPendingResult(tool: string, details: ApprovalPendingDetails) {
+  return {
+    content: [
+      {
+        type: "text" as const,
+        text: `${APPROVAL_PREFIX} Tool "${tool}" needs approval ${details.approvalId} (rule "${details.rule}"). It was not run. Once a reviewer approves it, retry the identical call before ${details.expiresAt}.`,
+      },
+    ],
+    isError: true as const,
+    _meta: { [APPROVAL_META_KEY]: details },
+  };
+}

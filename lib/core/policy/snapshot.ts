@@ -30,6 +30,8 @@ export type CompiledLimit = CounterRef & {
   rule: string;
   message: string;
   describe: string;
+  /** `rate_limit` (a call count) or `state` (a declared counter such as a spend cap). */
+  source: "rate_limit" | "state";
 };
 
 /** Which counter: its name and scope, which make its key (with the agent and the server). */
@@ -255,6 +257,7 @@ function compileRule(
       amount,
       message,
       describe: `${describe} (per ${state.window})`,
+      source: "state",
     });
   }
   for (const s of rule.state) {
@@ -284,6 +287,7 @@ function compileRule(
         rl.kind === "calendar"
           ? `rate limit ${count}/${rl.unit}`
           : `rate limit ${count} per ${rl.windowSeconds}s`,
+      source: "rate_limit",
     });
   }
 
