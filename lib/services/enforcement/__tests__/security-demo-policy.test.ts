@@ -35,8 +35,8 @@ function echo(message: string) {
     now: Date.now(),
   });
   const row = db.$client
-    .prepare("SELECT decision, rule, arguments FROM audit_events WHERE id = ?")
-    .get(verdict.decisionId) as { decision: string; rule: string | null; arguments: string };
+    .prepare("SELECT decision, rule, arguments FROM audit_events ORDER BY seq DESC LIMIT 1")
+    .get() as { decision: string; rule: string | null; arguments: string };
   return { verdict, row };
 }
 
