@@ -12,11 +12,12 @@ import { errorMessage } from "@/lib/client/api";
 import type { InboxFilter } from "@/lib/core/contact/inputs";
 import type { ContactMessageView, InboxCounts, MessagePage } from "@/lib/core/contact/views";
 import { exportHref, fetchMessages, patchMessage } from "./api";
-import { MessageDetail } from "./message-detail";
+import { MessageDetail, SpamBadge } from "./message-detail";
 
 const FILTERS: { value: InboxFilter; label: string }[] = [
   { value: "inbox", label: "Inbox" },
   { value: "unread", label: "Unread" },
+  { value: "spam", label: "Suspected spam" },
   { value: "archived", label: "Archived" },
   { value: "all", label: "All" },
 ];
@@ -146,7 +147,7 @@ export function InboxView({ initial }: { initial: MessagePage }) {
         <div
           role="group"
           aria-label="Show"
-          className="inline-flex self-start rounded-lg bg-slate-100 p-1"
+          className="inline-flex flex-wrap self-start rounded-lg bg-slate-100 p-1"
         >
           {FILTERS.map((f) => (
             <button
@@ -218,7 +219,9 @@ export function InboxView({ initial }: { initial: MessagePage }) {
                   ? "No messages match your search"
                   : filter === "archived"
                     ? "Nothing archived"
-                    : "No messages here"
+                    : filter === "spam"
+                      ? "No suspected spam"
+                      : "No messages here"
               }
             >
               {query
@@ -270,8 +273,11 @@ export function InboxView({ initial }: { initial: MessagePage }) {
                       <span className="mt-1.5 line-clamp-2 text-sm break-words text-slate-600">
                         {m.message}
                       </span>
-                      {m.archivedAt && filter === "all" ? (
-                        <Badge className="mt-2">Archived</Badge>
+                      {m.spamReason || (m.archivedAt && filter === "all") ? (
+                        <span className="mt-2 flex flex-wrap gap-1.5">
+                          {m.spamReason ? <SpamBadge /> : null}
+                          {m.archivedAt && filter === "all" ? <Badge>Archived</Badge> : null}
+                        </span>
                       ) : null}
                     </button>
                   </li>

@@ -4,6 +4,15 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import type { ContactMessageView } from "@/lib/core/contact/views";
 
+const SPAM_REASON_TEXT = {
+  too_fast:
+    "It was sent within seconds of the page loading, faster than most people type. Autofill or paste can do that too, so it was kept: read it before deciding.",
+} as const;
+
+export function SpamBadge() {
+  return <Badge tone="amber">Suspected spam</Badge>;
+}
+
 const longDate = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
 export function MessageDetail({
@@ -60,6 +69,15 @@ export function MessageDetail({
         ) : null}
       </header>
       <div className="p-5">
+        {message.spamReason ? (
+          <p
+            data-testid="spam-notice"
+            className="mb-4 rounded-md bg-amber-50 px-3 py-2.5 text-sm text-amber-900 ring-1 ring-amber-200"
+          >
+            <strong className="font-semibold">Suspected spam.</strong>{" "}
+            {SPAM_REASON_TEXT[message.spamReason]}
+          </p>
+        ) : null}
         <p
           data-testid="message-body"
           className="text-[15px] leading-7 break-words whitespace-pre-wrap text-slate-800"
@@ -71,6 +89,7 @@ export function MessageDetail({
         <span className="font-mono">{message.id}</span>
         <Badge tone={message.readAt ? "slate" : "blue"}>{message.readAt ? "Read" : "Unread"}</Badge>
         {message.archivedAt ? <Badge>Archived</Badge> : null}
+        {message.spamReason ? <SpamBadge /> : null}
         {message.notifiedAt ? <Badge tone="green">Notification sent</Badge> : null}
         {message.notifyError ? (
           <Badge tone="amber">Notification failed: {message.notifyError}</Badge>

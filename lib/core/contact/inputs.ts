@@ -82,7 +82,8 @@ export function contactFieldErrors(
   return out;
 }
 
-export const INBOX_FILTERS = ["inbox", "unread", "archived", "all"] as const;
+/** `spam`: unarchived messages flagged as suspected spam (they stay in the inbox too, badged). */
+export const INBOX_FILTERS = ["inbox", "unread", "spam", "archived", "all"] as const;
 export type InboxFilter = (typeof INBOX_FILTERS)[number];
 
 /** Query of the inbox list and export. `before` is the cursor returned by the previous page. */

@@ -10,9 +10,17 @@ export type ContactMessageView = {
   archivedAt: string | null;
   notifiedAt: string | null;
   notifyError: string | null;
+  /** Set when the message is suspected spam (`too_fast`: sent sooner than a person types). */
+  spamReason: "too_fast" | null;
 };
 
-export type InboxCounts = { inbox: number; unread: number; archived: number; all: number };
+export type InboxCounts = {
+  inbox: number;
+  unread: number;
+  spam: number;
+  archived: number;
+  all: number;
+};
 
 export type MessagePage = {
   items: ContactMessageView[];
@@ -20,6 +28,6 @@ export type MessagePage = {
   nextCursor: string | null;
 };
 
-/** What the public form gets back. Identical for stored and silently dropped submissions. */
+/** What the public form gets back. Identical for stored, flagged and honeypot submissions. */
 export type ContactReceipt = { ok: true; message: "Message sent." };
 export const CONTACT_RECEIPT: ContactReceipt = { ok: true, message: "Message sent." };

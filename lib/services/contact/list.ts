@@ -19,6 +19,8 @@ function filterWhere(filter: InboxFilter): SQL | undefined {
       return isNull(m.archivedAt);
     case "unread":
       return and(isNull(m.archivedAt), isNull(m.readAt));
+    case "spam":
+      return and(isNull(m.archivedAt), isNotNull(m.spamReason));
     case "archived":
       return isNotNull(m.archivedAt);
     case "all":
@@ -48,12 +50,19 @@ function readCounts(db: Db | Tx): InboxCounts {
       all: sql<number>`count(*)`,
       archived: sql<number>`coalesce(sum(${m.archivedAt} IS NOT NULL), 0)`,
       unread: sql<number>`coalesce(sum(${m.archivedAt} IS NULL AND ${m.readAt} IS NULL), 0)`,
+      spam: sql<number>`coalesce(sum(${m.archivedAt} IS NULL AND ${m.spamReason} IS NOT NULL), 0)`,
     })
     .from(m)
     .get();
   const all = Number(row?.all ?? 0);
   const archived = Number(row?.archived ?? 0);
-  return { all, archived, inbox: all - archived, unread: Number(row?.unread ?? 0) };
+  return {
+    all,
+    archived,
+    inbox: all - archived,
+    unread: Number(row?.unread ?? 0),
+    spam: Number(row?.spam ?? 0),
+  };
 }
 
 /** Newest first, keyset-paginated by (created_at, id). Any signed-in role may read. */

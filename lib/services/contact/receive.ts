@@ -20,10 +20,13 @@ export type ReceiveOptions = {
   limit?: RateLimitSpec;
 };
 
-/** `dropped` submissions got the same answer as stored ones and left no trace in the database. */
+/**
+ * `dropped` submissions (a filled honeypot: a field no person sees) got the same answer as
+ * stored ones and left no trace in the database. A form sent faster than a person types is
+ * stored, flagged as suspected spam: autofill and paste are that fast too.
+ */
 export type ReceiveResult =
-  | { status: "stored"; message: ContactMessage }
-  | { status: "dropped"; reason: "honeypot" | "too_fast" };
+  { status: "stored"; message: ContactMessage } | { status: "dropped"; reason: "honeypot" };
 
 const USER_AGENT_MAX = 300;
 
@@ -31,7 +34,7 @@ const USER_AGENT_MAX = 300;
  * Accepts one message from the public contact form. Order matters: a filled honeypot is dropped
  * before anything else (bots learn nothing from validation errors); invalid fields and forged or
  * stale tokens are VALIDATION errors with `details.fields`; a form posted faster than a person
- * can type is dropped; then, in one IMMEDIATE transaction, the per-IP limit is charged (RATE_LIMITED
+ * can type is kept but flagged as suspected spam; then, in one IMMEDIATE transaction, the per-IP limit is charged (RATE_LIMITED
  * with `details.retryAfterSeconds` when exhausted), the message is stored and `contact.receive`
  * is audited without the message text.
  */
@@ -61,8 +64,7 @@ export function receiveContactMessage(
     minFillMs: options.minFillMs,
     maxAgeMs: options.maxAgeMs,
   });
-  if (token === "too_fast") return { status: "dropped", reason: "too_fast" };
-  if (token !== "ok") {
+  if (token !== "ok" && token !== "too_fast") {
     throw new AppError("VALIDATION", "This form has expired. Reload the page and send it again.", {
       fields: { form: "This form has expired. Reload the page and send it again." },
     });
@@ -95,6 +97,7 @@ export function receiveContactMessage(
         remoteIp: ctx.remoteIp ?? null,
         userAgent: ctx.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
         createdAt: now,
+        spamReason: token === "too_fast" ? "too_fast" : null,
       })
       .returning()
       .get();
@@ -108,6 +111,7 @@ export function receiveContactMessage(
         companyLength: input.company?.length ?? 0,
         messageLength: input.message.length,
         messageBytes: Buffer.byteLength(input.message, "utf8"),
+        ...(message.spamReason ? { suspectedSpam: message.spamReason } : {}),
       },
     });
     return { status: "stored", message };

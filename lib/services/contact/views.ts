@@ -15,5 +15,6 @@ export function toContactMessageView(row: ContactMessage): ContactMessageView {
     archivedAt: iso(row.archivedAt),
     notifiedAt: iso(row.notifiedAt),
     notifyError: row.notifyError,
+    spamReason: row.spamReason ?? null,
   };
 }

@@ -77,7 +77,8 @@ export const POST = route({ auth: "public" }, async (ctx, req) => {
   }
 
   const { PORTCULLIS_SMTP_URL: smtp, PORTCULLIS_CONTACT_NOTIFY_TO: to } = env;
-  if (smtp && to) {
+  // Suspected spam is kept for the inbox but sends no mail: a notice per bot post would be noise.
+  if (smtp && to && !result.message.spamReason) {
     const message = result.message;
     const from = env.PORTCULLIS_CONTACT_NOTIFY_FROM ?? to;
     after(async () => {

@@ -67,7 +67,7 @@ describe("listContactMessages", () => {
     const third = listContactMessages(ctx, { limit: 3, before: second.nextCursor ?? undefined });
     expect(third.items.map((m) => m.name)).toEqual(["Person 0"]);
     expect(third.nextCursor).toBeNull();
-    expect(first.counts).toEqual({ all: 7, inbox: 7, unread: 7, archived: 0 });
+    expect(first.counts).toEqual({ all: 7, inbox: 7, unread: 7, spam: 0, archived: 0 });
   });
 
   it("searches name, email, company and message, treating % and _ literally", () => {
@@ -96,26 +96,34 @@ describe("listContactMessages", () => {
     expect(names("' OR 1=1 --")).toEqual([]);
   });
 
-  it("filters inbox, unread and archived", () => {
-    seed(3, (i) => ({
+  it("filters inbox, unread, suspected spam and archived", () => {
+    seed(4, (i) => ({
       readAt: i === 0 ? new Date(T0) : null,
       archivedAt: i === 2 ? new Date(T0) : null,
+      spamReason: i === 3 || i === 2 ? "too_fast" : null,
     }));
     const ctx = testContext(db, viewer);
+    // Suspected spam stays in the inbox (badged), and has a filter of its own.
     expect(listContactMessages(ctx, { filter: "inbox" }).items.map((m) => m.name)).toEqual([
+      "Person 3",
       "Person 1",
       "Person 0",
     ]);
     expect(listContactMessages(ctx, { filter: "unread" }).items.map((m) => m.name)).toEqual([
+      "Person 3",
       "Person 1",
     ]);
+    // An archived suspect (Person 2) is only under Archived.
+    const spam = listContactMessages(ctx, { filter: "spam" }).items;
+    expect(spam.map((m) => [m.name, m.spamReason])).toEqual([["Person 3", "too_fast"]]);
     expect(listContactMessages(ctx, { filter: "archived" }).items.map((m) => m.name)).toEqual([
       "Person 2",
     ]);
     expect(listContactMessages(ctx, {}).counts).toEqual({
-      all: 3,
-      inbox: 2,
-      unread: 1,
+      all: 4,
+      inbox: 3,
+      unread: 2,
+      spam: 1,
       archived: 1,
     });
   });

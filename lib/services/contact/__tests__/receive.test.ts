@@ -165,12 +165,29 @@ describe("receiveContactMessage", () => {
     expect(result.status).toBe("dropped");
   });
 
-  it("drops a form posted faster than a person can fill it", () => {
+  it("keeps a form posted faster than a person types, flagged as suspected spam", () => {
     const result = receiveContactMessage(publicCtx(), valid({ formToken: token(500) }), {
       formKey: KEY,
     });
-    expect(result).toEqual({ status: "dropped", reason: "too_fast" });
-    expect(storedCount()).toBe(0);
+    expect(result.status).toBe("stored");
+    const rows = db.select().from(contactMessages).all();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.spamReason).toBe("too_fast");
+    expect(rows[0]?.message).toBe(valid().message);
+    const audit = db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, "contact.receive"))
+      .all();
+    expect(audit).toHaveLength(1);
+    expect(JSON.parse(audit[0]?.detail ?? "{}")).toMatchObject({ suspectedSpam: "too_fast" });
+    // A flagged message still counts against the sender's limit.
+    expect(db.select().from(counterEvents).all()).toHaveLength(1);
+  });
+
+  it("does not flag a form that was open long enough", () => {
+    receiveContactMessage(publicCtx(), valid(), { formKey: KEY });
+    expect(db.select().from(contactMessages).all()[0]?.spamReason).toBeNull();
   });
 
   it("refuses a forged, foreign-key or expired token with a reload hint", () => {
