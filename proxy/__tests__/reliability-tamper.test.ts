@@ -115,7 +115,8 @@ const CASES: Record<string, Case> = {
       c.prepare("DELETE FROM audit_events WHERE seq = ?").run(p);
       shift(c, p + 1, -1);
     },
-    expected: (p) => new RegExp(`a row was deleted before row ${p} and the rows after it renumbered`),
+    expected: (p) =>
+      new RegExp(`a row was deleted before row ${p} and the rows after it renumbered`),
   },
   "insert a forged row with a correct hash": {
     tamper: (c, p) => {
@@ -150,7 +151,9 @@ const CASES: Record<string, Case> = {
       );
     },
     expected: (p) =>
-      new RegExp(`row ${p + 1} does not link to row ${p}: row ${p} was rewritten and its hash recomputed`),
+      new RegExp(
+        `row ${p + 1} does not link to row ${p}: row ${p} was rewritten and its hash recomputed`,
+      ),
   },
   "truncate the tail": {
     tamper: (c, p) => c.prepare("DELETE FROM audit_events WHERE seq >= ?").run(p),
