@@ -71,6 +71,8 @@ const gatewaySchema = shared.extend({
   PORTCULLIS_MAX_BODY_BYTES: positiveInt(1_048_576),
   PORTCULLIS_MAX_JSON_DEPTH: positiveInt(64),
   PORTCULLIS_MAX_SESSIONS: positiveInt(64),
+  // One agent (one leaked or looping key) may not take every session slot from the others.
+  PORTCULLIS_MAX_SESSIONS_PER_AGENT: positiveInt(16),
   PORTCULLIS_SESSION_IDLE_MS: positiveInt(10 * 60_000),
   PORTCULLIS_UPSTREAM_IDLE_MS: positiveInt(10 * 60_000), // a shared upstream with no traffic stops
   // Keys the HMAC of tool arguments in audit rows under `audit.arguments: hash`; never stored.

@@ -129,8 +129,12 @@ export function classify(msg: Message): Classified {
     if (typeof msg.method !== "string" || msg.method.length === 0 || msg.method.length > 256) {
       return { kind: "invalid", id, reason: "method must be a non-empty string" };
     }
-    if ("params" in msg && (msg.params === null || typeof msg.params !== "object")) {
-      return { kind: "invalid", id, reason: "params must be an object or array" };
+    // JSON-RPC allows by-position params; MCP defines every method's params as an object.
+    if (
+      "params" in msg &&
+      (msg.params === null || typeof msg.params !== "object" || Array.isArray(msg.params))
+    ) {
+      return { kind: "invalid", id, reason: "params must be an object" };
     }
     if ("id" in msg) {
       if (id === null)

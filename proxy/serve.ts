@@ -31,6 +31,8 @@ export type GatewayOptions = {
   maxBodyBytes: number;
   maxJsonDepth: number;
   maxSessions: number;
+  /** Live sessions one agent may hold (default: all of maxSessions). */
+  maxSessionsPerAgent?: number;
   sessionIdleMs: number;
   /** A shared upstream with no traffic for this long is stopped (default: sessionIdleMs). */
   upstreamIdleMs?: number;
@@ -57,6 +59,7 @@ export function gatewayOptions(
     maxBodyBytes: env.PORTCULLIS_MAX_BODY_BYTES,
     maxJsonDepth: env.PORTCULLIS_MAX_JSON_DEPTH,
     maxSessions: env.PORTCULLIS_MAX_SESSIONS,
+    maxSessionsPerAgent: env.PORTCULLIS_MAX_SESSIONS_PER_AGENT,
     sessionIdleMs: env.PORTCULLIS_SESSION_IDLE_MS,
     upstreamIdleMs: env.PORTCULLIS_UPSTREAM_IDLE_MS,
     ...(env.PORTCULLIS_AUDIT_HMAC_KEY ? { hmacKey: env.PORTCULLIS_AUDIT_HMAC_KEY } : {}),
@@ -137,6 +140,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     maxBodyBytes: o.maxBodyBytes,
     maxJsonDepth: o.maxJsonDepth,
     maxSessions: o.maxSessions,
+    maxSessionsPerAgent: Math.min(o.maxSessions, o.maxSessionsPerAgent ?? o.maxSessions),
     refuse,
     ...(o.hmacKey ? { hmacKey: o.hmacKey } : {}),
   });

@@ -6,6 +6,7 @@
 //   npm run bench stdio                             20,000 calls per path
 //   npx tsx bench/stdio/run.ts --calls 5000         fewer calls (windows: first and last tenth)
 //   npx tsx bench/stdio/run.ts --write-docs         replace "### stdio" in docs/benchmarks.md
+//   npx tsx bench/stdio/run.ts --cpu-prof DIR       write a CPU profile of `portcullis run` to DIR
 import fs from "node:fs";
 import path from "node:path";
 
@@ -35,6 +36,8 @@ const CALLS = Math.round(numberOption(flags, "calls", "BENCH_CALLS", 20_000));
 const WINDOW = Math.max(1, Math.floor(CALLS / 10));
 const WRITE_DOCS = flags.has("write-docs");
 const PASSTHROUGH = path.join(import.meta.dirname, "passthrough.mjs");
+const CPU_PROF = flags.get("cpu-prof");
+if (CPU_PROF === true) throw new Error("--cpu-prof needs a directory");
 
 type PathResult = {
   label: string;
@@ -105,6 +108,7 @@ async function main(): Promise<void> {
       await measure(
         "**`portcullis run --policy`** (policy, counters, audit on)",
         [
+          ...(CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(CPU_PROF)] : []),
           CLI_BUNDLE,
           "run",
           "--policy",

@@ -20,6 +20,8 @@ const CAUSE_LABEL: Record<string, string> = {
   oversize: "oversize",
   batch: "batch",
   unknown_method: "unknown method",
+  transport: "transport rules",
+  session_limit: "session limit",
   approved: "approved",
   internal: "internal error",
 };

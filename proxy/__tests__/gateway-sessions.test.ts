@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { insertAgentWithKey, insertPolicyVersion, insertUpstream } from "@/lib/testing/factories";
 import { connectHttp, must, serverEntry, tempDatabase } from "@/lib/testing/proxy";
 import { type Gateway, type GatewayOptions, startGateway } from "../serve";
-import { gatewayTestOptions } from "./helpers";
+import { gatewayTestOptions, INIT, rawPost as post } from "./helpers";
 
 const EVERYTHING = serverEntry("everything");
 
@@ -102,28 +102,8 @@ async function liveSessions(gw: Gateway): Promise<number> {
   return ((await res.json()) as { sessions: number }).sessions;
 }
 
-const INIT = JSON.stringify({
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "raw", version: "1" },
-  },
-});
-
 const rawPost = (url: string, body: string, headers: Record<string, string> = {}) =>
-  fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      authorization: `Bearer ${key}`,
-      ...headers,
-    },
-    body,
-  });
+  post(url, body, { authorization: `Bearer ${key}`, ...headers });
 
 describe("isolation: session — session limit (maxSessions = 2)", () => {
   let gw: Gateway;
@@ -150,7 +130,7 @@ describe("isolation: session — session limit (maxSessions = 2)", () => {
     await expect(refused).rejects.toBeInstanceOf(StreamableHTTPError);
     await expect(refused).rejects.toMatchObject({
       code: 503,
-      message: expect.stringContaining("The gateway is at its session limit; try again later"),
+      message: expect.stringContaining("the gateway holds its limit of 2 sessions"),
     });
 
     const raw = await rawPost(url, INIT);
@@ -160,7 +140,11 @@ describe("isolation: session — session limit (maxSessions = 2)", () => {
     expect(await raw.json()).toEqual({
       jsonrpc: "2.0",
       id: 1,
-      error: { code: -32000, message: "The gateway is at its session limit; try again later" },
+      error: {
+        code: -32000,
+        message:
+          "Refused: the gateway holds its limit of 2 sessions; close a session or try again later",
+      },
     });
 
     expect(upstreamPids()).toEqual(before);

@@ -18,7 +18,7 @@ import {
   tempDatabase,
   must,
 } from "@/lib/testing/proxy";
-import { EVERYTHING_POLICY, revokeKeyDirect } from "./helpers";
+import { EVERYTHING_POLICY, INIT, rawPost, revokeKeyDirect } from "./helpers";
 import { type Gateway, startGateway } from "../serve";
 
 let t: ReturnType<typeof tempDatabase>;
@@ -66,26 +66,7 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: string, headers: Record<string, string> = {}) =>
-  fetch(`${gw.url}${path}`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      ...headers,
-    },
-    body,
-  });
-
-const INIT = JSON.stringify({
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "raw", version: "1" },
-  },
-});
+  rawPost(`${gw.url}${path}`, body, headers);
 
 describe("gateway over Streamable HTTP with server-everything", () => {
   it("passes tools, resources and prompts through and decides calls", async () => {

@@ -78,3 +78,28 @@ tools:
         action: evaluate
         conditions: [{ path: args.message, op: not_contains, value: "secret" }]
 `;
+
+/** A 2025 `initialize` request as raw JSON, for tests that speak HTTP without the SDK. */
+export const INIT_REQUEST = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: "raw", version: "1" },
+  },
+};
+export const INIT = JSON.stringify(INIT_REQUEST);
+
+/** A raw Streamable HTTP POST with the headers a conforming client sends (overridable). */
+export const rawPost = (url: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      ...headers,
+    },
+    body,
+  });

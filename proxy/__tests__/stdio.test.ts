@@ -21,6 +21,7 @@ import {
   tempDatabase,
   must,
 } from "@/lib/testing/proxy";
+import { INIT_REQUEST } from "./helpers";
 
 let t: ReturnType<typeof tempDatabase>;
 const freePort = () =>
@@ -194,16 +195,7 @@ tools:
   it("refuses batches, malformed lines and non-object arguments, each audited once", async () => {
     const file = policyFile("frames.yaml", `version: "1"\ndefault: allow\n`);
     const before = auditRows(t.db).length;
-    const init = {
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-06-18",
-        capabilities: {},
-        clientInfo: { name: "raw", version: "1" },
-      },
-    };
+    const init = INIT_REQUEST;
     const lines = [
       JSON.stringify(init),
       JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),

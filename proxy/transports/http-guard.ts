@@ -11,7 +11,10 @@ import {
 } from "@/lib/services/enforcement";
 import { AgentKeyAuthenticator } from "@/lib/services/gateway";
 import { checkParsed, classify, type JsonRpcId, jsonDepth, type Message, peekId } from "../jsonrpc";
-import { HttpRefusal } from "./http-refusal";
+import { HttpRefusal, type RefusalAudit } from "./http-refusal";
+
+/** Who sent a request, for the audit row of its refusal. */
+export type RequestParty = { server: string; actor: CallIdentity; remoteIp: string | null };
 
 export type GuardOptions = {
   db: Db;
@@ -174,39 +177,67 @@ export class HttpGuard {
   }
 
   /** The transport rules of Streamable HTTP, checked before a session or an upstream is touched. */
-  checkHeaders(req: IncomingMessage, id: JsonRpcId | null): void {
-    this.checkMedia(req, id);
+  checkHeaders(req: IncomingMessage, id: JsonRpcId | null, party: RequestParty): void {
+    this.checkMedia(req, id, party);
     const version = req.headers["mcp-protocol-version"];
     if (typeof version === "string" && !SUPPORTED_PROTOCOL_VERSIONS.includes(version))
       throw new HttpRefusal(
         "bad_protocol_version",
         `Bad Request: Unsupported protocol version ${version} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`,
-        null,
+        transportAudit(party, "unsupported MCP-Protocol-Version header", {
+          protocolVersion: version.slice(0, 64),
+        }),
         {},
         id,
       );
   }
 
-  checkMedia(req: IncomingMessage, id: JsonRpcId | null): void {
-    const accept = String(req.headers.accept ?? "").toLowerCase();
-    if (!accept.includes("application/json") || !accept.includes("text/event-stream"))
+  checkMedia(req: IncomingMessage, id: JsonRpcId | null, party: RequestParty): void {
+    const accept = String(req.headers.accept ?? "");
+    const lower = accept.toLowerCase();
+    if (!lower.includes("application/json") || !lower.includes("text/event-stream"))
       throw new HttpRefusal(
         "not_acceptable",
         "Not Acceptable: Client must accept both application/json and text/event-stream",
-        null,
+        transportAudit(party, "Accept lacks application/json or text/event-stream", {
+          accept: accept.slice(0, 200),
+        }),
         {},
         id,
       );
-    const type = String(req.headers["content-type"] ?? "").toLowerCase();
-    if (!type.startsWith("application/json"))
+    const type = String(req.headers["content-type"] ?? "");
+    if (!type.toLowerCase().startsWith("application/json"))
       throw new HttpRefusal(
         "unsupported_media_type",
         "Unsupported Media Type: Content-Type must be application/json",
-        null,
+        transportAudit(party, "Content-Type is not application/json", {
+          contentType: type.slice(0, 200),
+        }),
         {},
         id,
       );
   }
+
+  /** A GET for the session's event stream must accept text/event-stream. */
+  checkStreamAccept(req: IncomingMessage, party: RequestParty): void {
+    const accept = String(req.headers.accept ?? "");
+    if (!accept.toLowerCase().includes("text/event-stream"))
+      throw new HttpRefusal(
+        "not_acceptable",
+        "Not Acceptable: Client must accept text/event-stream",
+        transportAudit(party, "GET without Accept: text/event-stream", {
+          accept: accept.slice(0, 200),
+        }),
+      );
+  }
+}
+
+function transportAudit(
+  party: RequestParty,
+  reason: string,
+  detail: Record<string, unknown>,
+): RefusalAudit {
+  return { cause: "transport", reason, ...party, detail };
 }
 
 /** The host name of a Host header, without its port, lower-cased. */

@@ -21,7 +21,7 @@ import { ModernRequest } from "../modern-request";
 import { DbPolicySource } from "../policy-source";
 import type { UpstreamConnection } from "../upstream/connection";
 import type { UpstreamPool } from "../upstream/pool";
-import { HttpGuard } from "./http-guard";
+import { HttpGuard, type RequestParty } from "./http-guard";
 import { HttpRefusal, type RefusalAudit } from "./http-refusal";
 import { HttpSession, ResponseChannel } from "./http-session";
 
@@ -38,6 +38,8 @@ export type McpEndpointOptions = {
   maxBodyBytes: number;
   maxJsonDepth: number;
   maxSessions: number;
+  /** Live (and starting) sessions one agent may hold. */
+  maxSessionsPerAgent: number;
   hmacKey?: string;
   refuse: (r: RefusalAudit) => void;
 };
@@ -52,6 +54,8 @@ export type McpEndpointOptions = {
 export class McpEndpoint {
   readonly sessions = new Map<string, HttpSession>();
   private starting = 0;
+  /** Sessions per agent, live and starting: the per-agent cap counts both. */
+  private readonly perAgent = new Map<string, number>();
   private requestSeq = 0;
   private readonly policies = new Map<string, DbPolicySource>();
   private readonly catalogs = new WeakMap<UpstreamConnection, ToolCatalog>();
@@ -85,6 +89,7 @@ export class McpEndpoint {
     }
     const c = message ? classify(message) : null;
     const id: JsonRpcId | null = c?.kind === "request" ? c.id : null;
+    const party: RequestParty = { server, actor: identity, remoteIp };
 
     if (message && c?.kind === "request") {
       const era = classifyEra(message, req.headers);
@@ -112,7 +117,7 @@ export class McpEndpoint {
       throw new HttpRefusal("session_not_found", "Session not found", null, {}, id);
     }
 
-    if (req.method === "GET") return this.openStream(req, res, session);
+    if (req.method === "GET") return this.openStream(req, res, session, party);
     if (req.method === "DELETE") {
       if (!session)
         throw new HttpRefusal("no_session", "Bad Request: missing or unknown mcp-session-id", null);
@@ -121,7 +126,7 @@ export class McpEndpoint {
       return;
     }
     if (!message || !c) throw new HttpRefusal("invalid_request", "Bad Request: no message", null);
-    this.guard.checkHeaders(req, id);
+    this.guard.checkHeaders(req, id, party);
 
     if (!session) {
       if (c.kind !== "request" || c.method !== "initialize")
@@ -156,7 +161,7 @@ export class McpEndpoint {
   ): Promise<void> {
     const envelope = checkEnvelope(request, req.headers);
     if ("kind" in envelope) throw this.modernRefusal(envelope, upstream.name, identity, remoteIp);
-    this.guard.checkMedia(req, request.id);
+    this.guard.checkMedia(req, request.id, { server: upstream.name, actor: identity, remoteIp });
     const connection = this.o.pool.sharedFor(upstream, "modern");
     try {
       await connection.ready();
@@ -281,17 +286,9 @@ export class McpEndpoint {
     req: IncomingMessage,
     res: ServerResponse,
     session: HttpSession | undefined,
+    party: RequestParty,
   ): void {
-    if (
-      !String(req.headers.accept ?? "")
-        .toLowerCase()
-        .includes("text/event-stream")
-    )
-      throw new HttpRefusal(
-        "not_acceptable",
-        "Not Acceptable: Client must accept text/event-stream",
-        null,
-      );
+    this.guard.checkStreamAccept(req, party);
     if (!session)
       throw new HttpRefusal("no_session", "Bad Request: missing or unknown mcp-session-id", null);
     session.lastActivity = Date.now();
@@ -323,19 +320,29 @@ export class McpEndpoint {
     remoteIp: string | null,
     id: JsonRpcId | null,
   ): Promise<HttpSession> {
-    if (this.sessions.size + this.starting >= this.o.maxSessions) {
+    const held = this.perAgent.get(identity.agentId) ?? 0;
+    const full =
+      this.sessions.size + this.starting >= this.o.maxSessions
+        ? `the gateway holds its limit of ${this.o.maxSessions} sessions`
+        : held >= this.o.maxSessionsPerAgent
+          ? `this agent holds its limit of ${this.o.maxSessionsPerAgent} sessions`
+          : null;
+    if (full) {
       throw new HttpRefusal(
         "session_limit",
-        "The gateway is at its session limit; try again later",
-        null,
+        `Refused: ${full}; close a session or try again later`,
+        { cause: "session_limit", reason: full, server: upstream.name, actor: identity, remoteIp },
         { "retry-after": "5" },
         id,
       );
     }
     const connection = this.o.pool.connectionFor(upstream);
     this.starting += 1;
+    this.perAgent.set(identity.agentId, held + 1);
+    let started = false;
     try {
       await connection.ready();
+      started = true;
     } catch (err) {
       this.o.metrics.upstreamErrors.labels(upstream.name, "connect").inc();
       log.error(`server ${upstream.name}: cannot start the upstream: ${(err as Error).message}`);
@@ -349,6 +356,7 @@ export class McpEndpoint {
       );
     } finally {
       this.starting -= 1;
+      if (!started) this.release(identity.agentId);
     }
     const session = new HttpSession({
       id: randomUUID(),
@@ -377,10 +385,17 @@ export class McpEndpoint {
     if (session.closing) return;
     session.closing = true;
     this.sessions.delete(session.id);
+    this.release(session.agentId);
     this.o.metrics.sessions.set(this.sessions.size);
     session.client.close();
     session.closeStreams();
     await this.o.pool.release(session.connection).catch(() => {});
+  }
+
+  private release(agentId: string): void {
+    const n = (this.perAgent.get(agentId) ?? 0) - 1;
+    if (n > 0) this.perAgent.set(agentId, n);
+    else this.perAgent.delete(agentId);
   }
 
   /** Closes sessions idle since before `cutoff`. */

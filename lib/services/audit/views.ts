@@ -1,6 +1,6 @@
 import type { AuditEvent } from "@/db/schema";
 import type { Role } from "@/db/schema";
-import { redactForViewer } from "@/lib/core/audit/redact";
+import { redactForViewer, VIEWER_MASK } from "@/lib/core/audit/redact";
 import type { AuditEventView } from "@/lib/core/audit/views";
 
 function parseJson(text: string | null): unknown {
@@ -53,11 +53,17 @@ export function toAuditEventView(row: AuditEvent, role: Role | "system"): AuditE
   };
 }
 
-// Approval rows copy the call's arguments into `detail`; viewers get those masked too.
+// Approval rows copy the call's arguments into `detail`, and a refused malformed message keeps
+// the raw head of its text there: viewers get both masked like arguments.
 function maskDetail(detail: unknown): unknown {
   if (!detail || typeof detail !== "object" || Array.isArray(detail)) return detail;
   const d = detail as Record<string, unknown>;
-  return "arguments" in d ? { ...d, arguments: redactForViewer(d.arguments) } : d;
+  const masked: Record<string, unknown> = { ...d };
+  if ("arguments" in d) masked.arguments = redactForViewer(d.arguments);
+  const message = d.message;
+  if (message && typeof message === "object" && !Array.isArray(message) && "head" in message)
+    masked.message = { ...message, head: VIEWER_MASK };
+  return masked;
 }
 
 export function roleOf(ctx: { actor: { type: string; role?: Role } }): Role | "system" {

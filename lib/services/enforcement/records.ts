@@ -108,7 +108,16 @@ export class OutcomeWriter {
 }
 
 export type RefusedMessage = {
-  cause: "malformed" | "unauthenticated" | "oversize" | "batch" | "unknown_method";
+  cause:
+    | "malformed"
+    | "unauthenticated"
+    | "oversize"
+    | "batch"
+    | "unknown_method"
+    /** Refused on the transport's own rules: Accept, Content-Type, protocol version header. */
+    | "transport"
+    /** The gateway or the agent is at its session limit. */
+    | "session_limit";
   reason: string;
   source: "gateway" | "stdio";
   server: string | null;

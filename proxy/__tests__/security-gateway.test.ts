@@ -1,0 +1,203 @@
+import fs from "node:fs";
+import path from "node:path";
+
+import { ListToolsResultSchema } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import type { AuditEvent } from "@/db/schema";
+import { toAuditEventView } from "@/lib/services/audit/views";
+import { insertAgentWithKey, insertPolicyVersion, insertUpstream } from "@/lib/testing/factories";
+import {
+  auditRows,
+  connectHttp,
+  connectStdio,
+  ensureCliBundle,
+  must,
+  serverEntry,
+  tempDatabase,
+} from "@/lib/testing/proxy";
+import { type Gateway, startGateway } from "../serve";
+import { gatewayTestOptions, INIT, rawPost } from "./helpers";
+
+/*
+ * What an agent holding a valid key can do to the gateway from outside: take every session slot,
+ * send requests that break the transport's rules, or smuggle a secret into a malformed message.
+ * Each refusal is audited exactly once, and what a viewer sees of a malformed message is masked.
+ */
+
+let t: ReturnType<typeof tempDatabase>;
+let gw: Gateway;
+let url: string;
+const keys: Record<"greedy" | "other" | "third", string> = { greedy: "", other: "", third: "" };
+const agentIds: Record<string, string> = {};
+type Connected = Awaited<ReturnType<typeof connectHttp>>;
+const open: Connected[] = [];
+
+beforeAll(async () => {
+  t = tempDatabase();
+  const everything = insertUpstream(t.db, {
+    name: "everything",
+    command: process.execPath,
+    args: [serverEntry("everything"), "stdio"],
+  });
+  insertPolicyVersion(t.db, everything.id, `version: "1"\ndefault: allow\n`);
+  for (const name of ["greedy", "other", "third"] as const) {
+    const a = insertAgentWithKey(t.db, { name: `${name}-agent` });
+    keys[name] = a.key;
+    agentIds[name] = a.agent.id;
+  }
+  gw = await startGateway(gatewayTestOptions(t.db, { maxSessions: 4, maxSessionsPerAgent: 2 }));
+  url = `${gw.url}/mcp/everything`;
+});
+
+afterAll(async () => {
+  for (const c of open.splice(0)) await c.client.close().catch(() => {});
+  await gw?.close();
+  t?.cleanup();
+});
+
+const post = (body: string, headers: Record<string, string>, key = keys.greedy) =>
+  rawPost(url, body, { authorization: `Bearer ${key}`, ...headers });
+
+/** The rows written while `act` ran. */
+async function rowsDuring(act: () => Promise<void>): Promise<AuditEvent[]> {
+  const before = auditRows(t.db).length;
+  await act();
+  // A refusal is written before its answer is sent; give a late duplicate the chance to show.
+  await new Promise((r) => setTimeout(r, 100));
+  return auditRows(t.db).slice(before);
+}
+
+describe("session slots", () => {
+  it("caps the sessions one agent holds, audits the refusal, and leaves room for the others", async () => {
+    for (let i = 0; i < 2; i++) open.push(await connectHttp(url, keys.greedy));
+
+    let refused: Response | undefined;
+    const rows = await rowsDuring(async () => {
+      refused = await post(INIT, {});
+    });
+    const res = must(refused);
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("5");
+    expect(res.headers.get("mcp-session-id")).toBeNull();
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+      "Refused: this agent holds its limit of 2 sessions; close a session or try again later",
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      action: "message.refuse",
+      decision: "deny",
+      cause: "session_limit",
+      actorId: agentIds.greedy,
+      server: "everything",
+      reason: "this agent holds its limit of 2 sessions",
+    });
+
+    // Another agent still gets in, up to the gateway's own limit.
+    for (let i = 0; i < 2; i++) open.push(await connectHttp(url, keys.other));
+    const full = await rowsDuring(async () => {
+      refused = await post(INIT, {}, keys.third);
+    });
+    expect(must(refused).status).toBe(503);
+    expect(full).toHaveLength(1);
+    expect(full[0]).toMatchObject({
+      cause: "session_limit",
+      actorId: agentIds.third,
+      reason: "the gateway holds its limit of 4 sessions",
+    });
+
+    // A closed session gives its slot back to its agent.
+    const first = must(open.shift());
+    await first.transport.terminateSession();
+    await first.client.close();
+    open.push(await connectHttp(url, keys.greedy));
+  });
+});
+
+describe("transport-level refusals are audited once each", () => {
+  const cases: [string, Record<string, string>, number, string][] = [
+    ["Accept without text/event-stream", { accept: "application/json" }, 406, "transport"],
+    ["Content-Type text/plain", { "content-type": "text/plain" }, 415, "transport"],
+    ["an unknown MCP-Protocol-Version", { "mcp-protocol-version": "1999-01-01" }, 400, "transport"],
+  ];
+  for (const [what, headers, status, cause] of cases) {
+    it(`${what} → ${status}`, async () => {
+      let res: Response | undefined;
+      const rows = await rowsDuring(async () => {
+        res = await post(INIT, headers, keys.third);
+      });
+      expect(must(res).status).toBe(status);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ action: "message.refuse", cause, actorId: agentIds.third });
+      expect(rows[0]?.reason).toBeTruthy();
+    });
+  }
+
+  it("params as an array → 400, one row", async () => {
+    let res: Response | undefined;
+    const body = JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/list", params: [1, 2] });
+    const rows = await rowsDuring(async () => {
+      res = await post(body, {}, keys.third);
+    });
+    expect(must(res).status).toBe(400);
+    expect(((await must(res).json()) as { error: { message: string } }).error.message).toContain(
+      "params must be an object",
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ cause: "malformed", reason: "params must be an object" });
+  });
+
+  it("a GET for the event stream without Accept: text/event-stream → 406, one row", async () => {
+    let res: Response | undefined;
+    const rows = await rowsDuring(async () => {
+      res = await fetch(url, {
+        headers: { accept: "application/json", authorization: `Bearer ${keys.third}` },
+      });
+    });
+    expect(must(res).status).toBe(406);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ cause: "transport", actorId: agentIds.third });
+  });
+
+  it("on stdio, params as an array is refused and audited once", async () => {
+    await ensureCliBundle();
+    const policy = path.join(t.dir, "allow.yaml");
+    fs.writeFileSync(policy, `version: "1"\ndefault: allow\n`);
+    const conn = await connectStdio(
+      ["--policy", policy, "--", process.execPath, serverEntry("everything"), "stdio"],
+      { PORTCULLIS_DB: t.file },
+    );
+    try {
+      const before = auditRows(t.db).length;
+      await expect(
+        conn.client.request(
+          { method: "tools/list", params: [1] as unknown as Record<string, unknown> },
+          ListToolsResultSchema,
+        ),
+      ).rejects.toThrow(/params must be an object/);
+      const rows = auditRows(t.db)
+        .slice(before)
+        .filter((r) => r.action === "message.refuse");
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ cause: "malformed", reason: "params must be an object" });
+    } finally {
+      await conn.client.close();
+    }
+  });
+});
+
+describe("a malformed message shown to viewers", () => {
+  it("masks the raw head like arguments for viewers, and keeps it for admins", async () => {
+    const card = "4111 1111 1111 1111";
+    const rows = await rowsDuring(async () => {
+      await post(`{"card":"${card}","jsonrpc":"2.0"`, {}, keys.third);
+    });
+    const row = must(rows.find((r) => r.cause === "malformed"));
+    expect(row.detail).toContain(card);
+    const viewer = toAuditEventView(row, "viewer");
+    expect(JSON.stringify(viewer)).not.toContain("4111");
+    expect((viewer.detail as { message: { head: string } }).message.head).toBe("[REDACTED]");
+    const admin = toAuditEventView(row, "admin");
+    expect((admin.detail as { message: { head: string } }).message.head).toContain(card);
+  });
+});
