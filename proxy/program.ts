@@ -18,6 +18,7 @@ import {
 } from "./commands/servers";
 import { statusCommand } from "./commands/status";
 import { toolsAccept, toolsList } from "./commands/tools";
+import { usersResetPassword } from "./commands/users";
 import { validateCommand } from "./commands/validate";
 import { log, setLogLevel } from "./log";
 import { runStdio } from "./run";
@@ -394,6 +395,20 @@ export function buildProgram(): Command {
     .description("Revoke a key; the gateway refuses it from the next request")
     .argument("<key>", "key id (key_…), its prefix (pcs_…) as listed, or the key itself")
     .action((ref: string) => done(agentsRevokeKey(db(program), ref)));
+
+  program
+    .command("users")
+    .description("Manage console users")
+    .command("reset-password")
+    .description(
+      "Set a new password (generated and printed once, or read from stdin), end the user's sessions and clear their failed sign-ins",
+    )
+    .argument("<email>", "the console user's email")
+    .option("--password-stdin", "read the new password from standard input instead")
+    .option("--reset-mfa", "also remove the user's two-factor authentication and recovery codes")
+    .action((email: string, opts: { passwordStdin?: boolean; resetMfa?: boolean }) =>
+      usersResetPassword(db(program), email, opts).then(done),
+    );
 
   program
     .command("status")

@@ -16,7 +16,9 @@ import { activePolicyQuery } from "@/components/audit/queries";
 import { ConfirmDialog } from "@/components/agents/confirm-dialog";
 import { useCan } from "@/components/console/session-context";
 import { PolicyView } from "@/components/policies/policy-view";
+import { StructuredView } from "@/components/policies/structured-view";
 import { UnsavedGuard } from "@/components/policies/unsaved-guard";
+import { DRAFT, VersionDiffDialog } from "@/components/policies/version-diff";
 import { YamlFileButtons } from "@/components/policies/yaml-file-buttons";
 import { LineDiff } from "@/components/tools/line-diff";
 import { Badge } from "@/components/ui/badge";
@@ -134,44 +136,22 @@ function ProblemList({
   );
 }
 
-function VersionDialog({
-  version,
-  activeYaml,
-  mode,
-  onClose,
-}: {
-  version: PolicyVersionView;
-  activeYaml: string | null;
-  mode: "view" | "diff";
-  onClose: () => void;
-}) {
+function VersionDialog({ version, onClose }: { version: PolicyVersionView; onClose: () => void }) {
   const detail = useQuery(policyVersionQuery(version.id));
   return (
     <Dialog
       open
       onClose={onClose}
       variant="drawer"
-      title={
-        mode === "view"
-          ? `Version ${version.version}`
-          : `Version ${version.version} against the active version`
-      }
+      title={`Version ${version.version}`}
       description={`Saved by ${version.author} on ${formatDateTime(version.createdAt)}${version.comment ? ` — ${version.comment}` : ""}`}
     >
       {detail.isPending ? (
         <LoadingBlock />
       ) : detail.isError ? (
         <ErrorState message={errorMessage(detail.error)} onRetry={() => detail.refetch()} />
-      ) : mode === "view" ? (
-        <PolicyView yaml={detail.data.yaml} />
       ) : (
-        <LineDiff
-          before={activeYaml ?? ""}
-          after={detail.data.yaml}
-          beforeLabel="active version"
-          afterLabel={`version ${version.version}`}
-          label={`Changes from the active version to version ${version.version}`}
-        />
+        <PolicyView yaml={detail.data.yaml} />
       )}
     </Dialog>
   );
@@ -179,21 +159,21 @@ function VersionDialog({
 
 function History({
   upstreamId,
-  activeYaml,
+  draft,
   canEdit,
   onLoad,
 }: {
   upstreamId: string;
-  activeYaml: string | null;
+  draft: string | null;
   canEdit: boolean;
   onLoad: (v: PolicyVersionView) => void;
 }) {
   const versions = useQuery(policyVersionsQuery(upstreamId));
   const activate = useActivateVersion(upstreamId);
   const toast = useToast();
-  const [open, setOpen] = useState<{ version: PolicyVersionView; mode: "view" | "diff" } | null>(
-    null,
-  );
+  const [open, setOpen] = useState<PolicyVersionView | null>(null);
+  const [compare, setCompare] = useState<{ from: string; to: string } | null>(null);
+  const activeId = versions.data?.find((v) => v.active)?.id;
   const [rollback, setRollback] = useState<PolicyVersionView | null>(null);
 
   async function confirmRollback() {
@@ -208,7 +188,26 @@ function History({
   }
 
   return (
-    <Card title="Version history" bodyClassName="p-0">
+    <Card
+      title="Version history"
+      bodyClassName="p-0"
+      actions={
+        versions.data?.[0] ? (
+          <Button
+            size="sm"
+            variant="secondary"
+            onClick={() =>
+              setCompare({
+                from: versions.data[1]?.id ?? versions.data[0]?.id ?? "",
+                to: draft !== null ? DRAFT : (versions.data[0]?.id ?? ""),
+              })
+            }
+          >
+            Compare versions
+          </Button>
+        ) : null
+      }
+    >
       {versions.isPending ? (
         <LoadingBlock label="Loading versions…" />
       ) : versions.isError ? (
@@ -238,16 +237,16 @@ function History({
                 <Button
                   size="sm"
                   variant="secondary"
-                  onClick={() => setOpen({ version: v, mode: "view" })}
+                  onClick={() => setOpen(v)}
                   aria-label={`View version ${v.version}`}
                 >
                   View
                 </Button>
-                {!v.active ? (
+                {!v.active && activeId ? (
                   <Button
                     size="sm"
                     variant="secondary"
-                    onClick={() => setOpen({ version: v, mode: "diff" })}
+                    onClick={() => setCompare({ from: activeId, to: v.id })}
                     aria-label={`Diff version ${v.version} against the active version`}
                   >
                     Diff with active
@@ -278,12 +277,14 @@ function History({
           ))}
         </ol>
       )}
-      {open ? (
-        <VersionDialog
-          version={open.version}
-          mode={open.mode}
-          activeYaml={activeYaml}
-          onClose={() => setOpen(null)}
+      {open ? <VersionDialog version={open} onClose={() => setOpen(null)} /> : null}
+      {compare ? (
+        <VersionDiffDialog
+          upstreamId={upstreamId}
+          from={compare.from}
+          to={compare.to}
+          draft={draft}
+          onClose={() => setCompare(null)}
         />
       ) : null}
       <ConfirmDialog
@@ -452,7 +453,7 @@ export function PolicyEditor({ upstreamId, server }: { upstreamId: string; serve
           Read only: saving and activating policies needs the editor role.
         </p>
       ) : null}
-      <div className="grid gap-4 xl:grid-cols-[minmax(0,1fr)_22rem]">
+      <div className="grid gap-4 xl:grid-cols-[minmax(0,1fr)_26rem]">
         <div className="min-w-0 space-y-4">
           <div className="flex items-center justify-between gap-2">
             <div className="flex items-center gap-2 text-sm text-slate-600">
@@ -524,9 +525,10 @@ export function PolicyEditor({ upstreamId, server }: { upstreamId: string; serve
               </form>
             </Card>
           ) : null}
+          <StructuredView server={server} text={text} canEdit={canEdit} onEdit={onChange} />
           <History
             upstreamId={upstreamId}
-            activeYaml={activeYaml}
+            draft={dirty ? text : null}
             canEdit={canEdit}
             onLoad={loadVersion}
           />
