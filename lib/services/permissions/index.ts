@@ -1,0 +1,6 @@
+export {
+  EffectivePermissionsInput,
+  type EffectivePermissionsView,
+  type EffectivePermissionView,
+  getEffectivePermissions,
+} from "./effective";
