@@ -21,6 +21,12 @@ const host = z
   .regex(/^[A-Za-z0-9.:[\]-]+$/, "must be a host name or an IP address")
   .default("127.0.0.1");
 
+const isSecretsKey = (s: string) =>
+  /^[A-Za-z0-9+/_-]{43}=?$/.test(s) && Buffer.from(s, "base64").length === 32;
+const secretsKey = z
+  .string()
+  .refine(isSecretsKey, "must be 32 random bytes in base64 (openssl rand -base64 32)");
+
 export const DEFAULT_DB_PATH = path.join(os.homedir(), ".portcullis", "portcullis.db");
 
 const shared = z.object({
@@ -30,6 +36,15 @@ const shared = z.object({
     .default(DEFAULT_DB_PATH)
     .transform((p) => path.resolve(p.replace(/^~(?=$|\/)/, os.homedir()))),
   PORTCULLIS_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  // Seals upstream env and header values; default: a 0600 key file beside the database.
+  PORTCULLIS_SECRETS_KEY: secretsKey.optional(),
+  PORTCULLIS_SECRETS_KEY_PREVIOUS: z
+    .string()
+    .refine(
+      (s) => s.split(",").every((k) => !k.trim() || isSecretsKey(k.trim())),
+      "must be comma-separated keys of 32 bytes in base64",
+    )
+    .optional(),
 });
 
 const consoleSchema = shared.extend({

@@ -9,6 +9,7 @@ import { approvalsDecide, approvalsList } from "./commands/approvals";
 import { auditCheckpoint, auditExport, auditVerify } from "./commands/audit";
 import { policiesApply } from "./commands/policies";
 import { scanCommand } from "./commands/scan";
+import { secretsRotateKey } from "./commands/secrets";
 import {
   type AddServerOptions,
   serversAdd,
@@ -409,6 +410,16 @@ export function buildProgram(): Command {
     .action((email: string, opts: { passwordStdin?: boolean; resetMfa?: boolean }) =>
       usersResetPassword(db(program), email, opts).then(done),
     );
+
+  const secrets = program
+    .command("secrets")
+    .description("Upstream secrets (env and header values), sealed with AES-256-GCM at rest");
+  secrets
+    .command("rotate-key")
+    .description(
+      "Re-seal every upstream secret under a new key: a fresh key in the key file beside the database, or the key now in PORTCULLIS_SECRETS_KEY",
+    )
+    .action(() => done(secretsRotateKey(db(program))));
 
   program
     .command("status")
