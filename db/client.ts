@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 import Database from "better-sqlite3";
@@ -25,17 +26,47 @@ export type OpenOptions = { readonly?: boolean; synchronous?: "NORMAL" | "FULL" 
 
 /**
  * Opens the file every process shares. Each process opens its own handle; `:memory:` gives a
- * private database for tests.
+ * private database for tests. The database holds password hashes, session and CSRF tokens and
+ * sealed upstream secrets, so its folder is created 0700 and its files are kept 0600.
  */
 export function openDb(file: string, options: OpenOptions = {}): Db {
-  if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ":memory:") preparePrivateFile(file, options.readonly ?? false);
   const sqlite = new Database(file, { readonly: options.readonly ?? false });
   // busy_timeout first: the WAL switch itself needs a lock when several processes start at once.
   sqlite.pragma("busy_timeout = 5000");
   if (!options.readonly) sqlite.pragma("journal_mode = WAL");
+  if (file !== ":memory:" && !options.readonly) {
+    // SQLite creates -wal and -shm with the database file's mode; older installs made them 0644.
+    for (const sidecar of ["-wal", "-shm"]) keepPrivate(`${file}${sidecar}`);
+  }
   sqlite.pragma(`synchronous = ${options.synchronous ?? "NORMAL"}`);
   sqlite.pragma("foreign_keys = ON");
   return drizzle(sqlite, { schema }) as Db;
+}
+
+const DEFAULT_FOLDER = path.join(os.homedir(), ".portcullis");
+
+/**
+ * Creates the folder 0700 (and tightens the default ~/.portcullis, which earlier versions made
+ * 0755) and the database file 0600 before SQLite opens it.
+ */
+function preparePrivateFile(file: string, readonly: boolean): void {
+  const dir = path.dirname(path.resolve(file));
+  if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  else if (dir === DEFAULT_FOLDER) keepPrivate(dir, 0o700);
+  if (readonly) return;
+  fs.closeSync(fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600));
+  keepPrivate(file);
+}
+
+/** Removes group and other access; a file owned by someone else keeps the mode they chose. */
+function keepPrivate(target: string, mode = 0o600): void {
+  try {
+    if ((fs.statSync(target).mode & 0o077) !== 0) fs.chmodSync(target, mode);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "EPERM") throw err;
+  }
 }
 
 /** The migrations folder relative to the repository root. Entry points resolve the root. */

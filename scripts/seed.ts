@@ -6,12 +6,13 @@ import path from "node:path";
 
 import { count } from "drizzle-orm";
 
-import { MIGRATIONS_DIR, openMigratedDb } from "@/db/client";
+import { MIGRATIONS_DIR } from "@/db/client";
 import { users } from "@/db/schema";
 import { newId } from "@/lib/core/ids";
 import { EnvError, getConsoleEnv, loadGatewayEnv, loadSeedEnv } from "@/lib/env";
 import { createAgent, createAgentKey } from "@/lib/services/agents";
 import type { ServiceContext } from "@/lib/services/context";
+import { openMigratedDb } from "@/lib/services/database";
 import { savePolicy } from "@/lib/services/policies";
 import { createUpstream } from "@/lib/services/upstreams";
 import { createUser } from "@/lib/services/users";

@@ -2,8 +2,9 @@ import "server-only";
 
 import path from "node:path";
 
-import { type Db, MIGRATIONS_DIR, openMigratedDb } from "@/db/client";
+import { type Db, MIGRATIONS_DIR } from "@/db/client";
 import { getConsoleEnv } from "@/lib/env";
+import { openMigratedDb } from "@/lib/services/database";
 
 // One handle per server process, surviving dev hot reloads. Opened lazily so `next build`
 // never touches a database.

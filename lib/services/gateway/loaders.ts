@@ -1,6 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 
-import type { Db } from "@/db/client";
+import type { Db, Tx } from "@/db/client";
 import {
   grants,
   policies,
@@ -12,6 +12,7 @@ import {
   upstreams,
 } from "@/db/schema";
 import { readConfigVersion } from "../config-version";
+import { openUpstreamSecrets } from "../secrets";
 
 /** The engine's grant shape: what one agent may or may not call on one upstream. */
 export type EngineGrant = {
@@ -22,16 +23,27 @@ export type EngineGrant = {
   expiresAt: number | null;
 };
 
+// The loaders are how the gateway and `portcullis run` launch or connect an upstream, so they
+// return env and header values in clear; nothing that answers a person reads upstreams here.
+
+/** An upstream row by name, with its env and header values opened. */
 export function loadUpstreamByName(db: Db, name: string): Upstream | null {
-  return db.select().from(upstreams).where(eq(upstreams.name, name)).get() ?? null;
+  const row = db.select().from(upstreams).where(eq(upstreams.name, name)).get();
+  return row ? openUpstreamSecrets(db, row) : null;
 }
 
+/** Every enabled upstream, with env and header values opened. */
 export function listEnabledUpstreams(db: Db): Upstream[] {
-  return db.select().from(upstreams).where(eq(upstreams.enabled, true)).all();
+  return db
+    .select()
+    .from(upstreams)
+    .where(eq(upstreams.enabled, true))
+    .all()
+    .map((row) => openUpstreamSecrets(db, row));
 }
 
 /** The active version of an upstream's policy, or null when none is active. */
-export function loadActivePolicyVersion(db: Db, upstreamId: string): PolicyVersion | null {
+export function loadActivePolicyVersion(db: Db | Tx, upstreamId: string): PolicyVersion | null {
   const row = db
     .select({ version: policyVersions })
     .from(policies)
@@ -42,7 +54,7 @@ export function loadActivePolicyVersion(db: Db, upstreamId: string): PolicyVersi
 }
 
 /** Unrevoked grants of one agent on one upstream; expiry is left to the engine's clock. */
-export function loadAgentGrants(db: Db, agentId: string, upstreamId: string): EngineGrant[] {
+export function loadAgentGrants(db: Db | Tx, agentId: string, upstreamId: string): EngineGrant[] {
   return db
     .select()
     .from(grants)
@@ -62,7 +74,7 @@ export function loadAgentGrants(db: Db, agentId: string, upstreamId: string): En
     }));
 }
 
-export function loadUpstreamTools(db: Db, upstreamId: string): Tool[] {
+export function loadUpstreamTools(db: Db | Tx, upstreamId: string): Tool[] {
   return db.select().from(tools).where(eq(tools.upstreamId, upstreamId)).all();
 }
 

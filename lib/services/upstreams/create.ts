@@ -5,13 +5,15 @@ import { CreateUpstreamInput } from "@/lib/core/upstreams/inputs";
 import { appendAudit } from "../audit/append";
 import { bumpConfigVersion } from "../config-version";
 import { requireAdmin, type ServiceContext, withTransaction } from "../context";
+import { sealUpstreamSecrets } from "../secrets";
 import { getUpstreamByName, upstreamSnapshot } from "./internal";
 
 /**
  * Registers an MCP server behind /mcp/<name>. Admins only: a stdio command runs on the
  * gateway host, so it is an executable plus an argument array, never a shell line, and
  * loader hooks (LD_PRELOAD, NODE_OPTIONS, …) are refused. CONFLICT when the name is taken.
- * Audits upstream.create without env or header values.
+ * Env and header values are sealed (AES-256-GCM) before they are stored. Audits upstream.create
+ * without env or header values.
  */
 export function createUpstream(ctx: ServiceContext, raw: CreateUpstreamInput): Upstream {
   requireAdmin(ctx);
@@ -21,19 +23,24 @@ export function createUpstream(ctx: ServiceContext, raw: CreateUpstreamInput): U
       throw conflict(`A server named ${input.name} already exists`, { field: "name" });
     }
     const now = ctx.now();
+    const id = newId("upstream");
+    const secrets = sealUpstreamSecrets(tx, id, {
+      env: input.env ?? {},
+      headers: input.headers ?? {},
+    });
     const row = tx
       .insert(upstreams)
       .values({
-        id: newId("upstream"),
+        id,
         name: input.name,
         description: input.description || null,
         transport: input.transport,
         command: input.command ?? null,
         args: input.args ?? [],
-        env: input.env ?? {},
+        env: secrets.env,
         cwd: input.cwd || null,
         url: input.url ?? null,
-        headers: input.headers ?? {},
+        headers: secrets.headers,
         timeoutMs: input.timeoutMs ?? 60_000,
         isolation: input.isolation ?? "shared",
         createdAt: now,

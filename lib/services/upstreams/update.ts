@@ -7,13 +7,15 @@ import { UpdateUpstreamInput } from "@/lib/core/upstreams/inputs";
 import { appendAudit } from "../audit/append";
 import { bumpConfigVersion } from "../config-version";
 import { requireAdmin, type ServiceContext, withTransaction } from "../context";
+import { openSecretMaps, sealUpstreamSecrets } from "../secrets";
 import { getUpstreamOrThrow, upstreamSnapshot } from "./internal";
 
 /**
  * Changes a server's launch or connection settings, or disables it (the gateway answers 404
  * for a disabled server from its next request). Admins only: the command runs on the gateway
  * host. The transport cannot change; a stdio field on an http server (or the reverse) is
- * refused. Audits upstream.update without env or header values.
+ * refused. New env and header values are sealed before they are stored. Audits upstream.update
+ * without env or header values.
  */
 export function updateUpstream(ctx: ServiceContext, raw: UpdateUpstreamInput): Upstream {
   requireAdmin(ctx);
@@ -30,6 +32,7 @@ export function updateUpstream(ctx: ServiceContext, raw: UpdateUpstreamInput): U
       throw invalid("http servers have no command, arguments or environment", { field: "command" });
     }
     const now = ctx.now();
+    const sealed = sealUpstreamSecrets(tx, before.id, { env: input.env, headers: input.headers });
     const after = tx
       .update(upstreams)
       .set({
@@ -38,9 +41,9 @@ export function updateUpstream(ctx: ServiceContext, raw: UpdateUpstreamInput): U
         enabled: input.enabled ?? before.enabled,
         command: input.command ?? before.command,
         args: input.args ?? before.args,
-        env: input.env ?? before.env,
+        env: sealed.env ?? before.env,
         url: input.url ?? before.url,
-        headers: input.headers ?? before.headers,
+        headers: sealed.headers ?? before.headers,
         timeoutMs: input.timeoutMs ?? before.timeoutMs,
         isolation: input.isolation ?? before.isolation,
         updatedAt: now,
@@ -49,10 +52,13 @@ export function updateUpstream(ctx: ServiceContext, raw: UpdateUpstreamInput): U
       .returning()
       .get();
     if (!after) throw new AppError("INTERNAL", "Server disappeared during update");
+    const stored =
+      input.env !== undefined || input.headers !== undefined ? openSecretMaps(tx, before) : null;
     const envChanged =
-      input.env !== undefined && canonicalJson(input.env) !== canonicalJson(before.env);
+      input.env !== undefined && canonicalJson(input.env) !== canonicalJson(stored?.env);
     const headersChanged =
-      input.headers !== undefined && canonicalJson(input.headers) !== canonicalJson(before.headers);
+      input.headers !== undefined &&
+      canonicalJson(input.headers) !== canonicalJson(stored?.headers);
     // Values are never audited; these markers make a replaced secret a visible change.
     const marks = (state: string) => ({
       envValues: envChanged ? state : "kept",

@@ -5,6 +5,7 @@ import { auditEvents } from "@/db/schema";
 import { AppError } from "@/lib/core/errors";
 import { readConfigVersion } from "@/lib/services/config-version";
 import { recordToolListing } from "@/lib/services/inventory";
+import { openSecretMaps } from "@/lib/services/secrets";
 import { createTestDb, testContext } from "@/lib/testing";
 import { createUpstream, summarizeUpstreamInventories, updateUpstream } from "..";
 
@@ -48,7 +49,9 @@ describe("updateUpstream", () => {
     });
     expect(after.args).toEqual(["server.js", "--root", "/srv"]);
     expect(after.enabled).toBe(false);
-    expect(after.env).toEqual({ API_TOKEN: "first-secret" });
+    // The stored value stays sealed and still opens to the original.
+    expect(after.env.API_TOKEN).toMatch(/^enc:v1:/);
+    expect(openSecretMaps(db, after).env).toEqual({ API_TOKEN: "first-secret" });
     expect(readConfigVersion(db)).toBe(v0 + 1);
     const row = db
       .select()
