@@ -17,6 +17,7 @@ import {
   listAuditEvents,
 } from "@/lib/services/audit/queries";
 import { type ServiceContext, withTransaction } from "@/lib/services/context";
+import { seededRandom } from "@/lib/testing/random";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "..", "..");
 const TOTAL_ROWS = 100_000;
@@ -25,17 +26,7 @@ const DAY_MS = 24 * 60 * 60_000;
 const SECTION = "## Console queries at 100k audit rows";
 
 // Seeded so every run writes the same distribution of rows.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(20_260_101);
+const random = seededRandom(20_260_101);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 
 const SERVERS = {

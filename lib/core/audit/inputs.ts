@@ -62,7 +62,7 @@ export const AuditStatsInput = z.object({
     .number()
     .int()
     .min(5)
-    .max(24 * 60)
+    .max(7 * 24 * 60)
     .default(60),
   server: optionalText(100),
   agent: optionalText(200),

@@ -1,12 +1,9 @@
-import { asc, desc, gt, lt } from "drizzle-orm";
-
-import { auditEvents } from "@/db/schema";
 import { AuditFilterInput, AUDIT_SORTS, EXPORT_FORMATS } from "@/lib/core/audit/inputs";
 import type { AuditEventView } from "@/lib/core/audit/views";
 import { z } from "zod";
 import { appendAudit } from "./append";
 import { requireViewer, type ServiceContext, withTransaction } from "../context";
-import { filterClauses, whereOf } from "./filters";
+import { matchingRows } from "./matching";
 import { roleOf, toAuditEventView } from "./views";
 
 export const ExportAuditInput = AuditFilterInput.extend({
@@ -92,16 +89,7 @@ export function exportAuditEvents(ctx: ServiceContext, raw: ExportAuditInput): A
     if (format === "csv") yield `${CSV_COLUMNS.join(",")}\n`;
     let cursor: number | undefined;
     for (;;) {
-      const where = filterClauses(filters);
-      if (cursor !== undefined)
-        where.push(newest ? lt(auditEvents.seq, cursor) : gt(auditEvents.seq, cursor));
-      const rows = ctx.db
-        .select()
-        .from(auditEvents)
-        .where(whereOf(where))
-        .orderBy(newest ? desc(auditEvents.seq) : asc(auditEvents.seq))
-        .limit(BATCH)
-        .all();
+      const rows = matchingRows(ctx.db, { filter: filters, newest, cursor, limit: BATCH });
       for (const row of rows) {
         const view = toAuditEventView(row, role);
         yield format === "csv"

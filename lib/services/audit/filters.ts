@@ -1,41 +1,57 @@
-import { and, eq, gte, inArray, lte, or, type SQL, sql } from "drizzle-orm";
-
-import { auditEvents } from "@/db/schema";
 import type { AuditFilter } from "@/lib/core/audit/inputs";
 
 export const DECISION_ACTIONS = ["tool_call.decide", "message.refuse"] as const;
+
+// Qualified: a search joins audit_search, whose columns share these names.
+const E = "audit_events";
+
+export type Clause = { sql: string; params: unknown[] };
 
 function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** WHERE clauses for a filter; every value is a bound parameter. */
-export function filterClauses(f: AuditFilter): SQL[] {
-  const where: SQL[] = [];
-  if (f.view === "decisions") where.push(inArray(auditEvents.action, [...DECISION_ACTIONS]));
-  if (f.view === "denied") where.push(eq(auditEvents.decision, "deny"));
-  if (f.from !== undefined) where.push(gte(auditEvents.occurredAt, f.from));
-  if (f.to !== undefined) where.push(lte(auditEvents.occurredAt, f.to));
-  if (f.server) where.push(eq(auditEvents.server, f.server));
-  if (f.agent) {
-    const agentMatch = or(eq(auditEvents.actorId, f.agent), eq(auditEvents.actorLabel, f.agent));
-    if (agentMatch) where.push(agentMatch);
-  }
-  if (f.tool) where.push(eq(auditEvents.tool, f.tool));
-  if (f.decision) where.push(eq(auditEvents.decision, f.decision));
-  if (f.rule) where.push(eq(auditEvents.rule, f.rule));
-  if (f.action) where.push(eq(auditEvents.action, f.action));
-  if (f.q) {
+const LIKE_COLUMNS = [
+  "tool",
+  "server",
+  "actor_label",
+  "rule",
+  "reason",
+  "message",
+  "action",
+  "arguments",
+].map((c) => `${E}.${c}`);
+
+/**
+ * The exact conditions of a filter on audit_events, every value a bound parameter. Free text is
+ * left out unless it must be matched here: an event id (looked up exactly) or text with no word
+ * in it (a substring match over the text columns, which no index serves).
+ */
+export function exactClauses(f: AuditFilter, q: "id" | "like" | null): Clause[] {
+  const where: Clause[] = [];
+  const eq = (column: string, value: string | undefined) => {
+    if (value !== undefined) where.push({ sql: `${E}.${column} = ?`, params: [value] });
+  };
+  if (f.view === "decisions")
+    where.push({ sql: `${E}.action IN (?, ?)`, params: [...DECISION_ACTIONS] });
+  if (f.view === "denied") where.push({ sql: `${E}.decision = 'deny'`, params: [] });
+  if (f.from !== undefined) where.push({ sql: `${E}.occurred_at >= ?`, params: [f.from] });
+  if (f.to !== undefined) where.push({ sql: `${E}.occurred_at <= ?`, params: [f.to] });
+  eq("server", f.server);
+  if (f.agent)
+    where.push({ sql: `(${E}.actor_id = ? OR ${E}.actor_label = ?)`, params: [f.agent, f.agent] });
+  eq("tool", f.tool);
+  eq("decision", f.decision);
+  eq("rule", f.rule);
+  eq("action", f.action);
+  if (f.q && q === "id")
+    where.push({ sql: `(${E}.id = ? OR ${E}.correlation_id = ?)`, params: [f.q, f.q] });
+  if (f.q && q === "like") {
     const p = likePattern(f.q);
-    where.push(
-      sql`(${auditEvents.id} = ${f.q} OR ${auditEvents.correlationId} = ${f.q}
-        OR ${auditEvents.tool} LIKE ${p} ESCAPE '\\' OR ${auditEvents.server} LIKE ${p} ESCAPE '\\'
-        OR ${auditEvents.actorLabel} LIKE ${p} ESCAPE '\\' OR ${auditEvents.rule} LIKE ${p} ESCAPE '\\'
-        OR ${auditEvents.reason} LIKE ${p} ESCAPE '\\' OR ${auditEvents.message} LIKE ${p} ESCAPE '\\'
-        OR ${auditEvents.action} LIKE ${p} ESCAPE '\\' OR ${auditEvents.arguments} LIKE ${p} ESCAPE '\\')`,
-    );
+    where.push({
+      sql: `(${LIKE_COLUMNS.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(" OR ")})`,
+      params: LIKE_COLUMNS.map(() => p),
+    });
   }
   return where;
 }
-
-export const whereOf = (clauses: SQL[]) => (clauses.length ? and(...clauses) : undefined);

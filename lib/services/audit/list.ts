@@ -1,11 +1,11 @@
-import { and, asc, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
 
 import { type AuditEvent, auditEvents } from "@/db/schema";
 import { ListAuditInput } from "@/lib/core/audit/inputs";
 import type { AuditEventDetail, AuditPage } from "@/lib/core/audit/views";
 import { notFound } from "@/lib/core/errors";
 import { requireViewer, type ServiceContext } from "../context";
-import { filterClauses, whereOf } from "./filters";
+import { matchingRows } from "./matching";
 import { roleOf, toAuditEventView } from "./views";
 
 /**
@@ -16,16 +16,12 @@ export function listAuditEvents(ctx: ServiceContext, raw: ListAuditInput = {}): 
   requireViewer(ctx);
   const input = ListAuditInput.parse(raw);
   const newest = input.sort === "newest";
-  const where = filterClauses(input);
-  if (input.cursor !== undefined)
-    where.push(newest ? lt(auditEvents.seq, input.cursor) : gt(auditEvents.seq, input.cursor));
-  const rows = ctx.db
-    .select()
-    .from(auditEvents)
-    .where(whereOf(where))
-    .orderBy(newest ? desc(auditEvents.seq) : asc(auditEvents.seq))
-    .limit(input.limit + 1)
-    .all();
+  const rows = matchingRows(ctx.db, {
+    filter: input,
+    newest,
+    cursor: input.cursor,
+    limit: input.limit + 1,
+  });
   const more = rows.length > input.limit;
   const page = more ? rows.slice(0, input.limit) : rows;
   const role = roleOf(ctx);

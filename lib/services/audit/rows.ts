@@ -1,9 +1,8 @@
-import { asc, count, gt } from "drizzle-orm";
-
-import { type AuditEvent, auditEvents } from "@/db/schema";
+import { sqliteHandle } from "@/db/client";
+import type { AuditEvent } from "@/db/schema";
 import { AuditFilterInput } from "@/lib/core/audit/inputs";
 import { requireEditor, type ServiceContext } from "../context";
-import { filterClauses, whereOf } from "./filters";
+import { matchingRows } from "./matching";
 
 /**
  * Stored rows matching the filter, oldest first, in keyset pages: one query per page, so the
@@ -19,13 +18,7 @@ export function* pageAuditRows(
   const filter = AuditFilterInput.parse(raw);
   let cursor = 0;
   for (;;) {
-    const page = ctx.db
-      .select()
-      .from(auditEvents)
-      .where(whereOf([...filterClauses(filter), gt(auditEvents.seq, cursor)]))
-      .orderBy(asc(auditEvents.seq))
-      .limit(pageSize)
-      .all();
+    const page = matchingRows(ctx.db, { filter, newest: false, cursor, limit: pageSize });
     const last = page.at(-1);
     if (!last) return;
     yield page;
@@ -33,15 +26,22 @@ export function* pageAuditRows(
   }
 }
 
-/** How many rows match the filter (for a progress bar). Editors, admins and the system. */
+/**
+ * About how many rows match the filter, for a progress bar: the log's row count when the
+ * filter has no condition, otherwise a count of the matching rows. Editors, admins and the system.
+ */
 export function countAuditRows(ctx: ServiceContext, raw: AuditFilterInput): number {
   requireEditor(ctx);
   const filter = AuditFilterInput.parse(raw);
-  return (
-    ctx.db
-      .select({ n: count() })
-      .from(auditEvents)
-      .where(whereOf(filterClauses(filter)))
-      .get()?.n ?? 0
+  const conditions = Object.entries(filter).filter(
+    ([k, v]) => v !== undefined && !(k === "view" && v === "all"),
   );
+  if (conditions.length === 0)
+    return sqliteHandle(ctx.db)
+      .prepare("SELECT count(*) FROM audit_events")
+      .pluck()
+      .get() as number;
+  let n = 0;
+  for (const page of pageAuditRows(ctx, filter, 5000)) n += page.length;
+  return n;
 }

@@ -1,135 +1,177 @@
-import { and, count, desc, eq, gte, type SQL, sql } from "drizzle-orm";
-
-import { approvals, auditEvents } from "@/db/schema";
+import { sqliteHandle } from "@/db/client";
 import { AuditStatsInput } from "@/lib/core/audit/inputs";
-import type { AuditStats, Top } from "@/lib/core/audit/views";
+import {
+  addRow,
+  type Counts,
+  DECIDE,
+  counts,
+  emptyRollup,
+  epochMinute,
+  mergeCounts,
+  mergeRollup,
+  percentileOf,
+  type Rollup,
+  type RollupSource,
+  statsWindow,
+} from "@/lib/core/audit/rollup";
+import type { AuditStats, Bucket, Top } from "@/lib/core/audit/views";
 import { requireViewer, type ServiceContext } from "../context";
+import { freshenIndex, indexProgress } from "./indexer";
+import { firstSeqSince } from "./seq-range";
 
-const UPSTREAM_FAILURES = ["timeout", "upstream_error", "jsonrpc_error"];
+type StoredRow = {
+  bucket: number;
+  agent: string;
+  calls: number;
+  refused: number;
+  denied: number;
+  upstreamErrors: number;
+  deniedTools: string;
+  deniedRules: string;
+  latencies: string;
+};
 
-// The unary + keeps SQLite off the action index: every query here is bounded by time, and the
-// time index turns a one-hour window into a range scan instead of a walk over all decisions.
-function actionIn(actions: readonly string[]): SQL {
-  return sql`+${auditEvents.action} in (${sql.join(
-    actions.map((a) => sql`${a}`),
-    sql`, `,
-  )})`;
+function top(c: Counts): Top[] {
+  return Object.entries(c)
+    .map(([name, count]) => ({ name, count }))
+    .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .slice(0, 5);
 }
 
 /**
- * Dashboard figures over the last `minutes`: calls, denials, deny rate, calls in the last
- * minute, pending approvals, upstream failures, latency percentiles, a per-minute series and
- * the most denied tools, rules and agents. Aggregated in SQL over the time index.
+ * Dashboard figures over the last `minutes` in whole buckets ending now (see `statsWindow`):
+ * calls, denials, deny rate, calls in the last 60 s, pending approvals, upstream
+ * failures, latency percentiles, a chart series and the most denied tools, rules and agents.
+ * Read from the rollups the indexer keeps for rows up to its watermark, plus the rows after it
+ * folded the same way, in one snapshot: exact and current at any size of log.
  */
 export function auditStats(ctx: ServiceContext, raw: AuditStatsInput = {}): AuditStats {
   requireViewer(ctx);
   const input = AuditStatsInput.parse(raw);
   const now = ctx.now().getTime();
-  const since = now - input.minutes * 60_000;
-  const scope: SQL[] = [gte(auditEvents.occurredAt, since)];
-  if (input.server) scope.push(eq(auditEvents.server, input.server));
-  if (input.agent) scope.push(eq(auditEvents.actorLabel, input.agent));
-  const DECIDE = "tool_call.decide";
-  const REFUSE = "message.refuse";
-  const OUTCOME = "tool_call.outcome";
-  const failures = sql.join(
-    UPSTREAM_FAILURES.map((f) => sql`${f}`),
-    sql`, `,
-  );
-  const totals = ctx.db
-    .select({
-      calls: sql<number>`coalesce(sum(case when ${auditEvents.action} = ${DECIDE} then 1 else 0 end), 0)`,
-      lastMinute: sql<number>`coalesce(sum(case when ${auditEvents.action} = ${DECIDE} and ${auditEvents.occurredAt} >= ${now - 60_000} then 1 else 0 end), 0)`,
-      refused: sql<number>`coalesce(sum(case when ${auditEvents.action} = ${REFUSE} then 1 else 0 end), 0)`,
-      denied: sql<number>`coalesce(sum(case when ${auditEvents.action} in (${DECIDE}, ${REFUSE}) and ${auditEvents.decision} = 'deny' then 1 else 0 end), 0)`,
-      upstreamErrors: sql<number>`coalesce(sum(case when ${auditEvents.action} = ${OUTCOME} and ${auditEvents.outcome} in (${failures}) then 1 else 0 end), 0)`,
-    })
-    .from(auditEvents)
-    .where(and(...scope, actionIn([DECIDE, REFUSE, OUTCOME])))
-    .get();
-  const calls = Number(totals?.calls ?? 0);
-  const refused = Number(totals?.refused ?? 0);
-  const denied = Number(totals?.denied ?? 0);
-  const denials = and(...scope, actionIn([DECIDE, REFUSE]), sql`+${auditEvents.decision} = 'deny'`);
+  const win = statsWindow(input.minutes, now);
+  freshenIndex(ctx.db);
+  const client = sqliteHandle(ctx.db);
+  const scope: string[] = [];
+  const scopeParams: string[] = [];
+  if (input.server) {
+    scope.push("server = ?");
+    scopeParams.push(input.server);
+  }
+  if (input.agent) {
+    scope.push("agent = ?");
+    scopeParams.push(input.agent);
+  }
+  const scoped = scope.map((s) => ` AND ${s}`).join("");
 
-  const minute = sql<number>`(${auditEvents.occurredAt} / 60000)`;
-  const buckets = ctx.db
-    .select({
-      m: minute,
-      calls: sql<number>`sum(case when ${auditEvents.action} = ${DECIDE} then 1 else 0 end)`,
-      denied: sql<number>`sum(case when ${auditEvents.decision} = 'deny' then 1 else 0 end)`,
-    })
-    .from(auditEvents)
-    .where(and(...scope, actionIn([DECIDE, REFUSE])))
-    .groupBy(minute)
-    .all();
-  const byMinute = new Map(buckets.map((b) => [Number(b.m), b]));
-  const series = [];
-  const first = Math.floor(since / 60_000) + 1;
-  const last = Math.floor(now / 60_000);
-  for (let m = first; m <= last; m++) {
-    const b = byMinute.get(m);
-    series.push({
-      t: new Date(m * 60_000).toISOString(),
-      calls: Number(b?.calls ?? 0),
-      denied: Number(b?.denied ?? 0),
+  const read = client.transaction(() => {
+    const mark = indexProgress(ctx.db).indexedSeq;
+    const stored = client
+      .prepare(
+        `SELECT bucket, agent, calls, refused, denied, upstream_errors AS upstreamErrors,
+           denied_tools AS deniedTools, denied_rules AS deniedRules, latencies
+         FROM audit_rollups WHERE tier = ? AND bucket >= ?${scoped}`,
+      )
+      .all(win.unit, win.start, ...scopeParams) as StoredRow[];
+    const series = client
+      .prepare(
+        `SELECT bucket, sum(calls) AS calls, sum(denied) AS denied FROM audit_rollups
+         WHERE tier = ? AND bucket >= ?${scoped} GROUP BY bucket`,
+      )
+      .all(win.seriesUnit, win.start, ...scopeParams) as {
+      bucket: number;
+      calls: number;
+      denied: number;
+    }[];
+    // The last 60 s exactly: a short seq range, read directly.
+    const since = now - 60_000;
+    const from = firstSeqSince(ctx.db, since);
+    const minute = client
+      .prepare(
+        `SELECT count(*) FROM audit_events WHERE seq >= ? AND action = '${DECIDE}'
+         AND occurred_at >= ?${scope.map((s) => ` AND ${s.replace("agent", "actor_label")}`).join("")}`,
+      )
+      .pluck()
+      .get(from, since, ...scopeParams) as number;
+    const tail = client
+      .prepare(
+        `SELECT occurred_at AS occurredAt, action, actor_label AS actorLabel, server, tool, decision,
+           rule, outcome, latency_ms AS latencyMs FROM audit_events
+         WHERE seq > ? AND occurred_at >= ?`,
+      )
+      .all(mark, win.start * 60_000) as RollupSource[];
+    const pending = client
+      .prepare(
+        `SELECT count(*) FROM approvals WHERE status = 'pending' AND expires_at > ?${
+          input.server ? " AND server = ?" : ""
+        }`,
+      )
+      .pluck()
+      .get(now, ...(input.server ? [input.server] : [])) as number;
+    return { stored, series, minute, tail, pending };
+  });
+  const { stored, series, minute, tail, pending } = read();
+
+  const total: Rollup = emptyRollup();
+  // Denials per agent come from the rollups' agent key (rows without a label are not ranked).
+  const deniedAgents: Counts = {};
+  for (const r of stored) {
+    if (r.agent !== "" && r.denied > 0)
+      deniedAgents[r.agent] = (deniedAgents[r.agent] ?? 0) + r.denied;
+    total.calls += r.calls;
+    total.refused += r.refused;
+    total.denied += r.denied;
+    total.upstreamErrors += r.upstreamErrors;
+    mergeCounts(total.deniedTools, JSON.parse(r.deniedTools) as Counts);
+    mergeCounts(total.deniedRules, JSON.parse(r.deniedRules) as Counts);
+    mergeCounts(total.latencies, JSON.parse(r.latencies) as Counts);
+  }
+  const byBucket = new Map<number, { calls: number; denied: number }>();
+  for (const s of series) byBucket.set(s.bucket, { calls: s.calls, denied: s.denied });
+  const callsLastMinute = minute;
+  for (const row of tail) {
+    if (!counts(row)) continue;
+    if (
+      (input.server && row.server !== input.server) ||
+      (input.agent && row.actorLabel !== input.agent)
+    )
+      continue;
+    const one = emptyRollup();
+    addRow(one, row);
+    mergeRollup(total, one);
+    if (one.denied && row.actorLabel !== null)
+      deniedAgents[row.actorLabel] = (deniedAgents[row.actorLabel] ?? 0) + 1;
+    const m = epochMinute(row.occurredAt);
+    const b = Math.floor(m / win.seriesUnit) * win.seriesUnit;
+    const at = byBucket.get(b) ?? { calls: 0, denied: 0 };
+    at.calls += one.calls;
+    at.denied += one.denied;
+    byBucket.set(b, at);
+  }
+  const points: Bucket[] = [];
+  const lastBucket = Math.floor(epochMinute(now) / win.seriesUnit) * win.seriesUnit;
+  for (let b = win.start; b <= lastBucket; b += win.seriesUnit) {
+    const at = byBucket.get(b);
+    points.push({
+      t: new Date(b * 60_000).toISOString(),
+      calls: at?.calls ?? 0,
+      denied: at?.denied ?? 0,
     });
   }
 
-  const latencies = ctx.db
-    .select({ v: auditEvents.latencyMs })
-    .from(auditEvents)
-    .where(and(...scope, actionIn([OUTCOME]), sql`${auditEvents.latencyMs} is not null`))
-    .all()
-    .map((r) => r.v ?? 0)
-    .sort((a, b) => a - b);
-  const percentile = (p: number): number | null => {
-    if (latencies.length === 0) return null;
-    return (
-      latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil(p * latencies.length) - 1))] ??
-      null
-    );
-  };
-
-  const top = (
-    column: typeof auditEvents.tool | typeof auditEvents.rule | typeof auditEvents.actorLabel,
-  ): Top[] =>
-    ctx.db
-      .select({ name: column, count: count() })
-      .from(auditEvents)
-      .where(and(denials, sql`${column} is not null`))
-      .groupBy(column)
-      .orderBy(desc(count()), column)
-      .limit(5)
-      .all()
-      .map((r) => ({ name: r.name ?? "", count: r.count }));
-
-  const pending =
-    ctx.db
-      .select({ n: count() })
-      .from(approvals)
-      .where(
-        and(
-          eq(approvals.status, "pending"),
-          sql`${approvals.expiresAt} > ${now}`,
-          input.server ? eq(approvals.server, input.server) : undefined,
-        ),
-      )
-      .get()?.n ?? 0;
-
   return {
     windowMinutes: input.minutes,
-    callsLastMinute: Number(totals?.lastMinute ?? 0),
-    calls,
-    denied,
-    denyRate: calls + refused > 0 ? denied / (calls + refused) : 0,
+    callsLastMinute,
+    calls: total.calls,
+    denied: total.denied,
+    denyRate: total.calls + total.refused > 0 ? total.denied / (total.calls + total.refused) : 0,
     pendingApprovals: pending,
-    upstreamErrors: Number(totals?.upstreamErrors ?? 0),
-    latencyP50Ms: percentile(0.5),
-    latencyP95Ms: percentile(0.95),
-    series,
-    topDeniedTools: top(auditEvents.tool),
-    topDeniedRules: top(auditEvents.rule),
-    topDeniedAgents: top(auditEvents.actorLabel),
+    upstreamErrors: total.upstreamErrors,
+    latencyP50Ms: percentileOf(total.latencies, 0.5),
+    latencyP95Ms: percentileOf(total.latencies, 0.95),
+    series: points,
+    topDeniedTools: top(total.deniedTools),
+    topDeniedRules: top(total.deniedRules),
+    topDeniedAgents: top(deniedAgents),
   };
 }

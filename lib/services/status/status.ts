@@ -2,6 +2,7 @@ import { and, count, desc, eq, gte, sql } from "drizzle-orm";
 
 import { type AuditEvent, auditEvents, type Instance } from "@/db/schema";
 import { requireViewer, type ServiceContext } from "../context";
+import { firstSeqSince } from "../audit/seq-range";
 import { listLiveInstances } from "../instances";
 
 const DECIDE = "tool_call.decide";
@@ -28,7 +29,12 @@ export type StatusReport = {
 export function getStatusReport(ctx: ServiceContext): StatusReport {
   requireViewer(ctx);
   const now = ctx.now();
-  const since = (ms: number) => gte(auditEvents.occurredAt, now.getTime() - ms);
+  // The seq bound turns each window into a primary-key range scan (audit_events has no time index).
+  const since = (ms: number) =>
+    and(
+      gte(auditEvents.seq, firstSeqSince(ctx.db, now.getTime() - ms)),
+      gte(auditEvents.occurredAt, now.getTime() - ms),
+    );
   const isDecision = eq(auditEvents.action, DECIDE);
   const isDenial = eq(auditEvents.decision, "deny");
 
