@@ -47,6 +47,25 @@ const shared = z.object({
     .optional(),
 });
 
+const wholeNumber = (fallback: number, zero: string) => {
+  const error = `must be a whole number (${zero})`;
+  return z.coerce.number({ error }).int(error).min(0, error).default(fallback);
+};
+
+// Audit integrity: the Ed25519 key that signs checkpoints (PEM; default a 0600 file beside the
+// database), how often checkpoints are written, and how long rows stay before they are archived.
+const auditIntegrity = {
+  PORTCULLIS_AUDIT_SIGNING_KEY: z
+    .string()
+    .transform((s) => s.replace(/\\n/g, "\n"))
+    .refine((s) => s.includes("PRIVATE KEY"), "must be a PEM private key (PKCS#8)")
+    .optional(),
+  PORTCULLIS_AUDIT_CHECKPOINT_ROWS: wholeNumber(10_000, "0 turns the row trigger off"),
+  PORTCULLIS_AUDIT_CHECKPOINT_MINUTES: wholeNumber(10, "0 turns the time trigger off"),
+  PORTCULLIS_AUDIT_RETENTION_DAYS: wholeNumber(0, "0 keeps every row"),
+  PORTCULLIS_AUDIT_ARCHIVE_DIR: z.string().optional(), // default: audit-archive beside the database
+};
+
 const consoleSchema = shared.extend({
   PORTCULLIS_HOST: host,
   PORTCULLIS_CONSOLE_PORT: port(7300),
@@ -57,6 +76,7 @@ const consoleSchema = shared.extend({
   // Signs the contact form's render-time token; a random per-process key is used when unset.
   PORTCULLIS_CONTACT_FORM_KEY: z.string().min(32, "needs at least 32 characters").optional(),
   PORTCULLIS_TRUST_PROXY: z.enum(["0", "1"]).default("0"), // honour X-Forwarded-For
+  ...auditIntegrity,
 });
 
 const gatewaySchema = shared.extend({
@@ -102,6 +122,7 @@ const cliSchema = shared.extend({
   PORTCULLIS_APPROVAL_WAIT_MS: z.coerce.number().int().min(0).default(20_000),
   // Signs audit checkpoints; lives outside the database so a forged chain cannot be re-signed.
   PORTCULLIS_CHECKPOINT_KEY: z.string().min(32, "needs at least 32 characters").optional(),
+  ...auditIntegrity,
   PORTCULLIS_AUDIT_HMAC_KEY: z.string().min(32, "needs at least 32 characters").optional(),
   PORTCULLIS_MAX_BODY_BYTES: positiveInt(4_194_304),
   PORTCULLIS_MAX_JSON_DEPTH: positiveInt(64),

@@ -3,10 +3,20 @@ import { ZodError } from "zod";
 
 import { AppError } from "@/lib/core/errors";
 import { EnvError, loadCliEnv, loadGatewayEnv } from "@/lib/env";
+import { integritySettings } from "@/lib/services/audit/maintenance";
 import { closeDatabase } from "@/lib/services/database";
 import { agentsCreate, agentsList, agentsRevokeKey } from "./commands/agents";
 import { approvalsDecide, approvalsList } from "./commands/approvals";
-import { auditCheckpoint, auditExport, auditVerify } from "./commands/audit";
+import { auditExport } from "./commands/audit";
+import {
+  auditCheckpoint,
+  auditCheckpoints,
+  auditPublicKey,
+  auditRetain,
+  auditRotateKey,
+  auditVerify,
+  type VerifyOptions,
+} from "./commands/audit-integrity";
 import { policiesApply } from "./commands/policies";
 import { scanCommand } from "./commands/scan";
 import { secretsRotateKey } from "./commands/secrets";
@@ -33,6 +43,9 @@ const port = (value: string) => {
     throw new CliError(`--port must be a port number (got ${value})`, 2);
   return n;
 };
+
+/** Audit integrity settings; call after db(program), which may set PORTCULLIS_DB. */
+const integrity = () => integritySettings(loadCliEnv());
 
 function db(program: Command) {
   const file = (program.opts() as { db?: string }).db;
@@ -204,11 +217,22 @@ export function buildProgram(): Command {
   audit
     .command("verify")
     .description(
-      'Recompute the hash chain: "chain intact: N rows", or the first broken row (exit 1)',
+      'Recompute the hash chain from the archive boundary and check every signed checkpoint: "chain intact: N rows", or the first problem (exit 1)',
     )
-    .option("--checkpoint <file>", "also check a signed checkpoint (detects a truncated tail)")
-    .action((opts: { checkpoint?: string }) => {
-      done(auditVerify(db(program), opts, loadCliEnv().PORTCULLIS_CHECKPOINT_KEY));
+    .option("--checkpoints <file>", "also check checkpoints a witness kept (JSON or JSON Lines)")
+    .option("--checkpoint <file>", "the same as --checkpoints (one checkpoint file)")
+    .option(
+      "--public-key <file>",
+      "PEM public key(s) to check signatures with, instead of this host's key",
+    )
+    .option(
+      "--archive <file...>",
+      "verify archive files (audit-archive-*.jsonl.gz) instead of the database",
+    )
+    .action(async (opts: VerifyOptions) => {
+      done(
+        await auditVerify(db(program), integrity(), opts, loadCliEnv().PORTCULLIS_CHECKPOINT_KEY),
+      );
     });
   audit
     .command("export")
@@ -240,9 +264,37 @@ export function buildProgram(): Command {
   audit
     .command("checkpoint")
     .description(
-      "Print a signed checkpoint {seq, hash, at, signature} of the verified chain (needs PORTCULLIS_CHECKPOINT_KEY)",
+      "Verify the rows since the last checkpoint, sign the head with the Ed25519 key, store and print it",
     )
-    .action(() => done(auditCheckpoint(db(program), loadCliEnv().PORTCULLIS_CHECKPOINT_KEY)));
+    .action(async () => done(await auditCheckpoint(db(program), integrity())));
+  audit
+    .command("checkpoints")
+    .description("Print every stored checkpoint as JSON Lines, for an outside witness")
+    .option("--since <seq>", "only checkpoints past this row")
+    .option("-o, --output <file>", "write to a file (default: stdout)")
+    .action((opts: { since?: string; output?: string }) =>
+      done(auditCheckpoints(db(program), opts)),
+    );
+  audit
+    .command("public-key")
+    .description("Print the PEM public keys that verify checkpoints (current, then retired)")
+    .action(() => {
+      db(program);
+      done(auditPublicKey(integrity()));
+    });
+  audit
+    .command("rotate-key")
+    .description("Replace the signing key; the old public key stays trusted for old checkpoints")
+    .action(async () => done(await auditRotateKey(db(program), integrity())));
+  audit
+    .command("retain")
+    .description(
+      "Archive rows older than the retention age to audit-archive-*.jsonl.gz, then remove them",
+    )
+    .option("--days <n>", "age in days (default: PORTCULLIS_AUDIT_RETENTION_DAYS)")
+    .action(async (opts: { days?: string }) =>
+      done(await auditRetain(db(program), integrity(), opts)),
+    );
 
   const approvals = program
     .command("approvals")

@@ -1,6 +1,7 @@
 export * from "./agents";
 export * from "./approvals";
 export * from "./audit";
+export * from "./audit-integrity";
 export * from "./auth";
 export * from "./contact";
 export * from "./counters";

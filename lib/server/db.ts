@@ -4,6 +4,7 @@ import path from "node:path";
 
 import { type Db, MIGRATIONS_DIR } from "@/db/client";
 import { getConsoleEnv } from "@/lib/env";
+import { startAuditIndexer } from "@/lib/services/audit/indexer";
 import { openMigratedDb } from "@/lib/services/database";
 
 // One handle per server process, surviving dev hot reloads. Opened lazily so `next build`
@@ -11,10 +12,14 @@ import { openMigratedDb } from "@/lib/services/database";
 const cache = globalThis as typeof globalThis & { __portcullisDb?: Db };
 
 export function getDb(): Db {
-  cache.__portcullisDb ??= openMigratedDb(
-    getConsoleEnv().PORTCULLIS_DB,
-    // The migrations folder is read at run time from the install, not bundled.
-    path.join(/*turbopackIgnore: true*/ process.cwd(), MIGRATIONS_DIR),
-  );
+  if (!cache.__portcullisDb) {
+    cache.__portcullisDb = openMigratedDb(
+      getConsoleEnv().PORTCULLIS_DB,
+      // The migrations folder is read at run time from the install, not bundled.
+      path.join(/*turbopackIgnore: true*/ process.cwd(), MIGRATIONS_DIR),
+    );
+    // The console keeps the audit search index and rollups current, off the gateway's path.
+    startAuditIndexer(cache.__portcullisDb);
+  }
   return cache.__portcullisDb;
 }

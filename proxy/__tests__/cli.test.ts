@@ -12,7 +12,6 @@ import { ensureCliBundle, must, runCli, serverEntry, tempDatabase } from "@/lib/
 import { cliInProcess } from "./helpers";
 
 let t: ReturnType<typeof tempDatabase>;
-const KEY = "k".repeat(40);
 const cli = (args: string[], env: Record<string, string> = {}) =>
   cliInProcess(args, { PORTCULLIS_DB: t.file, ...env });
 
@@ -53,6 +52,10 @@ describe("help and usage errors", () => {
     ["audit", "verify"],
     ["audit", "export"],
     ["audit", "checkpoint"],
+    ["audit", "checkpoints"],
+    ["audit", "public-key"],
+    ["audit", "rotate-key"],
+    ["audit", "retain"],
     ["approvals"],
     ["approvals", "list"],
     ["approvals", "approve"],
@@ -115,7 +118,7 @@ describe("audit", () => {
     expect(verified.code).toBe(0);
     expect(verified.stdout).toMatch(/^chain intact: \d+ rows/);
 
-    const cp = await cli(["audit", "checkpoint"], { PORTCULLIS_CHECKPOINT_KEY: KEY });
+    const cp = await cli(["audit", "checkpoint"]);
     expect(cp.code).toBe(0);
     const checkpoint = JSON.parse(cp.stdout) as {
       seq: number;
@@ -124,12 +127,16 @@ describe("audit", () => {
       signature: string;
     };
     expect(checkpoint).toMatchObject({
+      alg: "Ed25519",
       seq: expect.any(Number),
       hash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     const cpFile = path.join(t.dir, "checkpoint.json");
     fs.writeFileSync(cpFile, cp.stdout);
-    expect((await cli(["audit", "checkpoint"])).code).toBe(2);
+    const pub = await cli(["audit", "public-key"]);
+    expect(pub.stdout).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+    const pubFile = path.join(t.dir, "witness.pem");
+    fs.writeFileSync(pubFile, pub.stdout);
 
     const jsonl = await cli(["audit", "export", "--format", "jsonl", "--decision", "deny"]);
     expect(jsonl.code).toBe(0);
@@ -150,15 +157,14 @@ describe("audit", () => {
     expect(csv).toContain(`"{""message"":""=HYPERLINK`);
     expect(csv).not.toMatch(/(^|,)=/m);
 
-    const withCp = await cli(["audit", "verify", "--checkpoint", cpFile], {
-      PORTCULLIS_CHECKPOINT_KEY: KEY,
-    });
+    const withCp = await cli(["audit", "verify", "--checkpoint", cpFile, "--public-key", pubFile]);
     expect(withCp.code).toBe(0);
-    const wrongKey = await cli(["audit", "verify", "--checkpoint", cpFile], {
-      PORTCULLIS_CHECKPOINT_KEY: "x".repeat(40),
-    });
-    expect(wrongKey.code).toBe(1);
-    expect(wrongKey.stderr).toContain("bad signature");
+    expect(withCp.stdout).toContain(`consistent with checkpoint ${checkpoint.seq}`);
+    const forgedFile = path.join(t.dir, "forged.json");
+    fs.writeFileSync(forgedFile, JSON.stringify({ ...checkpoint, seq: checkpoint.seq - 1 }));
+    const forged = await cli(["audit", "verify", "--checkpoint", forgedFile]);
+    expect(forged.code).toBe(1);
+    expect(forged.stdout).toContain("bad signature");
 
     // An attacker with the file: drop the guard triggers, rewrite one row, then cut the tail.
     const raw = new Database(t.file);
@@ -171,19 +177,22 @@ describe("audit", () => {
     raw.prepare("UPDATE audit_events SET reason = 'nothing to see' WHERE seq = 2").run();
     const tampered = await cli(["audit", "verify"]);
     expect(tampered.code).toBe(1);
-    expect(tampered.stdout).toContain("chain broken at row 2: row content does not match its hash");
+    expect(tampered.stdout).toContain("chain broken at row 2: row 2 was edited");
     const copy = path.join(t.dir, "truncated.db");
     raw.prepare("UPDATE audit_events SET reason = ? WHERE seq = 2").run(original);
     raw.prepare("VACUUM INTO ?").run(copy);
     raw.close();
     const cut = new Database(copy);
     cut.prepare("DELETE FROM audit_events WHERE seq > ?").run(checkpoint.seq - 2);
+    const storedSays = await cliInProcess(["audit", "verify"], { PORTCULLIS_DB: copy });
+    expect(storedSays.stdout).toContain("rows were truncated");
+    // With the stored checkpoints erased too, only the witness's copy can tell.
+    cut.exec("DROP TRIGGER audit_checkpoints_no_delete; DELETE FROM audit_checkpoints");
     cut.close();
     const intactButShort = await cliInProcess(["audit", "verify"], { PORTCULLIS_DB: copy });
     expect(intactButShort.code).toBe(0);
     const truncated = await runCli(["audit", "verify", "--checkpoint", cpFile], {
       PORTCULLIS_DB: copy,
-      PORTCULLIS_CHECKPOINT_KEY: KEY,
     });
     expect(truncated.code).toBe(1);
     expect(truncated.stdout).toContain("rows were truncated");

@@ -7,15 +7,7 @@ import { SingleBar } from "cli-progress";
 import type { Db } from "@/db/client";
 import { type AuditFilterInput, DECISIONS } from "@/lib/core/audit/inputs";
 import { newId } from "@/lib/core/ids";
-import {
-  appendAudit,
-  type Checkpoint,
-  checkpointIsAuthentic,
-  countAuditRows,
-  pageAuditRows,
-  signCheckpoint,
-  verifyChain,
-} from "@/lib/services/audit";
+import { appendAudit, countAuditRows, pageAuditRows } from "@/lib/services/audit";
 import { type ServiceContext, withTransaction } from "@/lib/services/context";
 import { CliError, osUser } from "../runtime";
 
@@ -27,89 +19,6 @@ export function cliContext(db: Db): ServiceContext {
     requestId: newId("request"),
     now: () => new Date(),
   };
-}
-
-function readCheckpoint(file: string, key: string | undefined): Checkpoint {
-  if (!key)
-    throw new CliError("PORTCULLIS_CHECKPOINT_KEY must be set to check a signed checkpoint", 2);
-  let cp: Checkpoint;
-  try {
-    cp = JSON.parse(fs.readFileSync(file, "utf8")) as Checkpoint;
-  } catch (err) {
-    throw new CliError(`cannot read checkpoint ${file}: ${(err as Error).message}`, 2);
-  }
-  if (
-    typeof cp?.seq !== "number" ||
-    typeof cp.hash !== "string" ||
-    typeof cp.at !== "string" ||
-    typeof cp.signature !== "string"
-  ) {
-    throw new CliError(`${file} is not a checkpoint (needs seq, hash, at, signature)`, 2);
-  }
-  if (!checkpointIsAuthentic(cp, key))
-    throw new CliError(`checkpoint ${file} has a bad signature (wrong key, or it was edited)`, 1);
-  return cp;
-}
-
-/**
- * `audit verify`: 0 and "chain intact: N rows" (or "nothing to verify" on an empty log), or 1
- * naming the first broken row and why.
- */
-export function auditVerify(
-  db: Db,
-  opts: { checkpoint?: string },
-  key: string | undefined,
-): number {
-  const cp = opts.checkpoint ? readCheckpoint(opts.checkpoint, key) : undefined;
-  const report = verifyChain(db, cp);
-  if (!report.ok) {
-    process.stdout.write(
-      `chain broken at row ${report.brokenSeq}: ${report.why} (${report.rows} rows verified before it)\n`,
-    );
-    return 1;
-  }
-  process.stdout.write(
-    report.rows === 0
-      ? "nothing to verify: the audit log is empty\n"
-      : `chain intact: ${report.rows} rows${cp ? `, consistent with checkpoint ${cp.seq}` : ""}\n`,
-  );
-  try {
-    const ctx = cliContext(db);
-    withTransaction(ctx, (tx) =>
-      appendAudit(
-        tx,
-        { ...ctx, db: tx },
-        {
-          action: "audit.verify",
-          target: { type: "audit", id: String(report.headSeq) },
-          after: { rows: report.rows, headHash: report.headHash, checkpoint: cp?.seq ?? null },
-        },
-      ),
-    );
-  } catch {
-    // Read-only copies of the database can be verified too; the record is best effort.
-  }
-  return 0;
-}
-
-/** `audit checkpoint`: the signed head of a verified chain, as JSON on stdout. */
-export function auditCheckpoint(db: Db, key: string | undefined): number {
-  if (!key)
-    throw new CliError(
-      "PORTCULLIS_CHECKPOINT_KEY must be set (at least 32 characters) to sign a checkpoint",
-      2,
-    );
-  const report = verifyChain(db);
-  if (!report.ok) {
-    process.stderr.write(
-      `refusing to sign: chain broken at row ${report.brokenSeq}: ${report.why}\n`,
-    );
-    return 1;
-  }
-  process.stdout.write(
-    `${JSON.stringify(signCheckpoint(report.headSeq, report.headHash, new Date(), key))}\n`,
-  );
-  return 0;
 }
 
 const EXPORT_COLUMNS = [

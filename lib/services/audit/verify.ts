@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
-import type { Db } from "@/db/client";
+import { type Db, sqliteHandle, type Tx } from "@/db/client";
 import { type AuditEvent } from "@/db/schema";
 import { describeBreak } from "./break";
 import { GENESIS_HASH, normalizeRow, rowHash } from "./chain";
@@ -11,19 +11,37 @@ export type ChainReport =
 
 export type Checkpoint = { seq: number; hash: string; at: string; signature: string };
 
+/** The row just before the first one to check: genesis, or an archive boundary. */
+export type ChainStart = { seq: number; hash: string };
+
+export type VerifyOptions = {
+  /** Default: the last archive boundary recorded in the database, or genesis. */
+  start?: ChainStart;
+  /** Last seq to check; default the head. A range stops early without claiming truncation. */
+  to?: number;
+  /** seq → hash the chain must pass through (signed checkpoints the caller already trusts). */
+  checkpoints?: ReadonlyMap<number, string>;
+};
+
 /**
- * Recomputes the whole chain in sequence order, streaming rows so memory stays flat.
- * Reports the first row whose link, sequence number or content hash is wrong, naming what that
- * looks like (edited, deleted, inserted, reordered); with a
- * checkpoint, also reports a tail truncated below the checkpoint or a rewritten history.
+ * Recomputes the chain in sequence order, streaming rows so memory stays flat. Reports the
+ * first row whose link, sequence number or content hash is wrong, naming what that looks like
+ * (edited, deleted, inserted or reordered); with checkpoints, also a rewritten history (the
+ * chain recomputed after an edit) and a tail truncated below a checkpoint.
  */
-export function verifyChain(db: Db, checkpoint?: Checkpoint): ChainReport {
-  const stmt = db.$client.prepare("SELECT * FROM audit_events ORDER BY seq ASC");
-  let prevHash = GENESIS_HASH;
-  let expectedSeq = 1;
+export function verifyChain(db: Db, opts: VerifyOptions | Checkpoint = {}): ChainReport {
+  const o: VerifyOptions =
+    "signature" in opts ? { checkpoints: new Map([[opts.seq, opts.hash]]) } : opts;
+  const start = o.start ?? archiveBoundary(db) ?? { seq: 0, hash: GENESIS_HASH };
+  const stmt = db.$client.prepare(
+    "SELECT * FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq ASC",
+  );
+  let prevHash = start.hash;
+  let expectedSeq = start.seq + 1;
   let rows = 0;
-  let checkpointSeen = false;
-  for (const raw of stmt.iterate() as Iterable<Record<string, unknown>>) {
+  for (const raw of stmt.iterate(start.seq, o.to ?? Number.MAX_SAFE_INTEGER) as Iterable<
+    Record<string, unknown>
+  >) {
     const row = fromSql(raw);
     if (
       row.seq !== expectedSeq ||
@@ -33,24 +51,38 @@ export function verifyChain(db: Db, checkpoint?: Checkpoint): ChainReport {
       const why = describeBreak(db, { expectedSeq, row, prevHash, read: fromSql });
       return broken(rows, expectedSeq, why);
     }
-    if (checkpoint && row.seq === checkpoint.seq) {
-      if (row.hash !== checkpoint.hash) {
-        return broken(
-          rows,
-          row.seq,
-          `history differs from the signed checkpoint at ${row.seq} (rows up to it were rewritten and the chain recomputed)`,
-        );
-      }
-      checkpointSeen = true;
+    const signed = o.checkpoints?.get(row.seq);
+    if (signed !== undefined && signed !== row.hash) {
+      return broken(
+        rows,
+        row.seq,
+        `history differs from the signed checkpoint at ${row.seq} (rows up to it were rewritten and the chain recomputed)`,
+      );
     }
     prevHash = row.hash;
     expectedSeq += 1;
     rows += 1;
   }
-  if (checkpoint && !checkpointSeen) {
-    return broken(rows, rows + 1, `log ends at ${rows}, before checkpoint ${checkpoint.seq}: rows were truncated`);
+  const head = expectedSeq - 1;
+  if (o.to === undefined && o.checkpoints) {
+    const beyond = Math.max(head, ...o.checkpoints.keys());
+    if (beyond > head) {
+      return broken(
+        rows,
+        head + 1,
+        `log ends at ${head}, before checkpoint ${beyond}: rows were truncated`,
+      );
+    }
   }
-  return { ok: true, rows, headSeq: rows, headHash: prevHash };
+  return { ok: true, rows, headSeq: head, headHash: prevHash };
+}
+
+/** Where the rows still in the database begin after retention archived older ones. */
+export function archiveBoundary(db: Db | Tx): ChainStart | null {
+  const row = sqliteHandle(db)
+    .prepare("SELECT to_seq AS seq, end_hash AS hash FROM audit_archives ORDER BY to_seq DESC LIMIT 1")
+    .get() as ChainStart | undefined;
+  return row ?? null;
 }
 
 function broken(rows: number, brokenSeq: number, why: string): ChainReport {
@@ -59,7 +91,7 @@ function broken(rows: number, brokenSeq: number, why: string): ChainReport {
 
 const SQL_TO_TS: Record<string, string> = {};
 
-function fromSql(raw: Record<string, unknown>): AuditEvent {
+export function fromSql(raw: Record<string, unknown>): AuditEvent {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
     const key = (SQL_TO_TS[k] ??= k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));

@@ -1,0 +1,186 @@
+import fs from "node:fs";
+import path from "node:path";
+
+import type { Db, Tx } from "@/db/client";
+import { sqliteHandle } from "@/db/client";
+import { withTransaction, type ServiceContext } from "../context";
+import { appendAudit } from "./append";
+import { archiveFileName, type ArchiveHeader, verifyArchive, writeArchive } from "./archive-file";
+import { chainHead, verifyRange } from "./auto-checkpoint";
+import { GENESIS_HASH } from "./chain";
+import { listCheckpoints, signCheckpointWith, storeCheckpoint } from "./checkpoints";
+import type { SigningKey, TrustedKeys } from "./signing-key";
+import { archiveBoundary, type ChainStart } from "./verify";
+
+const DAY_MS = 86_400_000;
+
+export type RetentionOptions = {
+  days: number;
+  archiveDir: string;
+  key: SigningKey;
+  trusted: TrustedKeys;
+  /** Rows per archive file; a run writes as many files as it needs. */
+  maxRowsPerFile?: number;
+};
+
+export type ArchiveWritten = {
+  file: string;
+  fromSeq: number;
+  toSeq: number;
+  rows: number;
+  bytes: number;
+  sha256: string;
+};
+
+export type RetentionResult = { archives: ArchiveWritten[]; cutoff: string };
+
+/** The archive folder: the configured one, or `audit-archive` beside the database. */
+export function archiveDirFor(dbFile: string, configured?: string): string {
+  return path.resolve(configured ?? path.join(path.dirname(dbFile), "audit-archive"));
+}
+
+/**
+ * Moves rows older than `days` out of the database: each stretch is verified, written to a
+ * gzip JSON Lines archive with a signed checkpoint at its last row, read back and verified,
+ * and only then removed, in one transaction that also records the archive and audits the run.
+ * Rows are cut at the first row inside the window, so no younger row ever leaves.
+ */
+export async function runRetention(
+  ctx: ServiceContext & { db: Db },
+  opts: RetentionOptions,
+): Promise<RetentionResult> {
+  if (opts.days < 1) throw new Error("retention needs at least one day");
+  const cutoff = ctx.now().getTime() - opts.days * DAY_MS;
+  const archives: ArchiveWritten[] = [];
+  fs.mkdirSync(opts.archiveDir, { recursive: true, mode: 0o700 });
+  for (;;) {
+    const next = await archiveOne(ctx, opts, cutoff);
+    if (!next) break;
+    archives.push(next);
+  }
+  return { archives, cutoff: new Date(cutoff).toISOString() };
+}
+
+async function archiveOne(
+  ctx: ServiceContext & { db: Db },
+  opts: RetentionOptions,
+  cutoff: number,
+): Promise<ArchiveWritten | null> {
+  const db = ctx.db;
+  const sql = sqliteHandle(db);
+  const head = chainHead(db);
+  if (!head) return null;
+  const start: ChainStart = archiveBoundary(db) ?? { seq: 0, hash: GENESIS_HASH };
+  const firstKept = (
+    sql.prepare("SELECT min(seq) AS seq FROM audit_events WHERE occurred_at >= ?").get(cutoff) as {
+      seq: number | null;
+    }
+  ).seq;
+  const lastOld = (firstKept ?? head.seq + 1) - 1;
+  const toSeq = Math.min(lastOld, start.seq + (opts.maxRowsPerFile ?? 100_000));
+  if (toSeq <= start.seq) return null;
+  const fromSeq = start.seq + 1;
+
+  const checked = await verifyRange(db, start, toSeq);
+  if ("why" in checked) {
+    throw new Error(`refusing to archive: chain broken at row ${checked.seq}: ${checked.why}`);
+  }
+  const startCheckpoint =
+    start.seq === 0
+      ? null
+      : (listCheckpoints(db, start.seq - 1).find(
+          (cp) => cp.seq === start.seq && cp.hash === start.hash,
+        ) ?? null);
+  const end = signCheckpointWith(opts.key, toSeq, checked.hash, ctx.now());
+  const span = sql
+    .prepare(
+      "SELECT min(occurred_at) AS first, max(occurred_at) AS last FROM audit_events WHERE seq BETWEEN ? AND ?",
+    )
+    .get(fromSeq, toSeq) as { first: number; last: number };
+  const header: ArchiveHeader = {
+    v: 1,
+    fromSeq,
+    toSeq,
+    rows: toSeq - fromSeq + 1,
+    start,
+    startCheckpoint: startCheckpoint && {
+      v: 2,
+      alg: "Ed25519",
+      keyId: startCheckpoint.keyId,
+      seq: startCheckpoint.seq,
+      hash: startCheckpoint.hash,
+      at: startCheckpoint.at,
+      signature: startCheckpoint.signature,
+    },
+    createdAt: ctx.now().toISOString(),
+  };
+  const name = archiveFileName(fromSeq, toSeq);
+  const file = path.join(opts.archiveDir, name);
+  const written = await writeArchive(db, file, header, end);
+  const readBack = await verifyArchive(file, opts.trusted);
+  if (!readBack.ok)
+    throw new Error(`archive ${name} did not verify after writing: ${readBack.why}`);
+
+  const result: ArchiveWritten = { file, fromSeq, toSeq, rows: header.rows, ...written };
+  withTransaction(ctx, (tx) => {
+    const now = ctx.now().getTime();
+    const boundary = archiveBoundary(tx);
+    const still = sqliteHandle(tx)
+      .prepare("SELECT hash FROM audit_events WHERE seq = ?")
+      .get(toSeq) as { hash: string } | undefined;
+    if ((boundary?.seq ?? 0) !== start.seq || still?.hash !== end.hash) {
+      throw new Error("the log changed while archiving (another retention run?); nothing removed");
+    }
+    storeCheckpoint(tx, end, "archive", now);
+    const checkpointId = lastInsertId(tx);
+    sqliteHandle(tx)
+      .prepare(
+        `INSERT INTO audit_archives (from_seq, to_seq, rows, first_at, last_at, file, file_sha256, bytes,
+           start_hash, end_hash, checkpoint_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        fromSeq,
+        toSeq,
+        header.rows,
+        span.first,
+        span.last,
+        name,
+        written.sha256,
+        written.bytes,
+        start.hash,
+        end.hash,
+        checkpointId,
+        now,
+      );
+    // Recorded before the removal, so the head row (which is never removed) is this one.
+    appendAudit(tx, ctx, {
+      action: "audit.archive",
+      target: { type: "audit_archive", id: name },
+      after: {
+        fromSeq,
+        toSeq,
+        rows: header.rows,
+        file: name,
+        sha256: written.sha256,
+        bytes: written.bytes,
+        olderThan: new Date(cutoff).toISOString(),
+        retentionDays: opts.days,
+        checkpoint: { seq: end.seq, keyId: end.keyId },
+      },
+    });
+    purge(tx, fromSeq, toSeq);
+  });
+  return result;
+}
+
+function lastInsertId(tx: Tx): number {
+  return (sqliteHandle(tx).prepare("SELECT last_insert_rowid() AS id").get() as { id: number }).id;
+}
+
+/** The one DELETE the append-only trigger lets through: an archived, checkpointed range. */
+function purge(tx: Tx, fromSeq: number, toSeq: number): void {
+  const sql = sqliteHandle(tx);
+  sql.prepare("INSERT INTO audit_purge (to_seq) VALUES (?)").run(toSeq);
+  sql.prepare("DELETE FROM audit_events WHERE seq BETWEEN ? AND ?").run(fromSeq, toSeq);
+  sql.prepare("DELETE FROM audit_purge").run();
+}
