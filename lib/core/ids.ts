@@ -14,6 +14,8 @@ const PREFIX = {
   contact: "msg",
   instance: "ins",
   reservation: "rsv",
+  recoveryCode: "rcv",
+  challenge: "chl",
 } as const;
 
 export type IdKind = keyof typeof PREFIX;

@@ -5,9 +5,10 @@ import { redirect } from "next/navigation";
 import { cache } from "react";
 
 import type { Role } from "@/db/schema";
-import { SESSION_MAX_MS } from "@/lib/core/sessions/inputs";
+import { CHALLENGE_TTL_MS, SESSION_MAX_MS } from "@/lib/core/sessions/inputs";
 import { newId } from "@/lib/core/ids";
 import type { Actor, ServiceContext } from "@/lib/services/context";
+import { mfaEnrolmentDue } from "@/lib/services/mfa";
 import { type ResolvedSession, resolveSession } from "@/lib/services/sessions";
 import { getDb } from "./db";
 import { clientIp, isHttps } from "./request-meta";
@@ -44,6 +45,30 @@ export function clearedSessionCookie(secure: boolean) {
   return { ...sessionCookie("", secure), maxAge: 0 };
 }
 
+// Between a right password and a right code the browser holds only this short-lived token.
+const PLAIN_CHALLENGE = "portcullis_sign_in";
+const HOST_CHALLENGE = "__Host-portcullis_sign_in";
+
+export function challengeCookie(token: string, secure: boolean) {
+  return {
+    name: secure ? HOST_CHALLENGE : PLAIN_CHALLENGE,
+    value: token,
+    httpOnly: true,
+    sameSite: "strict" as const,
+    secure,
+    path: "/",
+    maxAge: Math.floor(CHALLENGE_TTL_MS / 1000),
+  };
+}
+
+export function clearedChallengeCookie(secure: boolean) {
+  return { ...challengeCookie("", secure), maxAge: 0 };
+}
+
+export function readChallengeToken(cookieBag: CookieBag, headerBag: HeaderBag): string | undefined {
+  return cookieBag.get(isHttps(headerBag) ? HOST_CHALLENGE : PLAIN_CHALLENGE)?.value;
+}
+
 export function actorOf(resolved: ResolvedSession): Actor & { type: "user" } {
   return {
     type: "user",
@@ -70,11 +95,16 @@ export type PageContext = {
 
 /**
  * For server components: the signed-in user's service context, or a redirect to the sign-in
- * page. Services still check the role themselves.
+ * page (or, while an admin requires two-factor and this user has none, to setting it up).
+ * Services still check the role themselves.
  */
-export async function pageActor(): Promise<PageContext> {
+export async function pageActor(
+  options: { beforeMfa?: boolean } = {},
+): Promise<PageContext> {
   const resolved = await currentSession();
   if (!resolved) redirect("/console/sign-in");
+  if (!options.beforeMfa && mfaEnrolmentDue(getDb(), resolved.user))
+    redirect("/console/account?enrol=required");
   const headerStore = await headers();
   const actor = actorOf(resolved);
   return {

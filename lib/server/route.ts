@@ -7,6 +7,7 @@ import type { Role } from "@/db/schema";
 import { AppError, type AppErrorCode, type ErrorBody } from "@/lib/core/errors";
 import { newId } from "@/lib/core/ids";
 import { type ServiceContext, requireRole } from "@/lib/services/context";
+import { mfaEnrolmentDue } from "@/lib/services/mfa";
 import { type ResolvedSession, resolveSession, tokensEqual } from "@/lib/services/sessions";
 import { actorOf, readSessionToken } from "./auth";
 import { getDb } from "./db";
@@ -27,7 +28,8 @@ export const STATUS: Record<AppErrorCode, number> = {
 
 const MUTATIONS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-export type RouteOptions = { auth: "public" } | { auth: Role };
+/** `beforeMfa`: reachable while two-factor is required and not yet set up (enrolment itself). */
+export type RouteOptions = { auth: "public" } | { auth: Role; beforeMfa?: boolean };
 
 export type RouteExtra<P> = { params: P; session: ResolvedSession | null };
 
@@ -74,6 +76,11 @@ export function route<P = Record<string, never>>(options: RouteOptions, handler:
           );
         }
         requireRole(ctx, options.auth);
+        if (!options.beforeMfa && mfaEnrolmentDue(db, session.user)) {
+          throw new AppError("FORBIDDEN", "Set up two-factor authentication first", {
+            mfa: "enrol",
+          });
+        }
       }
       const params = (await segment?.params) ?? ({} as P);
       const data = await handler(ctx, req, { params, session });

@@ -5,7 +5,7 @@ import { clearedSessionCookie } from "@/lib/server/auth";
 import { isHttps } from "@/lib/server/request-meta";
 import { route } from "@/lib/server/route";
 
-export const POST = route({ auth: "viewer" }, (ctx, req, { session }) => {
+export const POST = route({ auth: "viewer", beforeMfa: true }, (ctx, req, { session }) => {
   if (session) signOut(ctx, session.session.id);
   const res = NextResponse.json(
     { data: { signedOut: true } },
