@@ -1,5 +1,5 @@
 // `npm run soak`: the long versions of the robustness tests that `npm test` runs briefly —
-// generated JSON-RPC, kill -9 under load, a full or read-only database, audit tampering — then
+// generated JSON-RPC, kill -9 under load, a full or read-only audit store, audit tampering — then
 // one line per test with its figures (docs/reliability.md quotes them).
 // `npm run soak -- fuzz` runs only the files whose path contains "fuzz".
 import { spawnSync } from "node:child_process";
@@ -12,7 +12,7 @@ const FILES = [
   "proxy/__tests__/reliability-fuzz.test.ts",
   "proxy/__tests__/reliability-kill.test.ts",
   "proxy/__tests__/reliability-disk.test.ts",
-  "lib/services/audit/__tests__/tamper.test.ts",
+  "proxy/__tests__/reliability-tamper.test.ts",
 ];
 const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const files = only.length ? FILES.filter((f) => only.some((o) => f.includes(o))) : FILES;
