@@ -27,6 +27,17 @@ const secretsKey = z
   .string()
   .refine(isSecretsKey, "must be 32 random bytes in base64 (openssl rand -base64 32)");
 
+// Host names (no port) the console and the gateway answer to besides loopback and the bind address.
+const allowedHosts = z
+  .string()
+  .default("")
+  .transform((s) =>
+    s
+      .split(",")
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+  );
+
 export const DEFAULT_DB_PATH = path.join(os.homedir(), ".portcullis", "portcullis.db");
 
 const shared = z.object({
@@ -76,6 +87,7 @@ const consoleSchema = shared.extend({
   // Signs the contact form's render-time token; a random per-process key is used when unset.
   PORTCULLIS_CONTACT_FORM_KEY: z.string().min(32, "needs at least 32 characters").optional(),
   PORTCULLIS_TRUST_PROXY: z.enum(["0", "1"]).default("0"), // honour X-Forwarded-For
+  PORTCULLIS_ALLOWED_HOSTS: allowedHosts, // read by scripts/console-server.mjs (DNS rebinding)
   ...auditIntegrity,
 });
 
@@ -91,16 +103,7 @@ const gatewaySchema = shared.extend({
         .map((o) => o.trim())
         .filter(Boolean),
     ),
-  // Host names (no port) the gateway answers to besides loopback and its bind address.
-  PORTCULLIS_ALLOWED_HOSTS: z
-    .string()
-    .default("")
-    .transform((s) =>
-      s
-        .split(",")
-        .map((h) => h.trim().toLowerCase())
-        .filter(Boolean),
-    ),
+  PORTCULLIS_ALLOWED_HOSTS: allowedHosts,
   PORTCULLIS_UPSTREAM_TIMEOUT_MS: positiveInt(60_000),
   PORTCULLIS_APPROVAL_WAIT_MS: z.coerce.number().int().min(0).default(20_000),
   PORTCULLIS_MAX_BODY_BYTES: positiveInt(1_048_576),
