@@ -24,6 +24,8 @@ export const CreateGrantInput = z.object({
   rateLimit: GrantRateLimitInput.optional().nullable(),
   expiresAt: z.coerce.date({ message: "Expiry must be a date" }).optional().nullable(),
   reason: z.string().trim().max(500).optional().nullable(),
+  /** The refused call this grant is for: the grant is refused when it would not let it through. */
+  forEventId: z.string().min(1).optional().nullable(),
 });
 export type CreateGrantInput = z.input<typeof CreateGrantInput>;
 

@@ -170,10 +170,29 @@ export function readCounter(db: Db | Tx, key: string, window: CounterWindow): st
  * The exact decimal sum of the key's rows inside `window`, straight from the rows (cost grows
  * with the rows in the window). The reference the heads are checked against; not used to decide.
  */
-export function sumCounter(db: Db | Tx, key: string, window: CounterWindow): string {
+export function sumCounter(
+  db: Db | Tx,
+  key: string,
+  window: CounterWindow,
+  until?: number,
+): string {
   const { lo } = shape(window);
-  const hi = window.kind === "calendar" ? window.end : OPEN_END;
+  const end = window.kind === "calendar" ? window.end : OPEN_END;
+  // `until` (inclusive): the value as it stood at that moment, for re-deciding a past call.
+  const hi = until === undefined ? end : Math.min(end, until + 1);
   return formatDecimal(sumRange(statements(db), key, lo, hi));
+}
+
+/**
+ * A reader that never writes: sums straight from the rows (no head moves) and walks entries
+ * for retry-after. For previews of a decision (dry runs, replays), never for admitting a call.
+ */
+export function readOnlyCounterReader(db: Db | Tx, until?: number): CounterReader {
+  const read = ((key: string, window: CounterWindow) =>
+    sumCounter(db, key, window, until)) as CounterReader;
+  read.entries = (key, window) =>
+    statements(db).entries.iterate(key, shape(window).lo) as IterableIterator<CounterEntry>;
+  return read;
 }
 
 /**

@@ -3,6 +3,7 @@ export {
   counterReader,
   pruneCounters,
   readCounter,
+  readOnlyCounterReader,
   type Reservation,
   reserveCounters,
   rollbackReservations,

@@ -81,7 +81,7 @@ const CHARGED: CounterReader = Object.assign(() => "0", { entries: () => [] });
 export const QUARANTINE_REASON =
   "tool definition changed since it was approved; quarantined until an admin accepts it";
 
-function quarantineDecision(tool: string): DenyDecision {
+export function quarantineDecision(tool: string): DenyDecision {
   return {
     kind: "deny",
     cause: "not_permitted",

@@ -12,6 +12,7 @@ export {
   type DecideCallInput,
   decideToolCall,
   QUARANTINE_REASON,
+  quarantineDecision,
 } from "./decide";
 export {
   type Outcome,

@@ -2,6 +2,7 @@ import { and, eq, isNull } from "drizzle-orm";
 
 import type { Db, Tx } from "@/db/client";
 import {
+  type Grant as GrantRow,
   grants,
   policies,
   type PolicyVersion,
@@ -62,16 +63,20 @@ export function loadAgentGrants(db: Db | Tx, agentId: string, upstreamId: string
       and(eq(grants.agentId, agentId), eq(grants.upstreamId, upstreamId), isNull(grants.revokedAt)),
     )
     .all()
-    .map((g) => ({
-      id: g.id,
-      effect: g.effect,
-      toolPattern: g.toolPattern,
-      rateLimit:
-        g.rateLimitMax != null && g.rateLimitWindowSeconds != null
-          ? { max: g.rateLimitMax, windowSeconds: g.rateLimitWindowSeconds }
-          : null,
-      expiresAt: g.expiresAt?.getTime() ?? null,
-    }));
+    .map(toEngineGrant);
+}
+
+export function toEngineGrant(g: GrantRow): EngineGrant {
+  return {
+    id: g.id,
+    effect: g.effect,
+    toolPattern: g.toolPattern,
+    rateLimit:
+      g.rateLimitMax != null && g.rateLimitWindowSeconds != null
+        ? { max: g.rateLimitMax, windowSeconds: g.rateLimitWindowSeconds }
+        : null,
+    expiresAt: g.expiresAt?.getTime() ?? null,
+  };
 }
 
 export function loadUpstreamTools(db: Db | Tx, upstreamId: string): Tool[] {
