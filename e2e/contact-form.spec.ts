@@ -283,10 +283,17 @@ test("inbox screenshot", async ({ page, request, signIn }) => {
       "We need approvals for any payout above $1,000 and a signed audit export for our SOC 2 auditors. Is that supported?",
     ],
   ] as const;
-  const token = await formToken(request);
+  // A token is good for one message: one per sample, all fetched before the fill-time wait.
+  const tokens = await Promise.all(samples.map(() => formToken(request)));
   await page.waitForTimeout(MIN_FILL_MS);
-  for (const [name, email, company, message] of samples) {
-    const res = await postContact(request, { name, email, company, message, formToken: token });
+  for (const [i, [name, email, company, message]] of samples.entries()) {
+    const res = await postContact(request, {
+      name,
+      email,
+      company,
+      message,
+      formToken: tokens[i],
+    });
     expect(res.status()).toBe(200);
   }
   await signIn("admin");

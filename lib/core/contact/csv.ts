@@ -1,5 +1,6 @@
-// Spreadsheets evaluate cells that start with these as formulas (CSV/formula injection).
-const FORMULA_START = /^[=+\-@\t\r]/;
+// Spreadsheets evaluate cells that start with these as formulas (CSV/formula injection);
+// `|` starts a DDE link in older Excel and `%` an environment expansion in some importers.
+const FORMULA_START = /^[=+\-@\t\r|%]/;
 
 /** One CSV cell: formula-looking text gets a leading apostrophe, then RFC 4180 quoting. */
 export function csvCell(value: string | number | null | undefined): string {

@@ -5,7 +5,7 @@ import { AppError } from "@/lib/core/errors";
 import { newId } from "@/lib/core/ids";
 import { appendAudit } from "../audit";
 import { type ServiceContext, withTransaction } from "../context";
-import { checkFormToken } from "./form-token";
+import { checkFormToken, spendFormToken } from "./form-token";
 import {
   admitContact,
   CONTACT_RATE_LIMIT,
@@ -29,6 +29,7 @@ export type ReceiveResult =
   { status: "stored"; message: ContactMessage } | { status: "dropped"; reason: "honeypot" };
 
 const USER_AGENT_MAX = 300;
+const ALREADY_SENT = "This form was already sent. Reload the page to send another message.";
 
 /**
  * Accepts one message from the public contact form. Order matters: a filled honeypot is dropped
@@ -71,6 +72,9 @@ export function receiveContactMessage(
   }
 
   return withTransaction(ctx, (tx) => {
+    if (!spendFormToken(tx, input.formToken, now, options.maxAgeMs)) {
+      throw new AppError("VALIDATION", ALREADY_SENT, { fields: { form: ALREADY_SENT } });
+    }
     const admission = admitContact(
       tx,
       contactCounterKey(ctx.remoteIp),
