@@ -261,6 +261,20 @@ describe("key rotation", () => {
       expect(audit.detail).not.toContain(key);
   });
 
+  it("changes nothing when a stored value does not open with the keys at hand", () => {
+    const db = start();
+    addServers(db);
+    const keyFile = keyFilePath(file);
+    fs.writeFileSync(keyFile, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600 });
+    const before = fs.readFileSync(keyFile, "utf8");
+    const stored = () =>
+      JSON.stringify(db.$client.prepare("SELECT env, headers FROM upstreams").all());
+    const values = stored();
+    expect(() => rotateSecretsKey(testContext(start()))).toThrow(/not configured/);
+    expect(fs.readFileSync(keyFile, "utf8")).toBe(before);
+    expect(stored()).toBe(values);
+  });
+
   it("takes the key from PORTCULLIS_SECRETS_KEY instead of a file, and rotates to a new one", () => {
     const k1 = randomBytes(32).toString("base64");
     const k2 = randomBytes(32).toString("base64");

@@ -14,7 +14,7 @@ import {
   setMemoryKeyring,
   writeKeyFile,
 } from "./keyring";
-import { resealAllUpstreamSecrets } from "./upstream-secrets";
+import { assertAllOpen, resealAllUpstreamSecrets } from "./upstream-secrets";
 
 export type KeyRotation = {
   /** `file`: a new key was generated into the key file; `env`: the key in PORTCULLIS_SECRETS_KEY. */
@@ -62,6 +62,8 @@ export function rotateSecretsKey(ctx: ServiceContext): KeyRotation {
     const old = file
       ? readKeyFile(file)
       : [...(keyringFor(handle, { create: true })?.all.values() ?? [])];
+    // Nothing is written unless every stored value opens with the keys at hand.
+    assertAllOpen(ctx.db, old.length ? ringOf(old, file ?? "memory") : null);
     if (file) writeKeyFile(file, [next, ...old]);
     keyring = ringOf([next, ...old], file ?? "memory");
     rotation = {

@@ -103,6 +103,13 @@ export function sealStoredUpstreamSecrets(db: Db): number {
   );
 }
 
+/** Throws (naming the first one) unless every sealed value opens with a key of `keyring`. */
+export function assertAllOpen(db: Db | Tx, keyring: Keyring | null): void {
+  for (const row of db.select().from(upstreams).all())
+    for (const f of FIELDS)
+      mapValues(row.id, f, row[f], (v, ctx) => (isSealed(v) ? open(keyring, v, ctx) : v));
+}
+
 /**
  * Re-seals every value under `keyring.current`, opening each with any key of `keyring`; values
  * in clear are sealed too. Runs in the caller's transaction. Returns the number of values.
