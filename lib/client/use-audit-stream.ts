@@ -4,6 +4,8 @@ import { useEffect, useRef, useState } from "react";
 
 import type { AuditEventView } from "@/lib/core/audit/views";
 
+const REFUSED_RETRY_MS = 15_000;
+
 export type StreamStatus = "connecting" | "live" | "paused" | "reconnecting";
 
 /**
@@ -29,28 +31,42 @@ export function useAuditStream(
   useEffect(() => {
     if (paused || waiting) return;
     if (lastSeq.current === null && after !== undefined) lastSeq.current = after;
-    const url =
-      lastSeq.current !== null
-        ? `/api/v1/audit/stream?after=${lastSeq.current}`
-        : "/api/v1/audit/stream";
-    const source = new EventSource(url);
     let buffer: AuditEventView[] = [];
     let frame = 0;
+    let retry: ReturnType<typeof setTimeout> | undefined;
     const flush = () => {
       frame = 0;
       const rows = buffer;
       buffer = [];
       if (rows.length) handler.current(rows);
     };
-    source.addEventListener("ready", () => setStatus("live"));
-    source.addEventListener("audit", (e) => {
-      const row = JSON.parse((e as MessageEvent<string>).data) as AuditEventView;
-      lastSeq.current = row.seq;
-      buffer.push(row);
-      frame ||= requestAnimationFrame(flush);
-    });
-    source.onerror = () => setStatus("reconnecting");
+    const open = (): EventSource => {
+      const url =
+        lastSeq.current !== null
+          ? `/api/v1/audit/stream?after=${lastSeq.current}`
+          : "/api/v1/audit/stream";
+      const next = new EventSource(url);
+      next.addEventListener("ready", () => setStatus("live"));
+      next.addEventListener("audit", (e) => {
+        const row = JSON.parse((e as MessageEvent<string>).data) as AuditEventView;
+        lastSeq.current = row.seq;
+        buffer.push(row);
+        frame ||= requestAnimationFrame(flush);
+      });
+      // The browser retries a dropped stream by itself, but not a refused one (too many
+      // streams open): that one is tried again here, later.
+      next.onerror = () => {
+        setStatus("reconnecting");
+        if (next.readyState !== EventSource.CLOSED) return;
+        retry = setTimeout(() => {
+          source = open();
+        }, REFUSED_RETRY_MS);
+      };
+      return next;
+    };
+    let source = open();
     return () => {
+      clearTimeout(retry);
       if (frame) cancelAnimationFrame(frame);
       flush();
       source.close();

@@ -1,5 +1,6 @@
 import { headSeq, tailAuditEvents, toAuditEventView } from "@/lib/services/audit/queries";
 import { liveSessionRole } from "@/lib/services/sessions";
+import { StreamSlots } from "@/lib/services/streams";
 import { getDb } from "@/lib/server/db";
 import { log } from "@/lib/server/log";
 import { route } from "@/lib/server/route";
@@ -11,11 +12,16 @@ const HEARTBEAT_MS = 15_000;
 const SESSION_CHECK_MS = 5_000;
 const BATCH = 200;
 
+// One per console process, surviving dev hot reloads like the database handle.
+const g = globalThis as typeof globalThis & { __portcullisStreamSlots?: StreamSlots };
+const slots = (g.__portcullisStreamSlots ??= new StreamSlots());
+
 /**
  * Server-sent events: every audit row after the client's position, as `event: audit` with
  * `id: <seq>`. Resumes from Last-Event-ID (browser reconnects) or `?after=<seq>`, otherwise
  * from the current head. Polls the table every 100 ms; ends when the client goes away, the
  * session ends, or the user's role changes (the browser reconnects under the new role).
+ * A user holds at most MAX_STREAMS_PER_USER streams at once; one more is refused (429, audited).
  */
 export const GET = route({ auth: "viewer" }, (ctx, req, { session }) => {
   if (!session) throw new Error("route() guarantees a session here");
@@ -27,6 +33,7 @@ export const GET = route({ auth: "viewer" }, (ctx, req, { session }) => {
   let cursor =
     resumeFrom && /^\d{1,15}$/.test(resumeFrom) ? Math.min(Number(resumeFrom), head) : head;
 
+  const release = slots.acquire(ctx);
   const encoder = new TextEncoder();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
@@ -36,6 +43,7 @@ export const GET = route({ auth: "viewer" }, (ctx, req, { session }) => {
       const close = () => {
         if (closed) return;
         closed = true;
+        release();
         clearTimeout(timer);
         try {
           controller.close();
@@ -82,6 +90,7 @@ export const GET = route({ auth: "viewer" }, (ctx, req, { session }) => {
     },
     cancel() {
       closed = true;
+      release();
       clearTimeout(timer);
     },
   });

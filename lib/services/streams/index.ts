@@ -1,0 +1,1 @@
+export { MAX_STREAMS_PER_USER, StreamSlots } from "./slots";
