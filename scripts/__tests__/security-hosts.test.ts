@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 
 import { REPO_ROOT } from "@/lib/testing";
+import { getWithHost } from "@/lib/testing/host-request";
 
 type Guard = {
   allowedHosts: (env: Record<string, string | undefined>) => Set<string>;
@@ -37,25 +38,7 @@ async function guarded(env: Record<string, string | undefined>): Promise<number>
   return (server.address() as AddressInfo).port;
 }
 
-/** A GET whose Host header is `host` (what a browser sends for a rebound name), or none at all. */
-function get(port: number, host: string | null): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: "127.0.0.1",
-      port,
-      path: "/api/v1/auth/sign-in",
-      setHost: false,
-    });
-    if (host !== null) req.setHeader("host", host);
-    req.on("response", (res) => {
-      let body = "";
-      res.on("data", (c: Buffer) => (body += c.toString("utf8")));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
+const get = (port: number, host: string | null) => getWithHost(port, "/api/v1/auth/sign-in", host);
 
 describe("console Host allow-list (DNS rebinding)", () => {
   it("answers loopback names and the bind address, with or without a port, and refuses the rest", async () => {
