@@ -16,6 +16,7 @@ import { activePolicyQuery } from "@/components/audit/queries";
 import { ConfirmDialog } from "@/components/agents/confirm-dialog";
 import { useCan } from "@/components/console/session-context";
 import { PolicyView } from "@/components/policies/policy-view";
+import { PolicyTryOut } from "@/components/policies/policy-try-out";
 import { StructuredView } from "@/components/policies/structured-view";
 import { UnsavedGuard } from "@/components/policies/unsaved-guard";
 import { DRAFT, VersionDiffDialog } from "@/components/policies/version-diff";
@@ -499,6 +500,7 @@ export function PolicyEditor({ upstreamId, server }: { upstreamId: string; serve
             />
           ) : null}
           <ProblemList check={check} serverErrors={serverErrors} readOnly={!canEdit} />
+          <PolicyTryOut upstreamId={upstreamId} server={server} draft={dirty ? text : null} />
         </div>
         <div className="space-y-4">
           {canEdit ? (
