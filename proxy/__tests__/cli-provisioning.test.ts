@@ -7,7 +7,7 @@ import { agentKeys } from "@/db/schema";
 import { newId } from "@/lib/core/ids";
 import type { AgentView } from "@/lib/core/agents/views";
 import type { UpstreamView } from "@/lib/core/upstreams/views";
-import { authenticateAgentKey } from "@/lib/services/gateway";
+import { authenticateAgentKey, loadUpstreamByName } from "@/lib/services/gateway";
 import { getActivePolicy } from "@/lib/services/policies";
 import { getUpstreamByName } from "@/lib/services/upstreams";
 import { testContext } from "@/lib/testing";
@@ -98,7 +98,9 @@ describe("servers", () => {
     expect(result).toMatchObject({ code: 0, stderr: "" });
     expect(result.stdout).toContain("agents reach it at /mcp/files");
     expect(result.stdout).not.toContain("s3cret");
-    const row = must(getUpstreamByName(t.db, "files"));
+    // Stored sealed; the gateway's loader opens the values.
+    expect(must(getUpstreamByName(t.db, "files")).env.API_TOKEN).toMatch(/^enc:v1:/);
+    const row = must(loadUpstreamByName(t.db, "files"));
     expect(row).toMatchObject({
       transport: "stdio",
       command: "node",
@@ -130,7 +132,8 @@ describe("servers", () => {
     )();
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("shared connection");
-    expect(getUpstreamByName(t.db, "remote")).toMatchObject({
+    expect(must(getUpstreamByName(t.db, "remote")).headers.Authorization).toMatch(/^enc:v1:/);
+    expect(loadUpstreamByName(t.db, "remote")).toMatchObject({
       transport: "http",
       url: "https://mcp.example.com/mcp",
       headers: { Authorization: "Bearer tok-secret" },
