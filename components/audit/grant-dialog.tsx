@@ -1,10 +1,14 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { type FormEvent, useEffect, useState } from "react";
 
 import type { AuditEventView } from "@/lib/core/audit/views";
 import { ApiError, errorMessage } from "@/lib/client/api";
+import { type GrantFix, grantReach } from "@/lib/core/grants/reach";
+import type { GrantCheckView } from "@/lib/core/simulation/views";
+import { checkGrant } from "@/components/policies/simulation-queries";
 import { upstreamListQuery } from "@/components/shared/queries";
 import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { SelectField, TextField } from "@/components/ui/field";
@@ -19,34 +23,124 @@ const EXPIRY: { label: string; ms: number | null }[] = [
   { label: "Never", ms: null },
 ];
 
-/** Turns a denied call into a scoped grant: this agent, this server, this tool (editable pattern). */
+const FIX_LABEL: Record<GrantFix, string | null> = {
+  none: null,
+  edit_hide: "Edit the hide list",
+  edit_rule: "Edit the rule",
+  revoke_deny_grant: "See this agent's grants",
+  review_tool: "Review the tool's change",
+  set_own_limit: null,
+};
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return settled;
+}
+
+/** Grants save only when the check says they change the decision (or cannot be sure). */
+function canSave(check: GrantCheckView | undefined): boolean {
+  if (!check || !check.applies || check.without.decision !== "deny") return false;
+  return check.helps || check.uncertainRules.length > 0;
+}
+
+function CheckResult({
+  check,
+  pending,
+  failed,
+}: {
+  check: GrantCheckView | undefined;
+  pending: boolean;
+  failed: string | null;
+}) {
+  if (failed) return <p className="text-sm text-rose-700">Could not check the grant: {failed}</p>;
+  if (!check) return <p className="text-sm text-slate-500">Checking what this grant would do…</p>;
+  const fix = FIX_LABEL[check.fix];
+  return (
+    <div
+      role="status"
+      data-testid="grant-check"
+      className={
+        check.helps
+          ? "rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-900"
+          : "rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900"
+      }
+      aria-busy={pending || undefined}
+    >
+      <p>{check.verdict}</p>
+      {check.uncertainRules.length > 0 ? (
+        <p className="mt-1 text-xs">
+          Not certain: the audit log did not keep the arguments that{" "}
+          {check.uncertainRules.map((r) => `"${r}"`).join(", ")} read.
+        </p>
+      ) : null}
+      {fix && check.fixHref ? (
+        <Link
+          href={check.fixHref}
+          className="mt-2 inline-block font-medium text-indigo-700 hover:underline"
+        >
+          {fix} →
+        </Link>
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * Turns a denied call into a scoped grant: this agent, this server, this tool (editable
+ * pattern). Before saving, the call is decided again with the proposed grant, and the dialog
+ * says what the grant would really do; a grant that would not help cannot be saved (the API
+ * refuses it too) and the dialog points to the fix that would.
+ */
 export function GrantDialog({ event, onClose }: { event: AuditEventView; onClose: () => void }) {
   const upstreams = useQuery(upstreamListQuery());
   const create = useCreateGrant();
   const toast = useToast();
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const [toolPattern, setToolPattern] = useState(event.tool ?? "");
+  const [max, setMax] = useState("");
+  const [windowSeconds, setWindowSeconds] = useState("60");
   const upstream = upstreams.data?.find((u) => u.name === event.server);
+  const reach = grantReach(event.cause);
+  const proposal = useDebounced(
+    {
+      eventId: event.id,
+      toolPattern: toolPattern.trim(),
+      rateLimit:
+        Number(max) >= 1 ? { max: Number(max), windowSeconds: Number(windowSeconds) } : null,
+    },
+    300,
+  );
+  const check = useQuery({
+    queryKey: ["grant-check", proposal],
+    queryFn: ({ signal }) => checkGrant(proposal, signal),
+    enabled: proposal.toolPattern !== "",
+    placeholderData: keepPreviousData,
+    retry: false,
+  });
 
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     if (!upstream || !event.actorId) return;
     const f = new FormData(e.currentTarget);
     const expiry = EXPIRY[Number(f.get("expiry"))]?.ms ?? null;
-    const max = String(f.get("max") ?? "").trim();
-    const windowSeconds = String(f.get("window") ?? "60");
     setErrors({});
     try {
       await create.mutateAsync({
         agentId: event.actorId,
         upstreamId: upstream.id,
-        toolPattern: String(f.get("toolPattern") ?? ""),
+        toolPattern,
         effect: "allow",
         expiresAt: expiry ? new Date(Date.now() + expiry).toISOString() : null,
         rateLimit: max ? { max: Number(max), windowSeconds: Number(windowSeconds) } : null,
         reason: String(f.get("reason") ?? "") || null,
+        forEventId: event.id,
       });
       toast.show(
-        `Granted ${String(f.get("toolPattern"))} to ${event.actorLabel ?? "the agent"}; the next identical call goes through.`,
+        `Granted ${toolPattern} to ${event.actorLabel ?? "the agent"}. ${check.data?.verdict ?? ""}`,
         "success",
       );
       onClose();
@@ -73,10 +167,15 @@ export function GrantDialog({ event, onClose }: { event: AuditEventView; onClose
           />
           <TextField label="Server" value={event.server ?? ""} readOnly disabled />
         </div>
+        <p className="text-sm text-slate-600">
+          <span className="font-medium text-slate-800">What a grant can do here: </span>
+          {reach.why}
+        </p>
         <TextField
           label="Tool"
           name="toolPattern"
-          defaultValue={event.tool ?? ""}
+          value={toolPattern}
+          onChange={(e) => setToolPattern(e.target.value)}
           required
           error={errors.toolPattern}
           hint="A tool name, or a glob such as get-* to grant several."
@@ -90,7 +189,9 @@ export function GrantDialog({ event, onClose }: { event: AuditEventView; onClose
         </SelectField>
         <fieldset className="grid grid-cols-2 gap-3">
           <legend className="mb-1 text-sm font-medium text-slate-700">
-            Limit for this agent (optional)
+            {reach.helps === "own_limit"
+              ? "Limit for this agent (needed to lift a rate limit)"
+              : "Limit for this agent (optional)"}
           </legend>
           <TextField
             label="At most (calls)"
@@ -98,12 +199,15 @@ export function GrantDialog({ event, onClose }: { event: AuditEventView; onClose
             type="number"
             min={1}
             placeholder="No limit"
+            value={max}
+            onChange={(e) => setMax(e.target.value)}
             error={errors["rateLimit.max"]}
           />
           <SelectField
             label="Per"
             name="window"
-            defaultValue="60"
+            value={windowSeconds}
+            onChange={(e) => setWindowSeconds(e.target.value)}
             error={errors["rateLimit.windowSeconds"]}
           >
             <option value="60">minute</option>
@@ -118,6 +222,11 @@ export function GrantDialog({ event, onClose }: { event: AuditEventView; onClose
           maxLength={500}
           error={errors.reason}
         />
+        <CheckResult
+          check={check.data}
+          pending={check.isFetching}
+          failed={check.isError ? errorMessage(check.error) : null}
+        />
         {!upstream && upstreams.isSuccess ? (
           <p className="text-sm text-rose-600">Server {event.server} no longer exists.</p>
         ) : null}
@@ -125,7 +234,7 @@ export function GrantDialog({ event, onClose }: { event: AuditEventView; onClose
           onCancel={onClose}
           submitLabel="Save grant"
           busy={create.isPending}
-          disabled={!upstream}
+          disabled={!upstream || check.isFetching || !canSave(check.data)}
         />
       </form>
     </Dialog>
