@@ -3,6 +3,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { type Db, sqliteHandle, type Tx } from "@/db/client";
 import { type AuditEvent } from "@/db/schema";
 import { describeBreak } from "./break";
+import { walkChain } from "./chain-walk";
 import { GENESIS_HASH, normalizeRow, rowHash } from "./chain";
 
 export type ChainReport =
@@ -21,6 +22,8 @@ export type VerifyOptions = {
   to?: number;
   /** seq → hash the chain must pass through (signed checkpoints the caller already trusts). */
   checkpoints?: ReadonlyMap<number, string>;
+  /** Called as the walk advances: rows checked so far of those to check. */
+  onProgress?: (done: number, total: number) => void;
 };
 
 /**
@@ -36,10 +39,13 @@ export function verifyChain(db: Db, opts: VerifyOptions | Checkpoint = {}): Chai
   const stmt = db.$client.prepare(
     "SELECT * FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq ASC",
   );
-  let prevHash = start.hash;
-  let expectedSeq = start.seq + 1;
-  let rows = 0;
-  for (const raw of stmt.iterate(start.seq, o.to ?? Number.MAX_SAFE_INTEGER) as Iterable<
+  // The fast walk accepts the longest good prefix; the loop below re-reads from there only to
+  // name what is wrong with the first row it rejected (or to finish at once).
+  const walked = walkChain(db, { ...start, rows: 0 }, o);
+  let prevHash = walked.hash;
+  let expectedSeq = walked.seq + 1;
+  let rows = walked.rows;
+  for (const raw of stmt.iterate(walked.seq, o.to ?? Number.MAX_SAFE_INTEGER) as Iterable<
     Record<string, unknown>
   >) {
     const row = fromSql(raw);
@@ -80,7 +86,9 @@ export function verifyChain(db: Db, opts: VerifyOptions | Checkpoint = {}): Chai
 /** Where the rows still in the database begin after retention archived older ones. */
 export function archiveBoundary(db: Db | Tx): ChainStart | null {
   const row = sqliteHandle(db)
-    .prepare("SELECT to_seq AS seq, end_hash AS hash FROM audit_archives ORDER BY to_seq DESC LIMIT 1")
+    .prepare(
+      "SELECT to_seq AS seq, end_hash AS hash FROM audit_archives ORDER BY to_seq DESC LIMIT 1",
+    )
     .get() as ChainStart | undefined;
   return row ?? null;
 }
@@ -112,5 +120,7 @@ export function checkpointIsAuthentic(cp: Checkpoint, key: string): boolean {
 }
 
 function checkpointMac(seq: number, hash: string, at: string, key: string): string {
-  return createHmac("sha256", key).update(`portcullis-checkpoint\n${seq}\n${hash}\n${at}`).digest("hex");
+  return createHmac("sha256", key)
+    .update(`portcullis-checkpoint\n${seq}\n${hash}\n${at}`)
+    .digest("hex");
 }
