@@ -325,9 +325,12 @@ export function Agents() {
                   bodyClassName="p-0"
                   title={
                     <span className="flex flex-wrap items-center gap-2">
-                      <span className={agent.disabled ? "text-slate-400" : undefined}>
+                      <Link
+                        href={`/console/agents/${encodeURIComponent(agent.id)}`}
+                        className={`rounded hover:text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600 ${agent.disabled ? "text-slate-400" : ""}`}
+                      >
                         {agent.name}
-                      </span>
+                      </Link>
                       {agent.disabled ? (
                         <Badge tone="red">Disabled</Badge>
                       ) : (

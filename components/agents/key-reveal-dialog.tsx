@@ -5,6 +5,7 @@ import { useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { IconCheck } from "@/components/ui/icons";
+import { ConnectClient } from "@/components/client-config/connect-client";
 import type { IssuedKey } from "./queries";
 
 /** Shows a new key's secret, the only time it is ever readable; closing the dialog forgets it. */
@@ -73,6 +74,12 @@ export function KeyRevealDialog({
               : "Send it as \u201cAuthorization: Bearer <key>\u201d to the gateway."}
           </p>
         </div>
+        <section aria-labelledby="connect-heading" className="space-y-2">
+          <h3 id="connect-heading" className="text-sm font-semibold text-slate-900">
+            Connect a client
+          </h3>
+          <ConnectClient agentKey={issued.key} />
+        </section>
       </div>
     </Dialog>
   );

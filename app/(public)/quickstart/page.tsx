@@ -1,44 +1,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 
+import { ClientConfigTabs } from "@/components/client-config/client-config-tabs";
 import { CommandBlock, QUICK_START_COMMANDS } from "@/components/landing/quick-start";
+import { EXAMPLE_ENVIRONMENT } from "@/lib/core/client-config/generate";
 
 export const dynamic = "force-static";
 
 export const metadata: Metadata = { title: "Quick start" };
-
-const HTTP_CONFIG = `{
-  "mcpServers": {
-    "everything": {
-      "type": "http",
-      "url": "http://127.0.0.1:7400/mcp/everything",
-      "headers": { "Authorization": "Bearer pcs_your_agent_key" }
-    }
-  }
-}`;
-
-const STDIO_CONFIG = `{
-  "mcpServers": {
-    "filesystem": {
-      "command": "npx",
-      "args": ["portcullis", "run", "--policy", "/path/to/filesystem.yaml", "--",
-               "node", "/path/to/server-filesystem/dist/index.js", "/srv/shared"],
-      "env": { "PORTCULLIS_AGENT_KEY": "pcs_your_agent_key" }
-    }
-  }
-}`;
-
-function Code({ children, label }: { children: string; label: string }) {
-  return (
-    <pre
-      aria-label={label}
-      tabIndex={0}
-      className="mt-4 overflow-x-auto rounded-xl bg-slate-950 p-5 font-mono text-[13px] leading-6 text-slate-200"
-    >
-      <code>{children}</code>
-    </pre>
-  );
-}
 
 const ADDRESSES = [
   ["Console", "http://127.0.0.1:7300/console", "sign in as admin@portcullis.local"],
@@ -107,18 +76,24 @@ export default function QuickStartPage() {
             2. Connect an MCP client
           </h2>
           <p className="mt-3 leading-7 text-slate-600">
-            Through the gateway, any client that speaks Streamable HTTP uses its agent key as a
-            bearer token:
+            In the console, an agent&apos;s page and the dialog that issues its key show these
+            snippets filled in: the agent&apos;s key, the gateway&apos;s address and the absolute
+            paths of <code className="font-mono text-sm text-slate-900">node</code>, the launcher
+            and the database on your machine. Here they are with stand-ins for the demo server.
           </p>
-          <Code label="Client configuration for the HTTP gateway">{HTTP_CONFIG}</Code>
-          <p className="mt-6 leading-7 text-slate-600">
-            Or wrap a stdio server: the client starts Portcullis, which starts the server and
-            enforces the policy file you give it.
-          </p>
-          <Code label="Client configuration wrapping a stdio server">{STDIO_CONFIG}</Code>
+          <ClientConfigTabs
+            server="everything"
+            agentKey={null}
+            environment={EXAMPLE_ENVIRONMENT}
+            className="mt-5"
+          />
           <p className="mt-4 text-sm leading-6 text-slate-500">
-            Claude Desktop, Claude Code and Cursor all read this{" "}
-            <code className="font-mono">mcpServers</code> shape.
+            Clients start stdio servers from their own folder and the package is not published to
+            npm, so <code className="font-mono">npx portcullis</code> does not resolve there: point
+            them at <code className="font-mono">bin/portcullis.mjs</code> by absolute path. Without
+            a console,{" "}
+            <code className="font-mono">run --policy FILE -- &lt;server command&gt;</code> enforces
+            a policy file instead of <code className="font-mono">--server</code>.
           </p>
         </section>
 

@@ -5,6 +5,6 @@ export { disableAgent, enableAgent } from "./disable";
 export { findAgentKeys } from "./find-keys";
 export { getAgentOrThrow, toAgentKeyView, toAgentView } from "./internal";
 export { AGENT_KEY_PREFIX, generateAgentKey, hashAgentKey } from "./key-format";
-export { listAgents } from "./list";
+export { getAgentView, listAgents } from "./list";
 export { revokeAgentKey } from "./revoke-key";
 export { updateAgent } from "./update";

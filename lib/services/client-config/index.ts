@@ -1,0 +1,1 @@
+export { findLauncher, launcherSettings } from "./launcher";
