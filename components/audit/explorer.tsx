@@ -1,6 +1,6 @@
 "use client";
 
-import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
@@ -21,6 +21,7 @@ import { causeLabel, DecisionBadge, OutcomeBadge } from "./decision-badge";
 import { canGrant, EventDrawer, policyHref } from "./event-drawer";
 import { FiltersBar } from "./filters-bar";
 import { GrantDialog } from "./grant-dialog";
+import { IntegrityPanel, integrityKey, VerifyResult } from "./integrity-panel";
 import { type AuditFilters, auditListQuery, exportUrl } from "./queries";
 
 const KEYS = ["from", "to", "server", "agent", "tool", "decision", "rule", "q"] as const;
@@ -72,6 +73,7 @@ export function AuditExplorer({ mode }: { mode: Mode }) {
   const [granting, setGranting] = useState<AuditEventView | null>(null);
   const editor = useCan("editor");
   const toast = useToast();
+  const queryClient = useQueryClient();
   const scrollRef = useRef<HTMLDivElement>(null);
 
   // The virtualizer keeps its own state; this component is simply left unmemoized.
@@ -98,6 +100,7 @@ export function AuditExplorer({ mode }: { mode: Mode }) {
 
   const verify = useMutation({
     mutationFn: () => apiFetch<ChainVerification>("/audit/verify", { method: "POST" }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: integrityKey }),
     onError: (err) => toast.show(errorMessage(err), "error"),
   });
 
@@ -161,36 +164,8 @@ export function AuditExplorer({ mode }: { mode: Mode }) {
         </div>
       </div>
 
-      {verify.data ? (
-        <div
-          role="status"
-          className={cn(
-            "rounded-lg px-4 py-3 text-sm ring-1",
-            verify.data.ok
-              ? "bg-emerald-50 text-emerald-900 ring-emerald-200"
-              : "bg-rose-50 text-rose-900 ring-rose-200",
-          )}
-        >
-          {verify.data.ok && verify.data.rows === 0 ? (
-            <>
-              <strong>Nothing to verify.</strong> The audit log was empty at{" "}
-              {formatDateTime(verify.data.checkedAt)}.
-            </>
-          ) : verify.data.ok ? (
-            <>
-              <strong>Chain intact.</strong> {verify.data.rows.toLocaleString()} rows verified up to
-              #{verify.data.headSeq} (head{" "}
-              <code className="font-mono text-xs">{verify.data.headHash.slice(0, 16)}…</code>) at{" "}
-              {formatDateTime(verify.data.checkedAt)}.
-            </>
-          ) : (
-            <>
-              <strong>Chain broken at row #{verify.data.brokenSeq}:</strong> {verify.data.why}.{" "}
-              {verify.data.rows.toLocaleString()} rows before it verified.
-            </>
-          )}
-        </div>
-      ) : null}
+      {mode === "audit" ? <IntegrityPanel /> : null}
+      {verify.data ? <VerifyResult result={verify.data} /> : null}
 
       <FiltersBar filters={filters} onChange={setFilters} showDecision={mode === "audit"} />
 

@@ -6,6 +6,7 @@ import { type Db, MIGRATIONS_DIR } from "@/db/client";
 import { getConsoleEnv } from "@/lib/env";
 import { startAuditIndexer } from "@/lib/services/audit/indexer";
 import { openMigratedDb } from "@/lib/services/database";
+import { startConsoleAuditMaintenance } from "./audit-integrity";
 
 // One handle per server process, surviving dev hot reloads. Opened lazily so `next build`
 // never touches a database.
@@ -20,6 +21,7 @@ export function getDb(): Db {
     );
     // The console keeps the audit search index and rollups current, off the gateway's path.
     startAuditIndexer(cache.__portcullisDb);
+    startConsoleAuditMaintenance(cache.__portcullisDb);
   }
   return cache.__portcullisDb;
 }

@@ -10,6 +10,7 @@ import {
   type SignedCheckpoint,
 } from "@/lib/services/audit/checkpoints";
 import { verifyIntegrity } from "@/lib/services/audit/integrity";
+import { checkpointsJsonl } from "@/lib/services/audit/integrity-status";
 import {
   type AuditIntegritySettings,
   checkpointNow,
@@ -195,15 +196,12 @@ export async function auditCheckpoint(db: Db, settings: AuditIntegritySettings):
       process.stderr.write("nothing to sign: the audit log is empty\n");
       return 1;
     }
-    const [last] = listCheckpoints(db).slice(-1);
-    if (last) process.stdout.write(`${JSON.stringify(withoutReason(last))}\n`);
+    process.stdout.write(checkpointsJsonl(cliContext(db)).trim().split("\n").at(-1) + "\n");
     return 0;
   }
   process.stdout.write(`${JSON.stringify(outcome.written)}\n`);
   return 0;
 }
-
-const withoutReason = ({ reason: _reason, ...cp }: SignedCheckpoint & { reason?: string }) => cp;
 
 /** `audit checkpoints`: every stored checkpoint as JSON Lines, for an outside witness. */
 export function auditCheckpoints(db: Db, opts: { since?: string; output?: string }): number {
@@ -211,9 +209,7 @@ export function auditCheckpoints(db: Db, opts: { since?: string; output?: string
   if (!Number.isInteger(since) || since < 0) {
     throw new CliError("--since must be a row number (0 or more)", 2);
   }
-  const text = listCheckpoints(db, since)
-    .map((cp) => `${JSON.stringify(withoutReason(cp))}\n`)
-    .join("");
+  const text = checkpointsJsonl(cliContext(db), since);
   if (opts.output) fs.writeFileSync(opts.output, text, { mode: 0o644 });
   else process.stdout.write(text);
   return 0;

@@ -67,6 +67,43 @@ export type AuditStats = {
   topDeniedAgents: Top[];
 };
 
+/** A signed checkpoint as the console shows it. */
+export type CheckpointView = {
+  seq: number;
+  hash: string;
+  at: string;
+  keyId: string;
+  /** The verified chain passes through it (false when it lies in an archived range). */
+  inDatabase: boolean;
+};
+
+/** What a verification also proved: where it started and which signed checkpoint it reached. */
+export type IntegrityFacts = {
+  checkedAt: string;
+  /** The last archived row (0: nothing archived, the chain starts at genesis). */
+  boundarySeq: number;
+  lastCheckpoint: CheckpointView | null;
+  checkpoints: number;
+  signaturesChecked: number;
+};
+
 export type ChainVerification =
-  | { ok: true; rows: number; headSeq: number; headHash: string; checkedAt: string }
-  | { ok: false; rows: number; brokenSeq: number; why: string; checkedAt: string };
+  | ({ ok: true; rows: number; headSeq: number; headHash: string } & IntegrityFacts)
+  | ({ ok: false; rows: number; brokenSeq: number; why: string } & IntegrityFacts);
+
+/** The audit integrity panel: signing key, checkpoints, schedule and retention. */
+export type AuditIntegrityView = {
+  keyId: string | null;
+  lastCheckpoint: (Omit<CheckpointView, "inDatabase"> & { reason: string }) | null;
+  checkpoints: number;
+  schedule: { everyRows: number; everyMinutes: number };
+  retention: {
+    days: number;
+    archiveDir: string;
+    archives: number;
+    archivedThrough: number;
+    lastArchiveAt: string | null;
+  };
+  firstSeq: number | null;
+  headSeq: number;
+};

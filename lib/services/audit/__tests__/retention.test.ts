@@ -1,0 +1,259 @@
+import { generateKeyPairSync } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import zlib from "node:zlib";
+
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+import type { Db } from "@/db/client";
+import { createTestDb } from "@/lib/testing";
+import { must } from "@/lib/testing/proxy";
+import { withTransaction } from "../../context";
+import { appendEvents } from "../append";
+import { verifyArchive } from "../archive-file";
+import type { AuditFields } from "../chain";
+import { listCheckpoints } from "../checkpoints";
+import { verifyIntegrity } from "../integrity";
+import {
+  type AuditIntegritySettings,
+  checkpointNow,
+  integritySettings,
+  retainNow,
+  startAuditMaintenance,
+  systemContext,
+} from "../maintenance";
+import { runRetention } from "../retention";
+import {
+  loadSigningKey,
+  localTrustedKeys,
+  parsePublicKeys,
+  publicKeyPem,
+  trustedKeysPem,
+} from "../signing-key";
+
+const DAY = 86_400_000;
+let dir: string;
+let file: string;
+let db: Db;
+let settings: AuditIntegritySettings;
+let n = 0;
+
+function rows(count: number, at: number): AuditFields[] {
+  return Array.from({ length: count }, () => ({
+    id: `evt_r${++n}`,
+    occurredAt: at,
+    source: "gateway",
+    actorType: "agent",
+    actorId: "agt_1",
+    actorLabel: "demo-agent",
+    action: "tool_call.decide",
+    server: "everything",
+    tool: "echo",
+    decision: n % 3 ? "allow" : "deny",
+  }));
+}
+
+const write = (count: number, at: number) =>
+  withTransaction({ db }, (tx) => appendEvents(tx, rows(count, at)));
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "portcullis-retention-"));
+  file = path.join(dir, "portcullis.db");
+  db = createTestDb(file);
+  settings = integritySettings({
+    PORTCULLIS_DB: file,
+    PORTCULLIS_AUDIT_CHECKPOINT_ROWS: 100,
+    PORTCULLIS_AUDIT_CHECKPOINT_MINUTES: 10,
+    PORTCULLIS_AUDIT_RETENTION_DAYS: 30,
+  });
+});
+
+afterEach(() => {
+  db.$client.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("signed checkpoints", () => {
+  it("creates a 0600 key beside the database and signs what an outsider verifies with the public key", async () => {
+    write(10, Date.now());
+    const out = await checkpointNow(db, settings, "manual");
+    expect(out).toMatchObject({ written: { seq: 10, alg: "Ed25519" } });
+    const keyFile = path.join(dir, "audit-signing.key");
+    expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(keyFile, "utf8")).toMatch(/BEGIN PRIVATE KEY/);
+
+    const witness = parsePublicKeys(trustedKeysPem(settings.keySource), "witness.pem");
+    const exported = listCheckpoints(db);
+    fs.rmSync(keyFile); // the verifier never holds the private key
+    expect(verifyIntegrity(db, { keys: witness, external: exported })).toMatchObject({
+      ok: true,
+      rows: 10,
+      lastCheckpoint: { seq: 10, inDatabase: true },
+    });
+    const forged = { ...must(exported[0]), seq: 9 };
+    expect(verifyIntegrity(db, { keys: witness, external: [forged] })).toMatchObject({
+      ok: false,
+      why: expect.stringMatching(/bad signature/),
+    });
+    const otherKey = parsePublicKeys(
+      publicKeyPem(generateKeyPairSync("ed25519").publicKey),
+      "other.pem",
+    );
+    expect(verifyIntegrity(db, { keys: otherKey })).toMatchObject({
+      ok: false,
+      why: expect.stringMatching(/not a trusted key/),
+    });
+  });
+
+  it("writes one every N rows from the background task, never for an unchanged head", async () => {
+    write(50, Date.now());
+    const task = startAuditMaintenance(db, { ...settings, retentionDays: 0 }, () => {}, 20);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(listCheckpoints(db).map((c) => c.seq)).toEqual([50]); // the first one seals what exists
+    write(60, Date.now());
+    await new Promise((r) => setTimeout(r, 120));
+    expect(listCheckpoints(db).map((c) => c.seq)).toEqual([50]); // 60 < 100 rows, 10 min not up
+    write(40, Date.now());
+    await new Promise((r) => setTimeout(r, 120));
+    await task.stop();
+    expect(listCheckpoints(db).map((c) => [c.seq, c.reason])).toEqual([
+      [50, "auto"],
+      [150, "auto"],
+    ]);
+  });
+
+  it("refuses to sign a chain broken since the last checkpoint", async () => {
+    write(5, Date.now());
+    await checkpointNow(db, settings, "auto");
+    write(5, Date.now());
+    const raw = new Database(file);
+    raw.exec(
+      "DROP TRIGGER audit_events_no_update; UPDATE audit_events SET reason = 'x' WHERE seq = 8",
+    );
+    raw.close();
+    expect(await checkpointNow(db, settings, "auto")).toMatchObject({
+      refused: expect.stringMatching(/row 8 was edited/),
+    });
+    expect(listCheckpoints(db)).toHaveLength(1);
+  });
+});
+
+describe("retention", () => {
+  it("archives old rows with their checkpoint, removes them, and verifies from the boundary", async () => {
+    const now = Date.now();
+    write(120, now - 45 * DAY);
+    write(80, now - 31 * DAY);
+    write(30, now - 2 * DAY);
+    await checkpointNow(db, settings, "auto"); // a checkpoint inside what will be archived
+    const ctx = systemContext(db, "audit-retention");
+    const key = must(loadSigningKey(settings.keySource, true));
+    const result = await runRetention(ctx, {
+      days: 30,
+      archiveDir: settings.archiveDir,
+      key,
+      trusted: localTrustedKeys(settings.keySource),
+      maxRowsPerFile: 150,
+    });
+    expect(result.archives.map((a) => [a.fromSeq, a.toSeq])).toEqual([
+      [1, 150],
+      [151, 200],
+    ]);
+    expect(result.archives.map((a) => path.basename(a.file))).toEqual([
+      "audit-archive-1-150.jsonl.gz",
+      "audit-archive-151-200.jsonl.gz",
+    ]);
+    const sql = db.$client;
+    expect(
+      sql.prepare("SELECT min(seq) AS lo, max(seq) AS hi, count(*) AS n FROM audit_events").get(),
+    ).toEqual({ lo: 201, hi: 232, n: 32 });
+    // The run audited itself, once per archive, before the rows left.
+    const runs = sql
+      .prepare(
+        "SELECT target_id, detail FROM audit_events WHERE action = 'audit.archive' ORDER BY seq",
+      )
+      .all() as { target_id: string; detail: string }[];
+    expect(runs.map((r) => r.target_id)).toEqual([
+      "audit-archive-1-150.jsonl.gz",
+      "audit-archive-151-200.jsonl.gz",
+    ]);
+    expect(JSON.parse(must(runs[0]).detail)).toMatchObject({
+      after: { fromSeq: 1, toSeq: 150, rows: 150, retentionDays: 30 },
+    });
+
+    const keys = localTrustedKeys(settings.keySource);
+    expect(verifyIntegrity(db, { keys })).toMatchObject({
+      ok: true,
+      boundarySeq: 200,
+      rows: 32,
+      headSeq: 232,
+    });
+    // Each archive stands on its own with the public key, and the second starts where the first ends.
+    const [a1, a2] = await Promise.all(result.archives.map((a) => verifyArchive(a.file, keys)));
+    expect(a1).toMatchObject({ ok: true, rows: 150, end: { seq: 150 } });
+    expect(a2).toMatchObject({ ok: true, rows: 50, header: { start: { seq: 150 } } });
+    if (!a1?.ok || !a2?.ok) throw new Error("archives should verify");
+    expect(a2.header.start.hash).toBe(a1.end.hash);
+    expect(a2.header.startCheckpoint).toMatchObject({ seq: 150, hash: a1.end.hash });
+
+    // New rows keep the chain; a checkpoint after retention starts from the boundary.
+    write(5, now);
+    expect(await checkpointNow(db, settings, "manual")).toMatchObject({ written: { seq: 237 } });
+    expect(verifyIntegrity(db, { keys })).toMatchObject({ ok: true, rows: 37, boundarySeq: 200 });
+
+    // Raw deletes still fail, archived or not.
+    const raw = new Database(file);
+    expect(() => raw.exec("DELETE FROM audit_events WHERE seq = 201")).toThrow(/append-only/);
+    expect(() => raw.exec("DELETE FROM audit_archives")).toThrow(/append-only/);
+    expect(() =>
+      raw.exec(
+        "INSERT INTO audit_purge (to_seq) VALUES (200); DELETE FROM audit_events WHERE seq = 201",
+      ),
+    ).toThrow(/append-only/);
+    raw.close();
+  });
+
+  it("names rows removed at the start without an archive, and an edited archive", async () => {
+    const now = Date.now();
+    write(40, now - 40 * DAY);
+    write(10, now);
+    const result = await retainNow(db, settings);
+    expect(result?.archives).toHaveLength(1);
+    const archive = must(result?.archives[0]);
+
+    const raw = new Database(file);
+    raw.exec(
+      "DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE seq BETWEEN 41 AND 43",
+    );
+    raw.close();
+    const keys = localTrustedKeys(settings.keySource);
+    expect(verifyIntegrity(db, { keys })).toMatchObject({
+      ok: false,
+      why: expect.stringMatching(/rows 41–43 are missing \(deleted\)/),
+    });
+
+    const lines = zlib.gunzipSync(fs.readFileSync(archive.file)).toString("utf8").split("\n");
+    const original = [...lines];
+    lines[5] = must(lines[5]).replace('"deny"', '"allow"').replace('"allow"', '"deny"');
+    const edited = path.join(dir, "edited.jsonl.gz");
+    fs.writeFileSync(edited, zlib.gzipSync(lines.join("\n")));
+    expect(await verifyArchive(edited, keys)).toMatchObject({
+      ok: false,
+      why: expect.stringMatching(/row 5 was edited/),
+    });
+    const cut = path.join(dir, "cut.jsonl.gz");
+    fs.writeFileSync(cut, zlib.gzipSync(original.slice(0, 20).join("\n")));
+    expect(await verifyArchive(cut, keys)).toMatchObject({
+      ok: false,
+      why: expect.stringMatching(/no closing checkpoint/),
+    });
+  });
+
+  it("keeps every row younger than the retention age and does nothing when none is older", async () => {
+    write(20, Date.now() - DAY);
+    expect(await retainNow(db, settings)).toMatchObject({ archives: [] });
+    expect(await retainNow(db, { ...settings, retentionDays: 0 })).toBeNull();
+    expect(db.$client.prepare("SELECT count(*) AS n FROM audit_events").get()).toEqual({ n: 20 });
+  });
+});
