@@ -3,6 +3,7 @@ import type { AuditEventView } from "@/lib/core/audit/views";
 import { z } from "zod";
 import { appendAudit } from "./append";
 import { requireViewer, type ServiceContext, withTransaction } from "../context";
+import { jsonlLines } from "./export-jsonl";
 import { matchingRows } from "./matching";
 import { roleOf, toAuditEventView } from "./views";
 
@@ -86,6 +87,8 @@ export function exportAuditEvents(ctx: ServiceContext, raw: ExportAuditInput): A
   const role = roleOf(ctx);
   const newest = sort === "newest";
   function* lines(): Generator<string> {
+    // Editors and admins see rows unmasked: their JSONL is built without a view object per row.
+    if (format === "jsonl" && role !== "viewer") return yield* jsonlLines(ctx.db, filters, newest);
     if (format === "csv") yield `${CSV_COLUMNS.join(",")}\n`;
     let cursor: number | undefined;
     for (;;) {

@@ -19,6 +19,8 @@ export type RowsQuery = {
   /** Keyset position: rows strictly after it in the chosen order. */
   cursor?: number;
   limit: number;
+  /** Skip indexing the unindexed rows first (a caller that reads many pages did it once). */
+  fresh?: boolean;
 };
 
 /**
@@ -28,12 +30,27 @@ export type RowsQuery = {
  * come from one snapshot.
  */
 export function matchingRows(db: Db | Tx, query: RowsQuery): AuditEvent[] {
-  freshenIndex(db);
+  if (!query.fresh) freshenIndex(db);
   const client = sqliteHandle(db);
-  return client.transaction(() => readMatching(db, query))();
+  return client.transaction(() => readMatching(db, query, EVENT_COLUMNS, false))() as AuditEvent[];
 }
 
-function readMatching(db: Db | Tx, { filter: f, newest, cursor, limit }: RowsQuery): AuditEvent[] {
+/**
+ * The same rows as arrays of the expressions in `select` (over audit_events), for a caller that
+ * reads the whole log and cannot afford an object per row.
+ */
+export function matchingRowArrays(db: Db | Tx, query: RowsQuery, select: string): unknown[][] {
+  if (!query.fresh) freshenIndex(db);
+  const client = sqliteHandle(db);
+  return client.transaction(() => readMatching(db, query, select, true))() as unknown[][];
+}
+
+function readMatching(
+  db: Db | Tx,
+  { filter: f, newest, cursor, limit }: RowsQuery,
+  select: string,
+  raw: boolean,
+): unknown[] {
   const client = sqliteHandle(db);
   const mark = indexProgress(db).indexedSeq;
   const qMode = !f.q ? null : EVENT_ID.test(f.q) ? "id" : textQuery(f.q) ? "text" : "like";
@@ -51,7 +68,7 @@ function readMatching(db: Db | Tx, { filter: f, newest, cursor, limit }: RowsQue
     params: clauses.flatMap((c) => c.params),
   });
 
-  const tail = (n: number): AuditEvent[] => {
+  const tail = (n: number): unknown[] => {
     const from = Math.max(after, mark) + 1;
     if (n <= 0 || from >= before) return [];
     const clauses: Clause[] = [
@@ -67,13 +84,12 @@ function readMatching(db: Db | Tx, { filter: f, newest, cursor, limit }: RowsQue
     }
     const w = where(clauses);
     return client
-      .prepare(
-        `SELECT ${EVENT_COLUMNS} FROM audit_events WHERE ${w.sql} ORDER BY seq ${order} LIMIT ?`,
-      )
-      .all(...w.params, n) as AuditEvent[];
+      .prepare(`SELECT ${select} FROM audit_events WHERE ${w.sql} ORDER BY seq ${order} LIMIT ?`)
+      .raw(raw)
+      .all(...w.params, n);
   };
 
-  const indexed = (n: number): AuditEvent[] => {
+  const indexed = (n: number): unknown[] => {
     const lower = Math.max(bounds.lo, after + 1);
     const to = Math.min(bounds.hi, mark, before - 1);
     if (n <= 0 || lower > to) return [];
@@ -81,10 +97,9 @@ function readMatching(db: Db | Tx, { filter: f, newest, cursor, limit }: RowsQue
     if (match === null) {
       const w = where([{ sql: "audit_events.seq BETWEEN ? AND ?", params: [lower, to] }, ...exact]);
       return client
-        .prepare(
-          `SELECT ${EVENT_COLUMNS} FROM audit_events WHERE ${w.sql} ORDER BY seq ${order} LIMIT ?`,
-        )
-        .all(...w.params, n) as AuditEvent[];
+        .prepare(`SELECT ${select} FROM audit_events WHERE ${w.sql} ORDER BY seq ${order} LIMIT ?`)
+        .raw(raw)
+        .all(...w.params, n);
     }
     // The index walks its matches in rowid order and stops at the limit; CROSS JOIN keeps it
     // the outer loop, so each match costs one primary-key lookup.
@@ -97,11 +112,12 @@ function readMatching(db: Db | Tx, { filter: f, newest, cursor, limit }: RowsQue
     ]);
     return client
       .prepare(
-        `SELECT ${EVENT_COLUMNS} FROM audit_search CROSS JOIN audit_events
+        `SELECT ${select} FROM audit_search CROSS JOIN audit_events
          ON audit_events.seq = audit_search.rowid WHERE ${w.sql}
          ORDER BY audit_search.rowid ${order} LIMIT ?`,
       )
-      .all(...w.params, n) as AuditEvent[];
+      .raw(raw)
+      .all(...w.params, n);
   };
 
   if (newest) {
