@@ -1,7 +1,9 @@
-// The console's audit queries over 100,000 chained audit rows in a real SQLite file: list pages
-// (first and deep keyset pages, with and without filters), one event, dashboard stats, a full
-// JSONL export and a chain verification. `--write-docs` updates the "## Console queries at 100k
-// audit rows" section of docs/benchmarks.md with the results.
+// The console's audit queries over a chosen number of chained audit rows in a real SQLite file
+// (`--rows N`, default 100,000; `--days D` spreads them over the last D days, default 1): list
+// pages (first and deep keyset pages, filtered), denied calls of the last 24 h, calls by agent and
+// by tool, free-text search, one event, dashboard stats for 5 min, 1 h, 24 h and 7 d, a full
+// JSONL export and a chain verification, plus the indexer's catch-up rate and the bytes per row.
+// `--write-docs` writes the "## Console queries at <N> audit rows" section of docs/benchmarks.md.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,6 +12,7 @@ import { type Db, MIGRATIONS_DIR, openMigratedDb } from "@/db/client";
 import type { ListAuditInput } from "@/lib/core/audit/inputs";
 import { newId } from "@/lib/core/ids";
 import { type AuditFields, appendEvents, verifyChain } from "@/lib/services/audit";
+import { catchUpIndex, indexProgress, TAIL_BEFORE_QUERY } from "@/lib/services/audit/indexer";
 import {
   auditStats,
   exportAuditEvents,
@@ -20,10 +23,26 @@ import { type ServiceContext, withTransaction } from "@/lib/services/context";
 import { seededRandom } from "@/lib/testing/random";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "..", "..");
-const TOTAL_ROWS = 100_000;
+
+function numberArg(flag: string, fallback: number): number {
+  const i = process.argv.indexOf(flag);
+  if (i < 0) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`${flag} needs a positive whole number`);
+  return v;
+}
+const TOTAL_ROWS = numberArg("--rows", 100_000);
+const DAYS = numberArg("--days", 1);
 const BATCH = 1000;
 const DAY_MS = 24 * 60 * 60_000;
-const SECTION = "## Console queries at 100k audit rows";
+const SPAN_MS = DAYS * DAY_MS;
+const ROWS_LABEL =
+  TOTAL_ROWS % 1_000_000 === 0
+    ? `${TOTAL_ROWS / 1_000_000}M`
+    : TOTAL_ROWS % 1000 === 0
+      ? `${TOTAL_ROWS / 1000}k`
+      : String(TOTAL_ROWS);
+const SECTION = `## Console queries at ${ROWS_LABEL} audit rows`;
 
 // Seeded so every run writes the same distribution of rows.
 const random = seededRandom(20_260_101);
@@ -122,10 +141,10 @@ function argumentsFor(server: string, tool: string, i: number): string {
   return JSON.stringify({ sql: `SELECT * FROM orders WHERE customer_id = ${i % 5000} LIMIT 100` });
 }
 
-/** TOTAL_ROWS rows, oldest first, spread over the 24 h before `now`: decisions and outcomes. */
+/** TOTAL_ROWS rows, oldest first, spread over the DAYS before `now`: decisions and outcomes. */
 function* auditRows(now: number): Generator<AuditFields> {
-  const start = now - DAY_MS;
-  const step = DAY_MS / TOTAL_ROWS;
+  const start = now - SPAN_MS;
+  const step = SPAN_MS / TOTAL_ROWS;
   let emitted = 0;
   let pendingOutcome: AuditFields | null = null;
   while (emitted < TOTAL_ROWS) {
@@ -191,7 +210,15 @@ function* auditRows(now: number): Generator<AuditFields> {
   }
 }
 
-type Measurement = { name: string; runs: number; median: number; p95: number; result: string };
+type Measurement = {
+  name: string;
+  runs: number;
+  median: number;
+  p95: number;
+  /** Median CPU time of this process per run: what the query costs, whatever else the machine runs. */
+  cpu: number;
+  result: string;
+};
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
@@ -207,31 +234,63 @@ function measure(
   let result = "";
   for (let i = 0; i < warmup; i += 1) result = fn();
   const times: number[] = [];
+  const cpus: number[] = [];
   const began = performance.now();
   while (
     times.length < maxRuns &&
     (times.length < minRuns || performance.now() - began < budgetMs)
   ) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     result = fn();
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1000);
   }
   times.sort((a, b) => a - b);
+  cpus.sort((a, b) => a - b);
   const m = {
     name,
     runs: times.length,
     median: percentile(times, 0.5),
     p95: percentile(times, 0.95),
+    cpu: percentile(cpus, 0.5),
     result,
   };
   process.stderr.write(
-    `${name}: median ${m.median.toFixed(2)} ms, p95 ${m.p95.toFixed(2)} ms (${m.runs} runs) → ${result}\n`,
+    `${name}: median ${m.median.toFixed(2)} ms, p95 ${m.p95.toFixed(2)} ms, CPU ${m.cpu.toFixed(2)} ms (${m.runs} runs) → ${result}\n`,
   );
   return m;
 }
 
 const fmt = (ms: number) =>
   ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`;
+
+type Sizes = { total: number; parts: { name: string; bytes: number }[] };
+
+/** Bytes on disk per table and its indexes (SQLite's dbstat), after a checkpoint. */
+function sizesOf(db: Db): Sizes {
+  db.$client.pragma("wal_checkpoint(TRUNCATE)");
+  const rows = db.$client
+    .prepare("SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name")
+    .all() as { name: string; bytes: number }[];
+  const group = (name: string) =>
+    name === "audit_events" ||
+    name.startsWith("sqlite_autoindex_audit_events") ||
+    name.startsWith("audit_events_")
+      ? "audit_events (rows, id and correlation indexes)"
+      : name.startsWith("audit_search")
+        ? "audit_search (full-text index)"
+        : name.startsWith("audit_rollups")
+          ? "audit_rollups"
+          : name.startsWith("audit_minutes")
+            ? "audit_minutes"
+            : "other tables";
+  const parts = new Map<string, number>();
+  for (const r of rows) parts.set(group(r.name), (parts.get(group(r.name)) ?? 0) + r.bytes);
+  const list = [...parts].map(([name, bytes]) => ({ name, bytes }));
+  return { total: list.reduce((a, b) => a + b.bytes, 0), parts: list };
+}
 
 function main(): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portcullis-bench-console-"));
@@ -246,18 +305,20 @@ function main(): void {
       requestId: newId("request"),
       now: () => new Date(now),
     };
-
-    const rows = auditRows(now);
-    const insertStart = performance.now();
-    for (let written = 0; written < TOTAL_ROWS; written += BATCH) {
-      const batch: AuditFields[] = [];
-      for (let i = 0; i < BATCH; i += 1) {
-        const next = rows.next();
-        if (next.done) break;
-        batch.push(next.value);
+    const append = (rows: Generator<AuditFields>, n: number) => {
+      for (let written = 0; written < n; written += BATCH) {
+        const batch: AuditFields[] = [];
+        for (let i = 0; i < Math.min(BATCH, n - written); i += 1) {
+          const next = rows.next();
+          if (next.done) break;
+          batch.push(next.value);
+        }
+        withTransaction({ db: db as Db }, (tx) => appendEvents(tx, batch));
       }
-      withTransaction({ db }, (tx) => appendEvents(tx, batch));
-    }
+    };
+
+    const insertStart = performance.now();
+    append(auditRows(now), TOTAL_ROWS);
     const insertMs = performance.now() - insertStart;
     const insertRate = TOTAL_ROWS / (insertMs / 1000);
     const counts = db.$client
@@ -267,15 +328,18 @@ function main(): void {
       .get() as { total: number; decisions: number; denied: number; outcomes: number };
     if (counts.total !== TOTAL_ROWS)
       throw new Error(`expected ${TOTAL_ROWS} rows, found ${counts.total}`);
-    db.$client.pragma("optimize");
-    const dbBytes =
-      fs.statSync(path.join(dir, "audit.db")).size +
-      (fs.existsSync(path.join(dir, "audit.db-wal"))
-        ? fs.statSync(path.join(dir, "audit.db-wal")).size
-        : 0);
     process.stderr.write(
       `inserted ${TOTAL_ROWS} rows in ${(insertMs / 1000).toFixed(1)} s (${Math.round(insertRate)} rows/s); ${counts.decisions} decisions, ${counts.denied} denied, ${counts.outcomes} outcomes\n`,
     );
+    const indexStart = performance.now();
+    catchUpIndex(db);
+    const indexMs = performance.now() - indexStart;
+    const indexRate = TOTAL_ROWS / (indexMs / 1000);
+    process.stderr.write(
+      `indexed in ${(indexMs / 1000).toFixed(1)} s (${Math.round(indexRate)} rows/s)\n`,
+    );
+    db.$client.pragma("optimize");
+    const sizes = sizesOf(db);
 
     const results: Measurement[] = [];
     const page = (input: ListAuditInput) => () => {
@@ -283,8 +347,9 @@ function main(): void {
       return `${p.rows.length} rows`;
     };
     const agent = AGENTS[2] as (typeof AGENTS)[number];
-    const deepCursor = 2_000; // keyset page near the oldest end of 100k rows, newest first
+    const deepCursor = Math.round(TOTAL_ROWS / 50); // keyset page near the oldest end, newest first
     const midCursor = TOTAL_ROWS / 2;
+    const dayAgo = now - DAY_MS;
     results.push(measure("list: first page (newest, 100 rows)", page({})));
     results.push(
       measure(
@@ -294,6 +359,15 @@ function main(): void {
     );
     results.push(
       measure(`list: deep keyset page (cursor seq ${deepCursor})`, page({ cursor: deepCursor })),
+    );
+    results.push(
+      measure("denied calls, last 24 h: first page", page({ view: "denied", from: dayAgo })),
+    );
+    results.push(
+      measure(
+        `denied calls, last 24 h: deep page (cursor seq ${midCursor})`,
+        page({ view: "denied", from: dayAgo, cursor: midCursor }),
+      ),
     );
     results.push(measure("list: decision=deny, first page", page({ decision: "deny" })));
     results.push(
@@ -310,12 +384,20 @@ function main(): void {
       ),
     );
     results.push(
-      measure(`list: agent=${agent.label} (by label), first page`, page({ agent: agent.label })),
+      measure(`calls by agent: agent=${agent.label}, first page`, page({ agent: agent.label })),
     );
-    results.push(measure("list: tool=drop_table, first page", page({ tool: "drop_table" })));
     results.push(
       measure(
-        `list: tool=drop_table, deep page (cursor seq ${midCursor})`,
+        `calls by agent: agent=${agent.label}, deep page (cursor seq ${deepCursor})`,
+        page({ agent: agent.label, cursor: deepCursor }),
+      ),
+    );
+    results.push(
+      measure("calls by tool: tool=drop_table, first page", page({ tool: "drop_table" })),
+    );
+    results.push(
+      measure(
+        `calls by tool: tool=drop_table, deep page (cursor seq ${midCursor})`,
         page({ tool: "drop_table", cursor: midCursor }),
       ),
     );
@@ -325,33 +407,30 @@ function main(): void {
         page({ server: "github", agent: agent.label, decision: "deny" }),
       ),
     );
+    const hour = 3_600_000;
     results.push(
       measure(
-        "list: time range (1 h, 12 h ago), first page",
-        page({ from: now - 13 * 3_600_000, to: now - 12 * 3_600_000 }),
+        `list: time range (1 h, ${DAYS > 1 ? "3 d" : "12 h"} ago), first page`,
+        page({
+          from: now - (DAYS > 1 ? 72 : 12) * hour - hour,
+          to: now - (DAYS > 1 ? 72 : 12) * hour,
+        }),
       ),
     );
-    results.push(
-      measure(
-        'list: free text q="sandbox" (in a rule name and a reason), first page',
-        page({ q: "sandbox" }),
-      ),
-    );
-    results.push(
-      measure('list: free text q="release-bot" (common), first page', page({ q: "release-bot" })),
-    );
-    results.push(
-      measure('list: free text q="no-such-text" (no match)', page({ q: "no-such-text" })),
-    );
+    const text = (label: string, q: string) =>
+      results.push(measure(`free text q="${q}" (${label}), first page`, page({ q })));
+    text("a rule name and a reason", "sandbox");
+    text("a word prefix", "sandb");
+    text("common", "release-bot");
+    text("a phrase in reasons", "outside the sandbox");
+    text("no match", "no-such-text");
 
     const ids = (
       db.$client
         .prepare(
           "SELECT id FROM audit_events WHERE action = 'tool_call.decide' ORDER BY random() LIMIT 200",
         )
-        .all() as {
-        id: string;
-      }[]
+        .all() as { id: string }[]
     ).map((r) => r.id);
     let n = 0;
     let withOutcome = 0;
@@ -362,17 +441,35 @@ function main(): void {
         return `${withOutcome} of ${n} with an outcome`;
       }),
     );
-    for (const minutes of [5, 60, 24 * 60]) {
-      results.push(
-        measure(
-          `auditStats: last ${minutes === 1440 ? "24 h" : minutes === 60 ? "1 h" : "5 min"}`,
-          () => {
-            const s = auditStats(ctx, { minutes });
-            return `${s.calls} calls, ${s.denied} denied`;
-          },
-        ),
-      );
-    }
+    const windows = [
+      [5, "5 min"],
+      [60, "1 h"],
+      [24 * 60, "24 h"],
+      [7 * 24 * 60, "7 d"],
+    ] as const;
+    const stats = (label: string, input: Parameters<typeof auditStats>[1]) =>
+      measure(`dashboard stats: ${label}`, () => {
+        const s = auditStats(ctx, input);
+        return `${s.calls} calls, ${s.denied} denied, p95 ${s.latencyP95Ms} ms`;
+      });
+    for (const [minutes, label] of windows) results.push(stats(`last ${label}`, { minutes }));
+    results.push(stats("last 24 h, server=github", { minutes: 24 * 60, server: "github" }));
+
+    // The console indexes before it answers once more rows than this wait; up to that, a query
+    // reads the unindexed rows itself.
+    const tailRows = TAIL_BEFORE_QUERY;
+    append(auditRows(now), tailRows);
+    const { indexedSeq, headSeq } = indexProgress(db);
+    const tail = `${headSeq - indexedSeq} rows after the watermark`;
+    results.push(
+      measure(`free text q="no-such-text" (no match), ${tail}`, page({ q: "no-such-text" })),
+    );
+    results.push(
+      measure(`denied calls, last 24 h, ${tail}`, page({ view: "denied", from: dayAgo })),
+    );
+    results.push(stats(`last 24 h, ${tail}`, { minutes: 24 * 60 }));
+
+    let exported = { lines: 0, bytes: 0 };
     results.push(
       measure(
         "export: full JSONL, streamed and discarded",
@@ -384,9 +481,10 @@ function main(): void {
             lines += 1;
             bytes += Buffer.byteLength(line);
           }
+          exported = { lines, bytes };
           return `${lines} lines, ${(bytes / 1024 / 1024).toFixed(1)} MiB`;
         },
-        { warmup: 1, minRuns: 5, maxRuns: 10, budgetMs: 20_000 },
+        { warmup: 1, minRuns: 3, maxRuns: 5, budgetMs: 20_000 },
       ),
     );
     results.push(
@@ -397,48 +495,61 @@ function main(): void {
           if (!report.ok) throw new Error(`chain broken: ${report.why}`);
           return `${report.rows} rows ok`;
         },
-        { warmup: 1, minRuns: 5, maxRuns: 10, budgetMs: 20_000 },
+        { warmup: 1, minRuns: 3, maxRuns: 5, budgetMs: 20_000 },
       ),
     );
 
     const table = [
-      "| Query | Result | Runs | Median | p95 |",
-      "| --- | --- | --- | --- | --- |",
+      "| Query | Result | Runs | Median | p95 | CPU (median) |",
+      "| --- | --- | --- | --- | --- | --- |",
       ...results.map(
-        (r) => `| ${r.name} | ${r.result} | ${r.runs} | ${fmt(r.median)} | ${fmt(r.p95)} |`,
+        (r) =>
+          `| ${r.name} | ${r.result} | ${r.runs} | ${fmt(r.median)} | ${fmt(r.p95)} | ${fmt(r.cpu)} |`,
       ),
     ].join("\n");
-    const insertLine = `Insert: ${TOTAL_ROWS.toLocaleString("en-US")} rows through \`appendEvents\` (hash chain) in batches of ${BATCH}, one IMMEDIATE transaction per batch: ${(insertMs / 1000).toFixed(1)} s, **${Math.round(insertRate).toLocaleString("en-US")} rows/s**. Database with indexes: ${(dbBytes / 1024 / 1024).toFixed(0)} MiB.`;
+    const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
+    const perRow = (b: number) => `${Math.round(b / TOTAL_ROWS)} B/row`;
+    const sizeTable = [
+      "| Part | Size | Per row |",
+      "| --- | ---: | ---: |",
+      ...sizes.parts
+        .sort((a, b) => b.bytes - a.bytes)
+        .map((p) => `| ${p.name} | ${mib(p.bytes)} | ${perRow(p.bytes)} |`),
+      `| **whole file** | **${mib(sizes.total)}** | **${perRow(sizes.total)}** |`,
+    ].join("\n");
+    const insertLine = `Insert: ${TOTAL_ROWS.toLocaleString("en-US")} rows through \`appendEvents\` (hash chain) in batches of ${BATCH}, one IMMEDIATE transaction per batch: ${(insertMs / 1000).toFixed(1)} s, **${Math.round(insertRate).toLocaleString("en-US")} rows/s**. Catch-up indexing of all of them (search index, seq map, rollups; batches of 1,000 rows per transaction): ${(indexMs / 1000).toFixed(1)} s, **${Math.round(indexRate).toLocaleString("en-US")} rows/s**. The export wrote ${exported.lines.toLocaleString("en-US")} lines, ${(exported.bytes / 1024 / 1024).toFixed(0)} MiB.`;
     const machine = `${os.cpus().length} vCPU (${os.cpus()[0]?.model.trim() ?? "unknown"}), Node ${process.versions.node}, SQLite WAL with synchronous=NORMAL, load average at the end ${os
       .loadavg()
       .map((l) => l.toFixed(1))
       .join(" / ")}`;
-    process.stdout.write(`${insertLine}\n\n${table}\n\n${machine}\n`);
+    process.stdout.write(`${insertLine}\n\n${sizeTable}\n\n${table}\n\n${machine}\n`);
 
     if (process.argv.includes("--write-docs")) {
-      const reading = readingOf(results);
       const section = `${SECTION}
 
-Command: \`npx tsx bench/console/run.ts --write-docs\` (writes this section; without the flag it only prints).
+Command: \`npm run bench console -- --rows ${TOTAL_ROWS}${DAYS !== 1 ? ` --days ${DAYS}` : ""} --write-docs\` (writes this section; without \`--write-docs\` it only prints; \`--rows\` and \`--days\` choose the data).
 Machine: ${machine}.
 
 Data: a fresh SQLite file in the temporary directory, migrated with the real migrations, holding ${TOTAL_ROWS.toLocaleString("en-US")}
-audit rows spread over the last 24 h: ${counts.decisions.toLocaleString("en-US")} \`tool_call.decide\` rows (about 70 % allow, 22 % deny, 8 %
+audit rows spread over the last ${DAYS === 1 ? "24 h" : `${DAYS} days`}: ${counts.decisions.toLocaleString("en-US")} \`tool_call.decide\` rows (about 70 % allow, 22 % deny, 8 %
 approval_required; 3 servers, 5 agents, 20 tools, 10 rules) and ${counts.outcomes.toLocaleString("en-US")} matching \`tool_call.outcome\` rows.
 Every query goes through the console's service functions (\`listAuditEvents\`, \`getAuditEvent\`, \`auditStats\`,
 \`exportAuditEvents\`, \`verifyChain\`) as an admin; list pages are 100 rows, newest first. Each row is the
-median and p95 of repeated runs after warm-up (up to 60 runs or about 6 s per query; 5–10 runs for the export
-and the verification).
+median and p95 of repeated runs after warm-up (up to 60 runs or about 6 s per query; 3–5 runs for the export
+and the verification), and the median CPU time the process spent per run (wall time minus waiting for a core on a
+shared machine). The last three queries run with ${tailRows.toLocaleString("en-US")} rows appended after the indexer's watermark.
 
 ${insertLine}
 
-${table}
+Bytes per audit row on disk, by part (SQLite \`dbstat\`, after a WAL checkpoint):
 
-${reading}
+${sizeTable}
+
+${table}
 `;
       const doc = path.join(REPO_ROOT, "docs", "benchmarks.md");
       const current = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Benchmarks\n";
-      const start = current.indexOf(`\n${SECTION}`);
+      const start = current.indexOf(`\n${SECTION}\n`);
       let next: string;
       if (start < 0) next = `${current.trimEnd()}\n\n${section}`;
       else {
@@ -452,34 +563,6 @@ ${reading}
     db?.$client.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** One paragraph that names what is slow, from the figures of this run. */
-function readingOf(results: readonly Measurement[]): string {
-  const interactive = results.filter(
-    (r) => !r.name.startsWith("export") && !r.name.startsWith("verifyChain"),
-  );
-  const slow = interactive.filter((r) => r.median >= 100);
-  const fast = interactive.filter((r) => r.median < 20);
-  const worst = [...interactive].sort((a, b) => b.median - a.median)[0];
-  const exp = results.find((r) => r.name.startsWith("export"));
-  const ver = results.find((r) => r.name.startsWith("verifyChain"));
-  const noMatch = results.find((r) => r.name.includes("no match"));
-  const parts = [
-    `${fast.length} of the ${interactive.length} interactive queries have a median under 20 ms.`,
-    slow.length
-      ? `Slow (median of 100 ms or more): ${slow.map((r) => `${r.name} (${fmt(r.median)})`).join("; ")}.`
-      : `None has a median of 100 ms or more; the slowest is ${worst?.name} at ${fmt(worst?.median ?? Number.NaN)}.`,
-    slow.some((r) => r.name.startsWith("auditStats"))
-      ? "The 24 h dashboard window is slow because it aggregates every decision and outcome of the day (totals, a 1,440-point per-minute series, top-5 denied tools/rules/agents and a latency sort in JavaScript), so it scales with the traffic of the window; the console dashboard asks for the last hour, and the 5 min and 1 h windows stay small range scans on the time index."
-      : "",
-    `Free-text search (\`q\`) is a \`LIKE '%…%'\` over ten columns, which no index can serve: a rare or absent term makes SQLite walk every row until the page fills, so its cost grows linearly with the table${noMatch ? ` (a term that matches nothing: ${fmt(noMatch.median)} median, ${fmt(noMatch.p95)} p95 at 100k rows, the slowest list query)` : ""}, while a common term fills the first page quickly.`,
-    exp && ver
-      ? `The full JSONL export takes ${fmt(exp.median)} and the chain verification ${fmt(ver.median)}; both read every row and are one-off operations, not page loads.`
-      : "",
-    "The machine is shared with other builds (see the load average above), so the p95 column carries their noise; compare rows of one run.",
-  ];
-  return parts.filter(Boolean).join(" ");
 }
 
 main();

@@ -162,7 +162,7 @@ export function catchUpIndex(db: Db, maxRows = Number.POSITIVE_INFINITY): number
 }
 
 /** Rows a query may find after the watermark before it first indexes them itself. */
-const TAIL_BEFORE_QUERY = 2_000;
+export const TAIL_BEFORE_QUERY = 500;
 /** The most a query indexes on its own before it reads (the background indexer does the rest). */
 const INDEX_BEFORE_QUERY = 20_000;
 

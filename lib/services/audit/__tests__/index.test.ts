@@ -10,7 +10,7 @@ import { seededRandom } from "@/lib/testing/random";
 import { withTransaction } from "../../context";
 import { appendEvents } from "../append";
 import type { AuditFields } from "../chain";
-import { catchUpIndex, indexProgress } from "../indexer";
+import { catchUpIndex, indexProgress, TAIL_BEFORE_QUERY } from "../indexer";
 import { auditStats, listAuditEvents } from "../queries";
 
 const NOW = Date.UTC(2026, 10, 30, 12, 34, 56, 789);
@@ -113,8 +113,8 @@ function listAll(db: Db, input: ListAuditInput): number[] {
 
 /** The same listing at three index states: nothing indexed, part indexed, all indexed. */
 function atEveryWatermark(db: Db, run: () => unknown): unknown[] {
-  // Small logs: below the tail a query indexes itself first, so the first run reads raw rows.
-  expect(indexProgress(db).headSeq).toBeLessThanOrEqual(2000);
+  // The query indexes first only above TAIL_BEFORE_QUERY; below it the first run reads raw rows.
+  expect(indexProgress(db).headSeq).toBeLessThanOrEqual(TAIL_BEFORE_QUERY);
   const results = [run()];
   expect(indexProgress(db).indexedSeq).toBe(0);
   catchUpIndex(db, Math.floor(indexProgress(db).headSeq / 2));
@@ -127,7 +127,7 @@ function atEveryWatermark(db: Db, run: () => unknown): unknown[] {
 
 describe("search and filters over the index and the rows after its watermark", () => {
   it("returns exactly the rows the conditions select, in every index state", () => {
-    const db = seeded(1800, 7);
+    const db = seeded(480, 7);
     const raw = allRows(db);
     const truth = (pred: (r: Record<string, unknown>) => boolean) =>
       raw.filter(pred).map((r) => r.seq as number);
@@ -161,14 +161,14 @@ describe("search and filters over the index and the rows after its watermark", (
     for (const [input, pred] of cases) {
       const expected = truth(pred);
       expect(expected.length, JSON.stringify(input)).toBeGreaterThan(0);
-      const fresh = seeded(1800, 7);
+      const fresh = seeded(480, 7);
       for (const got of atEveryWatermark(fresh, () => listAll(fresh, input)))
         expect(got, JSON.stringify(input)).toEqual(expected);
     }
   });
 
   it("matches free text by word and word prefix, the same before and after indexing", () => {
-    const db = seeded(1200, 11);
+    const db = seeded(480, 11);
     const raw = allRows(db);
     const words = (r: Record<string, unknown>) =>
       [
@@ -206,19 +206,19 @@ describe("search and filters over the index and the rows after its watermark", (
       const tokens = q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
       const expected = raw.filter((r) => phrase(r, tokens)).map((r) => r.seq as number);
       expect(expected.length, q).toBeGreaterThan(0);
-      const fresh = seeded(1200, 11);
+      const fresh = seeded(480, 11);
       for (const got of atEveryWatermark(fresh, () => listAll(fresh, { q })))
         expect(got, q).toEqual(expected);
     }
     // No word in the text: a substring match; an event id: that event and its outcome.
-    const fresh = seeded(1200, 11);
+    const fresh = seeded(480, 11);
     const own = allRows(fresh);
     const id = own.find((r) => r.action === "tool_call.decide")?.id as string;
     for (const got of atEveryWatermark(fresh, () => listAll(fresh, { q: id })))
       expect(got).toEqual(
         own.filter((r) => r.id === id || r.correlation_id === id).map((r) => r.seq),
       );
-    const other = seeded(1200, 11);
+    const other = seeded(480, 11);
     for (const got of atEveryWatermark(other, () => listAll(other, { q: "nothing-like-this" })))
       expect(got).toEqual([]);
   });
@@ -293,7 +293,7 @@ describe("dashboard stats from the rollups", () => {
   }
 
   it("equals the counts taken from the raw rows for 1 h, 24 h and 7 d, in every index state", () => {
-    const db = seeded(1800, 5);
+    const db = seeded(480, 5);
     for (const minutes of [60, 24 * 60, 7 * 24 * 60]) {
       for (const scope of [
         {},
@@ -302,7 +302,7 @@ describe("dashboard stats from the rollups", () => {
         { server: "memory", agent: "release-bot" },
       ]) {
         const expected = truth(db, minutes, scope);
-        const fresh = seeded(1800, 5);
+        const fresh = seeded(480, 5);
         const ctx = testContext(fresh, undefined, () => new Date(NOW));
         for (const s of atEveryWatermark(fresh, () =>
           auditStats(ctx, { minutes, ...scope }),
