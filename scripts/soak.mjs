@@ -45,7 +45,9 @@ const lines = fs.existsSync(report) ? fs.readFileSync(report, "utf8").trim().spl
 for (const line of lines.filter(Boolean)) {
   const { test, ...figures } = JSON.parse(line);
   const text = Object.entries(figures)
-    .map(([k, v]) => `${k}=${typeof v === "number" ? v.toLocaleString("en-US") : v}`)
+    .map(
+      ([k, v]) => `${k}=${typeof v === "number" && k !== "seed" ? v.toLocaleString("en-US") : v}`,
+    )
     .join(" ");
   console.log(`  ${test}: ${text}`);
 }
