@@ -146,6 +146,12 @@ export async function auditVerify(
     );
     return 1;
   }
+  if (report.boundarySeq > 0 && report.signaturesChecked === 0) {
+    process.stdout.write(
+      `continuity not proven: rows up to ${report.boundarySeq} were archived, and without a public key the checkpoint at the boundary cannot be checked (pass --public-key FILE)\n`,
+    );
+    return 1;
+  }
   const last = report.lastCheckpoint;
   const fromFile = [...external, ...authenticated].reduce((m, c) => Math.max(m, c.seq), 0);
   const notes = [
