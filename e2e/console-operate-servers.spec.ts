@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 
 import { expect, test } from "./fixtures";
 import { agentWithKey, shot, unique } from "./console-operate-helpers";
+import { E2E } from "./settings";
 
 type ToolRow = {
   id: string;
@@ -36,6 +37,10 @@ test.describe("servers, tool inventory and grants", () => {
     await dialog.getByLabel("URL", { exact: true }).fill("https://mcp.example.com/mcp");
     await shot(page, "servers-add");
     await dialog.getByRole("button", { name: "Add server" }).click();
+    // A new server is a new command or URL for the gateway: the password is asked for first.
+    const confirm = page.getByRole("dialog", { name: "Confirm it's you" });
+    await confirm.getByLabel("Your password").fill(E2E.password);
+    await confirm.getByRole("button", { name: "Confirm" }).click();
     await expect(page.getByText(`Added ${http}`)).toBeVisible();
 
     await page.getByRole("button", { name: "Add server" }).click();

@@ -146,12 +146,18 @@ export function ConsoleShell({ user, children }: { user: MeView; children: React
               })}
             </nav>
             <div className="border-t border-slate-800 p-4">
-              <p className="truncate text-sm font-medium text-white" title={user.name}>
-                {user.name}
-              </p>
-              <p className="truncate text-xs text-slate-400" title={user.email}>
-                {user.email}
-              </p>
+              <Link
+                href="/console/account"
+                aria-label="Account and two-factor authentication"
+                className="-m-1 block rounded-md p-1 hover:bg-slate-800/60 focus-visible:outline-2 focus-visible:outline-indigo-400"
+              >
+                <p className="truncate text-sm font-medium text-white" title={user.name}>
+                  {user.name}
+                </p>
+                <p className="truncate text-xs text-slate-400" title={user.email}>
+                  {user.email}
+                </p>
+              </Link>
               <div className="mt-3 flex items-center justify-between">
                 <Badge tone={ROLE_TONE[user.role]} className="capitalize">
                   {user.role}

@@ -7,11 +7,12 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { SelectField, TextField } from "@/components/ui/field";
 import { useToast } from "@/components/ui/toast";
+import { ReauthCancelled, useReauth } from "@/components/console/reauth";
 import { useCreateUpstream } from "./queries";
 
 type Pair = { key: string; value: string };
 
-function ListEditor({
+export function ListEditor({
   legend,
   hint,
   items,
@@ -141,6 +142,7 @@ const toRecord = (pairs: Pair[]) =>
 /** Registers a server. stdio: an executable and an argument list (no shell); http: an http(s) URL. */
 export function AddServerDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const create = useCreateUpstream();
+  const reauth = useReauth();
   const toast = useToast();
   const [transport, setTransport] = useState<"stdio" | "http">("stdio");
   const [args, setArgs] = useState<string[]>([]);
@@ -163,7 +165,7 @@ export function AddServerDialog({ open, onClose }: { open: boolean; onClose: () 
     const timeout = String(f.get("timeout") ?? "").trim();
     setErrors({});
     try {
-      const server = await create.mutateAsync({
+      const input = {
         name: String(f.get("name") ?? ""),
         description: String(f.get("description") ?? "") || null,
         transport,
@@ -172,13 +174,16 @@ export function AddServerDialog({ open, onClose }: { open: boolean; onClose: () 
           : { url: String(f.get("url") ?? ""), headers: toRecord(headers) }),
         ...(timeout ? { timeoutMs: Math.round(Number(timeout) * 1000) } : {}),
         isolation: f.get("isolation") === "session" ? "session" : "shared",
-      });
+      } as const;
+      // A new server is a new command or URL for the gateway: the server may ask for the password.
+      const server = await reauth.guard(() => create.mutateAsync(input));
       toast.show(
         `Added ${server.name}; agents reach it at /mcp/${server.name}. Write its policy next.`,
         "success",
       );
       close();
     } catch (err) {
+      if (err instanceof ReauthCancelled) return;
       reportFormError(err, setErrors, (m) => toast.show(m, "error"));
     }
   }
@@ -190,129 +195,132 @@ export function AddServerDialog({ open, onClose }: { open: boolean; onClose: () 
   )?.[1];
 
   return (
-    <Dialog
-      open={open}
-      onClose={close}
-      title="Add a server"
-      description="An MCP server the gateway fronts. Admins only: a stdio command runs on the gateway host."
-      className="max-w-2xl"
-    >
-      <form onSubmit={submit} className="space-y-4" noValidate>
-        <div className="grid grid-cols-2 gap-3">
-          <TextField
-            label="Name"
-            name="name"
-            required
-            autoComplete="off"
-            placeholder="github"
-            error={errors.name}
-            hint="Lower-case slug; the endpoint is /mcp/<name>."
-          />
-          <TextField
-            label="Timeout (seconds)"
-            name="timeout"
-            type="number"
-            min={1}
-            max={600}
-            placeholder="60"
-            error={errors.timeoutMs}
-          />
-        </div>
-        <TextField
-          label="Description"
-          name="description"
-          maxLength={1000}
-          error={errors.description}
-        />
-        <SelectField
-          label="Connection"
-          name="isolation"
-          defaultValue="shared"
-          error={errors.isolation}
-          hint="One per session for servers that keep state per client, such as a browser or a shell."
-        >
-          <option value="shared">Shared by all sessions</option>
-          <option value="session">One per session</option>
-        </SelectField>
-        <fieldset>
-          <legend className="mb-1 text-sm font-medium text-slate-700">Transport</legend>
-          <div className="flex gap-4">
-            {(["stdio", "http"] as const).map((t) => (
-              <label key={t} className="flex items-center gap-2 text-sm text-slate-700">
-                <input
-                  type="radio"
-                  name="transport"
-                  value={t}
-                  checked={transport === t}
-                  onChange={() => setTransport(t)}
-                  className="size-4 accent-indigo-600"
-                />
-                {t === "stdio" ? "stdio (a local command)" : "HTTP (a remote URL)"}
-              </label>
-            ))}
+    <>
+      <Dialog
+        open={open}
+        onClose={close}
+        title="Add a server"
+        description="An MCP server the gateway fronts. Admins only: a stdio command runs on the gateway host."
+        className="max-w-2xl"
+      >
+        <form onSubmit={submit} className="space-y-4" noValidate>
+          <div className="grid grid-cols-2 gap-3">
+            <TextField
+              label="Name"
+              name="name"
+              required
+              autoComplete="off"
+              placeholder="github"
+              error={errors.name}
+              hint="Lower-case slug; the endpoint is /mcp/<name>."
+            />
+            <TextField
+              label="Timeout (seconds)"
+              name="timeout"
+              type="number"
+              min={1}
+              max={600}
+              placeholder="60"
+              error={errors.timeoutMs}
+            />
           </div>
-        </fieldset>
-        {transport === "stdio" ? (
-          <>
-            <TextField
-              label="Command"
-              name="command"
-              required
-              spellCheck={false}
-              autoComplete="off"
-              placeholder="node"
-              className="[&_input]:font-mono"
-              error={errors.command}
-              hint="One executable (a path or a name on PATH). It is never run through a shell."
-            />
-            <ListEditor
-              legend="Arguments"
-              hint="One argument per field, passed as-is: quotes, spaces and ; are not interpreted."
-              items={args}
-              onChange={setArgs}
-              addLabel="Add argument"
-              placeholder="--flag or value"
-              error={argError}
-            />
-            <PairsEditor
-              legend="Environment"
-              hint="Values are stored for the gateway and never shown again; the audit log keeps names only."
-              pairs={env}
-              onChange={setEnv}
-              keyLabel="Variable"
-              valueLabel="Value"
-              addLabel="Add variable"
-              error={envError}
-            />
-          </>
-        ) : (
-          <>
-            <TextField
-              label="URL"
-              name="url"
-              type="url"
-              required
-              spellCheck={false}
-              autoComplete="off"
-              placeholder="https://mcp.example.com/mcp"
-              className="[&_input]:font-mono"
-              error={errors.url}
-              hint="http or https only, without credentials in it; put tokens in a header."
-            />
-            <PairsEditor
-              legend="Headers"
-              hint="Sent to the server on every request (e.g. Authorization). Values are never shown again."
-              pairs={headers}
-              onChange={setHeaders}
-              keyLabel="Header"
-              valueLabel="Value"
-              addLabel="Add header"
-              error={headerError}
-            />
-          </>
-        )}
-        <DialogActions onCancel={close} submitLabel="Add server" busy={create.isPending} />
-      </form>
-    </Dialog>
+          <TextField
+            label="Description"
+            name="description"
+            maxLength={1000}
+            error={errors.description}
+          />
+          <SelectField
+            label="Connection"
+            name="isolation"
+            defaultValue="shared"
+            error={errors.isolation}
+            hint="One per session for servers that keep state per client, such as a browser or a shell."
+          >
+            <option value="shared">Shared by all sessions</option>
+            <option value="session">One per session</option>
+          </SelectField>
+          <fieldset>
+            <legend className="mb-1 text-sm font-medium text-slate-700">Transport</legend>
+            <div className="flex gap-4">
+              {(["stdio", "http"] as const).map((t) => (
+                <label key={t} className="flex items-center gap-2 text-sm text-slate-700">
+                  <input
+                    type="radio"
+                    name="transport"
+                    value={t}
+                    checked={transport === t}
+                    onChange={() => setTransport(t)}
+                    className="size-4 accent-indigo-600"
+                  />
+                  {t === "stdio" ? "stdio (a local command)" : "HTTP (a remote URL)"}
+                </label>
+              ))}
+            </div>
+          </fieldset>
+          {transport === "stdio" ? (
+            <>
+              <TextField
+                label="Command"
+                name="command"
+                required
+                spellCheck={false}
+                autoComplete="off"
+                placeholder="node"
+                className="[&_input]:font-mono"
+                error={errors.command}
+                hint="One executable (a path or a name on PATH). It is never run through a shell."
+              />
+              <ListEditor
+                legend="Arguments"
+                hint="One argument per field, passed as-is: quotes, spaces and ; are not interpreted."
+                items={args}
+                onChange={setArgs}
+                addLabel="Add argument"
+                placeholder="--flag or value"
+                error={argError}
+              />
+              <PairsEditor
+                legend="Environment"
+                hint="Values are stored for the gateway and never shown again; the audit log keeps names only."
+                pairs={env}
+                onChange={setEnv}
+                keyLabel="Variable"
+                valueLabel="Value"
+                addLabel="Add variable"
+                error={envError}
+              />
+            </>
+          ) : (
+            <>
+              <TextField
+                label="URL"
+                name="url"
+                type="url"
+                required
+                spellCheck={false}
+                autoComplete="off"
+                placeholder="https://mcp.example.com/mcp"
+                className="[&_input]:font-mono"
+                error={errors.url}
+                hint="http or https only, without credentials in it; put tokens in a header."
+              />
+              <PairsEditor
+                legend="Headers"
+                hint="Sent to the server on every request (e.g. Authorization). Values are never shown again."
+                pairs={headers}
+                onChange={setHeaders}
+                keyLabel="Header"
+                valueLabel="Value"
+                addLabel="Add header"
+                error={headerError}
+              />
+            </>
+          )}
+          <DialogActions onCancel={close} submitLabel="Add server" busy={create.isPending} />
+        </form>
+      </Dialog>
+      {reauth.dialog}
+    </>
   );
 }

@@ -17,6 +17,7 @@ import { Button } from "@/components/ui/button";
 import { Card, PageHeader } from "@/components/ui/card";
 import { ErrorState, LoadingBlock } from "@/components/ui/states";
 import { useToast } from "@/components/ui/toast";
+import { EditLaunchDialog } from "./edit-launch-dialog";
 import { useUpdateUpstream } from "./queries";
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
@@ -98,6 +99,7 @@ export function ServerDetail({ name }: { name: string }) {
   const update = useUpdateUpstream();
   const toast = useToast();
   const [confirmDisable, setConfirmDisable] = useState(false);
+  const [editing, setEditing] = useState(false);
 
   if (upstreams.isPending) return <LoadingBlock label="Loading server…" />;
   if (upstreams.isError)
@@ -161,6 +163,11 @@ export function ServerDetail({ name }: { name: string }) {
                   : "Write a policy"}
               </Link>
               {canAdmin ? (
+                <Button variant="secondary" onClick={() => setEditing(true)}>
+                  {u.transport === "stdio" ? "Edit command" : "Edit URL"}
+                </Button>
+              ) : null}
+              {canAdmin ? (
                 u.enabled ? (
                   <Button variant="ghost" onClick={() => setConfirmDisable(true)}>
                     Disable server
@@ -192,6 +199,14 @@ export function ServerDetail({ name }: { name: string }) {
         </>
       )}
       <Connection u={u} />
+      {canAdmin ? (
+        <EditLaunchDialog
+          key={`${u.command ?? u.url}:${u.args.join("\u0000")}`}
+          u={u}
+          open={editing}
+          onClose={() => setEditing(false)}
+        />
+      ) : null}
       <ConfirmDialog
         open={confirmDisable}
         title={`Disable ${u.name}?`}

@@ -29,3 +29,33 @@ export function useUpdateUser() {
     onSettled: () => qc.invalidateQueries({ queryKey: userKeys.all }),
   });
 }
+
+export const authSettingsQuery = () =>
+  queryOptions({
+    queryKey: [...userKeys.all, "settings"] as const,
+    queryFn: () => apiFetch<{ mfaRequired: boolean }>("/settings/auth"),
+  });
+
+/** Admin actions on one user: clear their sign-in backoff, or remove their two-factor. */
+export function useUserAction() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, action }: { id: string; action: "unlock" | "reset-mfa" }) =>
+      action === "unlock"
+        ? apiFetch(`/users/${encodeURIComponent(id)}/unlock`, { method: "POST" })
+        : apiFetch(`/users/${encodeURIComponent(id)}/mfa`, { method: "DELETE" }),
+    onSettled: () => qc.invalidateQueries({ queryKey: userKeys.all }),
+  });
+}
+
+export function useSetMfaRequired() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (mfaRequired: boolean) =>
+      apiFetch<{ mfaRequired: boolean }>("/settings/auth", {
+        method: "PATCH",
+        json: { mfaRequired },
+      }),
+    onSettled: () => qc.invalidateQueries({ queryKey: userKeys.all }),
+  });
+}

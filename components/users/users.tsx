@@ -17,7 +17,14 @@ import { SelectField, TextField } from "@/components/ui/field";
 import { EmptyState, ErrorState, LoadingBlock } from "@/components/ui/states";
 import { useToast } from "@/components/ui/toast";
 import { TableHead } from "@/components/ui/table-head";
-import { useCreateUser, userListQuery, useUpdateUser } from "./queries";
+import {
+  authSettingsQuery,
+  useCreateUser,
+  userListQuery,
+  useSetMfaRequired,
+  useUpdateUser,
+  useUserAction,
+} from "./queries";
 
 const ROLE_HELP: Record<Role, string> = {
   admin: "Everything, including users and servers",
@@ -90,7 +97,16 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
 
 function UserRow({ u, me }: { u: UserView; me: string }) {
   const update = useUpdateUser();
+  const act = useUserAction();
   const toast = useToast();
+  async function run(action: "unlock" | "reset-mfa", done: string) {
+    try {
+      await act.mutateAsync({ id: u.id, action });
+      toast.show(done, "success");
+    } catch (err) {
+      toast.show(errorMessage(err), "error");
+    }
+  }
   async function change(patch: { role?: Role; disabled?: boolean }, done: string) {
     try {
       await update.mutateAsync({ id: u.id, ...patch });
@@ -126,12 +142,49 @@ function UserRow({ u, me }: { u: UserView; me: string }) {
         </select>
       </td>
       <td className="px-4 py-2.5">
-        {u.disabled ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}
+        <div className="flex flex-wrap items-center gap-1.5">
+          {u.disabled ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}
+          {u.failedSignIns > 0 ? (
+            <Badge tone="amber">
+              {u.failedSignIns} failed sign-in{u.failedSignIns === 1 ? "" : "s"}
+              {u.signInDelaySeconds > 0 ? ` · wait ${u.signInDelaySeconds} s` : ""}
+            </Badge>
+          ) : null}
+        </div>
+      </td>
+      <td className="px-4 py-2.5">
+        {u.mfaEnabled ? <Badge tone="green">On</Badge> : <Badge tone="slate">Off</Badge>}
       </td>
       <td className="px-4 py-2.5 text-slate-500 tabular-nums">
         {u.lastLoginAt ? formatDateTime(u.lastLoginAt) : "Never"}
       </td>
-      <td className="px-4 py-2.5 text-right">
+      <td className="px-4 py-2.5 text-right whitespace-nowrap">
+        {u.failedSignIns > 0 ? (
+          <Button
+            size="sm"
+            variant="secondary"
+            busy={act.isPending && act.variables?.action === "unlock"}
+            onClick={() => run("unlock", `${u.email} can try again at once`)}
+            aria-label={`Unlock ${u.email}`}
+          >
+            Unlock
+          </Button>
+        ) : null}
+        {u.mfaEnabled && u.id !== me ? (
+          <Button
+            size="sm"
+            variant="ghost"
+            busy={act.isPending && act.variables?.action === "reset-mfa"}
+            onClick={() =>
+              window.confirm(
+                `Remove two-factor from ${u.email}? They are signed out and set it up again.`,
+              ) && run("reset-mfa", `Two-factor removed from ${u.email}`)
+            }
+            aria-label={`Reset two-factor of ${u.email}`}
+          >
+            Reset 2FA
+          </Button>
+        ) : null}
         {u.id === me ? null : (
           <Button
             size="sm"
@@ -155,6 +208,56 @@ function UserRow({ u, me }: { u: UserView; me: string }) {
   );
 }
 
+function RequireMfa() {
+  const settings = useQuery(authSettingsQuery());
+  const set = useSetMfaRequired();
+  const toast = useToast();
+  const required = settings.data?.mfaRequired ?? false;
+  async function toggle() {
+    try {
+      await set.mutateAsync(!required);
+      toast.show(
+        required
+          ? "Two-factor is optional again"
+          : "Two-factor is required: users without it set it up at their next page",
+        "success",
+      );
+    } catch (err) {
+      toast.show(errorMessage(err), "error");
+    }
+  }
+  return (
+    <Card className="mb-4">
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <div className="min-w-0">
+          <p className="text-sm font-medium text-slate-900">
+            Require two-factor authentication{" "}
+            {settings.data ? (
+              required ? (
+                <Badge tone="green">Required</Badge>
+              ) : (
+                <Badge tone="slate">Optional</Badge>
+              )
+            ) : null}
+          </p>
+          <p className="mt-0.5 text-xs text-slate-500">
+            Users without it are sent to set it up after they sign in. Set it up for your own
+            account first.
+          </p>
+        </div>
+        <Button
+          variant={required ? "secondary" : "primary"}
+          busy={set.isPending}
+          disabled={!settings.data}
+          onClick={toggle}
+        >
+          {required ? "Make optional" : "Require for everyone"}
+        </Button>
+      </div>
+    </Card>
+  );
+}
+
 export function Users() {
   const me = useMe();
   const users = useQuery(userListQuery());
@@ -166,6 +269,7 @@ export function Users() {
         description="People who can sign in to this console, and what they may do."
         actions={<Button onClick={() => setCreating(true)}>Add user</Button>}
       />
+      <RequireMfa />
       <Card bodyClassName="p-0">
         {users.isPending ? (
           <LoadingBlock />
@@ -182,6 +286,7 @@ export function Users() {
                 "User",
                 "Role",
                 "Status",
+                "Two-factor",
                 "Last sign-in",
                 { label: "Actions", hidden: true, align: "right" },
               ]}
@@ -197,7 +302,8 @@ export function Users() {
       <p className="mt-3 text-xs text-slate-500">
         Roles: <strong>admin</strong> — {ROLE_HELP.admin}; <strong>editor</strong> —{" "}
         {ROLE_HELP.editor}; <strong>viewer</strong> — {ROLE_HELP.viewer}. The last active admin
-        cannot be demoted or disabled.
+        cannot be demoted or disabled. Failed sign-ins slow an account down (up to 30 s between
+        tries) but never lock it; Unlock clears the count.
       </p>
       <CreateUserDialog open={creating} onClose={() => setCreating(false)} />
     </div>
