@@ -108,7 +108,7 @@ async function main(): Promise<void> {
       await measure(
         "**`portcullis run --policy`** (policy, counters, audit on)",
         [
-          ...(CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(CPU_PROF)] : []),
+          ...(CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(String(CPU_PROF))] : []),
           CLI_BUNDLE,
           "run",
           "--policy",
