@@ -22,7 +22,8 @@ function isProjectRoot(dir: string): boolean {
  * the project root as its working folder) towards the file-system root; null when not found.
  */
 export function findLauncher(start: string = process.cwd()): string | null {
-  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+  // Looked up at run time on purpose: the build must not trace the whole project for it.
+  for (let dir = path.resolve(/* turbopackIgnore: true */ start); ; dir = path.dirname(dir)) {
     if (isProjectRoot(dir)) return path.join(dir, LAUNCHER);
     if (path.dirname(dir) === dir) return null;
   }
@@ -34,5 +35,7 @@ export function launcherSettings(
   start?: string,
 ): ClientConfigSettings["launcher"] | null {
   const script = findLauncher(start);
-  return script ? { node: process.execPath, script, db: path.resolve(db) } : null;
+  return script
+    ? { node: process.execPath, script, db: path.resolve(/* turbopackIgnore: true */ db) }
+    : null;
 }
