@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
 import path from "node:path";
 
 import type { Db, Tx } from "@/db/client";
@@ -42,7 +43,7 @@ export function archiveDirFor(dbFile: string, configured?: string): string {
 /**
  * Moves rows older than `days` out of the database: each stretch is verified, written to a
  * gzip JSON Lines archive with a signed checkpoint at its last row, read back and verified,
- * and only then removed, in one transaction that also records the archive and audits the run.
+ * and only then recorded (with its checkpoint and an audit row) and removed, in short slices.
  * Rows are cut at the first row inside the window, so no younger row ever leaves.
  */
 export async function runRetention(
@@ -53,6 +54,7 @@ export async function runRetention(
   const cutoff = ctx.now().getTime() - opts.days * DAY_MS;
   const archives: ArchiveWritten[] = [];
   fs.mkdirSync(opts.archiveDir, { recursive: true, mode: 0o700 });
+  await purgeArchived(ctx);
   for (;;) {
     const next = await archiveOne(ctx, opts, cutoff);
     if (!next) break;
@@ -71,11 +73,14 @@ async function archiveOne(
   const head = chainHead(db);
   if (!head) return null;
   const start: ChainStart = archiveBoundary(db) ?? { seq: 0, hash: GENESIS_HASH };
+  // Walks up from the boundary: the old rows it passes are the ones about to be archived.
   const firstKept = (
-    sql.prepare("SELECT min(seq) AS seq FROM audit_events WHERE occurred_at >= ?").get(cutoff) as {
-      seq: number | null;
-    }
-  ).seq;
+    sql
+      .prepare(
+        "SELECT seq FROM audit_events WHERE seq > ? AND occurred_at >= ? ORDER BY seq LIMIT 1",
+      )
+      .get(start.seq, cutoff) as { seq: number } | undefined
+  )?.seq;
   const lastOld = (firstKept ?? head.seq + 1) - 1;
   const toSeq = Math.min(lastOld, start.seq + (opts.maxRowsPerFile ?? 100_000));
   if (toSeq <= start.seq) return null;
@@ -152,7 +157,7 @@ async function archiveOne(
         checkpointId,
         now,
       );
-    // Recorded before the removal, so the head row (which is never removed) is this one.
+    // Recorded with the archive; the rows are removed after this commits, in short slices.
     appendAudit(tx, ctx, {
       action: "audit.archive",
       target: { type: "audit_archive", id: name },
@@ -168,8 +173,8 @@ async function archiveOne(
         checkpoint: { seq: end.seq, keyId: end.keyId },
       },
     });
-    purge(tx, fromSeq, toSeq);
   });
+  await purgeArchived(ctx);
   return result;
 }
 
@@ -177,10 +182,41 @@ function lastInsertId(tx: Tx): number {
   return (sqliteHandle(tx).prepare("SELECT last_insert_rowid() AS id").get() as { id: number }).id;
 }
 
+/** Rows removed per transaction: each holds the write lock for a few milliseconds only. */
+const PURGE_ROWS = 2_000;
+
+/**
+ * Removes rows already archived, a slice per transaction, yielding between slices, so a
+ * gateway's next decision never waits long for the write lock. Also finishes a run that stopped
+ * part-way: rows at or below the archive boundary are in an archive file and skipped by
+ * verification, so removing them later changes nothing but the size of the database.
+ */
+export async function purgeArchived(ctx: ServiceContext & { db: Db }): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    const n = withTransaction(ctx, (tx) => purgeSlice(tx));
+    if (n === 0) return removed;
+    removed += n;
+    await yieldToLoop();
+  }
+}
+
 /** The one DELETE the append-only trigger lets through: an archived, checkpointed range. */
-function purge(tx: Tx, fromSeq: number, toSeq: number): void {
+function purgeSlice(tx: Tx): number {
   const sql = sqliteHandle(tx);
-  sql.prepare("INSERT INTO audit_purge (to_seq) VALUES (?)").run(toSeq);
-  sql.prepare("DELETE FROM audit_events WHERE seq BETWEEN ? AND ?").run(fromSeq, toSeq);
+  const next = sql
+    .prepare(
+      `SELECT e.seq AS first, a.to_seq AS toSeq FROM audit_archives a
+       JOIN audit_events e ON e.seq = (SELECT min(seq) FROM audit_events)
+       WHERE e.seq BETWEEN a.from_seq AND a.to_seq`,
+    )
+    .get() as { first: number; toSeq: number } | undefined;
+  if (!next) return 0;
+  const last = Math.min(next.toSeq, next.first + PURGE_ROWS - 1);
+  sql.prepare("INSERT INTO audit_purge (to_seq) VALUES (?)").run(next.toSeq);
+  const { changes } = sql
+    .prepare("DELETE FROM audit_events WHERE seq BETWEEN ? AND ?")
+    .run(next.first, last);
   sql.prepare("DELETE FROM audit_purge").run();
+  return changes;
 }
