@@ -19,6 +19,7 @@ import {
   serverEntry,
   tempDatabase,
 } from "@/lib/testing/proxy";
+import { INITIALIZED_TEXT, initializeText } from "@/lib/testing/raw-mcp";
 import { reportFigures, scale } from "@/lib/testing/reliability";
 import { type Gateway, startGateway } from "../serve";
 import { gatewayTestOptions } from "./helpers";
@@ -225,25 +226,16 @@ describe("a database file the process may not write", () => {
         child.on("exit", (code) => resolve({ code, out, err }));
         child.stdin.write(
           [
-            {
-              jsonrpc: "2.0",
-              id: 1,
-              method: "initialize",
-              params: {
-                protocolVersion: "2025-11-25",
-                capabilities: {},
-                clientInfo: { name: "ro", version: "1" },
-              },
-            },
-            { jsonrpc: "2.0", method: "notifications/initialized" },
-            {
+            initializeText("ro"),
+            INITIALIZED_TEXT,
+            JSON.stringify({
               jsonrpc: "2.0",
               id: 2,
               method: "tools/call",
               params: { name: "echo", arguments: { message: "hi" } },
-            },
+            }),
           ]
-            .map((m) => `${JSON.stringify(m)}\n`)
+            .map((m) => `${m}\n`)
             .join(""),
         );
         setTimeout(() => child.kill("SIGKILL"), 20_000).unref();

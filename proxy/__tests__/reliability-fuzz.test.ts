@@ -16,6 +16,12 @@ import {
   must,
   tempDatabase,
 } from "@/lib/testing/proxy";
+import {
+  INITIALIZED_TEXT,
+  initializeText,
+  type RawReply,
+  rawHttpSession,
+} from "@/lib/testing/raw-mcp";
 import { reportFigures, scale } from "@/lib/testing/reliability";
 import { type Gateway, startGateway } from "../serve";
 import { gatewayTestOptions } from "./helpers";
@@ -184,7 +190,7 @@ function generate(count: number, seed: number, first: number): Sent[] {
   return fc.sample(message, { numRuns: count, seed }).map((build, i) => build(first + i));
 }
 
-type Reply = { id?: unknown; result?: unknown; error?: unknown };
+type Reply = RawReply;
 type Channel = {
   source: "stdio" | "gateway";
   recordFile: string;
@@ -202,17 +208,8 @@ beforeAll(async () => {
 });
 afterAll(() => t?.cleanup());
 
-const INIT = JSON.stringify({
-  jsonrpc: "2.0",
-  id: "init",
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-11-25",
-    capabilities: {},
-    clientInfo: { name: "fuzz", version: "1" },
-  },
-});
-const INITIALIZED = JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" });
+const INIT = initializeText("fuzz");
+const INITIALIZED = INITIALIZED_TEXT;
 
 async function stdioChannel(): Promise<Channel> {
   const policyFile = path.join(t.dir, "fuzz.yaml");
@@ -292,32 +289,7 @@ async function httpChannel(): Promise<Channel> {
   const { key } = insertAgentWithKey(t.db, { name: "fuzz-agent" });
   const gw: Gateway = await startGateway(gatewayTestOptions(t.db, { maxSessions: 4 }));
   const url = `${gw.url}/mcp/fuzz`;
-  let session = "";
-  const post = async (body: string): Promise<{ status: number; messages: Reply[] }> => {
-    const res = await fetch(url, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${key}`,
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-protocol-version": "2025-11-25",
-        ...(session ? { "mcp-session-id": session } : {}),
-      },
-      body,
-      signal: AbortSignal.timeout(20_000),
-    });
-    session ||= res.headers.get("mcp-session-id") ?? "";
-    const text = await res.text();
-    const messages = (res.headers.get("content-type") ?? "").includes("text/event-stream")
-      ? text
-          .split("\n")
-          .filter((l) => l.startsWith("data:") && l.length > 5)
-          .map((l) => JSON.parse(l.slice(5)) as Reply)
-      : text
-        ? [JSON.parse(text) as Reply]
-        : [];
-    return { status: res.status, messages };
-  };
+  const post = rawHttpSession(url, key);
   await post(INIT);
   await post(INITIALIZED);
   return {

@@ -17,6 +17,7 @@ import {
   spawnGateway,
   tempDatabase,
 } from "@/lib/testing/proxy";
+import { INITIALIZED_TEXT, initializeText, rawHttpSession } from "@/lib/testing/raw-mcp";
 import { reportFigures, scale } from "@/lib/testing/reliability";
 
 /*
@@ -85,17 +86,8 @@ const echo = (id: number | string, n: number) =>
     params: { name: "echo", arguments: { message: `call ${n}`, fuzz: n } },
   });
 
-const INIT = JSON.stringify({
-  jsonrpc: "2.0",
-  id: "init",
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-11-25",
-    capabilities: {},
-    clientInfo: { name: "kill", version: "1" },
-  },
-});
-const INITIALIZED = JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" });
+const INIT = initializeText("kill");
+const INITIALIZED = INITIALIZED_TEXT;
 
 /** Kills `child` with SIGKILL once `delayMs` have passed; returns the head committed just before. */
 async function killAt(
@@ -163,23 +155,8 @@ async function stdioRound(delayMs: number, recordFile: string, policyFile: strin
 async function serveRound(delayMs: number, recordFile: string, key: string): Promise<void> {
   const gw = await spawnGateway(t.file);
   const url = `${gw.url}/mcp/killed`;
-  let session = "";
   let stop = false;
-  const post = async (body: string) => {
-    const res = await fetch(url, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${key}`,
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-protocol-version": "2025-11-25",
-        ...(session ? { "mcp-session-id": session } : {}),
-      },
-      body,
-    });
-    session ||= res.headers.get("mcp-session-id") ?? "";
-    return res.text();
-  };
+  const post = rawHttpSession(url, key);
   await post(INIT);
   await post(INITIALIZED);
   let first: () => void = () => {};
@@ -188,14 +165,10 @@ async function serveRound(delayMs: number, recordFile: string, key: string): Pro
     while (!stop) {
       const n = ++marker;
       try {
-        const text = await post(echo(`k${n}`, n));
-        const data = text.startsWith("{")
-          ? text
-          : (text
-              .split("\n")
-              .find((l) => l.startsWith("data:"))
-              ?.slice(5) ?? "");
-        const msg = JSON.parse(data) as { result?: { isError?: boolean } };
+        const { messages } = await post(echo(`k${n}`, n));
+        const msg = (messages.find((m) => m.id === `k${n}`) ?? {}) as {
+          result?: { isError?: boolean };
+        };
         if (msg.result && !msg.result.isError) {
           answered.add(n);
           first();
