@@ -5,6 +5,7 @@ import path from "node:path";
 
 import { expect, test } from "@playwright/test";
 
+import { alive, cmdline, portOpen } from "./processes";
 import { E2E } from "./settings";
 
 // A second instance of `npm start` on its own ports and database, to check how it stops.
@@ -46,28 +47,6 @@ function startInstance(dbDir: string) {
 function childPids(pid: number): number[] {
   const file = `/proc/${pid}/task/${pid}/children`;
   return fs.readFileSync(file, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-}
-
-/** Running, not merely a zombie waiting for a parent that may never reap it. */
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}
-
-function cmdline(pid: number): string {
-  return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-}
-
-async function portOpen(port: number): Promise<boolean> {
-  try {
-    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 test.describe("npm start supervision", () => {
