@@ -7,9 +7,9 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useRef, useState } from "react";
 
 import type { AuditEventView } from "@/lib/core/audit/views";
-import { apiFetch, errorMessage } from "@/lib/client/api";
+import { errorMessage } from "@/lib/client/api";
 import { formatDateTime, formatShortDateTime } from "@/lib/client/format";
-import type { ChainVerification } from "@/lib/core/audit/views";
+import { type VerifyProgress, verifyChainWithProgress } from "@/lib/client/verify-stream";
 import { useCan } from "@/components/console/session-context";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
@@ -22,6 +22,7 @@ import { canGrant, EventDrawer, policyHref } from "./event-drawer";
 import { FiltersBar } from "./filters-bar";
 import { GrantDialog } from "./grant-dialog";
 import { IntegrityPanel, integrityKey, VerifyResult } from "./integrity-panel";
+import { VerifyProgressBar } from "./verify-progress";
 import { type AuditFilters, auditListQuery, exportUrl } from "./queries";
 
 const KEYS = ["from", "to", "server", "agent", "tool", "decision", "rule", "q"] as const;
@@ -98,8 +99,12 @@ export function AuditExplorer({ mode }: { mode: Mode }) {
     router.replace(`${pathname}${search.size ? `?${search}` : ""}`, { scroll: false });
   }
 
+  const [verifyProgress, setVerifyProgress] = useState<VerifyProgress | null>(null);
   const verify = useMutation({
-    mutationFn: () => apiFetch<ChainVerification>("/audit/verify", { method: "POST" }),
+    mutationFn: () => {
+      setVerifyProgress(null);
+      return verifyChainWithProgress(setVerifyProgress);
+    },
     onSuccess: () => queryClient.invalidateQueries({ queryKey: integrityKey }),
     onError: (err) => toast.show(errorMessage(err), "error"),
   });
@@ -165,7 +170,8 @@ export function AuditExplorer({ mode }: { mode: Mode }) {
       </div>
 
       {mode === "audit" ? <IntegrityPanel /> : null}
-      {verify.data ? <VerifyResult result={verify.data} /> : null}
+      {verify.isPending ? <VerifyProgressBar progress={verifyProgress} /> : null}
+      {verify.data && !verify.isPending ? <VerifyResult result={verify.data} /> : null}
 
       <FiltersBar filters={filters} onChange={setFilters} showDecision={mode === "audit"} />
 

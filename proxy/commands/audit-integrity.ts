@@ -1,5 +1,7 @@
 import fs from "node:fs";
 
+import { SingleBar } from "cli-progress";
+
 import type { Db } from "@/db/client";
 import { AppError } from "@/lib/core/errors";
 import { appendAudit, checkpointIsAuthentic } from "@/lib/services/audit";
@@ -139,7 +141,27 @@ export async function auditVerify(
   }
   if (opts.archive?.length) return verifyArchives(opts.archive, keys, db);
 
-  const report = verifyIntegrity(db, { keys, external, authenticated });
+  // Progress on stderr when someone watches; stdout keeps only the verdict.
+  const bar = process.stderr.isTTY
+    ? new SingleBar({
+        format: "verifying [{bar}] {value}/{total} rows",
+        stream: process.stderr,
+        clearOnComplete: true,
+      })
+    : null;
+  let started = false;
+  const report = verifyIntegrity(db, {
+    keys,
+    external,
+    authenticated,
+    onProgress: (done, total) => {
+      if (!bar) return;
+      if (!started) bar.start(total, 0);
+      started = true;
+      bar.update(done);
+    },
+  });
+  if (started) bar?.stop();
   if (!report.ok) {
     process.stdout.write(
       `chain broken at row ${report.brokenSeq}: ${report.why} (${report.rows} rows verified before it)\n`,

@@ -136,3 +136,36 @@ function headSeq(db: Db | Tx): number {
     .pluck()
     .get() as number;
 }
+
+const offered = new WeakMap<Database, { start: { seq: number; hash: string }; state: WalkState }>();
+
+/**
+ * Hands the next verification on this handle a prefix the caller has just walked (asynchronously,
+ * showing progress) from `start`. Taken once; the caller must verify right after, synchronously.
+ */
+export function offerVerifiedPrefix(
+  db: Db | Tx,
+  start: { seq: number; hash: string },
+  state: WalkState,
+): void {
+  offered.set(sqliteHandle(db), { start, state });
+}
+
+/**
+ * The prefix offered for a walk from `start`, if any, provided every checkpoint inside it names
+ * the hash stored there (the walk did not know them); otherwise null and the walk starts over.
+ */
+export function takeVerifiedPrefix(
+  db: Db | Tx,
+  start: { seq: number; hash: string },
+  checkpoints?: ReadonlyMap<number, string>,
+): WalkState | null {
+  const client = sqliteHandle(db);
+  const o = offered.get(client);
+  offered.delete(client);
+  if (!o || o.start.seq !== start.seq || o.start.hash !== start.hash) return null;
+  const hashAt = client.prepare("SELECT hash FROM audit_events WHERE seq = ?").pluck();
+  for (const [seq, signed] of checkpoints ?? [])
+    if (seq <= o.state.seq && hashAt.get(seq) !== signed) return null;
+  return o.state;
+}

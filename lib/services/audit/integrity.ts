@@ -41,6 +41,8 @@ export type IntegrityInput = {
   external?: readonly SignedCheckpoint[];
   /** (seq, hash) pairs the caller has already authenticated (older HMAC checkpoints). */
   authenticated?: readonly { seq: number; hash: string }[];
+  /** Rows of the chain checked so far, of those to check (for a progress bar). */
+  onProgress?: (done: number, total: number) => void;
 };
 
 /**
@@ -91,7 +93,7 @@ export function verifyIntegrity(db: Db, input: IntegrityInput): IntegrityReport 
     );
   }
   const inRange = new Map([...expected].filter(([seq]) => seq > start.seq));
-  const report = verifyChain(db, { start, checkpoints: inRange });
+  const report = verifyChain(db, { start, checkpoints: inRange, onProgress: input.onProgress });
   if (!report.ok) {
     return { ...base, rows: report.rows, ok: false, brokenSeq: report.brokenSeq, why: report.why };
   }

@@ -3,7 +3,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { type Db, sqliteHandle, type Tx } from "@/db/client";
 import { type AuditEvent } from "@/db/schema";
 import { describeBreak } from "./break";
-import { walkChain } from "./chain-walk";
+import { takeVerifiedPrefix, walkChain } from "./chain-walk";
 import { GENESIS_HASH, normalizeRow, rowHash } from "./chain";
 
 export type ChainReport =
@@ -41,7 +41,9 @@ export function verifyChain(db: Db, opts: VerifyOptions | Checkpoint = {}): Chai
   );
   // The fast walk accepts the longest good prefix; the loop below re-reads from there only to
   // name what is wrong with the first row it rejected (or to finish at once).
-  const walked = walkChain(db, { ...start, rows: 0 }, o);
+  const prefix = takeVerifiedPrefix(db, start, o.checkpoints);
+  const from = prefix && prefix.seq <= (o.to ?? prefix.seq) ? prefix : { ...start, rows: 0 };
+  const walked = walkChain(db, from, o);
   let prevHash = walked.hash;
   let expectedSeq = walked.seq + 1;
   let rows = walked.rows;

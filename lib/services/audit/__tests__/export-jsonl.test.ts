@@ -2,10 +2,8 @@ import { describe, expect, it } from "vitest";
 
 import { sqliteHandle } from "@/db/client";
 import type { AuditEvent } from "@/db/schema";
-import { newId } from "@/lib/core/ids";
 import { createTestDb, testContext } from "@/lib/testing";
-import { withTransaction } from "../../context";
-import { appendEvents } from "../append";
+import { appendRows, decisionRow } from "@/lib/testing/audit-rows";
 import type { AuditFields } from "../chain";
 import { EVENT_COLUMNS } from "../matching";
 import { exportAuditEvents, toAuditEventView } from "../queries";
@@ -20,23 +18,9 @@ describe("JSONL export for editors and admins", () => {
       { arguments: JSON.stringify("a string"), resultBytes: 0, reason: "line\u2028sep" },
       { occurredAt: 1_700_000_000_007, actorLabel: null, server: null },
     ];
-    withTransaction({ db }, (tx) =>
-      appendEvents(
-        tx,
-        odd.map((over, i) => ({
-          id: newId("event"),
-          occurredAt: 1_700_000_000_000 + i * 1001,
-          source: "gateway",
-          actorType: "agent",
-          actorId: "agt_1",
-          actorLabel: "bot",
-          action: "tool_call.decide",
-          server: "everything",
-          tool: "echo",
-          decision: "allow",
-          ...over,
-        })),
-      ),
+    appendRows(
+      db,
+      odd.map((over, i) => decisionRow({ occurredAt: 1_700_000_000_000 + i * 1001, ...over })),
     );
     const ctx = testContext(db);
     const lines = [...exportAuditEvents(ctx, { format: "jsonl" }).lines];

@@ -1,32 +1,17 @@
 import { afterEach, describe, expect, it } from "vitest";
 
 import type { Db } from "@/db/client";
-import { newId } from "@/lib/core/ids";
 import { createTestDb } from "@/lib/testing";
-import { withTransaction } from "../../context";
-import { appendEvents } from "../append";
-import type { AuditFields } from "../chain";
+import { appendRows, decisionRow } from "@/lib/testing/audit-rows";
 import { AuditHub, type LiveSubscriber } from "../live-hub";
 
-const decision = (i: number): AuditFields => ({
-  id: newId("event"),
-  occurredAt: Date.now(),
-  source: "gateway",
-  actorType: "agent",
-  actorId: "agt_1",
-  actorLabel: "bot",
-  action: "tool_call.decide",
-  server: "everything",
-  tool: "echo",
-  decision: "allow",
-  arguments: JSON.stringify({ message: `call ${i}`, token: "secret-value" }),
-});
-
 const write = (db: Db, from: number, n: number) =>
-  withTransaction({ db }, (tx) =>
-    appendEvents(
-      tx,
-      Array.from({ length: n }, (_, i) => decision(from + i)),
+  appendRows(
+    db,
+    Array.from({ length: n }, (_, i) =>
+      decisionRow({
+        arguments: JSON.stringify({ message: `call ${from + i}`, token: "secret-value" }),
+      }),
     ),
   );
 
