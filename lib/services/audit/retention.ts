@@ -37,7 +37,9 @@ export type RetentionResult = { archives: ArchiveWritten[]; cutoff: string };
 
 /** The archive folder: the configured one, or `audit-archive` beside the database. */
 export function archiveDirFor(dbFile: string, configured?: string): string {
-  return path.resolve(configured ?? path.join(path.dirname(dbFile), "audit-archive"));
+  return configured
+    ? path.resolve(/*turbopackIgnore: true*/ configured)
+    : path.join(path.dirname(dbFile), "audit-archive");
 }
 
 /**
