@@ -304,7 +304,7 @@ export function StructuredView({
         </EmptyState>
       ) : (
         <ul
-          className="min-h-0 flex-1 divide-y divide-slate-100 overflow-y-auto"
+          className="max-h-[70vh] min-h-0 flex-1 divide-y divide-slate-100 overflow-y-auto"
           aria-label={`What the draft does with each tool of ${server}`}
         >
           {shown.map((row) => (
