@@ -71,20 +71,10 @@ async function archiveOne(
   cutoff: number,
 ): Promise<ArchiveWritten | null> {
   const db = ctx.db;
-  const sql = sqliteHandle(db);
   const head = chainHead(db);
   if (!head) return null;
   const start: ChainStart = archiveBoundary(db) ?? { seq: 0, hash: GENESIS_HASH };
-  // Walks up from the boundary: the old rows it passes are the ones about to be archived.
-  const firstKept = (
-    sql
-      .prepare(
-        "SELECT seq FROM audit_events WHERE seq > ? AND occurred_at >= ? ORDER BY seq LIMIT 1",
-      )
-      .get(start.seq, cutoff) as { seq: number } | undefined
-  )?.seq;
-  const lastOld = (firstKept ?? head.seq + 1) - 1;
-  const toSeq = Math.min(lastOld, start.seq + (opts.maxRowsPerFile ?? 100_000));
+  const toSeq = await lastOldRow(db, start.seq, cutoff, opts.maxRowsPerFile ?? 100_000, head.seq);
   if (toSeq <= start.seq) return null;
   const fromSeq = start.seq + 1;
 
@@ -99,11 +89,7 @@ async function archiveOne(
           (cp) => cp.seq === start.seq && cp.hash === start.hash,
         ) ?? null);
   const end = signCheckpointWith(opts.key, toSeq, checked.hash, ctx.now());
-  const span = sql
-    .prepare(
-      "SELECT min(occurred_at) AS first, max(occurred_at) AS last FROM audit_events WHERE seq BETWEEN ? AND ?",
-    )
-    .get(fromSeq, toSeq) as { first: number; last: number };
+  const span = timeSpan(db, fromSeq, toSeq);
   const header: ArchiveHeader = {
     v: 1,
     fromSeq,
@@ -182,6 +168,40 @@ async function archiveOne(
 
 function lastInsertId(tx: Tx): number {
   return (sqliteHandle(tx).prepare("SELECT last_insert_rowid() AS id").get() as { id: number }).id;
+}
+
+/** Rows read per query while looking for the cut-off, with a yield between reads. */
+const WALK_ROWS = 10_000;
+
+/**
+ * The last row of the stretch to archive: just before the first row inside the retention window,
+ * walking up from the boundary a slice at a time, at most `max` rows on.
+ */
+async function lastOldRow(
+  db: Db,
+  after: number,
+  cutoff: number,
+  max: number,
+  head: number,
+): Promise<number> {
+  const limit = Math.min(head, after + max);
+  const young = sqliteHandle(db).prepare(
+    "SELECT seq FROM audit_events WHERE seq > ? AND seq <= ? AND occurred_at >= ? ORDER BY seq LIMIT 1",
+  );
+  for (let lo = after; lo < limit; lo += WALK_ROWS) {
+    const hit = young.get(lo, Math.min(lo + WALK_ROWS, limit), cutoff) as
+      { seq: number } | undefined;
+    if (hit) return hit.seq - 1;
+    await yieldToLoop();
+  }
+  return limit;
+}
+
+/** When a stretch's first and last rows were written. */
+function timeSpan(db: Db, from: number, to: number): { first: number; last: number } {
+  const row = sqliteHandle(db).prepare("SELECT occurred_at AS t FROM audit_events WHERE seq = ?");
+  const at = (seq: number) => (row.get(seq) as { t: number } | undefined)?.t ?? 0;
+  return { first: at(from), last: at(to) };
 }
 
 /** Rows removed per transaction: each holds the write lock for a few milliseconds only. */
