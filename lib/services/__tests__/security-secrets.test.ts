@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { type Db, openMigratedDb as openAndMigrate } from "@/db/client";
 import { AppError } from "@/lib/core/errors";
+import { loadCliEnv, loadGatewayEnv } from "@/lib/env";
 import { listEnabledUpstreams, loadUpstreamByName } from "@/lib/services/gateway";
 import { keyFilePath, openUpstreamSecrets, rotateSecretsKey } from "@/lib/services/secrets";
 import {
@@ -298,6 +299,21 @@ describe("key rotation", () => {
     delete process.env.PORTCULLIS_SECRETS_KEY_PREVIOUS;
     const after = start();
     expect(loadUpstreamByName(after, "remote")?.headers).toEqual({ Authorization: HEADER_SECRET });
+  });
+});
+
+describe("settings", () => {
+  it("refuse a secrets key that is not 32 bytes of base64, naming the variable", () => {
+    expect(() => loadCliEnv({ PORTCULLIS_SECRETS_KEY: "too-short" })).toThrow(
+      /PORTCULLIS_SECRETS_KEY/,
+    );
+    expect(() =>
+      loadGatewayEnv({
+        PORTCULLIS_SECRETS_KEY_PREVIOUS: `${randomBytes(32).toString("base64")},nope`,
+      }),
+    ).toThrow(/PORTCULLIS_SECRETS_KEY_PREVIOUS/);
+    const key = randomBytes(32).toString("base64");
+    expect(loadCliEnv({ PORTCULLIS_SECRETS_KEY: key }).PORTCULLIS_SECRETS_KEY).toBe(key);
   });
 });
 
