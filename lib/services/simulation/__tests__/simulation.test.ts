@@ -234,6 +234,17 @@ describe("replay", () => {
     expect(report.unevaluatedRules).toEqual([{ rule: "short token", count: 1 }]);
   });
 
+  it("counts the draft's own limits as it would have admitted the calls", () => {
+    const now = Date.UTC(2026, 0, 5, 10, 0, 0);
+    for (let i = 0; i < 3; i++) gatewayCall("echo", { message: `m${i}` }, POLICY, now + i * 1000);
+    const draft = POLICY.replace("rate_limit: 2/minute", "rate_limit: 1/minute");
+    const report = replayCalls(testContext(db, editor), { upstreamId, draft });
+    expect(report).toMatchObject({ replayed: 3, changed: 1, unchanged: 2 });
+    expect(report.transitions).toEqual([
+      { before: "allow", after: "deny", rule: "echo cap", count: 1 },
+    ]);
+  });
+
   it("refuses a limit above 100,000", () => {
     expect(() => startReplay(testContext(db, viewer), { upstreamId, limit: 100_001 })).toThrow();
   });
