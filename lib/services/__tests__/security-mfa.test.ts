@@ -14,6 +14,8 @@ import {
   resetUserMfa,
   setMfaRequired,
 } from "@/lib/services/mfa";
+import { openTotpSecret } from "@/lib/services/mfa/secret";
+import { rotateSecretsKey } from "@/lib/services/secrets";
 import {
   completeSecondFactor,
   reauthenticate,
@@ -92,6 +94,34 @@ describe("TOTP enrolment", () => {
     expect(audit).not.toContain(setup1.secret);
     for (const c of codes) expect(audit).not.toContain(c);
     await expect(beginTotpEnrolment(t.self)).rejects.toMatchObject({ code: "CONFLICT" });
+  });
+});
+
+describe("TOTP secret at rest", () => {
+  it("is sealed with the secrets key, bound to its user, and survives a key rotation", async () => {
+    const t = await setup();
+    const { secret } = await t.enrol();
+    const stored = t.db.select().from(users).where(eq(users.id, t.user.id)).get()?.totpSecret;
+    expect(stored).toMatch(/^enc:v1:/);
+    expect(stored).not.toContain(secret);
+    // Moved to another user's row, it no longer opens.
+    const other = await createUser(testContext(t.db, { type: "system", job: "test" }), {
+      email: "x@example.com",
+      name: "X",
+      password: PASSWORD,
+      role: "viewer",
+    });
+    expect(() => openTotpSecret(t.db, other.id, stored ?? "")).toThrow(/altered or moved/);
+    const rotation = rotateSecretsKey(testContext(t.db, { type: "system", job: "test" }));
+    expect(rotation.values).toBeGreaterThanOrEqual(1);
+    const resealed = t.db.select().from(users).where(eq(users.id, t.user.id)).get()?.totpSecret;
+    expect(resealed).not.toBe(stored);
+    await expect(
+      completeSecondFactor(t.anon, {
+        challengeToken: await t.challenge(),
+        code: t.code(secret, 30_000),
+      }),
+    ).resolves.toMatchObject({ user: { id: t.user.id } });
   });
 });
 

@@ -34,7 +34,11 @@ export async function beginTotpEnrolment(ctx: ServiceContext): Promise<TotpSetup
     const user = getUserOrThrow(tx, userId);
     if (user.totpEnabledAt) throw conflict("Two-factor authentication is already on");
     tx.update(users)
-      .set({ totpSecret: sealTotpSecret(secret), totpLastStep: null, updatedAt: ctx.now() })
+      .set({
+        totpSecret: sealTotpSecret(tx, userId, secret),
+        totpLastStep: null,
+        updatedAt: ctx.now(),
+      })
       .where(eq(users.id, userId))
       .run();
     return user.email;
@@ -61,7 +65,7 @@ export async function confirmTotpEnrolment(
     if (user.totpEnabledAt) throw conflict("Two-factor authentication is already on");
     if (!user.totpSecret) throw conflict("Start the set-up again: no code is pending");
     const now = ctx.now();
-    const step = totpStep(openTotpSecret(user.totpSecret), code, now);
+    const step = totpStep(openTotpSecret(tx, userId, user.totpSecret), code, now);
     if (step === null)
       throw invalid("That code does not match. Check the time on your phone and try again.", {
         fields: { code: "That code does not match" },

@@ -20,7 +20,7 @@ export async function checkSecondFactor(
 ): Promise<Factor | null> {
   if (!user.totpEnabledAt || !user.totpSecret) return null;
   const now = ctx.now();
-  const step = totpStep(openTotpSecret(user.totpSecret), code, now);
+  const step = totpStep(openTotpSecret(ctx.db, user.id, user.totpSecret), code, now);
   if (step !== null) {
     return withTransaction(ctx, (tx) => {
       const spent = tx

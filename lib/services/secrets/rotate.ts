@@ -14,6 +14,7 @@ import {
   setMemoryKeyring,
   writeKeyFile,
 } from "./keyring";
+import { resealTotpSecrets } from "../mfa/secret";
 import { assertAllOpen, resealAllUpstreamSecrets } from "./upstream-secrets";
 
 export type KeyRotation = {
@@ -79,7 +80,7 @@ export function rotateSecretsKey(ctx: ServiceContext): KeyRotation {
     };
   }
   const values = withTransaction(ctx, (tx) => {
-    const n = resealAllUpstreamSecrets(tx, keyring);
+    const n = resealAllUpstreamSecrets(tx, keyring) + resealTotpSecrets(tx, keyring);
     appendAudit(tx, ctx, {
       action: "secrets.rotate_key",
       target: { type: "secrets_key", id: rotation.keyId },
