@@ -140,6 +140,9 @@ export function statsWindow(minutes: number, now: number): StatsWindow {
   const seriesUnit: Tier = unit === 1 ? 1 : 60;
   const nowMinute = epochMinute(now);
   const current = Math.floor(nowMinute / unit) * unit;
-  const start = current - (Math.ceil(minutes / unit) - 1) * unit;
+  // Per minute: the last `minutes` whole minutes, the current one included. Coarser: from the
+  // bucket holding now − minutes, so the whole window is covered (up to one bucket more).
+  const start =
+    unit === 1 ? current - (minutes - 1) : Math.floor((nowMinute - minutes) / unit) * unit;
   return { unit, seriesUnit, start, current };
 }
