@@ -1,1 +1,1 @@
-export { MAX_STREAMS_PER_USER, StreamSlots } from "./slots";
+export { admitStream, MAX_STREAMS_PER_USER } from "./slots";

@@ -1,5 +1,6 @@
 import { auditHub } from "@/lib/services/audit/live-hub";
 import { liveSessionRole } from "@/lib/services/sessions";
+import { admitStream } from "@/lib/services/streams";
 import { getDb } from "@/lib/server/db";
 import { log } from "@/lib/server/log";
 import { route } from "@/lib/server/route";
@@ -14,7 +15,8 @@ const SESSION_CHECK_MS = 5_000;
  * `id: <seq>`. Resumes from Last-Event-ID (browser reconnects) or `?after=<seq>`, otherwise
  * from the current head. Rows come from the process's one poller (AuditHub), which reads the
  * table once per tick for every connection. Ends when the client goes away, the session ends,
- * or the user's role changes (the browser reconnects under the new role).
+ * or the user's role changes (the browser reconnects under the new role). A user holds at most
+ * MAX_STREAMS_PER_USER streams at once; one more is refused (429, audited).
  */
 export const GET = route({ auth: "viewer" }, (ctx, req, { session }) => {
   if (!session) throw new Error("route() guarantees a session here");
@@ -28,6 +30,9 @@ export const GET = route({ auth: "viewer" }, (ctx, req, { session }) => {
   const start =
     resumeFrom && /^\d{1,15}$/.test(resumeFrom) ? Math.min(Number(resumeFrom), head) : head;
 
+  // Checked and subscribed in one synchronous run (start() runs in the constructor), so two
+  // requests cannot both take the last slot.
+  admitStream(ctx, hub.countFor(session.user.id));
   const encoder = new TextEncoder();
   let leave: (() => void) | null = null;
   let closed = false;
