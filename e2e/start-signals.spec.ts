@@ -55,7 +55,6 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     let output = "";
     npm.stdout.on("data", (d: Buffer) => (output += d.toString()));
     npm.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<void>((resolve) => npm.once("exit", () => resolve()));
     let started: number[] = [];
     try {
       await expect.poll(() => output, { timeout: 90_000 }).toContain("Portcullis is running");
@@ -91,9 +90,10 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       expect(names).toContain("bin/portcullis.mjs serve");
 
       process.kill(npmPid, signal);
-      await exited;
       await expect
-        .poll(() => started.filter(alive).map((p) => `${p} ${cmdline(p)}`), { timeout: 20_000 })
+        .poll(() => [npmPid, ...started].filter(alive).map((p) => `${p} ${cmdline(p)}`), {
+          timeout: 20_000,
+        })
         .toEqual([]);
       expect(await portOpen(CONSOLE_PORT)).toBe(false);
       expect(await portOpen(GATEWAY_PORT)).toBe(false);
