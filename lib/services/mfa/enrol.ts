@@ -25,7 +25,8 @@ export type TotpSetup = { secret: string; uri: string; qrSvg: string };
 /**
  * Starts two-factor enrolment for the signed-in user: a new secret, kept pending until a code
  * from it is confirmed. Returns it as text, as an otpauth:// URI and as a QR code (SVG).
- * Starting again replaces a pending secret; an enabled one must be turned off first.
+ * Starting again replaces a pending secret; an enabled one must be turned off first. Audits
+ * user.mfa_setup (never the secret).
  */
 export async function beginTotpEnrolment(ctx: ServiceContext): Promise<TotpSetup> {
   const userId = selfId(ctx);
@@ -41,6 +42,7 @@ export async function beginTotpEnrolment(ctx: ServiceContext): Promise<TotpSetup
       })
       .where(eq(users.id, userId))
       .run();
+    appendAudit(tx, ctx, { action: "user.mfa_setup", target: { type: "user", id: userId } });
     return user.email;
   });
   const uri = totpUri(secret, email);
