@@ -150,6 +150,8 @@ export function describeToolPolicy(policy: Policy, tool: string): ToolPolicyDesc
   return {
     ...base,
     verdict: "allowed",
-    headline: listed ? "Allowed" : "Allowed: not listed, and the default is allow",
+    headline: listed
+      ? "Allowed: no limits or checks"
+      : "Allowed: not listed, and the default is allow",
   };
 }
