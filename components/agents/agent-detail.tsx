@@ -55,7 +55,7 @@ function DecidedBy({
     case "rule":
       return (
         <Link href={policy} className={link}>
-          rule <code className="font-mono text-xs break-all">{source.rule}</code>
+          rule <code className="font-mono text-xs break-words">{source.rule}</code>
         </Link>
       );
     case "default":
@@ -137,7 +137,7 @@ function EffectivePermissions({ agentId, server }: { agentId: string; server: st
               as of {formatDateTime(view.at)}; grants that expire change this.
             </span>
           </p>
-          <div className="overflow-x-auto border-t border-slate-100">
+          <div className="relative overflow-x-auto border-t border-slate-100">
             <table
               className="w-full text-left text-sm"
               aria-label={`Effective permissions of ${view.agent.name} on ${view.server.name}`}
@@ -149,7 +149,7 @@ function EffectivePermissions({ agentId, server }: { agentId: string; server: st
                 {view.tools.map((t) => (
                   <tr key={t.tool} data-testid={`permission-${t.tool}`}>
                     <td className="min-w-56 px-4 py-2.5 align-top">
-                      <p className="font-mono text-sm font-medium break-all text-slate-900">
+                      <p className="font-mono text-sm font-medium break-words text-slate-900">
                         {t.tool}
                       </p>
                       <p className="mt-0.5 max-w-md text-xs text-slate-500">{t.summary}</p>

@@ -185,59 +185,61 @@ function KeysTable({
     );
   }
   return (
-    <table className="w-full text-left text-sm" aria-label={`Keys of ${agent.name}`}>
-      <TableHead
-        columns={[
-          "Key",
-          "Created",
-          "Last used",
-          "Expires",
-          "Status",
-          { label: "Actions", hidden: true, align: "right" },
-        ]}
-      />
-      <tbody className="divide-y divide-slate-100">
-        {agent.keys.map((k) => {
-          const state = keyState(k);
-          return (
-            <tr key={k.id} className={k.revokedAt ? "text-slate-400" : undefined}>
-              <td className="px-4 py-2.5">
-                <p className="font-medium text-slate-900">{k.name}</p>
-                <p className="font-mono text-xs text-slate-500">{k.prefix}…</p>
-              </td>
-              <td className="px-4 py-2.5 text-slate-600 tabular-nums">
-                {formatDateTime(k.createdAt)}
-              </td>
-              <td className="px-4 py-2.5 text-slate-600 tabular-nums">
-                {k.lastUsedAt ? formatDateTime(k.lastUsedAt) : "Never"}
-              </td>
-              <td className="px-4 py-2.5 text-slate-600 tabular-nums">
-                {k.expiresAt ? formatDateTime(k.expiresAt) : "Never"}
-              </td>
-              <td className="px-4 py-2.5">
-                <Badge tone={state.tone}>{state.label}</Badge>
-                {k.revokedAt ? (
-                  <span className="ml-2 text-xs">{formatDateTime(k.revokedAt)}</span>
-                ) : null}
-              </td>
-              <td className="px-4 py-2.5 text-right">
-                {canAdmin && !k.revokedAt ? (
-                  <Button
-                    size="sm"
-                    variant="ghost"
-                    className="text-rose-700 hover:bg-rose-50 hover:text-rose-800"
-                    onClick={() => onRevoke(k)}
-                    aria-label={`Revoke key ${k.name} (${k.prefix}) of ${agent.name}`}
-                  >
-                    Revoke
-                  </Button>
-                ) : null}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <div className="relative overflow-x-auto">
+      <table className="w-full text-left text-sm" aria-label={`Keys of ${agent.name}`}>
+        <TableHead
+          columns={[
+            "Key",
+            "Created",
+            "Last used",
+            "Expires",
+            "Status",
+            { label: "Actions", hidden: true, align: "right" },
+          ]}
+        />
+        <tbody className="divide-y divide-slate-100">
+          {agent.keys.map((k) => {
+            const state = keyState(k);
+            return (
+              <tr key={k.id} className={k.revokedAt ? "text-slate-400" : undefined}>
+                <td className="px-4 py-2.5">
+                  <p className="font-medium text-slate-900">{k.name}</p>
+                  <p className="font-mono text-xs text-slate-500">{k.prefix}…</p>
+                </td>
+                <td className="px-4 py-2.5 text-slate-600 tabular-nums">
+                  {formatDateTime(k.createdAt)}
+                </td>
+                <td className="px-4 py-2.5 text-slate-600 tabular-nums">
+                  {k.lastUsedAt ? formatDateTime(k.lastUsedAt) : "Never"}
+                </td>
+                <td className="px-4 py-2.5 text-slate-600 tabular-nums">
+                  {k.expiresAt ? formatDateTime(k.expiresAt) : "Never"}
+                </td>
+                <td className="px-4 py-2.5">
+                  <Badge tone={state.tone}>{state.label}</Badge>
+                  {k.revokedAt ? (
+                    <span className="ml-2 text-xs">{formatDateTime(k.revokedAt)}</span>
+                  ) : null}
+                </td>
+                <td className="px-4 py-2.5 text-right">
+                  {canAdmin && !k.revokedAt ? (
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      className="text-rose-700 hover:bg-rose-50 hover:text-rose-800"
+                      onClick={() => onRevoke(k)}
+                      aria-label={`Revoke key ${k.name} (${k.prefix}) of ${agent.name}`}
+                    >
+                      Revoke
+                    </Button>
+                  ) : null}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

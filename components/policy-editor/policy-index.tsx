@@ -41,79 +41,81 @@ export function PolicyIndex() {
             first.
           </EmptyState>
         ) : (
-          <table className="w-full text-left text-sm" aria-label="Policies by server">
-            <TableHead
-              columns={[
-                "Server",
-                "Active version",
-                "Saved by",
-                "Versions",
-                { label: "Actions", hidden: true, align: "right" },
-              ]}
-            />
-            <tbody className="divide-y divide-slate-100">
-              {summaries.data.map((s) => {
-                const href = `/console/policies/${encodeURIComponent(s.server)}/edit`;
-                return (
-                  <tr key={s.upstreamId}>
-                    <td className="px-4 py-3 font-medium text-slate-900">{s.server}</td>
-                    <td className="px-4 py-3">
-                      {s.active ? (
-                        <span className="flex flex-wrap items-center gap-2">
-                          <Badge tone="violet">v{s.active.version}</Badge>
-                          {s.active.comment ? (
-                            <span
-                              className="max-w-xs truncate text-slate-600"
-                              title={s.active.comment}
-                            >
-                              {s.active.comment}
-                            </span>
-                          ) : null}
-                          {s.latest && s.latest.id !== s.active.id ? (
-                            <span className="text-xs text-amber-700">
-                              v{s.latest.version} saved, not active
-                            </span>
-                          ) : null}
-                        </span>
-                      ) : (
-                        <Badge tone="amber">No policy — calls refused unless granted</Badge>
-                      )}
-                    </td>
-                    <td className="px-4 py-3 text-slate-600">
-                      {s.active ? (
-                        <>
-                          <p>{s.active.author}</p>
-                          <p className="text-xs text-slate-400 tabular-nums">
-                            {formatDateTime(s.active.createdAt)}
-                          </p>
-                        </>
-                      ) : (
-                        "—"
-                      )}
-                    </td>
-                    <td className="px-4 py-3 text-slate-600 tabular-nums">{s.versions}</td>
-                    <td className="px-4 py-3 text-right whitespace-nowrap">
-                      {s.active ? (
+          <div className="relative overflow-x-auto">
+            <table className="w-full text-left text-sm" aria-label="Policies by server">
+              <TableHead
+                columns={[
+                  "Server",
+                  "Active version",
+                  "Saved by",
+                  "Versions",
+                  { label: "Actions", hidden: true, align: "right" },
+                ]}
+              />
+              <tbody className="divide-y divide-slate-100">
+                {summaries.data.map((s) => {
+                  const href = `/console/policies/${encodeURIComponent(s.server)}/edit`;
+                  return (
+                    <tr key={s.upstreamId}>
+                      <td className="px-4 py-3 font-medium text-slate-900">{s.server}</td>
+                      <td className="px-4 py-3">
+                        {s.active ? (
+                          <span className="flex flex-wrap items-center gap-2">
+                            <Badge tone="violet">v{s.active.version}</Badge>
+                            {s.active.comment ? (
+                              <span
+                                className="max-w-xs truncate text-slate-600"
+                                title={s.active.comment}
+                              >
+                                {s.active.comment}
+                              </span>
+                            ) : null}
+                            {s.latest && s.latest.id !== s.active.id ? (
+                              <span className="text-xs text-amber-700">
+                                v{s.latest.version} saved, not active
+                              </span>
+                            ) : null}
+                          </span>
+                        ) : (
+                          <Badge tone="amber">No policy — calls refused unless granted</Badge>
+                        )}
+                      </td>
+                      <td className="px-4 py-3 text-slate-600">
+                        {s.active ? (
+                          <>
+                            <p>{s.active.author}</p>
+                            <p className="text-xs text-slate-400 tabular-nums">
+                              {formatDateTime(s.active.createdAt)}
+                            </p>
+                          </>
+                        ) : (
+                          "—"
+                        )}
+                      </td>
+                      <td className="px-4 py-3 text-slate-600 tabular-nums">{s.versions}</td>
+                      <td className="px-4 py-3 text-right whitespace-nowrap">
+                        {s.active ? (
+                          <Link
+                            href={`/console/policies/${encodeURIComponent(s.server)}`}
+                            className="mr-4 text-sm text-slate-600 hover:text-slate-900 hover:underline"
+                          >
+                            View
+                          </Link>
+                        ) : null}
                         <Link
-                          href={`/console/policies/${encodeURIComponent(s.server)}`}
-                          className="mr-4 text-sm text-slate-600 hover:text-slate-900 hover:underline"
+                          href={href}
+                          className="text-sm font-medium text-indigo-700 hover:underline"
+                          aria-label={`${canEdit ? (s.active ? "Edit" : "Write") : "Open"} the policy of ${s.server}`}
                         >
-                          View
+                          {canEdit ? (s.active ? "Edit" : "Write policy") : "History"}
                         </Link>
-                      ) : null}
-                      <Link
-                        href={href}
-                        className="text-sm font-medium text-indigo-700 hover:underline"
-                        aria-label={`${canEdit ? (s.active ? "Edit" : "Write") : "Open"} the policy of ${s.server}`}
-                      >
-                        {canEdit ? (s.active ? "Edit" : "Write policy") : "History"}
-                      </Link>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
         )}
       </Card>
     </div>

@@ -18,7 +18,7 @@ export function Card({
   return (
     <section className={cn("rounded-xl bg-white shadow-xs ring-1 ring-slate-200", className)}>
       {title || actions ? (
-        <header className="flex items-center justify-between gap-3 border-b border-slate-100 px-4 py-3">
+        <header className="flex flex-wrap items-center justify-between gap-3 border-b border-slate-100 px-4 py-3">
           {title ? <h2 className="text-sm font-semibold text-slate-900">{title}</h2> : <span />}
           {actions}
         </header>

@@ -94,3 +94,13 @@ export const IconKey = (p: SVGProps<SVGSVGElement>) => (
     <path d="m11 12 9-9m-4 4 3 3m-6 0 2 2" />
   </svg>
 );
+export const IconMenu = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base} {...p}>
+    <path d="M4 7h16M4 12h16M4 17h16" />
+  </svg>
+);
+export const IconX = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base} {...p}>
+    <path d="M6 6l12 12M18 6 6 18" />
+  </svg>
+);

@@ -280,23 +280,25 @@ export function Users() {
         ) : users.data.length === 0 ? (
           <EmptyState title="No users" />
         ) : (
-          <table className="w-full text-left text-sm" aria-label="Console users">
-            <TableHead
-              columns={[
-                "User",
-                "Role",
-                "Status",
-                "Two-factor",
-                "Last sign-in",
-                { label: "Actions", hidden: true, align: "right" },
-              ]}
-            />
-            <tbody className="divide-y divide-slate-100">
-              {users.data.map((u) => (
-                <UserRow key={u.id} u={u} me={me.id} />
-              ))}
-            </tbody>
-          </table>
+          <div className="relative overflow-x-auto">
+            <table className="w-full text-left text-sm" aria-label="Console users">
+              <TableHead
+                columns={[
+                  "User",
+                  "Role",
+                  "Status",
+                  "Two-factor",
+                  "Last sign-in",
+                  { label: "Actions", hidden: true, align: "right" },
+                ]}
+              />
+              <tbody className="divide-y divide-slate-100">
+                {users.data.map((u) => (
+                  <UserRow key={u.id} u={u} me={me.id} />
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </Card>
       <p className="mt-3 text-xs text-slate-500">

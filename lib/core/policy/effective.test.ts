@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 
 import type { Grant } from "./decision";
-import { effectivePermissions, type EffectivePermission } from "./effective";
+import {
+  effectivePermissions,
+  type EffectivePermission,
+  type EffectiveToolInput,
+} from "./effective";
+import { evaluate } from "./evaluate";
 import { snapshotOf } from "./fake-store.test-helper";
 
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0);
@@ -43,7 +48,11 @@ const TOOLS = [
   "trigger-long-running-operation",
 ].map((name) => ({ name, toolDefinition: { inputSchema: { type: "object" } } }));
 
-function verdicts(grants: Grant[] = [], policy = POLICY, tools = TOOLS) {
+function verdicts(
+  grants: Grant[] = [],
+  policy = POLICY,
+  tools: readonly EffectiveToolInput[] = TOOLS,
+) {
   const list = effectivePermissions({
     snapshot: snapshotOf(policy),
     server: "everything",
@@ -180,5 +189,57 @@ describe("effectivePermissions", () => {
       decidedBy: { kind: "default", posture: "allow" },
     });
     expect(v?.summary).toBe("Allowed (default: allow)");
+  });
+
+  describe("a tool whose rules read the arguments", () => {
+    const policy = `version: "1"
+tools:
+  echo:
+    rules:
+      - name: no secrets
+        conditions:
+          - { path: args.message, op: not_regex, value: "secret" }
+      - name: echo cap
+        rate_limit: 10/minute
+      - name: server total
+        rate_limit: 100/hour
+        scope: shared
+`;
+    const engineLimits = (grants: Grant[]) => {
+      const d = evaluate(snapshotOf(policy), {
+        server: "everything",
+        tool: "echo",
+        arguments: { message: "hello" },
+        agentId: "agt_1",
+        grants,
+        counters: () => "0",
+        now: NOW,
+      });
+      return d.kind === "allow" ? d.reservations.map((r) => r.rule).sort() : [];
+    };
+
+    it("lists the limits a passing call is charged, the same ones the engine reserves", () => {
+      const v = verdicts([], policy, [{ name: "echo", toolDefinition: { inputSchema: {} } }]).echo;
+      expect(v?.decision).toBe("conditional");
+      expect(v?.limits).toEqual([
+        { rule: "echo cap", text: "calls at most 10 per minute", scope: "agent" },
+        { rule: "server total", text: "calls at most 100 per hour", scope: "shared" },
+      ]);
+      expect(v?.limits.map((l) => l.rule).sort()).toEqual(engineLimits([]));
+    });
+
+    it("drops the per-agent cap a grant's own limit replaces, as the engine does", () => {
+      const grants: Grant[] = [
+        {
+          id: "grt_e",
+          effect: "allow",
+          toolPattern: "echo",
+          rateLimit: { max: 50, windowSeconds: 60 },
+        },
+      ];
+      const v = verdicts(grants, policy, [{ name: "echo" }]).echo;
+      expect(v?.limits.map((l) => l.rule).sort()).toEqual(engineLimits(grants));
+      expect(v?.limits.map((l) => l.rule).sort()).toEqual(["grant:grt_e", "server total"]);
+    });
   });
 });

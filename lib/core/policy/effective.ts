@@ -1,9 +1,9 @@
 import type { CounterReader, Decision, Grant, Reservation } from "./decision";
 import { describeToolPolicy, type RuleInWords } from "./describe";
-import { evaluate } from "./evaluate";
+import { evaluate, grantLimit } from "./evaluate";
 import { patternMatches } from "./glob";
 import type { ToolDefinition } from "./schema-validator";
-import type { PolicySnapshot } from "./snapshot";
+import type { CompiledLimit, CompiledRule, PolicySnapshot } from "./snapshot";
 import { visibleTools } from "./visible-tools";
 
 /** `conditional`: the answer depends on the call's arguments or on counters a rule reads. */
@@ -148,7 +148,13 @@ export function effectivePermission(
   }
 
   const past = plain.kind === "require_approval" ? probe(true) : plain;
-  const limits = past.kind === "allow" ? past.reservations.map(limitOf) : [];
+  const limits =
+    past.kind === "allow"
+      ? past.reservations.map(limitOf)
+      : ruleLimits(
+          resolved.rules,
+          grants.filter((g) => g.effect === "allow"),
+        );
   const source = allowSource(plain, resolved.listed, snapshot.posture, grants);
   const expiresAt =
     source.kind === "grant" ? lastExpiry(grants.filter((g) => g.effect === "allow")) : null;
@@ -256,6 +262,28 @@ function lastExpiry(grants: readonly EffectiveGrant[]): number | null {
 
 const UNIT_WORD = { minute: "minute", hour: "hour", day: "day" } as const;
 
+type LimitShape = {
+  rule: string;
+  counter: string;
+  scope: "agent" | "shared";
+  window:
+    { kind: "calendar"; unit: keyof typeof UNIT_WORD } | { kind: "rolling"; windowMs: number };
+  limit: string;
+  inclusive: boolean;
+};
+
+function limitInWords(l: LimitShape): EffectiveLimit {
+  const per =
+    l.window.kind === "calendar"
+      ? `per ${UNIT_WORD[l.window.unit]}`
+      : `in any ${Math.round(l.window.windowMs / 1000)} s`;
+  const bound = l.inclusive ? "at most" : "less than";
+  const name = /\._rate_/.test(l.counter)
+    ? "calls"
+    : `"${l.counter.replace(/^state\.[^.]*\./, "")}"`;
+  return { rule: l.rule, text: `${name} ${bound} ${l.limit} ${per}`, scope: l.scope };
+}
+
 /** A reservation the engine would make, as a limit in words. */
 function limitOf(r: Reservation): EffectiveLimit {
   let scope: "agent" | "shared" = "agent";
@@ -267,12 +295,29 @@ function limitOf(r: Reservation): EffectiveLimit {
   } catch {
     // Keys are the engine's JSON; the rule name stands in if one ever is not.
   }
-  const per =
-    r.window.kind === "calendar"
-      ? `per ${UNIT_WORD[r.window.unit]}`
-      : `in any ${Math.round(r.window.windowMs / 1000)} s`;
-  const bound = r.inclusive ? "at most" : "less than";
-  const isCallCount = /\._rate_/.test(counter);
-  const name = isCallCount ? "calls" : `"${counter.replace(/^state\.[^.]*\./, "")}"`;
-  return { rule: r.rule, text: `${name} ${bound} ${r.limit} ${per}`, scope };
+  return limitInWords({ ...r, counter, scope });
+}
+
+const compiledInWords = (l: CompiledLimit): EffectiveLimit =>
+  limitInWords({ ...l, limit: l.limitText });
+
+/**
+ * The limits of a tool the no-argument probe could not get through (its rules read the
+ * arguments): every limit of its rules, as a call that passes them would be charged. As in
+ * `evaluate`, an allow grant with a limit of its own replaces the per-agent call-count limits.
+ */
+function ruleLimits(
+  rules: readonly CompiledRule[],
+  allowGrants: readonly EffectiveGrant[],
+): EffectiveLimit[] {
+  const own = allowGrants.flatMap((g) =>
+    g.rateLimit ? [grantLimit(g.id, g.toolPattern, g.rateLimit)] : [],
+  );
+  const policy = rules
+    .flatMap((r) => r.limits)
+    .filter((l) => own.length === 0 || l.source !== "rate_limit" || l.scope !== "agent");
+  const seen = new Set<string>();
+  return [...policy, ...own]
+    .filter((l) => !seen.has(`${l.scope}:${l.counter}`) && seen.add(`${l.scope}:${l.counter}`))
+    .map(compiledInWords);
 }
