@@ -201,8 +201,9 @@ The console runs as \`npm start\` runs it (\`scripts/console-server.mjs\` on the
 signs in and keeps the dashboard open. A second process makes ${RATE.toLocaleString("en-US")} decisions per second for ${SECONDS} s through
 \`decideToolCall\` (policy, counters, the audit row, commit), as a gateway does; one in five is denied. In the page, a
 MutationObserver on the live feed notes the browser's clock when each row is inserted; the latency of a row is that time
-minus the decision's \`occurred_at\` (both clocks are the machine's). The feed keeps the newest rows, so at this rate each
-row is on screen only briefly, but every insertion is observed.
+minus the decision's \`occurred_at\` (both clocks are the machine's). The feed shows the newest 100 rows and renders once per
+animation frame, so rows that arrive in one frame beyond those 100 are never put on screen: "rows seen" counts the rows
+that were, and the percentiles are over them.
 
 ${table}
 

@@ -18,12 +18,34 @@ import { EmptyState } from "@/components/ui/states";
 
 const timeLabel = (iso: string) =>
   new Date(iso).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", hour12: false });
+const dayTimeLabel = (iso: string) =>
+  new Date(iso).toLocaleString("en-GB", {
+    weekday: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    hour12: false,
+  });
+
+/** The dashboard's stats windows (the server answers up to 7 days). */
+export const STATS_WINDOWS = [
+  { minutes: 60, label: "1 hour" },
+  { minutes: 24 * 60, label: "24 hours" },
+  { minutes: 7 * 24 * 60, label: "7 days" },
+] as const;
+
+export const windowLabel = (minutes: number) =>
+  STATS_WINDOWS.find((w) => w.minutes === minutes)?.label.replace(/^1 /, "") ?? `${minutes} min`;
 
 export function TrafficChart({ stats }: { stats: AuditStats | undefined }) {
   const data = stats?.series ?? [];
+  const minutes = stats?.windowMinutes ?? 60;
+  const perHour = minutes > 360;
   const empty = data.every((b) => b.calls === 0 && b.denied === 0);
   return (
-    <Card title="Calls and denials per minute, last hour" bodyClassName="h-60 p-2 pr-4">
+    <Card
+      title={`Calls and denials per ${perHour ? "hour" : "minute"}, last ${windowLabel(minutes)}`}
+      bodyClassName="h-60 p-2 pr-4"
+    >
       {empty ? (
         <EmptyState title="No tool calls in this window">
           Calls made through the gateway appear here as they happen.
@@ -44,7 +66,7 @@ export function TrafficChart({ stats }: { stats: AuditStats | undefined }) {
             <CartesianGrid stroke="#e2e8f0" strokeDasharray="3 3" vertical={false} />
             <XAxis
               dataKey="t"
-              tickFormatter={timeLabel}
+              tickFormatter={minutes > 1440 ? dayTimeLabel : timeLabel}
               tick={{ fontSize: 11, fill: "#64748b" }}
               minTickGap={40}
               axisLine={false}

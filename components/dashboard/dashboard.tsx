@@ -15,7 +15,7 @@ import { Card } from "@/components/ui/card";
 import { SelectField } from "@/components/ui/field";
 import { IconPause, IconPlay } from "@/components/ui/icons";
 import { ErrorState, LoadingBlock } from "@/components/ui/states";
-import { TopList, TrafficChart } from "./charts";
+import { STATS_WINDOWS, TopList, TrafficChart, windowLabel } from "./charts";
 import { type FeedRow, LiveFeed } from "./live-feed";
 import { StatTiles } from "./tiles";
 import { StreamIndicator } from "./stream-indicator";
@@ -35,6 +35,7 @@ function matches(r: AuditEventView, f: Filters): boolean {
 
 export function Dashboard() {
   const [filters, setFilters] = useState<Filters>({ server: "", agent: "", decision: "" });
+  const [windowMinutes, setWindowMinutes] = useState<number>(60);
   const [paused, setPaused] = useState(false);
   const [openId, setOpenId] = useState<string | null>(null);
   const [rows, setRows] = useState<FeedRow[]>([]);
@@ -44,7 +45,7 @@ export function Dashboard() {
   const statsFilter = {
     server: filters.server || undefined,
     agent: filters.agent || undefined,
-    minutes: 60,
+    minutes: windowMinutes,
   };
   const stats = useQuery(auditStatsQuery(statsFilter));
 
@@ -108,7 +109,7 @@ export function Dashboard() {
     },
     // statsFilter is derived from filters, read through the query key at call time
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [qc, filters.server, filters.agent],
+    [qc, filters.server, filters.agent, windowMinutes],
   );
 
   const status = useAuditStream(onEvents, {
@@ -152,6 +153,18 @@ export function Dashboard() {
             ))}
           </SelectField>
           <SelectField
+            label="Window"
+            value={String(windowMinutes)}
+            onChange={(e) => setWindowMinutes(Number(e.target.value))}
+            className="w-32"
+          >
+            {STATS_WINDOWS.map((w) => (
+              <option key={w.minutes} value={w.minutes}>
+                {w.label}
+              </option>
+            ))}
+          </SelectField>
+          <SelectField
             label="Decision"
             value={filters.decision}
             onChange={(e) => setFilters({ ...filters, decision: e.target.value })}
@@ -176,7 +189,7 @@ export function Dashboard() {
         <TopList
           title="Top denied tools"
           rows={stats.data?.topDeniedTools}
-          empty="No denials in the last hour"
+          empty={`No denials in the last ${windowLabel(windowMinutes)}`}
         />
         <TopList
           title="Top denying rules"

@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import type { AuditStats } from "@/lib/core/audit/views";
 import { formatMs, formatPercent } from "@/lib/client/format";
 import { cn } from "@/components/ui/cn";
+import { windowLabel } from "./charts";
 
 function Tile({
   label,
@@ -41,7 +42,7 @@ export function StatTiles({ stats }: { stats: AuditStats | undefined }) {
       <Tile
         label="Calls / min"
         value={s ? s.callsLastMinute : "—"}
-        sub={s ? `${s.calls} in the last ${s.windowMinutes} min` : " "}
+        sub={s ? `${s.calls.toLocaleString()} in the last ${windowLabel(s.windowMinutes)}` : " "}
       />
       <Tile
         label="Deny rate"
