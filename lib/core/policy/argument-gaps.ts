@@ -1,3 +1,4 @@
+import type { Decision } from "./decision";
 import type { CompiledRule, PolicySnapshot } from "./snapshot";
 import type { AuditArgumentsMode } from "./types";
 
@@ -80,4 +81,26 @@ export function rulesReadingGaps(
     .resolve(tool)
     .rules.filter((r) => readsGap(r, gaps))
     .map((r) => r.name);
+}
+
+/** Refusals made before any rule runs: arguments the audit row lacks cannot matter to them. */
+const BEFORE_RULES = new Set(["hidden", "not_permitted", "grant_deny"]);
+
+/**
+ * Whether `decision` could be different had the rules in `blocked` (those reading a missing
+ * argument) seen the real arguments: false only for a refusal made before any of them ran.
+ */
+export function decisionRestsOnGaps(
+  snapshot: PolicySnapshot,
+  tool: string,
+  decision: Decision,
+  blocked: readonly string[],
+): boolean {
+  if (blocked.length === 0) return false;
+  if (decision.kind !== "deny") return true;
+  if (decision.rule === null) return !BEFORE_RULES.has(decision.cause);
+  const order = snapshot.resolve(tool).rules.map((r) => r.name);
+  const first = Math.min(...blocked.map((b) => order.indexOf(b)).filter((i) => i >= 0));
+  const at = order.indexOf(decision.rule);
+  return !(at >= 0 && at < first && decision.cause !== "rate_limit");
 }

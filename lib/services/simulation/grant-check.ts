@@ -5,7 +5,11 @@ import { auditEvents } from "@/db/schema";
 import { invalid, notFound } from "@/lib/core/errors";
 import { grantReach, type GrantFix } from "@/lib/core/grants/reach";
 import type { Decision, Grant } from "@/lib/core/policy";
-import { rulesReadingGaps, storedArgumentGaps } from "@/lib/core/policy/argument-gaps";
+import {
+  decisionRestsOnGaps,
+  rulesReadingGaps,
+  storedArgumentGaps,
+} from "@/lib/core/policy/argument-gaps";
 import { patternMatches } from "@/lib/core/policy/glob";
 import { GrantCheckInput } from "@/lib/core/simulation/inputs";
 import type { GrantCheckView } from "@/lib/core/simulation/views";
@@ -65,6 +69,8 @@ type RefusedCall = {
   occurredAt: number;
   arguments: string | null;
   argumentsMode: string | null;
+  /** The refusal as recorded. */
+  refusal: GrantCheckView["with"];
 };
 
 function refusedCall(db: Db | Tx, eventId: string): RefusedCall {
@@ -89,6 +95,7 @@ function refusedCall(db: Db | Tx, eventId: string): RefusedCall {
     occurredAt: row.occurredAt,
     arguments: row.arguments,
     argumentsMode: row.argumentsMode,
+    refusal: { decision: "deny", cause: row.cause, rule: row.rule, message: row.message },
   };
 }
 
@@ -126,9 +133,18 @@ export function checkGrantForCall(ctx: ServiceContext, raw: GrantCheckInput): Gr
   const without = simulateCall(ctx.db, base, { ...common, grants });
   const withGrant = simulateCall(ctx.db, base, { ...common, grants: [...grants, proposed] });
   const blocked = rulesReadingGaps(base.policy.snapshot, call.tool, gaps);
-  const uncertainRules = dependsOnRules(withGrant.decision, blocked);
-  const after = outcome(withGrant);
-  const before = outcome(without);
+  const rests = (d: Decision) => decisionRestsOnGaps(base.policy.snapshot, call.tool, d, blocked);
+  let before = outcome(without);
+  let after = outcome(withGrant);
+  let uncertainRules = rests(withGrant.decision) ? blocked : [];
+  if (rests(without.decision)) {
+    // The arguments the deciding rules read are gone: trust the refusal as it was recorded.
+    before = call.refusal;
+    if (grantReach(call.refusal.cause).helps === "no") {
+      after = call.refusal;
+      uncertainRules = [];
+    }
+  }
   const helps = before.decision === "deny" && after.decision !== "deny";
 
   let verdict: string;
@@ -165,11 +181,4 @@ export function checkGrantForCall(ctx: ServiceContext, raw: GrantCheckInput): Gr
     fixHref: fixHref(fix, call.server, call.agentId, after.rule),
     uncertainRules,
   };
-}
-
-function dependsOnRules(d: Decision, blocked: string[]): string[] {
-  if (blocked.length === 0) return [];
-  if (d.kind === "deny" && d.rule !== null && !blocked.includes(d.rule) && d.cause !== "rate_limit")
-    return [];
-  return blocked;
 }

@@ -3,8 +3,12 @@ import { and, asc, desc, eq, gt } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { auditEvents, grants as grantsTable } from "@/db/schema";
 import { redactForViewer } from "@/lib/core/audit/redact";
-import { type Decision, evaluate, type Grant } from "@/lib/core/policy";
-import { rulesReadingGaps, storedArgumentGaps } from "@/lib/core/policy/argument-gaps";
+import { evaluate, type Grant } from "@/lib/core/policy";
+import {
+  decisionRestsOnGaps,
+  rulesReadingGaps,
+  storedArgumentGaps,
+} from "@/lib/core/policy/argument-gaps";
 import { ReplayInput } from "@/lib/core/simulation/inputs";
 import type {
   ReplayChangeView,
@@ -24,8 +28,6 @@ const PAGE = 5_000;
 const LIST_CAP = 200;
 /** Rows the policy did not decide: re-deciding them against a draft means nothing. */
 const NOT_POLICY = new Set(["quarantined", "continuation"]);
-/** Refusals made before any rule runs: arguments the audit row lacks cannot matter. */
-const BEFORE_RULES = new Set(["hidden", "not_permitted", "grant_deny"]);
 
 type Row = {
   seq: number;
@@ -114,16 +116,6 @@ function parseStored(text: string | null): unknown {
   }
 }
 
-/** Whether the decision could depend on a rule that could not be evaluated. */
-function dependsOn(base: SimulationBase, tool: string, d: Decision, blocked: string[]): boolean {
-  if (blocked.length === 0) return false;
-  if (d.kind !== "deny") return true;
-  if (d.rule === null) return !BEFORE_RULES.has(d.cause);
-  const order = base.policy.snapshot.resolve(tool).rules.map((r) => r.name);
-  const first = Math.min(...blocked.map((b) => order.indexOf(b)).filter((i) => i >= 0));
-  return !(order.indexOf(d.rule) < first);
-}
-
 function bump(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
 }
@@ -205,7 +197,7 @@ function* run(
       });
       if (d.kind === "allow") counters.record(d.reservations, at);
       const blocked = rulesReadingGaps(base.policy.snapshot, row.tool, gaps);
-      if (dependsOn(base, row.tool, d, blocked)) {
+      if (decisionRestsOnGaps(base.policy.snapshot, row.tool, d, blocked)) {
         unevaluated += 1;
         for (const r of blocked) bump(blockedRules, r);
         if (unevaluatedCalls.length < LIST_CAP)

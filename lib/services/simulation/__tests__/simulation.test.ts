@@ -284,6 +284,19 @@ describe("grant check", () => {
     });
   });
 
+  it("trusts the recorded refusal where the audit log masked what the deciding rule reads", () => {
+    const ctx = testContext(db, editor);
+    const eventId = refused("login", { user: "ann", token: "xyz" });
+    const check = checkGrantForCall(ctx, { eventId, toolPattern: "login" });
+    expect(check).toMatchObject({
+      helps: false,
+      fix: "edit_rule",
+      uncertainRules: [],
+      with: { cause: "condition", rule: "short token" },
+    });
+    expect(check.verdict).toMatch(/would not change the decision/);
+  });
+
   it("lifts a rate-limit refusal only with a limit of its own", () => {
     const ctx = testContext(db, editor);
     gatewayCall("echo", { message: "a" });
