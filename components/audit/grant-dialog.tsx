@@ -167,10 +167,6 @@ export function GrantDialog({ event, onClose }: { event: AuditEventView; onClose
           />
           <TextField label="Server" value={event.server ?? ""} readOnly disabled />
         </div>
-        <p className="text-sm text-slate-600">
-          <span className="font-medium text-slate-800">What a grant can do here: </span>
-          {reach.why}
-        </p>
         <TextField
           label="Tool"
           name="toolPattern"
@@ -179,6 +175,11 @@ export function GrantDialog({ event, onClose }: { event: AuditEventView; onClose
           required
           error={errors.toolPattern}
           hint="A tool name, or a glob such as get-* to grant several."
+        />
+        <CheckResult
+          check={check.data}
+          pending={check.isFetching}
+          failed={check.isError ? errorMessage(check.error) : null}
         />
         <SelectField label="Expires after" name="expiry" defaultValue="1">
           {EXPIRY.map((x, i) => (
@@ -221,11 +222,6 @@ export function GrantDialog({ event, onClose }: { event: AuditEventView; onClose
           placeholder="Why this agent needs it"
           maxLength={500}
           error={errors.reason}
-        />
-        <CheckResult
-          check={check.data}
-          pending={check.isFetching}
-          failed={check.isError ? errorMessage(check.error) : null}
         />
         {!upstream && upstreams.isSuccess ? (
           <p className="text-sm text-rose-600">Server {event.server} no longer exists.</p>
