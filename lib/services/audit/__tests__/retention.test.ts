@@ -250,6 +250,30 @@ describe("retention", () => {
     });
   });
 
+  it("finishes a purge that stopped part-way; the chain verifies in between", async () => {
+    write(5_000, Date.now() - 40 * DAY);
+    write(10, Date.now());
+    const sql = db.$client;
+    const prepare = sql.prepare.bind(sql);
+    let slices = 0;
+    sql.prepare = ((text: string) => {
+      if (text.startsWith("DELETE FROM audit_events") && ++slices > 1) {
+        throw new Error("process stopped");
+      }
+      return prepare(text);
+    }) as typeof sql.prepare;
+    await expect(retainNow(db, settings)).rejects.toThrow(/process stopped/);
+    sql.prepare = prepare;
+    const left = () =>
+      (sql.prepare("SELECT min(seq) AS lo FROM audit_events").get() as { lo: number }).lo;
+    expect(left()).toBe(2_001); // one slice of 2,000 went before the stop
+    const keys = localTrustedKeys(settings.keySource);
+    expect(verifyIntegrity(db, { keys })).toMatchObject({ ok: true, boundarySeq: 5_000 });
+    expect(await retainNow(db, settings)).toMatchObject({ archives: [] });
+    expect(left()).toBe(5_001);
+    expect(verifyIntegrity(db, { keys })).toMatchObject({ ok: true, boundarySeq: 5_000, rows: 11 });
+  });
+
   it("keeps every row younger than the retention age and does nothing when none is older", async () => {
     write(20, Date.now() - DAY);
     expect(await retainNow(db, settings)).toMatchObject({ archives: [] });
