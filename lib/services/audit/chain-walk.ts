@@ -4,6 +4,7 @@ import type { Database, Statement } from "better-sqlite3";
 
 import { type Db, sqliteHandle, type Tx } from "@/db/client";
 import { HASHED_COLUMNS, normalizeRow, rowHash } from "./chain";
+import { walkInParallel } from "./chain-walk-parallel";
 import { fromSql } from "./verify";
 
 const snake = (c: string) => c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
@@ -16,7 +17,7 @@ const snake = (c: string) => c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
  * as 1e21), the hash differs and the row is checked again the canonical way, so the fast path
  * never accepts a row the canonical form rejects.
  */
-const HASH_INPUT = `CAST(prev_hash || char(10) || seq || char(10) || json_object(${[
+export const HASH_INPUT = `CAST(prev_hash || char(10) || seq || char(10) || json_object(${[
   ...HASHED_COLUMNS,
 ]
   .sort()
@@ -112,7 +113,10 @@ export function walkChain(
   }
 }
 
-/** The same walk, yielding to the event loop between steps so a server stays responsive. */
+/**
+ * The same walk, yielding to the event loop between steps so a server stays responsive; on a
+ * file database and a long range, split between two threads (see walkInParallel).
+ */
 export async function walkChainAsync(
   db: Db | Tx,
   state: WalkState,
@@ -120,7 +124,15 @@ export async function walkChainAsync(
 ): Promise<WalkResult> {
   const to = opts.to ?? headSeq(db);
   const total = Math.max(0, to - state.seq);
-  let at: WalkResult = { ...state, stoppedAt: null };
+  let done = 0;
+  const parallel = await walkInParallel(db, state, to, opts.checkpoints, (n) => {
+    done += n;
+    opts.onProgress?.(Math.min(total, done), total);
+  });
+  let at: WalkResult = parallel ?? { ...state, stoppedAt: null };
+  if (parallel) {
+    if (at.stoppedAt !== null || at.seq >= to) return at;
+  }
   for (;;) {
     const before = at.seq;
     at = walkRange(db, at, to, WALK_STEP, opts.checkpoints);
@@ -130,7 +142,7 @@ export async function walkChainAsync(
   }
 }
 
-function headSeq(db: Db | Tx): number {
+export function headSeq(db: Db | Tx): number {
   return sqliteHandle(db)
     .prepare("SELECT coalesce(max(seq), 0) FROM audit_events")
     .pluck()

@@ -1,3 +1,7 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
 import { describe, expect, it } from "vitest";
 
 import { sqliteHandle } from "@/db/client";
@@ -7,6 +11,7 @@ import { withTransaction } from "../../context";
 import { appendEvents } from "../append";
 import { type AuditFields, GENESIS_HASH } from "../chain";
 import { walkChain, walkChainAsync } from "../chain-walk";
+import { walkInParallel } from "../chain-walk-parallel";
 import { verifyChain } from "../verify";
 
 const row = (i: number, over: Partial<AuditFields> = {}): AuditFields => ({
@@ -67,5 +72,38 @@ describe("fast chain walk", () => {
     expect(verifyChain(db)).toMatchObject({ ok: false, brokenSeq: 31 });
     client.prepare("UPDATE audit_events SET reason = NULL, prev_hash = 'x' WHERE seq = 31").run();
     expect(walkChain(db, start).stoppedAt).toBe(31);
+  });
+});
+
+describe("chain walk on two threads", () => {
+  it("joins the parts into the single walk's result, and hands a bad row back to it", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portcullis-walk-"));
+    const db = createTestDb(path.join(dir, "audit.db"));
+    try {
+      withTransaction({ db }, (tx) =>
+        appendEvents(
+          tx,
+          Array.from({ length: 3000 }, (_, i) => row(i)),
+        ),
+      );
+      let rows = 0;
+      const alone = walkChain(db, start);
+      expect(await walkInParallel(db, start, 3000, undefined, (n) => (rows += n), 0)).toEqual(
+        alone,
+      );
+      expect(rows).toBe(3000);
+      expect(await walkInParallel(db, start, 3000, undefined, () => {}, 10_000)).toBeNull();
+      const client = sqliteHandle(db);
+      client.exec("DROP TRIGGER IF EXISTS audit_events_no_update");
+      for (const seq of [2500, 1501, 700]) {
+        client.prepare("UPDATE audit_events SET tool = 'edited' WHERE seq = ?").run(seq);
+        const single = walkChain(db, start);
+        expect(single.stoppedAt).toBe(seq);
+        expect(await walkInParallel(db, start, 3000, undefined, () => {}, 0)).toEqual(single);
+      }
+    } finally {
+      db.$client.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
