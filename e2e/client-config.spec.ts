@@ -9,6 +9,7 @@ import { E2E } from "./settings";
 
 const LAUNCHER = path.join(E2E.root, "bin", "portcullis.mjs");
 const ENDPOINT = `${E2E.gatewayUrl}/mcp/everything`;
+const SHOTS = path.join(E2E.root, "reports", "screenshots", "widths");
 
 type Entry = { url?: string; headers?: Record<string, string>; command?: string; args?: string[] };
 
@@ -62,6 +63,14 @@ test("a new key's dialog offers configurations with the key in them, and the cop
     "Streamable HTTP",
     "stdio command",
   ]);
+
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: path.join(SHOTS, `key-dialog-${width}.png`) });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      width,
+    );
+  }
 
   const code = entry(await copyConfig(page, configs, "Claude Code"));
   expect(code).toEqual({
