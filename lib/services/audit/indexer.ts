@@ -216,3 +216,14 @@ export function startAuditIndexer(db: Db, everyMs = 500): { stop: () => void } {
     },
   };
 }
+
+/**
+ * For retention: drops the search entries and minute ranges of rows up to `throughSeq` once
+ * those rows have left audit_events (queries join back to audit_events, so leftovers are never
+ * shown, only read). Rollups stay: they count what happened, whatever has been archived since.
+ */
+export function forgetIndexedRows(db: Db | Tx, throughSeq: number): void {
+  const client = sqliteHandle(db);
+  client.prepare("DELETE FROM audit_search WHERE rowid <= ?").run(throughSeq);
+  client.prepare("DELETE FROM audit_minutes WHERE last_seq <= ?").run(throughSeq);
+}

@@ -10,7 +10,7 @@ import { seededRandom } from "@/lib/testing/random";
 import { withTransaction } from "../../context";
 import { appendEvents } from "../append";
 import type { AuditFields } from "../chain";
-import { catchUpIndex, indexProgress, TAIL_BEFORE_QUERY } from "../indexer";
+import { catchUpIndex, forgetIndexedRows, indexProgress, TAIL_BEFORE_QUERY } from "../indexer";
 import { auditStats, listAuditEvents } from "../queries";
 
 const NOW = Date.UTC(2026, 10, 30, 12, 34, 56, 789);
@@ -350,5 +350,29 @@ describe("dashboard stats from the rollups", () => {
       expect(got as number).toBeLessThanOrEqual(exact(p));
       expect(got as number).toBeGreaterThanOrEqual(exact(p) * 0.97);
     }
+  });
+});
+
+describe("forgetting archived rows", () => {
+  it("drops their search entries and minute ranges; queries answer from the rows left", () => {
+    const db = seeded(400, 13);
+    catchUpIndex(db);
+    const client = sqliteHandle(db);
+    const entries = () =>
+      client.prepare("SELECT count(*) FROM audit_search").pluck().get() as number;
+    expect(entries()).toBe(400);
+    // As retention does once the rows are in an archive.
+    client.exec("DROP TRIGGER IF EXISTS audit_events_no_delete");
+    client.prepare("DELETE FROM audit_events WHERE seq <= 150").run();
+    forgetIndexedRows(db, 150);
+    expect(entries()).toBe(250);
+    expect(
+      client.prepare("SELECT count(*) FROM audit_minutes WHERE last_seq <= 150").pluck().get(),
+    ).toBe(0);
+    const left = allRows(db)
+      .filter((r) => r.server === "memory")
+      .map((r) => r.seq);
+    expect(left.length).toBeGreaterThan(0);
+    expect(listAll(db, { server: "memory" })).toEqual(left);
   });
 });
