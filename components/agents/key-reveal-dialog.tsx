@@ -38,6 +38,7 @@ export function KeyRevealDialog({
       title={`Key ${issued.row.name} for ${agentName}`}
       description="Copy it now and store it where the agent reads its configuration."
       footer={<Button onClick={onClose}>Done, I have stored it</Button>}
+      className="sm:max-w-2xl"
     >
       <div className="space-y-4">
         <p
