@@ -42,7 +42,7 @@ export async function writeArchive(
   header: ArchiveHeader,
   end: SignedCheckpoint,
 ): Promise<{ sha256: string; bytes: number }> {
-  const temp = `${file}.partial`;
+  const temp = `${file}.${process.pid}-${Date.now()}.partial`;
   const gzip = zlib.createGzip();
   const out = fs.createWriteStream(temp, { mode: 0o600 });
   const hash = createHash("sha256");

@@ -109,6 +109,12 @@ async function archiveOne(
   };
   const name = archiveFileName(fromSeq, toSeq);
   const file = path.join(opts.archiveDir, name);
+  // A file of that name that no archive row records is left from a run that stopped before its
+  // transaction: it is replaced. One that is recorded belongs to a run that got here first.
+  const recorded = sqliteHandle(db)
+    .prepare("SELECT 1 FROM audit_archives WHERE file = ?")
+    .get(name);
+  if (recorded) throw new Error(`${name} is already archived (another retention run?)`);
   const written = await writeArchive(db, file, header, end);
   const readBack = await verifyArchive(file, opts.trusted);
   if (!readBack.ok)
