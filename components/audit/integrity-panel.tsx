@@ -22,7 +22,7 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
   return (
     <div className="min-w-0">
       <dt className="text-xs font-medium text-slate-500">{label}</dt>
-      <dd className="mt-0.5 truncate text-sm text-slate-900">{children}</dd>
+      <dd className="mt-0.5 text-sm break-words text-slate-900">{children}</dd>
     </div>
   );
 }
@@ -44,16 +44,26 @@ export function IntegrityPanel() {
   return (
     <section
       aria-label="Audit integrity"
-      className="flex flex-wrap items-center gap-x-8 gap-y-3 rounded-xl bg-white px-4 py-3 shadow-xs ring-1 ring-slate-200"
+      className="rounded-xl bg-white px-4 py-3 shadow-xs ring-1 ring-slate-200"
     >
-      <div className="flex items-center gap-2 text-sm font-semibold text-slate-900">
-        <IconShield className="size-4 text-indigo-600" /> Integrity
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h2 className="flex items-center gap-2 text-sm font-semibold text-slate-900">
+          <IconShield className="size-4 text-indigo-600" /> Integrity
+        </h2>
+        <div className="flex gap-2">
+          <a href={apiUrl("/audit/checkpoints")} className={linkClass} download>
+            <IconDownload className="size-3.5" /> Checkpoints
+          </a>
+          <a href={apiUrl("/audit/checkpoints/public-key")} className={linkClass} download>
+            <IconKey className="size-3.5" /> Public key
+          </a>
+        </div>
       </div>
-      <dl className="grid flex-1 grid-cols-1 gap-x-8 gap-y-2 sm:grid-cols-3">
+      <dl className="mt-2 grid grid-cols-1 gap-x-8 gap-y-2 sm:grid-cols-3">
         <Fact label="Last signed checkpoint">
           {cp ? (
             <span title={`${cp.hash} · signed ${formatDateTime(cp.at)}`}>
-              #{cp.seq.toLocaleString()} · {formatAgo(cp.at)} ago ·{" "}
+              #{cp.seq.toLocaleString()} · {formatAgo(cp.at)} ago · key{" "}
               <code className="font-mono text-xs">{cp.keyId}</code>
             </span>
           ) : (
@@ -62,20 +72,12 @@ export function IntegrityPanel() {
         </Fact>
         <Fact label="Automatic checkpoints">{scheduleText(s.schedule)}</Fact>
         <Fact label="Retention">
-          {r.days > 0 ? `${r.days} days` : "keep every row"}
+          {r.days > 0 ? `archive after ${r.days} days` : "keep every row"}
           {r.archives > 0
             ? ` · ${r.archives} archive${r.archives === 1 ? "" : "s"} through #${r.archivedThrough.toLocaleString()}`
             : ""}
         </Fact>
       </dl>
-      <div className="flex gap-2">
-        <a href={apiUrl("/audit/checkpoints")} className={linkClass} download>
-          <IconDownload className="size-3.5" /> Checkpoints
-        </a>
-        <a href={apiUrl("/audit/checkpoints/public-key")} className={linkClass} download>
-          <IconKey className="size-3.5" /> Public key
-        </a>
-      </div>
     </section>
   );
 }
@@ -114,7 +116,7 @@ export function VerifyResult({ result }: { result: ChainVerification }) {
               (signed {formatDateTime(cp.at)}, key{" "}
               <code className="font-mono text-xs">{cp.keyId}</code>)
               {result.signaturesChecked > 0
-                ? `; ${result.signaturesChecked.toLocaleString()} checkpoint signatures checked.`
+                ? `; ${result.signaturesChecked.toLocaleString()} checkpoint signature${result.signaturesChecked === 1 ? "" : "s"} checked.`
                 : "; signatures not checked (no public key on this host)."}
             </>
           ) : (
