@@ -158,4 +158,7 @@ test("the quick start shows the same generator's configurations, without npx", a
     "/path/to/portcullis/bin/portcullis.mjs",
   );
   await expect(page.locator("main, article").first()).not.toContainText("npx portcullis run");
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.screenshot({ path: path.join(SHOTS, "quickstart-390.png"), fullPage: true });
 });
