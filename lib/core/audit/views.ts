@@ -99,7 +99,6 @@ export type AuditIntegrityView = {
   schedule: { everyRows: number; everyMinutes: number };
   retention: {
     days: number;
-    archiveDir: string;
     archives: number;
     archivedThrough: number;
     lastArchiveAt: string | null;

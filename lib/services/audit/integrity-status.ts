@@ -43,7 +43,6 @@ export function auditIntegrityStatus(
     schedule: settings.checkpoint,
     retention: {
       days: settings.retentionDays,
-      archiveDir: settings.archiveDir,
       archives: counts.archives,
       archivedThrough: counts.archivedThrough ?? 0,
       lastArchiveAt: counts.lastArchiveAt ? new Date(counts.lastArchiveAt).toISOString() : null,
