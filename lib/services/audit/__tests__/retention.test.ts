@@ -8,7 +8,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import type { Db } from "@/db/client";
-import { createTestDb } from "@/lib/testing";
+import { createTestDb, testContext } from "@/lib/testing";
 import { must } from "@/lib/testing/proxy";
 import { withTransaction } from "../../context";
 import { appendEvents } from "../append";
@@ -16,6 +16,7 @@ import { verifyArchive } from "../archive-file";
 import type { AuditFields } from "../chain";
 import { listCheckpoints } from "../checkpoints";
 import { verifyIntegrity } from "../integrity";
+import { auditIntegrityStatus } from "../integrity-status";
 import {
   type AuditIntegritySettings,
   checkpointNow,
@@ -197,6 +198,20 @@ describe("retention", () => {
     expect(a2.header.start.hash).toBe(a1.end.hash);
     expect(a2.header.startCheckpoint).toMatchObject({ seq: 150, hash: a1.end.hash });
 
+    // What the console's integrity panel shows, to any signed-in user.
+    const viewer = { type: "user", userId: "u", label: "v@x", role: "viewer" } as const;
+    expect(auditIntegrityStatus(testContext(db, viewer), settings)).toMatchObject({
+      keyId: key.keyId,
+      lastCheckpoint: { seq: 230, reason: "auto" },
+      schedule: { everyRows: 100, everyMinutes: 10 },
+      retention: { days: 30, archives: 2, archivedThrough: 200 },
+      firstSeq: 201,
+      headSeq: 232,
+    });
+    expect(() => auditIntegrityStatus(testContext(db, { type: "anonymous" }), settings)).toThrow(
+      /Sign in/,
+    );
+
     // New rows keep the chain; a checkpoint after retention starts from the boundary.
     write(5, now);
     expect(await checkpointNow(db, settings, "manual")).toMatchObject({ written: { seq: 237 } });
@@ -235,7 +250,7 @@ describe("retention", () => {
 
     const lines = zlib.gunzipSync(fs.readFileSync(archive.file)).toString("utf8").split("\n");
     const original = [...lines];
-    lines[5] = must(lines[5]).replace('"deny"', '"allow"').replace('"allow"', '"deny"');
+    lines[5] = JSON.stringify({ ...JSON.parse(must(lines[5])), tool: "delete_everything" });
     const edited = path.join(dir, "edited.jsonl.gz");
     fs.writeFileSync(edited, zlib.gzipSync(lines.join("\n")));
     expect(await verifyArchive(edited, keys)).toMatchObject({
