@@ -72,6 +72,11 @@ function Result({ run, server }: { run: DryRunView; server: string }) {
         ) : null}
         <PolicySourceNote policy={run.policy} />
       </div>
+      {run.blockedBefore.map((b) => (
+        <p key={b} className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900">
+          Before the policy: {b}
+        </p>
+      ))}
       {run.reason ? <p className="text-sm text-slate-600">Why: {run.reason}</p> : null}
       <div>
         <h3 className="mb-1 text-xs font-semibold tracking-wide text-slate-500 uppercase">

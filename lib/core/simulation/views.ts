@@ -32,6 +32,8 @@ export type DryRunView = {
   grants: { id: string; toolPattern: string; effect: "allow" | "deny" }[];
   /** The tool is not in the server's inventory: argument validation refuses it. */
   unknownTool: boolean;
+  /** What stops the call before the policy: a disabled server or agent. */
+  blockedBefore: string[];
 };
 
 export type ReplayChangeView = {

@@ -69,5 +69,11 @@ export function dryRunCall(ctx: ServiceContext, raw: DryRunInput): DryRunView {
       .filter((g) => g.expiresAt === null || g.expiresAt > now)
       .map((g) => ({ id: g.id, toolPattern: g.toolPattern, effect: g.effect })),
     unknownTool: !base.tools.has(input.tool),
+    blockedBefore: [
+      ...(base.upstream.enabled
+        ? []
+        : [`${base.upstream.name} is disabled: the gateway refuses every call to it.`]),
+      ...(agent.disabledAt ? [`${agent.name} is disabled: its keys are refused.`] : []),
+    ],
   };
 }

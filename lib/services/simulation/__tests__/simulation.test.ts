@@ -181,6 +181,17 @@ describe("dry run", () => {
     );
   });
 
+  it("says when a disabled agent or server stops the call before the policy", () => {
+    db.$client.prepare("UPDATE agents SET disabled_at = ? WHERE id = ?").run(Date.now(), agentId);
+    const run = dryRunCall(testContext(db, viewer), {
+      upstreamId,
+      agentId,
+      tool: "echo",
+      arguments: '{"message":"hi"}',
+    });
+    expect(run.blockedBefore).toEqual(["bot is disabled: its keys are refused."]);
+  });
+
   it("refuses anonymous callers", () => {
     expect(() =>
       dryRunCall(testContext(db, { type: "anonymous" }), {
