@@ -228,7 +228,12 @@ function VersionSelect({
 function useYaml(id: string, draft: string | null) {
   const q = useQuery({ ...policyVersionQuery(id), enabled: id !== DRAFT });
   if (id === DRAFT) return { yaml: draft ?? "", pending: false, error: null, retry: () => {} };
-  return { yaml: q.data?.yaml, pending: q.isPending, error: q.error, retry: () => void q.refetch() };
+  return {
+    yaml: q.data?.yaml,
+    pending: q.isPending,
+    error: q.error,
+    retry: () => void q.refetch(),
+  };
 }
 
 /**
@@ -286,6 +291,7 @@ export function VersionDiffDialog({
               }}
               aria-label="Swap the two sides"
               title="Swap the two sides"
+              className="self-start sm:self-auto"
             >
               ⇄
             </Button>
