@@ -15,6 +15,7 @@ import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { MIGRATIONS_DIR, openMigratedDb } from "@/db/client";
 import { type AuditFields, appendEvents } from "@/lib/services/audit";
 import { writeCheckpoint } from "@/lib/services/audit/auto-checkpoint";
+import { catchUpIndex } from "@/lib/services/audit/indexer";
 import { verifyIntegrity } from "@/lib/services/audit/integrity";
 import { systemContext } from "@/lib/services/audit/maintenance";
 import { runRetention } from "@/lib/services/audit/retention";
@@ -92,6 +93,9 @@ const cp = await timed(() => writeCheckpoint(db, key, trusted, "auto", () => new
 process.stdout.write(
   `checkpoint after ${EVERY.toLocaleString("en-US")} rows: ${ms(cp.ms)} in all, longest event-loop stretch ${ms(cp.maxBlockMs)}\n`,
 );
+
+// The console's search index and rollups are current, as they would be when retention runs.
+catchUpIndex(db);
 
 // Purge timing: wrap the transaction the retention run opens.
 const purges: number[] = [];
