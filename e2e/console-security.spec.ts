@@ -183,6 +183,40 @@ test.describe("two-factor sign-in and re-authentication", () => {
     }
   });
 
+  test("an admin sees a slowed account on the users page and unlocks it", async ({
+    page,
+    signIn,
+    request,
+    db,
+  }) => {
+    const email = await newUser(db, "viewer");
+    const attempt = (password: string) =>
+      request.post("/api/v1/auth/sign-in", {
+        headers: { origin: E2E.consoleUrl, "content-type": "application/json" },
+        data: JSON.stringify({ email, password }),
+      });
+    for (let i = 0; i < 3; i++) expect((await attempt("wrong wrong wrong")).status()).toBe(401);
+    const slowed = await attempt(E2E.password);
+    expect(slowed.status()).toBe(429);
+    expect(await slowed.text()).toContain("Try again in 1 second");
+
+    await signIn("admin");
+    await page.goto("/console/users");
+    const row = page.getByRole("row", { name: new RegExp(email) });
+    await expect(row).toContainText("3 failed sign-ins");
+    await row.getByRole("button", { name: `Unlock ${email}` }).click();
+    await expect(page.getByText(`${email} can try again at once`)).toBeVisible();
+    await expect(row).not.toContainText("failed sign-in");
+    expect((await attempt(E2E.password)).status()).toBe(200);
+    const unlock = db
+      .prepare(
+        "SELECT actor_label, detail FROM audit_events WHERE action = 'user.unlock' ORDER BY seq DESC LIMIT 1",
+      )
+      .get() as { actor_label: string; detail: string };
+    expect(unlock.actor_label).toBe(E2E.adminEmail);
+    expect(unlock.detail).toContain(email);
+  });
+
   test("changing a server's command needs a fresh password, enforced by the server", async ({
     page,
     signIn,
