@@ -201,6 +201,8 @@ function contenders(
           PORTCULLIS_DB: db.t.file,
           PORTCULLIS_LOG_LEVEL: "info",
           PORTCULLIS_MAX_SESSIONS: "256",
+          // Every benchmark session is the same agent; its own cap would refuse all but 16.
+          PORTCULLIS_MAX_SESSIONS_PER_AGENT: "256",
         },
         (c) => waitForStderr(c, LISTENING),
       );
@@ -627,7 +629,8 @@ row, and all but the floor in front of the same stdio upstream (\`node ${UPSTREA
   and the policy below): every call is tied to the agent whose key opened the session, decided
   against the policy, checks and reserves two counters, and has its decision row (hash-chained,
   arguments redacted) committed before it is forwarded — calls that arrive in the same event-loop
-  turn share one transaction; outcome rows follow in batches. \`PORTCULLIS_MAX_SESSIONS=256\`.
+  turn share one transaction; outcome rows follow in batches. \`PORTCULLIS_MAX_SESSIONS=256\` and
+  \`PORTCULLIS_MAX_SESSIONS_PER_AGENT=256\` (every benchmark session is the same agent).
 
 Both peers run on Node 20 (mcp-proxy's \`pipenet\` dependency declares Node ≥ 22 but serves only
 its \`--tunnel\` option, unused here).
