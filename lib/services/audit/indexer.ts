@@ -224,6 +224,6 @@ export function startAuditIndexer(db: Db, everyMs = 500): { stop: () => void } {
  */
 export function forgetIndexedRows(db: Db | Tx, throughSeq: number): void {
   const client = sqliteHandle(db);
-  client.prepare("DELETE FROM audit_search WHERE rowid <= ?").run(throughSeq);
+  client.prepare("DELETE FROM audit_search WHERE rowid <= CAST(? AS INTEGER)").run(throughSeq);
   client.prepare("DELETE FROM audit_minutes WHERE last_seq <= ?").run(throughSeq);
 }

@@ -102,10 +102,12 @@ function readMatching(
         .all(...w.params, n);
     }
     // The index walks its matches in rowid order and stops at the limit; CROSS JOIN keeps it
-    // the outer loop, so each match costs one primary-key lookup.
+    // the outer loop, so each match costs one primary-key lookup. The bounds are cast because
+    // the driver binds numbers as REAL, and FTS5 seeks only on an INTEGER rowid bound: given a
+    // REAL one it walks from the end of the doclist (20 ms for a deep page at 1M rows, not 0.4).
     const w = where([
       {
-        sql: "audit_search MATCH ? AND audit_search.rowid BETWEEN ? AND ?",
+        sql: "audit_search MATCH ? AND audit_search.rowid BETWEEN CAST(? AS INTEGER) AND CAST(? AS INTEGER)",
         params: [match, lower, to],
       },
       ...exact,

@@ -15,6 +15,7 @@ import { appendEvents } from "../append";
 import { verifyArchive } from "../archive-file";
 import type { AuditFields } from "../chain";
 import { listCheckpoints } from "../checkpoints";
+import { catchUpIndex } from "../indexer";
 import { verifyIntegrity } from "../integrity";
 import { auditIntegrityStatus } from "../integrity-status";
 import {
@@ -147,6 +148,9 @@ describe("retention", () => {
     write(120, now - 45 * DAY);
     write(80, now - 31 * DAY);
     write(30, now - 2 * DAY);
+    catchUpIndex(db);
+    const rollups = () => db.$client.prepare("SELECT sum(calls) FROM audit_rollups").pluck().get();
+    const rolledUpBefore = rollups();
     await checkpointNow(db, settings, "auto"); // a checkpoint inside what will be archived
     const ctx = systemContext(db, "audit-retention");
     const key = must(loadSigningKey(settings.keySource, true));
@@ -169,6 +173,15 @@ describe("retention", () => {
     expect(
       sql.prepare("SELECT min(seq) AS lo, max(seq) AS hi, count(*) AS n FROM audit_events").get(),
     ).toEqual({ lo: 201, hi: 232, n: 32 });
+    // The search index and the minute map forget the removed rows; the rollups still count them.
+    expect(sql.prepare("SELECT min(rowid) AS lo, count(*) AS n FROM audit_search").get()).toEqual({
+      lo: 201,
+      n: 30,
+    });
+    expect(
+      sql.prepare("SELECT count(*) FROM audit_minutes WHERE first_seq <= 200").pluck().get(),
+    ).toBe(0);
+    expect(rollups()).toBe(rolledUpBefore);
     // The run audited itself, once per archive, before the rows left.
     const runs = sql
       .prepare(
