@@ -19,6 +19,7 @@ import {
   getAuditEvent,
   listAuditEvents,
 } from "@/lib/services/audit/queries";
+import { verifyAuditChainWithProgress } from "@/lib/services/audit/verify-progress";
 import { type ServiceContext, withTransaction } from "@/lib/services/context";
 import { seededRandom } from "@/lib/testing/random";
 
@@ -225,14 +226,17 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** Warm-up, then runs until `maxRuns` or a time budget is spent (at least `minRuns`). */
-function measure(
+type RunOptions = { warmup?: number; maxRuns?: number; minRuns?: number; budgetMs?: number };
+
+/** Times `run` repeatedly (wall and process CPU, every thread included) after warm-up. */
+async function timed(
   name: string,
-  fn: () => string,
-  opts: { warmup?: number; maxRuns?: number; minRuns?: number; budgetMs?: number } = {},
-): Measurement {
+  run: () => string | Promise<string>,
+  opts: RunOptions = {},
+): Promise<Measurement> {
   const { warmup = 3, maxRuns = 60, minRuns = 7, budgetMs = 6000 } = opts;
   let result = "";
-  for (let i = 0; i < warmup; i += 1) result = fn();
+  for (let i = 0; i < warmup; i += 1) result = await run();
   const times: number[] = [];
   const cpus: number[] = [];
   const began = performance.now();
@@ -242,7 +246,7 @@ function measure(
   ) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    result = fn();
+    result = await run();
     times.push(performance.now() - t0);
     const c = process.cpuUsage(c0);
     cpus.push((c.user + c.system) / 1000);
@@ -292,7 +296,7 @@ function sizesOf(db: Db): Sizes {
   return { total: list.reduce((a, b) => a + b.bytes, 0), parts: list };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portcullis-bench-console-"));
   let db: Db | undefined;
   try {
@@ -350,66 +354,66 @@ function main(): void {
     const deepCursor = Math.round(TOTAL_ROWS / 50); // keyset page near the oldest end, newest first
     const midCursor = TOTAL_ROWS / 2;
     const dayAgo = now - DAY_MS;
-    results.push(measure("list: first page (newest, 100 rows)", page({})));
+    results.push(await timed("list: first page (newest, 100 rows)", page({})));
     results.push(
-      measure(
+      await timed(
         "list: first page with outcomes (decisions view)",
         page({ view: "decisions", withOutcomes: true }),
       ),
     );
     results.push(
-      measure(`list: deep keyset page (cursor seq ${deepCursor})`, page({ cursor: deepCursor })),
+      await timed(`list: deep keyset page (cursor seq ${deepCursor})`, page({ cursor: deepCursor })),
     );
     results.push(
-      measure("denied calls, last 24 h: first page", page({ view: "denied", from: dayAgo })),
+      await timed("denied calls, last 24 h: first page", page({ view: "denied", from: dayAgo })),
     );
     results.push(
-      measure(
+      await timed(
         `denied calls, last 24 h: deep page (cursor seq ${midCursor})`,
         page({ view: "denied", from: dayAgo, cursor: midCursor }),
       ),
     );
-    results.push(measure("list: decision=deny, first page", page({ decision: "deny" })));
+    results.push(await timed("list: decision=deny, first page", page({ decision: "deny" })));
     results.push(
-      measure(
+      await timed(
         `list: decision=deny, deep page (cursor seq ${deepCursor})`,
         page({ decision: "deny", cursor: deepCursor }),
       ),
     );
-    results.push(measure("list: server=postgres, first page", page({ server: "postgres" })));
+    results.push(await timed("list: server=postgres, first page", page({ server: "postgres" })));
     results.push(
-      measure(
+      await timed(
         `list: server=postgres, deep page (cursor seq ${deepCursor})`,
         page({ server: "postgres", cursor: deepCursor }),
       ),
     );
     results.push(
-      measure(`calls by agent: agent=${agent.label}, first page`, page({ agent: agent.label })),
+      await timed(`calls by agent: agent=${agent.label}, first page`, page({ agent: agent.label })),
     );
     results.push(
-      measure(
+      await timed(
         `calls by agent: agent=${agent.label}, deep page (cursor seq ${deepCursor})`,
         page({ agent: agent.label, cursor: deepCursor }),
       ),
     );
     results.push(
-      measure("calls by tool: tool=drop_table, first page", page({ tool: "drop_table" })),
+      await timed("calls by tool: tool=drop_table, first page", page({ tool: "drop_table" })),
     );
     results.push(
-      measure(
+      await timed(
         `calls by tool: tool=drop_table, deep page (cursor seq ${midCursor})`,
         page({ tool: "drop_table", cursor: midCursor }),
       ),
     );
     results.push(
-      measure(
+      await timed(
         "list: server + agent + decision=deny, first page",
         page({ server: "github", agent: agent.label, decision: "deny" }),
       ),
     );
     const hour = 3_600_000;
     results.push(
-      measure(
+      await timed(
         `list: time range (1 h, ${DAYS > 1 ? "3 d" : "12 h"} ago), first page`,
         page({
           from: now - (DAYS > 1 ? 72 : 12) * hour - hour,
@@ -417,13 +421,13 @@ function main(): void {
         }),
       ),
     );
-    const text = (label: string, q: string) =>
-      results.push(measure(`free text q="${q}" (${label}), first page`, page({ q })));
-    text("a rule name and a reason", "sandbox");
-    text("a word prefix", "sandb");
-    text("common", "release-bot");
-    text("a phrase in reasons", "outside the sandbox");
-    text("no match", "no-such-text");
+    const text = async (label: string, q: string) =>
+      results.push(await timed(`free text q="${q}" (${label}), first page`, page({ q })));
+    await text("a rule name and a reason", "sandbox");
+    await text("a word prefix", "sandb");
+    await text("common", "release-bot");
+    await text("a phrase in reasons", "outside the sandbox");
+    await text("no match", "no-such-text");
 
     const ids = (
       db.$client
@@ -435,7 +439,7 @@ function main(): void {
     let n = 0;
     let withOutcome = 0;
     results.push(
-      measure("getAuditEvent (decision + its outcome)", () => {
+      await timed("getAuditEvent (decision + its outcome)", () => {
         const detail = getAuditEvent(ctx, ids[n++ % ids.length] as string);
         if (detail.outcome) withOutcome += 1;
         return `${withOutcome} of ${n} with an outcome`;
@@ -448,12 +452,12 @@ function main(): void {
       [7 * 24 * 60, "7 d"],
     ] as const;
     const stats = (label: string, input: Parameters<typeof auditStats>[1]) =>
-      measure(`dashboard stats: ${label}`, () => {
+      timed(`dashboard stats: ${label}`, () => {
         const s = auditStats(ctx, input);
         return `${s.calls} calls, ${s.denied} denied, p95 ${s.latencyP95Ms} ms`;
       });
-    for (const [minutes, label] of windows) results.push(stats(`last ${label}`, { minutes }));
-    results.push(stats("last 24 h, server=github", { minutes: 24 * 60, server: "github" }));
+    for (const [minutes, label] of windows) results.push(await stats(`last ${label}`, { minutes }));
+    results.push(await stats("last 24 h, server=github", { minutes: 24 * 60, server: "github" }));
 
     // The console indexes before it answers once more rows than this wait; up to that, a query
     // reads the unindexed rows itself.
@@ -462,16 +466,16 @@ function main(): void {
     const { indexedSeq, headSeq } = indexProgress(db);
     const tail = `${headSeq - indexedSeq} rows after the watermark`;
     results.push(
-      measure(`free text q="no-such-text" (no match), ${tail}`, page({ q: "no-such-text" })),
+      await timed(`free text q="no-such-text" (no match), ${tail}`, page({ q: "no-such-text" })),
     );
     results.push(
-      measure(`denied calls, last 24 h, ${tail}`, page({ view: "denied", from: dayAgo })),
+      await timed(`denied calls, last 24 h, ${tail}`, page({ view: "denied", from: dayAgo })),
     );
-    results.push(stats(`last 24 h, ${tail}`, { minutes: 24 * 60 }));
+    results.push(await stats(`last 24 h, ${tail}`, { minutes: 24 * 60 }));
 
     let exported = { lines: 0, bytes: 0 };
     results.push(
-      measure(
+      await timed(
         "export: full JSONL, streamed and discarded",
         () => {
           const out = exportAuditEvents(ctx, { format: "jsonl" });
@@ -488,12 +492,27 @@ function main(): void {
       ),
     );
     results.push(
-      measure(
-        "verifyChain: all rows",
+      await timed(
+        "verifyChain: all rows, one thread",
         () => {
           const report = verifyChain(db as Db);
           if (!report.ok) throw new Error(`chain broken: ${report.why}`);
           return `${report.rows} rows ok`;
+        },
+        { warmup: 1, minRuns: 3, maxRuns: 5, budgetMs: 20_000 },
+      ),
+    );
+    let progressLines = 0;
+    results.push(
+      await timed(
+        "console Verify: all rows with progress (two threads, then checkpoints and its audit row)",
+        async () => {
+          progressLines = 0;
+          const report = await verifyAuditChainWithProgress(ctx, undefined, () => {
+            progressLines += 1;
+          });
+          if (!report.ok) throw new Error(`chain broken: ${JSON.stringify(report)}`);
+          return `${report.rows} rows ok, ${progressLines} progress updates`;
         },
         { warmup: 1, minRuns: 3, maxRuns: 5, budgetMs: 20_000 },
       ),
@@ -534,10 +553,11 @@ Data: a fresh SQLite file in the temporary directory, migrated with the real mig
 audit rows spread over the last ${DAYS === 1 ? "24 h" : `${DAYS} days`}: ${counts.decisions.toLocaleString("en-US")} \`tool_call.decide\` rows (about 70 % allow, 22 % deny, 8 %
 approval_required; 3 servers, 5 agents, 20 tools, 10 rules) and ${counts.outcomes.toLocaleString("en-US")} matching \`tool_call.outcome\` rows.
 Every query goes through the console's service functions (\`listAuditEvents\`, \`getAuditEvent\`, \`auditStats\`,
-\`exportAuditEvents\`, \`verifyChain\`) as an admin; list pages are 100 rows, newest first. Each row is the
+\`exportAuditEvents\`, \`verifyChain\`, and \`verifyAuditChainWithProgress\`, what the console's Verify button
+runs) as an admin; list pages are 100 rows, newest first. Each row is the
 median and p95 of repeated runs after warm-up (up to 60 runs or about 6 s per query; 3–5 runs for the export
-and the verification), and the median CPU time the process spent per run (wall time minus waiting for a core on a
-shared machine). The last three queries run with ${tailRows.toLocaleString("en-US")} rows appended after the indexer's watermark.
+and the verifications), and the median CPU time the process spent per run, all its threads together (on one
+thread, wall time minus waiting for a core on a shared machine). The last three list and stats queries run with ${tailRows.toLocaleString("en-US")} rows appended after the indexer's watermark.
 
 ${insertLine}
 
@@ -565,4 +585,4 @@ ${table}
   }
 }
 
-main();
+await main();
