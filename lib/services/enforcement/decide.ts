@@ -1,4 +1,4 @@
-import type { Db, Tx } from "@/db/client";
+import { type Db, sqliteHandle, type Tx } from "@/db/client";
 import type { Approval } from "@/db/schema";
 import { canonicalJson } from "@/lib/core/canonical-json";
 import { newId } from "@/lib/core/ids";
@@ -96,6 +96,15 @@ function decisionLabel(d: Decision): "allow" | "deny" | "approval_required" {
 }
 
 /**
+ * Runs `fn` in the transaction already open on the connection (a batch of decisions opens it
+ * with the driver, see DecisionBatcher), or in an IMMEDIATE one of its own.
+ */
+function inTransaction<T>(db: Db | Tx, fn: (tx: Tx) => T): T {
+  // Queries through either object run on the one connection, inside its open transaction.
+  return sqliteHandle(db).inTransaction ? fn(db as Tx) : withTransaction({ db }, fn);
+}
+
+/**
  * Decides one tools/call and records it in ONE IMMEDIATE transaction: the counter values the
  * engine reads, the reservations it makes, the decision's audit row and, for approvals, the
  * approvals row. Limits are therefore exact across processes. Given a transaction (a batch of
@@ -108,7 +117,7 @@ export function decideToolCall(db: Db | Tx, input: DecideCallInput): CallVerdict
   const auditedArgs = auditArguments(input.arguments, argsMode, input.hmacKey);
   const agentRef = { agentId: input.identity.agentId, label: input.identity.label };
 
-  return withTransaction({ db }, (tx) => {
+  return inTransaction(db, (tx) => {
     // The clock is read once the write lock is held, so no committed reservation is newer than it.
     const now = Math.max(input.now, Date.now());
     const row = (d: Decision, extra: Record<string, unknown>, cause?: string): AuditFields => ({
