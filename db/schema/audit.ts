@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 export const AUDIT_SOURCES = ["console", "gateway", "stdio", "cli", "system"] as const;
@@ -48,8 +49,11 @@ export const auditEvents = sqliteTable(
   // Only what a lookup by id needs and the outcome of a decision: every index here is paid on
   // every tool call. Time, server, agent, tool, rule, action and decision filters go through
   // the search index and the per-minute seq map (audit-index.ts), maintained off that path.
+  // Partial: a decision row names no other row, so its commit does not touch this index.
   (t) => [
-    index("audit_events_correlation_idx").on(t.correlationId), // outcome of a decision
+    index("audit_events_correlation_idx")
+      .on(t.correlationId)
+      .where(sql`${t.correlationId} IS NOT NULL`), // outcome of a decision
   ],
 );
 

@@ -3,13 +3,15 @@ import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlit
 /**
  * One admitted increment of a counter (rate limits, spend caps, contact-form limits). A window's
  * value is the exact decimal sum of its rows, so calendar and rolling windows share one store.
- * Written inside the IMMEDIATE transaction that records the decision; deleted by `decision_id`
- * when the upstream call failed at the protocol level, and pruned once older than any window.
+ * Written inside the IMMEDIATE transaction that records the decision, stamped with that decision
+ * row's time; deleted by (`at`, `decision_id`) when the upstream call failed at the protocol
+ * level, and pruned once older than any window. Every index here is written before every
+ * forwarded call, hence none on `decision_id` and no AUTOINCREMENT.
  */
 export const counterEvents = sqliteTable(
   "counter_events",
   {
-    id: integer("id").primaryKey({ autoIncrement: true }),
+    id: integer("id").primaryKey(),
     key: text("key").notNull(),
     at: integer("at").notNull(), // epoch ms
     amount: text("amount").notNull(), // exact decimal
@@ -17,8 +19,7 @@ export const counterEvents = sqliteTable(
   },
   (t) => [
     index("counter_events_key_at_amount_idx").on(t.key, t.at, t.amount), // window seeks, index-only
-    index("counter_events_decision_idx").on(t.decisionId), // rollback
-    index("counter_events_at_idx").on(t.at), // pruning
+    index("counter_events_at_idx").on(t.at), // pruning, and a decision's rows for a rollback
   ],
 );
 

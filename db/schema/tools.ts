@@ -3,7 +3,14 @@ import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-or
 import { upstreams } from "./upstreams";
 
 export const TOOL_STATUSES = ["new", "active", "quarantined"] as const;
-export const RISK_CATEGORIES = ["Read", "Write", "Execute", "Destructive", "Financial", "Other"] as const;
+export const RISK_CATEGORIES = [
+  "Read",
+  "Write",
+  "Execute",
+  "Destructive",
+  "Financial",
+  "Other",
+] as const;
 export const RISK_LEVELS = ["low", "medium", "high", "critical"] as const;
 
 /**
@@ -23,7 +30,9 @@ export const tools = sqliteTable(
     definition: text("definition", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     definitionHash: text("definition_hash").notNull(),
     approvedHash: text("approved_hash").notNull(),
-    pendingDefinition: text("pending_definition", { mode: "json" }).$type<Record<string, unknown>>(),
+    pendingDefinition: text("pending_definition", { mode: "json" }).$type<
+      Record<string, unknown>
+    >(),
     pendingHash: text("pending_hash"),
     status: text("status", { enum: TOOL_STATUSES }).notNull(),
     riskCategory: text("risk_category", { enum: RISK_CATEGORIES }).notNull(),

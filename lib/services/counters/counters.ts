@@ -26,7 +26,8 @@ import {
  *   rows already in the new window. lo < from_at (this clock is behind the last decision's) →
  *   total + Σ [lo, from_at), without moving the head back.
  * - reserve: insert the row, add its amount to every head of the key whose bound it is inside.
- * - rollback: delete the decision's rows, subtract each from the heads it is still inside.
+ * - rollback: delete the decision's rows (found by their time and decision id through the index
+ *   on `at`), subtract each from the heads it is still inside.
  * - prune: delete rows older than the retention and the heads whose bound is older than it
  *   (such a head would include deleted rows; the next read rebuilds it from the rows).
  * A key first read (or read with a new window shape after a policy edit) builds its head once
@@ -97,9 +98,9 @@ function statements(db: Db | Tx): Statements {
       ),
       setTotal: client.prepare("UPDATE counter_heads SET total = ? WHERE key = ? AND window = ?"),
       decisionRows: client.prepare(
-        "SELECT key, at, amount FROM counter_events WHERE decision_id = ?",
+        "SELECT key, at, amount FROM counter_events WHERE at = ? AND decision_id = ?",
       ),
-      rollback: client.prepare("DELETE FROM counter_events WHERE decision_id = ?"),
+      rollback: client.prepare("DELETE FROM counter_events WHERE at = ? AND decision_id = ?"),
       pruneRows: client.prepare("DELETE FROM counter_events WHERE at < ?"),
       pruneHeads: client.prepare("DELETE FROM counter_heads WHERE from_at < ?"),
     };
@@ -235,13 +236,21 @@ export function reserveCounters(
   });
 }
 
-/** Undoes a decision's reservations (upstream JSON-RPC error or time-out). Returns rows removed. */
-export function rollbackReservations(db: Db | Tx, decisionId: string): number {
+/**
+ * Undoes the reservations decision `decisionId` made at `at` (the time it passed to
+ * reserveCounters: its decision row's time), after an upstream JSON-RPC error or time-out.
+ * Returns rows removed.
+ */
+export function rollbackReservations(db: Db | Tx, decisionId: string, at: number): number {
   const s = statements(db);
   return atomically(db, () => {
-    const rows = s.decisionRows.all(decisionId) as { key: string; at: number; amount: string }[];
+    const rows = s.decisionRows.all(at, decisionId) as {
+      key: string;
+      at: number;
+      amount: string;
+    }[];
     if (rows.length === 0) return 0;
-    s.rollback.run(decisionId);
+    s.rollback.run(at, decisionId);
     for (const row of rows) {
       const amount = decimal(row.amount, row.key);
       adjustHeads(s, row.key, row.at, { digits: -amount.digits, scale: amount.scale });

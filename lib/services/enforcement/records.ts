@@ -1,4 +1,4 @@
-import type { Db } from "@/db/client";
+import { type Db, sqliteHandle, type Tx } from "@/db/client";
 import { canonicalJson } from "@/lib/core/canonical-json";
 import { newId } from "@/lib/core/ids";
 import { appendEvent, appendEvents, type AuditFields } from "../audit";
@@ -82,7 +82,7 @@ export class OutcomeWriter {
     this.queue = [];
     try {
       withTransaction({ db: this.db }, (tx) => {
-        for (const q of batch) if (q.rollback) rollbackReservations(tx, q.rollback);
+        for (const q of batch) if (q.rollback) rollbackDecision(tx, q.rollback);
         appendEvents(
           tx,
           batch.map((q) => q.row),
@@ -105,6 +105,19 @@ export class OutcomeWriter {
     this.closed = true;
     return this.flush();
   }
+}
+
+/**
+ * Gives back what a decision reserved. Its reservations carry its decision row's time; a
+ * decision whose row cannot be found (archived long ago) keeps them: a limit may then refuse
+ * early, never admit too much.
+ */
+function rollbackDecision(tx: Tx, decisionId: string): void {
+  const at = sqliteHandle(tx)
+    .prepare("SELECT occurred_at FROM audit_events WHERE id = ? AND action = 'tool_call.decide'")
+    .pluck()
+    .get(decisionId) as number | undefined;
+  if (at !== undefined) rollbackReservations(tx, decisionId, at);
 }
 
 export type RefusedMessage = {

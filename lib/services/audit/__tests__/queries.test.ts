@@ -161,6 +161,30 @@ describe("getAuditEvent", () => {
     expect(getAuditEvent(testContext(db), o.id).decision?.id).toBe(d.id);
     expect(() => getAuditEvent(testContext(db), "evt_missing")).toThrow(/does not exist/);
   });
+
+  it("finds outcomes through the correlation index, which holds no decision row", () => {
+    const db = createTestDb();
+    const d = decision(Date.now());
+    write(db, [d, outcome(d, 7), decision(Date.now())]);
+    const sql = db.$client;
+    // A partial index: rows without a correlation id (decisions) are not in it, so a decision's
+    // commit leaves it alone.
+    expect(sql.pragma("index_list(audit_events)")).toContainEqual(
+      expect.objectContaining({ name: "audit_events_correlation_idx", partial: 1 }),
+    );
+    const plan = (query: string) =>
+      (sql.prepare(`EXPLAIN QUERY PLAN ${query}`).all("a", "b") as { detail: string }[])
+        .map((r) => r.detail)
+        .join("; ");
+    expect(
+      plan(
+        "SELECT * FROM audit_events WHERE correlation_id = ? AND action = ? ORDER BY seq DESC LIMIT 1",
+      ),
+    ).toMatch(/USING INDEX audit_events_correlation_idx/);
+    expect(plan("SELECT * FROM audit_events WHERE correlation_id IN (?, ?)")).toMatch(
+      /USING INDEX audit_events_correlation_idx/,
+    );
+  });
 });
 
 describe("auditStats", () => {

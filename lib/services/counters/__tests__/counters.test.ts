@@ -102,8 +102,11 @@ describe("counters", () => {
     reserve("k", "1", "old", now - 40 * 86_400_000);
     reserve("k", "1", "month", now - 30 * 86_400_000);
     expect(readCounter(db, "k", rollingWindow(60_000, now))).toBe("2");
-    expect(rollbackReservations(db, "undo")).toBe(1);
-    expect(rollbackReservations(db, "undo")).toBe(0);
+    // The decision and its time: another decision's rows at that time, or its rows at another
+    // time, are left alone.
+    expect(rollbackReservations(db, "undo", now - 1)).toBe(0);
+    expect(rollbackReservations(db, "undo", now)).toBe(1);
+    expect(rollbackReservations(db, "undo", now)).toBe(0);
     expect(readCounter(db, "k", rollingWindow(60_000, now))).toBe("1");
     expect(pruneCounters(db, now)).toBe(1);
     // A 31-day rolling window still sees the 30-day-old row after pruning.
@@ -188,7 +191,7 @@ describe("counter heads", () => {
     ).toEqual(["calendar:day", "calendar:hour", "rolling:90000"]);
     // Reservations and rollbacks keep every head of the key exact, used or not.
     reserve("k", "1", "new", now + 1);
-    expect(rollbackReservations(db, "r0")).toBe(1);
+    expect(rollbackReservations(db, "r0", now)).toBe(1);
     expectHeadsExact();
     expect(readCounter(db, "k", calendarWindow("day", now + 2))).toBe("4");
   });
@@ -210,9 +213,9 @@ describe("counter heads", () => {
     reserve("k", "1", "gone", t0);
     reserve("k", "1", "kept", t0 + W);
     expect(readCounter(db, "k", rollingWindow(W, t0 + W))).toBe("1");
-    expect(rollbackReservations(db, "gone")).toBe(1);
+    expect(rollbackReservations(db, "gone", t0)).toBe(1);
     expect(readCounter(db, "k", rollingWindow(W, t0 + W))).toBe("1");
-    expect(rollbackReservations(db, "kept")).toBe(1);
+    expect(rollbackReservations(db, "kept", t0 + W)).toBe(1);
     expect(readCounter(db, "k", rollingWindow(W, t0 + W))).toBe("0");
     expectHeadsExact();
   });
@@ -294,8 +297,9 @@ describe("counter heads match a brute-force sum (property)", () => {
           } else if (o.op === "rollback") {
             const id = decisions[o.pick % Math.max(1, decisions.length)];
             if (id === undefined) continue;
-            const expected = rows.filter((r) => r.decision === id).length;
-            expect(rollbackReservations(db, id)).toBe(expected);
+            const mine = rows.filter((r) => r.decision === id);
+            const at = mine[0]?.at ?? now;
+            expect(rollbackReservations(db, id, at)).toBe(mine.length);
             rows = rows.filter((r) => r.decision !== id);
           } else if (o.op === "prune") {
             pruneCounters(db, now, o.retention);
