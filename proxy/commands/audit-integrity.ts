@@ -12,6 +12,7 @@ import {
   type SignedCheckpoint,
 } from "@/lib/services/audit/checkpoints";
 import { verifyIntegrity } from "@/lib/services/audit/integrity";
+import { walkBeforeVerifying } from "@/lib/services/audit/verify-progress";
 import { checkpointsJsonl } from "@/lib/services/audit/integrity-status";
 import {
   type AuditIntegritySettings,
@@ -150,17 +151,14 @@ export async function auditVerify(
       })
     : null;
   let started = false;
-  const report = verifyIntegrity(db, {
-    keys,
-    external,
-    authenticated,
-    onProgress: (done, total) => {
-      if (!bar) return;
-      if (!started) bar.start(total, 0);
-      started = true;
-      bar.update(done);
-    },
-  });
+  const onProgress = (done: number, total: number) => {
+    if (!bar) return;
+    if (!started) bar.start(total, 0);
+    started = true;
+    bar.update(done);
+  };
+  await walkBeforeVerifying(db, onProgress);
+  const report = verifyIntegrity(db, { keys, external, authenticated });
   if (started) bar?.stop();
   if (!report.ok) {
     process.stdout.write(

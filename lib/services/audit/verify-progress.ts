@@ -19,9 +19,21 @@ export async function verifyAuditChainWithProgress(
   onProgress: (done: number, total: number) => void,
 ): Promise<ChainVerification> {
   requireViewer(ctx);
-  const db = ctx.db as Db;
+  await walkBeforeVerifying(ctx.db as Db, onProgress);
+  return verifyAuditChain(ctx, keySource);
+}
+
+/**
+ * Walks the chain from the archive boundary (or genesis) to the head, on two threads when it is
+ * long, reporting progress, and hands the verified prefix to the next verification on this
+ * handle, which then checks only what the walk did not (checkpoints, rows appended since). Call
+ * the verification right after, synchronously.
+ */
+export async function walkBeforeVerifying(
+  db: Db,
+  onProgress?: (done: number, total: number) => void,
+): Promise<void> {
   const start = archiveBoundary(db) ?? { seq: 0, hash: GENESIS_HASH };
   const prefix = await walkChainAsync(db, { ...start, rows: 0 }, { onProgress });
   offerVerifiedPrefix(db, start, prefix);
-  return verifyAuditChain(ctx, keySource);
 }
