@@ -117,6 +117,9 @@ const gatewaySchema = shared.extend({
   PORTCULLIS_AUDIT_HMAC_KEY: z.string().min(32, "needs at least 32 characters").optional(),
   // When set, /metrics answers only `Authorization: Bearer <token>`.
   PORTCULLIS_METRICS_TOKEN: z.string().min(16, "needs at least 16 characters").optional(),
+  // Scheduled checkpoints in the gateway too (the console writes them as well).
+  PORTCULLIS_AUDIT_MAINTENANCE: z.enum(["0", "1"]).default("1"),
+  ...auditIntegrity,
 });
 
 const cliSchema = shared.extend({

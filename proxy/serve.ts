@@ -4,8 +4,13 @@ import type { AddressInfo } from "node:net";
 
 import type { Db } from "@/db/client";
 import type { GatewayEnv } from "@/lib/env";
+import {
+  type AuditIntegritySettings,
+  integritySettings,
+  startAuditMaintenance,
+} from "@/lib/services/audit/maintenance";
 import { readConfigVersion } from "@/lib/services/config-version";
-import { pingDatabase, startCheckpointer } from "@/lib/services/database";
+import { isInMemory, pingDatabase, startCheckpointer } from "@/lib/services/database";
 import { pruneCounters } from "@/lib/services/counters";
 import { DecisionBatcher, OutcomeWriter, recordRefusal } from "@/lib/services/enforcement";
 import { recordUpstreamLifecycle } from "@/lib/services/upstreams";
@@ -41,7 +46,15 @@ export type GatewayOptions = {
   metricsToken?: string;
   /** Replaces how upstream links are made (tests use in-memory servers). */
   linkFor?: (upstream: Upstream) => UpstreamLink;
+  /**
+   * Scheduled checkpoints, so a gateway without a console keeps its log sealed (several
+   * processes may write them). Null: left to the console or to cron.
+   */
+  auditMaintenance?: { settings: AuditIntegritySettings; everyMs?: number } | null;
 };
+
+/** Rows per step of the gateway's background audit work: about a millisecond between yields. */
+const GATEWAY_STEP_ROWS = 250;
 
 export function gatewayOptions(
   db: Db,
@@ -64,6 +77,14 @@ export function gatewayOptions(
     upstreamIdleMs: env.PORTCULLIS_UPSTREAM_IDLE_MS,
     ...(env.PORTCULLIS_AUDIT_HMAC_KEY ? { hmacKey: env.PORTCULLIS_AUDIT_HMAC_KEY } : {}),
     ...(env.PORTCULLIS_METRICS_TOKEN ? { metricsToken: env.PORTCULLIS_METRICS_TOKEN } : {}),
+    auditMaintenance:
+      env.PORTCULLIS_AUDIT_MAINTENANCE === "1"
+        ? {
+            // Retention stays with the console and `portcullis audit retain`: writing and
+            // re-reading an archive holds the event loop far longer than a checkpoint does.
+            settings: { ...integritySettings(env), retentionDays: 0, stepRows: GATEWAY_STEP_ROWS },
+          }
+        : null,
   };
 }
 
@@ -223,11 +244,21 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     Math.min(30_000, Math.max(1_000, Math.floor(o.sessionIdleMs / 4))),
   );
   reaper.unref();
+  const maintenance =
+    o.auditMaintenance && !isInMemory(db)
+      ? startAuditMaintenance(
+          db,
+          o.auditMaintenance.settings,
+          (level, message) => log[level](message),
+          o.auditMaintenance.everyMs,
+        )
+      : null;
 
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       clearInterval(reaper);
+      await maintenance?.stop();
       const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await endpoint.close();
       await pool.close();

@@ -28,6 +28,11 @@ export function pingDatabase(db: Db): void {
 }
 
 /** Closes the process's handle; closing a closed handle does nothing. */
+/** An in-memory database: nothing to checkpoint or sign, since nothing outlives the process. */
+export function isInMemory(db: Db): boolean {
+  return db.$client.memory;
+}
+
 export function closeDatabase(db: Db): void {
   db.$client.close();
 }

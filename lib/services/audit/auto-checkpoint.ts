@@ -23,7 +23,7 @@ export type CheckpointOutcome =
   | { refused: string };
 
 /** Rows verified between yields, so a long stretch never holds the event loop for long. */
-const PAGE_ROWS = 2_000;
+export const PAGE_ROWS = 2_000;
 
 export function chainHead(db: Db): ChainStart | null {
   const row = sqliteHandle(db)
@@ -40,10 +40,11 @@ export async function verifyRange(
   db: Db,
   start: ChainStart,
   to: number,
+  pageRows = PAGE_ROWS,
 ): Promise<{ hash: string } | { why: string; seq: number }> {
   let at = start;
   while (at.seq < to) {
-    const end = Math.min(at.seq + PAGE_ROWS, to);
+    const end = Math.min(at.seq + pageRows, to);
     const report = verifyChain(db, { start: at, to: end });
     if (!report.ok) return { why: report.why, seq: report.brokenSeq };
     if (report.headSeq !== end) {
@@ -66,6 +67,7 @@ export async function writeCheckpoint(
   trusted: TrustedKeys,
   reason: CheckpointReason,
   now: () => Date,
+  pageRows = PAGE_ROWS,
 ): Promise<CheckpointOutcome> {
   const head = chainHead(db);
   if (!head) return { skipped: "empty" };
@@ -76,7 +78,7 @@ export async function writeCheckpoint(
     last && !checkpointProblem(last, trusted) && last.seq >= (boundary?.seq ?? 0)
       ? { seq: last.seq, hash: last.hash }
       : (boundary ?? { seq: 0, hash: GENESIS_HASH });
-  const checked = await verifyRange(db, from, head.seq);
+  const checked = await verifyRange(db, from, head.seq, pageRows);
   if ("why" in checked) return { refused: `chain broken at row ${checked.seq}: ${checked.why}` };
   const cp = signCheckpointWith(key, head.seq, checked.hash, now());
   return withTransaction({ db }, (tx) => {

@@ -16,6 +16,11 @@ export type AuditIntegritySettings = {
   /** 0 keeps every row. */
   retentionDays: number;
   archiveDir: string;
+  /**
+   * Rows per step of background work (verification pages, purge slices) between yields to the
+   * event loop: smaller in a process that also answers tool calls. Default 2,000.
+   */
+  stepRows?: number;
 };
 
 type IntegrityEnv = {
@@ -58,7 +63,14 @@ export function checkpointNow(
 ): Promise<CheckpointOutcome> {
   const key = loadSigningKey(settings.keySource, true);
   if (!key) return Promise.resolve({ refused: "no signing key: an in-memory database" });
-  return writeCheckpoint(db, key, localTrustedKeys(settings.keySource), reason, now);
+  return writeCheckpoint(
+    db,
+    key,
+    localTrustedKeys(settings.keySource),
+    reason,
+    now,
+    settings.stepRows,
+  );
 }
 
 /** Archives and removes rows past the retention age; nothing when retention is off. */
@@ -76,6 +88,7 @@ export async function retainNow(
     archiveDir: settings.archiveDir,
     key,
     trusted: localTrustedKeys(settings.keySource),
+    ...(settings.stepRows ? { stepRows: settings.stepRows } : {}),
   });
 }
 

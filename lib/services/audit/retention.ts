@@ -23,6 +23,8 @@ export type RetentionOptions = {
   trusted: TrustedKeys;
   /** Rows per archive file; a run writes as many files as it needs. */
   maxRowsPerFile?: number;
+  /** Rows verified, or removed, per step between yields (default 2,000). */
+  stepRows?: number;
 };
 
 export type ArchiveWritten = {
@@ -57,7 +59,7 @@ export async function runRetention(
   const cutoff = ctx.now().getTime() - opts.days * DAY_MS;
   const archives: ArchiveWritten[] = [];
   fs.mkdirSync(opts.archiveDir, { recursive: true, mode: 0o700 });
-  await purgeArchived(ctx);
+  await purgeArchived(ctx, opts.stepRows);
   for (;;) {
     const next = await archiveOne(ctx, opts, cutoff);
     if (!next) break;
@@ -79,7 +81,7 @@ async function archiveOne(
   if (toSeq <= start.seq) return null;
   const fromSeq = start.seq + 1;
 
-  const checked = await verifyRange(db, start, toSeq);
+  const checked = await verifyRange(db, start, toSeq, opts.stepRows);
   if ("why" in checked) {
     throw new Error(`refusing to archive: chain broken at row ${checked.seq}: ${checked.why}`);
   }
@@ -169,7 +171,7 @@ async function archiveOne(
       },
     });
   });
-  await purgeArchived(ctx);
+  await purgeArchived(ctx, opts.stepRows);
   return result;
 }
 
@@ -220,10 +222,13 @@ const PURGE_ROWS = 2_000;
  * part-way: rows at or below the archive boundary are in an archive file and skipped by
  * verification, so removing them later changes nothing but the size of the database.
  */
-export async function purgeArchived(ctx: ServiceContext & { db: Db }): Promise<number> {
+export async function purgeArchived(
+  ctx: ServiceContext & { db: Db },
+  sliceRows = PURGE_ROWS,
+): Promise<number> {
   let removed = 0;
   for (;;) {
-    const n = withTransaction(ctx, (tx) => purgeSlice(tx));
+    const n = withTransaction(ctx, (tx) => purgeSlice(tx, sliceRows));
     if (n === 0) return removed;
     removed += n;
     await yieldToLoop();
@@ -231,7 +236,7 @@ export async function purgeArchived(ctx: ServiceContext & { db: Db }): Promise<n
 }
 
 /** The one DELETE the append-only trigger lets through: an archived, checkpointed range. */
-function purgeSlice(tx: Tx): number {
+function purgeSlice(tx: Tx, sliceRows: number): number {
   const sql = sqliteHandle(tx);
   const next = sql
     .prepare(
@@ -241,7 +246,7 @@ function purgeSlice(tx: Tx): number {
     )
     .get() as { first: number; toSeq: number } | undefined;
   if (!next) return 0;
-  const last = Math.min(next.toSeq, next.first + PURGE_ROWS - 1);
+  const last = Math.min(next.toSeq, next.first + sliceRows - 1);
   sql.prepare("INSERT INTO audit_purge (to_seq) VALUES (?)").run(next.toSeq);
   const { changes } = sql
     .prepare("DELETE FROM audit_events WHERE seq BETWEEN ? AND ?")
