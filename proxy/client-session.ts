@@ -1,6 +1,7 @@
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 
 import type { ListedTool } from "@/lib/services/inventory";
+import { Cancellation } from "./cancellation";
 import type { Enforcer } from "./enforcer";
 import {
   classify,
@@ -92,7 +93,7 @@ export class ClientSession implements SessionPort {
   clientCapabilities: Record<string, unknown> = {};
   clientInfo?: Record<string, unknown>;
   protected readonly pending = new Map<string, Pending>();
-  private readonly deciding = new Map<string, AbortController>();
+  private readonly deciding = new Map<string, Cancellation>();
   private toolsCapability = true;
   protected closed = false;
   /** Whether an `input_required` result is fulfilled here (a session-based client) or passed on. */
@@ -323,7 +324,7 @@ export class ClientSession implements SessionPort {
       return;
     }
     const key = idKey(id);
-    const abort = new AbortController();
+    const abort = new Cancellation();
     this.deciding.set(key, abort);
     try {
       if (this.toolsCapability && !e.hasListing) await this.primeInventory();
@@ -352,9 +353,9 @@ export class ClientSession implements SessionPort {
           ...(continuation ? { continuationOf: continuation.decisionId } : {}),
         },
         (m) => this.down(m, id),
-        abort.signal,
+        abort,
       );
-      if (abort.signal.aborted || this.closed) {
+      if (abort.aborted || this.closed) {
         if (action.kind === "forward")
           e.outcome(
             action.decisionId,

@@ -24,6 +24,7 @@ import {
   type RefusedMessage,
 } from "@/lib/services/enforcement";
 import { type ListedTool, recordToolListing, toolDefinitionHash } from "@/lib/services/inventory";
+import type { Cancellation } from "./cancellation";
 import type { JsonRpcId, Outbound } from "./jsonrpc";
 import { log } from "./log";
 import type { ProxyMetrics } from "./metrics";
@@ -166,7 +167,7 @@ export class Enforcer {
   async decide(
     call: ToolCall,
     notify: (m: Outbound) => void,
-    signal: AbortSignal,
+    cancel: Cancellation,
   ): Promise<CallAction> {
     const view = this.view();
     if (!view) return this.storageRefusal(call, "policy unavailable");
@@ -195,7 +196,7 @@ export class Enforcer {
       return this.storageRefusal(call, (err as Error).message);
     }
     if (verdict.kind === "pending")
-      return this.hold(call, input, verdict.decisionId, verdict.approval, notify, signal);
+      return this.hold(call, input, verdict.decisionId, verdict.approval, notify, cancel);
     return this.act(call, verdict);
   }
 
@@ -218,7 +219,7 @@ export class Enforcer {
     decisionId: string,
     approval: Approval,
     notify: (m: Outbound) => void,
-    signal: AbortSignal,
+    cancel: Cancellation,
   ): Promise<CallAction> {
     const label = this.toolLabel(call.tool);
     this.o.metrics.toolCalls.labels(this.o.server, label, "approval_required").inc();
@@ -228,7 +229,9 @@ export class Enforcer {
     let tick = 0;
     while (Date.now() < deadline) {
       try {
-        await sleep(Math.min(poll, Math.max(1, deadline - Date.now())), undefined, { signal });
+        await sleep(Math.min(poll, Math.max(1, deadline - Date.now())), undefined, {
+          signal: cancel.signal,
+        });
       } catch {
         return { kind: "silent" };
       }

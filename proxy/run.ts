@@ -119,6 +119,11 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
     throw new CliError("nothing to proxy: give the server command after --, or --upstream URL", 2);
   }
   const timeoutMs = configured?.timeoutMs ?? env.PORTCULLIS_UPSTREAM_TIMEOUT_MS;
+  // A policy file's upstream row is read once, at start; a server's can change in the console.
+  // (Asking the file source again would stat the file a second time for every call.)
+  const callTimeoutMs = opts.policy
+    ? () => timeoutMs
+    : () => policy.current().upstream?.timeoutMs ?? timeoutMs;
 
   const metrics = new ProxyMetrics();
   const checkpointer = startCheckpointer(db);
@@ -153,7 +158,7 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
     enforcer,
     metrics,
     sendDown: (m) => writeOut(m),
-    timeoutMs: () => policy.current().upstream?.timeoutMs ?? timeoutMs,
+    timeoutMs: callTimeoutMs,
   });
   const stateless = new StdioModernRequests({
     server,
@@ -161,7 +166,7 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
     enforcer,
     metrics,
     writeOut,
-    timeoutMs: () => policy.current().upstream?.timeoutMs ?? timeoutMs,
+    timeoutMs: callTimeoutMs,
   });
   connection.onExit = () => void shutdown("child");
 

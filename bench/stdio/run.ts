@@ -28,6 +28,7 @@ import {
   percentile,
   decisionRows,
   POLICY,
+  summarizeCpuProfile,
   writeDocSection,
 } from "../gateway/common";
 
@@ -161,6 +162,19 @@ async function main(): Promise<void> {
   const facts = runFacts(loadBefore);
   const audit = `\`portcullis run\` wrote ${n(decisions)} decision rows for ${n(CALLS)} calls.`;
   process.stdout.write(`\n${table}\n\n${audit}\n\n${facts}\n`);
+  if (CPU_PROF) {
+    // The main thread's profile is the largest; worker threads (checkpoints) write their own.
+    const dir = path.resolve(String(CPU_PROF));
+    const profiles = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".cpuprofile"))
+      .map((f) => path.join(dir, f))
+      .sort((a, b) => fs.statSync(b).size - fs.statSync(a).size);
+    if (profiles[0])
+      process.stdout.write(
+        `\nCPU profile of portcullis run: ${summarizeCpuProfile(profiles[0])}\n`,
+      );
+  }
 
   if (WRITE_DOCS) {
     const cmd = `npx tsx bench/stdio/run.ts ${process.argv.slice(2).join(" ")}`.trim();

@@ -143,6 +143,27 @@ describe("require_approval", () => {
     await client.close();
   });
 
+  it("stops holding a call the client cancelled: approving it later forwards nothing", async () => {
+    const { client } = await connectHttp(`${holding.url}/mcp/payments`, key);
+    const abort = new AbortController();
+    const call = client.callTool({ name: "record", arguments: { n: 650 } }, undefined, {
+      signal: abort.signal,
+      timeout: 20_000,
+    });
+    const approval = await eventually(() => pendingFor(650));
+    abort.abort("the agent gave up");
+    await expect(call).rejects.toThrow();
+    // The cancellation reaches the gateway before the reviewer acts; the hold polls every 250 ms.
+    await new Promise((r) => setTimeout(r, 300));
+    decideApproval(editor(), { id: approval.id, decision: "approve", comment: "late" });
+    await new Promise((r) => setTimeout(r, 700));
+    expect(received()).not.toContain(650);
+    expect(must(listApprovals(editor(), {}).find((a) => a.id === approval.id)).status).toBe(
+      "approved",
+    );
+    await client.close();
+  });
+
   it("answers 'pending' after the wait, and lets exactly one identical retry through once approved", async () => {
     const { client } = await connectHttp(`${brief.url}/mcp/payments`, key);
     const first = await client.callTool({ name: "record", arguments: { n: 700 } });
