@@ -22,6 +22,7 @@ const CAUSE_LABEL: Record<string, string> = {
   unknown_method: "unknown method",
   transport: "transport rules",
   session_limit: "session limit",
+  upstream_unavailable: "upstream unavailable",
   approved: "approved",
   internal: "internal error",
 };

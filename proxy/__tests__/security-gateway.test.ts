@@ -201,3 +201,53 @@ describe("a malformed message shown to viewers", () => {
     expect((admin.detail as { message: { head: string } }).message.head).toContain(card);
   });
 });
+
+describe("an upstream that cannot be started", () => {
+  const ACCEPT = {
+    accept: "application/json, text/event-stream",
+    "content-type": "application/json",
+  };
+
+  it("is refused with 502 and audited once; the row says why, the agent is not told", async () => {
+    // A value sealed with a secrets key this gateway does not have: its configuration cannot be read.
+    const unknownKey = `enc:v1:0123456789abcdef:${"A".repeat(16)}::${"A".repeat(22)}`;
+    insertUpstream(t.db, {
+      name: "sealed-elsewhere",
+      command: process.execPath,
+      args: [serverEntry("everything"), "stdio"],
+      env: { API_TOKEN: unknownKey },
+    });
+    insertUpstream(t.db, { name: "no-such-binary", command: "/nonexistent/portcullis-upstream" });
+    // A gateway of its own: the one above is at its session limits by now.
+    const own = await startGateway(gatewayTestOptions(t.db));
+    try {
+      for (const [server, why] of [
+        ["sealed-elsewhere", /stored configuration cannot be read: .*API_TOKEN.*0123456789abcdef/],
+        ["no-such-binary", /the upstream could not be started: /],
+      ] as const) {
+        let status = 0;
+        let body: { error?: { message?: string } } = {};
+        const rows = await rowsDuring(async () => {
+          const res = await rawPost(`${own.url}/mcp/${server}`, INIT, {
+            authorization: `Bearer ${keys.third}`,
+            ...ACCEPT,
+          });
+          status = res.status;
+          body = (await res.json()) as typeof body;
+        });
+        expect(status).toBe(502);
+        expect(body.error?.message).toBe(`Upstream server ${server} could not be started`);
+        const refusals = rows.filter((r) => r.action === "message.refuse");
+        expect(refusals).toHaveLength(1);
+        expect(refusals[0]).toMatchObject({
+          cause: "upstream_unavailable",
+          server,
+          actorId: agentIds.third,
+        });
+        expect(refusals[0]?.reason).toMatch(why);
+      }
+    } finally {
+      await own.close();
+    }
+  });
+});

@@ -73,7 +73,7 @@ export class McpEndpoint {
     const remoteIp = req.socket.remoteAddress ?? null;
     this.guard.checkOrigin(req, server, remoteIp);
     const identity = this.guard.authenticate(req, server, remoteIp);
-    const upstream = this.upstreams.byName(server);
+    const upstream = this.upstreamNamed(server, identity, remoteIp);
     if (!upstream || !upstream.enabled)
       throw new HttpRefusal(
         "server_not_served",
@@ -166,15 +166,7 @@ export class McpEndpoint {
     try {
       await connection.ready();
     } catch (err) {
-      this.o.metrics.upstreamErrors.labels(upstream.name, "connect").inc();
-      log.error(`server ${upstream.name}: cannot start the upstream: ${(err as Error).message}`);
-      throw new HttpRefusal(
-        "upstream_start_failed",
-        `Upstream server ${upstream.name} could not be started`,
-        null,
-        {},
-        request.id,
-      );
+      throw this.startFailed(upstream.name, err, identity, remoteIp, request.method, request.id);
     }
     const channel = new ResponseChannel(res);
     const modern: ModernRequest = new ModernRequest(
@@ -229,6 +221,45 @@ export class McpEndpoint {
       this.policies.set(key, policy);
     }
     return policy;
+  }
+
+  /**
+   * The server's row. One whose stored configuration cannot be read (a sealed env or header
+   * value that does not open with the secrets key in use) is refused and audited like an
+   * upstream that does not start; the agent is not told why, the audit row and the log say.
+   */
+  private upstreamNamed(
+    server: string,
+    identity: CallIdentity,
+    remoteIp: string | null,
+  ): Upstream | null {
+    try {
+      return this.upstreams.byName(server);
+    } catch (err) {
+      throw this.startFailed(server, err, identity, remoteIp, null, null, "read");
+    }
+  }
+
+  /** An upstream that cannot be started: 502 to the agent, one audited refusal, a log line. */
+  private startFailed(
+    server: string,
+    err: unknown,
+    identity: CallIdentity,
+    remoteIp: string | null,
+    method: string | null,
+    id: JsonRpcId | null,
+    stage: "read" | "start" = "start",
+  ): HttpRefusal {
+    const reason = `${stage === "read" ? "its stored configuration cannot be read" : "the upstream could not be started"}: ${(err as Error).message}`;
+    this.o.metrics.upstreamErrors.labels(server, "connect").inc();
+    log.error(`server ${server}: ${reason}`);
+    return new HttpRefusal(
+      "upstream_start_failed",
+      `Upstream server ${server} could not be started`,
+      { cause: "upstream_unavailable", reason, server, actor: identity, remoteIp, method },
+      {},
+      id,
+    );
   }
 
   private timeoutFor(server: string, agentId: string): number {
@@ -344,16 +375,8 @@ export class McpEndpoint {
       await connection.ready();
       started = true;
     } catch (err) {
-      this.o.metrics.upstreamErrors.labels(upstream.name, "connect").inc();
-      log.error(`server ${upstream.name}: cannot start the upstream: ${(err as Error).message}`);
       await this.o.pool.release(connection);
-      throw new HttpRefusal(
-        "upstream_start_failed",
-        `Upstream server ${upstream.name} could not be started`,
-        null,
-        {},
-        id,
-      );
+      throw this.startFailed(upstream.name, err, identity, remoteIp, "initialize", id);
     } finally {
       this.starting -= 1;
       if (!started) this.release(identity.agentId);

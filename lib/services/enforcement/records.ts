@@ -130,7 +130,9 @@ export type RefusedMessage = {
     /** Refused on the transport's own rules: Accept, Content-Type, protocol version header. */
     | "transport"
     /** The gateway or the agent is at its session limit. */
-    | "session_limit";
+    | "session_limit"
+    /** The upstream could not be started, or its stored configuration could not be read. */
+    | "upstream_unavailable";
   reason: string;
   source: "gateway" | "stdio";
   server: string | null;
