@@ -5,10 +5,10 @@ import { listCheckpoints } from "@/lib/services/audit/checkpoints";
 import { verifyIntegrity } from "@/lib/services/audit/integrity";
 import { integritySettings } from "@/lib/services/audit/maintenance";
 import { localTrustedKeys } from "@/lib/services/audit/signing-key";
-import { insertAgentWithKey, insertPolicyVersion, insertUpstream } from "@/lib/testing/factories";
-import { connectHttp, serverEntry, tempDatabase } from "@/lib/testing/proxy";
+import { insertAgentWithKey } from "@/lib/testing/factories";
+import { connectHttp, tempDatabase } from "@/lib/testing/proxy";
 import { type Gateway, gatewayOptions, startGateway } from "../serve";
-import { gatewayTestOptions } from "./helpers";
+import { gatewayTestOptions, insertEverything } from "./helpers";
 
 /*
  * A gateway deployed without the console (headless provisioning) still seals its audit log: it
@@ -21,12 +21,7 @@ let key = "";
 
 beforeAll(async () => {
   t = tempDatabase();
-  const everything = insertUpstream(t.db, {
-    name: "everything",
-    command: process.execPath,
-    args: [serverEntry("everything"), "stdio"],
-  });
-  insertPolicyVersion(t.db, everything.id, `version: "1"\ndefault: allow\n`);
+  insertEverything(t.db);
   key = insertAgentWithKey(t.db, { name: "sealed-agent" }).key;
   const settings = integritySettings({
     PORTCULLIS_DB: t.file,

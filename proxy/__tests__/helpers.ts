@@ -1,8 +1,10 @@
 import { eq } from "drizzle-orm";
 
 import type { Db } from "@/db/client";
-import { agentKeys } from "@/db/schema";
+import { agentKeys, type Upstream } from "@/db/schema";
 import { bumpConfigVersion } from "@/lib/services/config-version";
+import { insertPolicyVersion, insertUpstream } from "@/lib/testing/factories";
+import { serverEntry } from "@/lib/testing/proxy";
 import type { GatewayOptions } from "../serve";
 
 /** Revokes a key the way the console's revoke does, without its audit row. */
@@ -103,3 +105,14 @@ export const rawPost = (url: string, body: string, headers: Record<string, strin
     },
     body,
   });
+
+/** server-everything as the stdio upstream "everything", under `policy` (default: allow all). */
+export function insertEverything(db: Db, policy = `version: "1"\ndefault: allow\n`): Upstream {
+  const up = insertUpstream(db, {
+    name: "everything",
+    command: process.execPath,
+    args: [serverEntry("everything"), "stdio"],
+  });
+  insertPolicyVersion(db, up.id, policy);
+  return up;
+}

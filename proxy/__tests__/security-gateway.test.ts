@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { AuditEvent } from "@/db/schema";
 import { toAuditEventView } from "@/lib/services/audit/views";
-import { insertAgentWithKey, insertPolicyVersion, insertUpstream } from "@/lib/testing/factories";
+import { insertAgentWithKey, insertUpstream } from "@/lib/testing/factories";
 import {
   auditRows,
   connectHttp,
@@ -17,7 +17,7 @@ import {
   tempDatabase,
 } from "@/lib/testing/proxy";
 import { type Gateway, startGateway } from "../serve";
-import { gatewayTestOptions, INIT, rawPost } from "./helpers";
+import { gatewayTestOptions, INIT, insertEverything, rawPost } from "./helpers";
 
 /*
  * What an agent holding a valid key can do to the gateway from outside: take every session slot,
@@ -35,12 +35,7 @@ const open: Connected[] = [];
 
 beforeAll(async () => {
   t = tempDatabase();
-  const everything = insertUpstream(t.db, {
-    name: "everything",
-    command: process.execPath,
-    args: [serverEntry("everything"), "stdio"],
-  });
-  insertPolicyVersion(t.db, everything.id, `version: "1"\ndefault: allow\n`);
+  insertEverything(t.db);
   for (const name of ["greedy", "other", "third"] as const) {
     const a = insertAgentWithKey(t.db, { name: `${name}-agent` });
     keys[name] = a.key;
