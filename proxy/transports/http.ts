@@ -73,7 +73,8 @@ export class McpEndpoint {
     const remoteIp = req.socket.remoteAddress ?? null;
     this.guard.checkOrigin(req, server, remoteIp);
     const identity = this.guard.authenticate(req, server, remoteIp);
-    const upstream = this.upstreamNamed(server, identity, remoteIp);
+    const party: RequestParty = { server, actor: identity, remoteIp };
+    const upstream = this.upstreamNamed(party);
     if (!upstream || !upstream.enabled)
       throw new HttpRefusal(
         "server_not_served",
@@ -89,7 +90,6 @@ export class McpEndpoint {
     }
     const c = message ? classify(message) : null;
     const id: JsonRpcId | null = c?.kind === "request" ? c.id : null;
-    const party: RequestParty = { server, actor: identity, remoteIp };
 
     if (message && c?.kind === "request") {
       const era = classifyEra(message, req.headers);
@@ -161,12 +161,13 @@ export class McpEndpoint {
   ): Promise<void> {
     const envelope = checkEnvelope(request, req.headers);
     if ("kind" in envelope) throw this.modernRefusal(envelope, upstream.name, identity, remoteIp);
-    this.guard.checkMedia(req, request.id, { server: upstream.name, actor: identity, remoteIp });
+    const party: RequestParty = { server: upstream.name, actor: identity, remoteIp };
+    this.guard.checkMedia(req, request.id, party);
     const connection = this.o.pool.sharedFor(upstream, "modern");
     try {
       await connection.ready();
     } catch (err) {
-      throw this.startFailed(upstream.name, err, identity, remoteIp, request.method, request.id);
+      throw this.startFailed(party, err, request.method, request.id);
     }
     const channel = new ResponseChannel(res);
     const modern: ModernRequest = new ModernRequest(
@@ -228,35 +229,29 @@ export class McpEndpoint {
    * value that does not open with the secrets key in use) is refused and audited like an
    * upstream that does not start; the agent is not told why, the audit row and the log say.
    */
-  private upstreamNamed(
-    server: string,
-    identity: CallIdentity,
-    remoteIp: string | null,
-  ): Upstream | null {
+  private upstreamNamed(party: RequestParty): Upstream | null {
     try {
-      return this.upstreams.byName(server);
+      return this.upstreams.byName(party.server);
     } catch (err) {
-      throw this.startFailed(server, err, identity, remoteIp, null, null, "read");
+      throw this.startFailed(party, err, null, null, "its stored configuration cannot be read");
     }
   }
 
   /** An upstream that cannot be started: 502 to the agent, one audited refusal, a log line. */
   private startFailed(
-    server: string,
+    party: RequestParty,
     err: unknown,
-    identity: CallIdentity,
-    remoteIp: string | null,
     method: string | null,
     id: JsonRpcId | null,
-    stage: "read" | "start" = "start",
+    what = "the upstream could not be started",
   ): HttpRefusal {
-    const reason = `${stage === "read" ? "its stored configuration cannot be read" : "the upstream could not be started"}: ${(err as Error).message}`;
-    this.o.metrics.upstreamErrors.labels(server, "connect").inc();
-    log.error(`server ${server}: ${reason}`);
+    const reason = `${what}: ${(err as Error).message}`;
+    this.o.metrics.upstreamErrors.labels(party.server, "connect").inc();
+    log.error(`server ${party.server}: ${reason}`);
     return new HttpRefusal(
       "upstream_start_failed",
-      `Upstream server ${server} could not be started`,
-      { cause: "upstream_unavailable", reason, server, actor: identity, remoteIp, method },
+      `Upstream server ${party.server} could not be started`,
+      { cause: "upstream_unavailable", reason, method, ...party },
       {},
       id,
     );
@@ -376,7 +371,12 @@ export class McpEndpoint {
       started = true;
     } catch (err) {
       await this.o.pool.release(connection);
-      throw this.startFailed(upstream.name, err, identity, remoteIp, "initialize", id);
+      throw this.startFailed(
+        { server: upstream.name, actor: identity, remoteIp },
+        err,
+        "initialize",
+        id,
+      );
     } finally {
       this.starting -= 1;
       if (!started) this.release(identity.agentId);
