@@ -53,7 +53,7 @@ export type GatewayOptions = {
   auditMaintenance?: { settings: AuditIntegritySettings; everyMs?: number } | null;
 };
 
-/** Rows per step of the gateway's background audit work: about a millisecond between yields. */
+/** Rows per step of the gateway's background audit work: an eighth of the console's step. */
 const GATEWAY_STEP_ROWS = 250;
 
 export function gatewayOptions(
