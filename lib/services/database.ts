@@ -27,12 +27,12 @@ export function pingDatabase(db: Db): void {
   db.get(sql`select 1`);
 }
 
-/** Closes the process's handle; closing a closed handle does nothing. */
 /** An in-memory database: nothing to checkpoint or sign, since nothing outlives the process. */
 export function isInMemory(db: Db): boolean {
   return db.$client.memory;
 }
 
+/** Closes the process's handle; closing a closed handle does nothing. */
 export function closeDatabase(db: Db): void {
   db.$client.close();
 }

@@ -1,4 +1,4 @@
-import { and, eq, gt, lt } from "drizzle-orm";
+import { and, eq, gt, lt, sql } from "drizzle-orm";
 
 import type { Tx } from "@/db/client";
 import { signInChallenges, users } from "@/db/schema";
@@ -76,7 +76,8 @@ export async function completeSecondFactor(
     const restart = withTransaction(ctx, (tx) => {
       const row = tx
         .update(signInChallenges)
-        .set({ attempts: challenge.attempts + 1 })
+        // Counted in SQL: a count read before the code was checked would lose parallel failures.
+        .set({ attempts: sql`${signInChallenges.attempts} + 1` })
         .where(eq(signInChallenges.id, challenge.id))
         .returning()
         .get();
