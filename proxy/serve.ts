@@ -98,6 +98,16 @@ export type Gateway = {
 
 const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1", "[::1]"];
 
+/**
+ * The names the gateway answers to: loopback, its bind address (an IPv6 one as it appears in a
+ * Host header, in brackets) and the configured extra names. The console's list is built the same
+ * way (scripts/lib/host-guard.mjs).
+ */
+export function gatewayHosts(bind: string, extra: readonly string[]): string[] {
+  const b = bind.toLowerCase();
+  return [...LOOPBACK_HOSTS, b, ...(b.includes(":") ? [`[${b}]`] : []), ...extra];
+}
+
 const SERVER_PATH = /^\/mcp\/([a-z0-9][a-z0-9_-]{0,62})\/?$/;
 
 /**
@@ -155,7 +165,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     outcomes,
     decisions: new DecisionBatcher(db),
     allowedOrigins: o.allowedOrigins,
-    allowedHosts: [...LOOPBACK_HOSTS, o.host.toLowerCase(), ...(o.allowedHosts ?? [])],
+    allowedHosts: gatewayHosts(o.host, o.allowedHosts ?? []),
     upstreamTimeoutMs: o.upstreamTimeoutMs,
     approvalWaitMs: o.approvalWaitMs,
     maxBodyBytes: o.maxBodyBytes,

@@ -2,7 +2,7 @@
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, useEffect, useMemo, useState } from "react";
 
 import type { AuditEventView } from "@/lib/core/audit/views";
 import { ApiError, errorMessage } from "@/lib/client/api";
@@ -105,14 +105,16 @@ export function GrantDialog({ event, onClose }: { event: AuditEventView; onClose
   const [windowSeconds, setWindowSeconds] = useState("60");
   const upstream = upstreams.data?.find((u) => u.name === event.server);
   const reach = grantReach(event.cause);
-  const proposal = useDebounced(
-    {
-      eventId: event.id,
-      toolPattern: toolPattern.trim(),
-      rateLimit:
-        Number(max) >= 1 ? { max: Number(max), windowSeconds: Number(windowSeconds) } : null,
-    },
-    300,
+  // Debounced as text: a new object on every render would restart the timer after each one.
+  const typed = JSON.stringify({
+    eventId: event.id,
+    toolPattern: toolPattern.trim(),
+    rateLimit: Number(max) >= 1 ? { max: Number(max), windowSeconds: Number(windowSeconds) } : null,
+  });
+  const settled = useDebounced(typed, 300);
+  const proposal = useMemo(
+    () => JSON.parse(settled) as Parameters<typeof checkGrant>[0],
+    [settled],
   );
   const check = useQuery({
     queryKey: ["grant-check", proposal],

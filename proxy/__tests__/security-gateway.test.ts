@@ -16,7 +16,7 @@ import {
   serverEntry,
   tempDatabase,
 } from "@/lib/testing/proxy";
-import { type Gateway, startGateway } from "../serve";
+import { type Gateway, gatewayHosts, startGateway } from "../serve";
 import { gatewayTestOptions, INIT, insertEverything, rawPost } from "./helpers";
 
 /*
@@ -198,11 +198,6 @@ describe("a malformed message shown to viewers", () => {
 });
 
 describe("an upstream that cannot be started", () => {
-  const ACCEPT = {
-    accept: "application/json, text/event-stream",
-    "content-type": "application/json",
-  };
-
   it("is refused with 502 and audited once; the row says why, the agent is not told", async () => {
     // A value sealed with a secrets key this gateway does not have: its configuration cannot be read.
     const unknownKey = `enc:v1:0123456789abcdef:${"A".repeat(16)}::${"A".repeat(22)}`;
@@ -225,7 +220,6 @@ describe("an upstream that cannot be started", () => {
         const rows = await rowsDuring(async () => {
           const res = await rawPost(`${own.url}/mcp/${server}`, INIT, {
             authorization: `Bearer ${keys.third}`,
-            ...ACCEPT,
           });
           status = res.status;
           body = (await res.json()) as typeof body;
@@ -244,5 +238,14 @@ describe("an upstream that cannot be started", () => {
     } finally {
       await own.close();
     }
+  });
+});
+
+describe("the names the gateway answers to", () => {
+  it("include its IPv6 bind address as a Host header writes it, in brackets", () => {
+    expect(gatewayHosts("fd00::1", ["gw.example"])).toEqual(
+      expect.arrayContaining(["[fd00::1]", "fd00::1", "gw.example", "localhost", "[::1]"]),
+    );
+    expect(gatewayHosts("10.0.0.5", [])).not.toContain("[10.0.0.5]");
   });
 });
