@@ -21,17 +21,10 @@ import { systemContext } from "@/lib/services/audit/maintenance";
 import { runRetention } from "@/lib/services/audit/retention";
 import { loadSigningKey, localTrustedKeys } from "@/lib/services/audit/signing-key";
 import { withTransaction } from "@/lib/services/context";
+import { countFlag } from "../gateway/common";
 
-function numberArg(flag: string, fallback: number): number {
-  const i = process.argv.indexOf(flag);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${flag} needs a positive whole number`);
-  return v;
-}
-
-const ROWS = numberArg("--rows", 200_000);
-const EVERY = numberArg("--every", 10_000);
+const ROWS = countFlag("rows", 200_000);
+const EVERY = countFlag("every", 10_000);
 const DAY = 86_400_000;
 const root = path.resolve(import.meta.dirname, "..", "..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portcullis-bench-integrity-"));

@@ -22,18 +22,12 @@ import {
 import { verifyAuditChainWithProgress } from "@/lib/services/audit/verify-progress";
 import { type ServiceContext, withTransaction } from "@/lib/services/context";
 import { seededRandom } from "@/lib/testing/random";
+import { countFlag, writeDocSection } from "../gateway/common";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "..", "..");
 
-function numberArg(flag: string, fallback: number): number {
-  const i = process.argv.indexOf(flag);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${flag} needs a positive whole number`);
-  return v;
-}
-const TOTAL_ROWS = numberArg("--rows", 100_000);
-const DAYS = numberArg("--days", 1);
+const TOTAL_ROWS = countFlag("rows", 100_000);
+const DAYS = countFlag("days", 1);
 const BATCH = 1000;
 const DAY_MS = 24 * 60 * 60_000;
 const SPAN_MS = DAYS * DAY_MS;
@@ -362,7 +356,10 @@ async function main(): Promise<void> {
       ),
     );
     results.push(
-      await timed(`list: deep keyset page (cursor seq ${deepCursor})`, page({ cursor: deepCursor })),
+      await timed(
+        `list: deep keyset page (cursor seq ${deepCursor})`,
+        page({ cursor: deepCursor }),
+      ),
     );
     results.push(
       await timed("denied calls, last 24 h: first page", page({ view: "denied", from: dayAgo })),
@@ -567,17 +564,7 @@ ${sizeTable}
 
 ${table}
 `;
-      const doc = path.join(REPO_ROOT, "docs", "benchmarks.md");
-      const current = fs.existsSync(doc) ? fs.readFileSync(doc, "utf8") : "# Benchmarks\n";
-      const start = current.indexOf(`\n${SECTION}\n`);
-      let next: string;
-      if (start < 0) next = `${current.trimEnd()}\n\n${section}`;
-      else {
-        const after = current.indexOf("\n## ", start + 1);
-        next = `${current.slice(0, start).trimEnd()}\n\n${section}${after >= 0 ? `\n${current.slice(after + 1)}` : ""}`;
-      }
-      fs.writeFileSync(doc, next.endsWith("\n") ? next : `${next}\n`);
-      process.stdout.write(`updated ${doc}\n`);
+      writeDocSection(SECTION, section);
     }
   } finally {
     db?.$client.close();

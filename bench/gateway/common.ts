@@ -68,6 +68,13 @@ export function numberOption(
   return n;
 }
 
+/** `--flag N` from this process's arguments: a positive whole number, or `fallback`. */
+export function countFlag(flag: string, fallback: number): number {
+  const n = numberOption(parseFlags(process.argv.slice(2)), flag, "", fallback);
+  if (!Number.isInteger(n)) throw new Error(`--${flag} must be a whole number`);
+  return n;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Statistics and formatting
 

@@ -14,25 +14,18 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { chromium } from "playwright";
 
+import { numberOption, parseFlags, percentile, writeDocSection } from "../gateway/common";
+
 const root = path.resolve(import.meta.dirname, "..", "..");
 const SECTION = "## Live latency: decision to dashboard row";
 
-function numberArg(flag: string, fallback: number): number {
-  const i = process.argv.indexOf(flag);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${flag} needs a positive number`);
-  return v;
-}
-const RATE = numberArg("--rate", 1000);
-const SECONDS = numberArg("--seconds", 10);
+const flags = parseFlags(process.argv.slice(2));
+const RATE = numberOption(flags, "rate", "", 1000);
+const SECONDS = numberOption(flags, "seconds", "", 10);
 const IDLE_STREAMS = 50;
 const PORT = 20_000 + (process.pid % 5_000) * 4 + 2;
 const EMAIL = "admin@live.bench";
 const PASSWORD = "live bench password 2026";
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? NaN;
 
 async function waitFor(url: string): Promise<void> {
   for (let i = 0; i < 480; i++) {
@@ -211,18 +204,7 @@ The load process fell at most ${ms(result.loadMaxLagMs)} behind its schedule. Wi
 process used ${(result.idleCpu * 100).toFixed(1)} % of a core (one poller for all of them, every 50 ms).
 `;
     process.stdout.write(`${text}\n`);
-    if (process.argv.includes("--write-docs")) {
-      const doc = path.join(root, "docs", "benchmarks.md");
-      const current = fs.readFileSync(doc, "utf8");
-      const start = current.indexOf(`\n${SECTION}\n`);
-      let next: string;
-      if (start < 0) next = `${current.trimEnd()}\n\n${text}`;
-      else {
-        const after = current.indexOf("\n## ", start + 1);
-        next = `${current.slice(0, start).trimEnd()}\n\n${text}${after >= 0 ? `\n${current.slice(after + 1)}` : ""}`;
-      }
-      fs.writeFileSync(doc, next.endsWith("\n") ? next : `${next}\n`);
-    }
+    if (process.argv.includes("--write-docs")) writeDocSection(SECTION, text);
   } finally {
     await browser.close();
     consoleProc.kill("SIGTERM");
