@@ -9,7 +9,6 @@ import { appendAudit } from "./append";
 import { archiveFileName, type ArchiveHeader, verifyArchive, writeArchive } from "./archive-file";
 import { chainHead, verifyRange } from "./auto-checkpoint";
 import { GENESIS_HASH } from "./chain";
-import { forgetIndexedRows } from "./indexer";
 import { listCheckpoints, signCheckpointWith, storeCheckpoint } from "./checkpoints";
 import type { SigningKey, TrustedKeys } from "./signing-key";
 import { archiveBoundary, type ChainStart } from "./verify";
@@ -252,7 +251,5 @@ function purgeSlice(tx: Tx, sliceRows: number): number {
     .prepare("DELETE FROM audit_events WHERE seq BETWEEN ? AND ?")
     .run(next.first, last);
   sql.prepare("DELETE FROM audit_purge").run();
-  // Their search entries and minute ranges go with them; the rollups keep counting them.
-  forgetIndexedRows(tx, last);
   return changes;
 }

@@ -26,6 +26,7 @@ import {
   startAuditMaintenance,
   systemContext,
 } from "../maintenance";
+import { listAuditEvents } from "../list";
 import { runRetention } from "../retention";
 import {
   loadSigningKey,
@@ -173,14 +174,13 @@ describe("retention", () => {
     expect(
       sql.prepare("SELECT min(seq) AS lo, max(seq) AS hi, count(*) AS n FROM audit_events").get(),
     ).toEqual({ lo: 201, hi: 232, n: 32 });
-    // The search index and the minute map forget the removed rows; the rollups still count them.
-    expect(sql.prepare("SELECT min(rowid) AS lo, count(*) AS n FROM audit_search").get()).toEqual({
-      lo: 201,
-      n: 30,
-    });
-    expect(
-      sql.prepare("SELECT count(*) FROM audit_minutes WHERE first_seq <= 200").pluck().get(),
-    ).toBe(0);
+    // The search index keeps the removed rows' entries (deleting them in the purge slices held
+    // the write lock far longer), but a query through it joins back to the log and shows none;
+    // the rollups still count them.
+    expect(sql.prepare("SELECT count(*) FROM audit_search").pluck().get()).toBe(230);
+    const denied = listAuditEvents(testContext(db), { decision: "deny", limit: 100 });
+    expect(denied.rows.length).toBeGreaterThan(0);
+    expect(denied.rows.every((r) => r.seq > 200)).toBe(true);
     expect(rollups()).toBe(rolledUpBefore);
     // The run audited itself, once per archive, before the rows left.
     const runs = sql
