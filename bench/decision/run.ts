@@ -27,6 +27,8 @@ import {
 } from "@/lib/core/policy/decimal";
 import { appendEvents } from "@/lib/services/audit";
 import { type DecideCallInput, decideToolCall } from "@/lib/services/enforcement";
+import { POLICY } from "../gateway/common";
+import { walFramesPerDecision } from "./wal-frames";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "..", "..");
 const SIZES = [0, 10_000, 100_000, 1_000_000];
@@ -282,3 +284,11 @@ for (const shape of SHAPES) {
     `${shape.name}: 1M / 0 reservations = ${ratio.toFixed(2)}× (target ≤ 1.5×: ${ratio <= 1.5 ? "met" : "NOT met"}); previous sum ${(most.old.median / none.old.median).toFixed(0)}×`,
   );
 }
+
+// The commit's cost is mostly its pages: count them for the gateway benchmark's policy.
+const frames = walFramesPerDecision(POLICY, REPO_ROOT);
+console.log(
+  `\nWAL frames per decision (the gateway benchmark's policy: two counters, redacted arguments; 200 decisions after 5,000): ${frames.total.toFixed(1)}`,
+);
+console.log("\n| b-tree | frames per decision |\n| --- | ---: |");
+for (const [name, n] of frames.byTree) console.log(`| \`${name}\` | ${n.toFixed(2)} |`);
