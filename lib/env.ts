@@ -81,6 +81,7 @@ const consoleSchema = shared.extend({
   PORTCULLIS_HOST: host,
   PORTCULLIS_CONSOLE_PORT: port(7300),
   PORTCULLIS_GATEWAY_URL: z.url().optional(), // shown in the console's connection snippets
+  PORTCULLIS_GATEWAY_PORT: port(7400), // the snippets' port when PORTCULLIS_GATEWAY_URL is unset
   PORTCULLIS_SMTP_URL: z.url().optional(),
   PORTCULLIS_CONTACT_NOTIFY_TO: z.email().optional(),
   PORTCULLIS_CONTACT_NOTIFY_FROM: z.email().optional(),

@@ -13,7 +13,7 @@ export const GET = route({ auth: "viewer" }, (): ClientConfigEnvironment => {
   const env = getConsoleEnv();
   const host = env.PORTCULLIS_HOST.includes(":") ? `[${env.PORTCULLIS_HOST}]` : env.PORTCULLIS_HOST;
   return {
-    gatewayUrl: env.PORTCULLIS_GATEWAY_URL ?? `http://${host}:7400`,
+    gatewayUrl: env.PORTCULLIS_GATEWAY_URL ?? `http://${host}:${env.PORTCULLIS_GATEWAY_PORT}`,
     launcher: launcherSettings(env.PORTCULLIS_DB),
   };
 });
