@@ -168,6 +168,36 @@ test.describe("two-factor sign-in and re-authentication", () => {
       await expect(page.getByText("Required", { exact: true })).toBeVisible();
       await shots(page, "users");
 
+      // Making it optional, or removing someone's two-factor, weakens sign-in: the server wants a
+      // fresh password (and code) first, whatever the page does.
+      const optional = await mutate(
+        page,
+        "PATCH",
+        "/api/v1/settings/auth",
+        { mfaRequired: false },
+        csrf,
+      );
+      expect(optional.status()).toBe(403);
+      expect(await optional.json()).toMatchObject({ error: { details: { reauth: "required" } } });
+      const viewerId = (
+        db.prepare("SELECT id FROM users WHERE email = ?").get(viewer) as { id: string }
+      ).id;
+      const reset = await mutate(page, "DELETE", `/api/v1/users/${viewerId}/mfa`, {}, csrf);
+      expect(reset.status()).toBe(403);
+      // The page asks for both, then makes the change; requiring it again asks for nothing.
+      await page.getByRole("button", { name: "Make optional" }).click();
+      const confirm = page.getByRole("dialog", { name: "Confirm it's you" });
+      await expect(confirm).toContainText("This change removes a sign-in check.");
+      await confirm.getByLabel("Your password").fill(E2E.password);
+      // The next time step: the step of the enrolment code cannot be used twice.
+      await confirm
+        .getByLabel("Authentication code")
+        .fill(TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: Date.now() + 30_000 }));
+      await confirm.getByRole("button", { name: "Confirm" }).click();
+      await expect(page.getByText("Optional", { exact: true })).toBeVisible();
+      await page.getByRole("button", { name: "Require for everyone" }).click();
+      await expect(page.getByText("Required", { exact: true })).toBeVisible();
+
       await signOut(page);
       await signInAs(page, viewer);
       await expect(page).toHaveURL(/\/console\/account\?enrol=required$/);

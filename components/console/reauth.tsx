@@ -26,7 +26,9 @@ type Pending = { resolve: () => void; reject: (e: Error) => void };
  * runs the change, and when the server asks for confirmation it shows the dialog, confirms,
  * and runs the change once more. Cancelling rejects with ReauthCancelled.
  */
-export function useReauth(): {
+export function useReauth(
+  why = "This change decides what the gateway runs or where it connects.",
+): {
   dialog: ReactNode;
   guard: <T>(run: () => Promise<T>) => Promise<T>;
 } {
@@ -49,6 +51,7 @@ export function useReauth(): {
   const dialog = (
     <ReauthDialog
       open={open}
+      why={why}
       onConfirmed={() => {
         setOpen(false);
         pending.current?.resolve();
@@ -66,10 +69,12 @@ export function useReauth(): {
 
 function ReauthDialog({
   open,
+  why,
   onConfirmed,
   onCancel,
 }: {
   open: boolean;
+  why: string;
   onConfirmed: () => void;
   onCancel: () => void;
 }) {
@@ -106,7 +111,7 @@ function ReauthDialog({
       open={open}
       onClose={onCancel}
       title="Confirm it's you"
-      description="This change decides what the gateway runs or where it connects. Confirm your password to continue; it counts for five minutes."
+      description={`${why} Confirm your password to continue; it counts for five minutes.`}
     >
       <form onSubmit={submit} className="space-y-4" noValidate>
         <TextField

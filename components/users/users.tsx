@@ -8,6 +8,7 @@ import { formatDateTime } from "@/lib/client/format";
 import { MIN_PASSWORD_LENGTH, ROLE_VALUES } from "@/lib/core/users/inputs";
 import type { Role } from "@/lib/core/users/role";
 import type { UserView } from "@/lib/core/users/views";
+import { ReauthCancelled, useReauth } from "@/components/console/reauth";
 import { useMe } from "@/components/console/session-context";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -95,16 +96,19 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
   );
 }
 
+const WEAKENS_MFA = "This change removes a sign-in check.";
+
 function UserRow({ u, me }: { u: UserView; me: string }) {
   const update = useUpdateUser();
   const act = useUserAction();
   const toast = useToast();
+  const reauth = useReauth(WEAKENS_MFA);
   async function run(action: "unlock" | "reset-mfa", done: string) {
     try {
-      await act.mutateAsync({ id: u.id, action });
+      await reauth.guard(() => act.mutateAsync({ id: u.id, action }));
       toast.show(done, "success");
     } catch (err) {
-      toast.show(errorMessage(err), "error");
+      if (!(err instanceof ReauthCancelled)) toast.show(errorMessage(err), "error");
     }
   }
   async function change(patch: { role?: Role; disabled?: boolean }, done: string) {
@@ -159,6 +163,7 @@ function UserRow({ u, me }: { u: UserView; me: string }) {
         {u.lastLoginAt ? formatDateTime(u.lastLoginAt) : "Never"}
       </td>
       <td className="px-4 py-2.5 text-right whitespace-nowrap">
+        {reauth.dialog}
         {u.failedSignIns > 0 ? (
           <Button
             size="sm"
@@ -213,9 +218,10 @@ function RequireMfa() {
   const set = useSetMfaRequired();
   const toast = useToast();
   const required = settings.data?.mfaRequired ?? false;
+  const reauth = useReauth(WEAKENS_MFA);
   async function toggle() {
     try {
-      await set.mutateAsync(!required);
+      await reauth.guard(() => set.mutateAsync(!required));
       toast.show(
         required
           ? "Two-factor is optional again"
@@ -223,11 +229,12 @@ function RequireMfa() {
         "success",
       );
     } catch (err) {
-      toast.show(errorMessage(err), "error");
+      if (!(err instanceof ReauthCancelled)) toast.show(errorMessage(err), "error");
     }
   }
   return (
     <Card className="mb-4">
+      {reauth.dialog}
       <div className="flex flex-wrap items-center justify-between gap-3">
         <div className="min-w-0">
           <p className="text-sm font-medium text-slate-900">

@@ -81,15 +81,16 @@ export async function reauthenticate(
  * Throws FORBIDDEN with `details.reauth = "required"` unless the session confirmed the password
  * within REAUTH_FRESH_MS. The console answers it by asking for the password and retrying.
  */
-export function requireFreshReauth(db: Db | Tx, sessionId: string | undefined, now: Date): void {
+export function requireFreshReauth(
+  db: Db | Tx,
+  sessionId: string | undefined,
+  now: Date,
+  action = "change what this server runs or where it connects",
+): void {
   const row = sessionId
     ? db.select({ at: sessions.reauthAt }).from(sessions).where(eq(sessions.id, sessionId)).get()
     : undefined;
   const at = row?.at?.getTime();
   if (at !== undefined && now.getTime() - at <= REAUTH_FRESH_MS) return;
-  throw new AppError(
-    "FORBIDDEN",
-    "Confirm your password to change what this server runs or where it connects",
-    { reauth: "required" },
-  );
+  throw new AppError("FORBIDDEN", `Confirm your password to ${action}`, { reauth: "required" });
 }
