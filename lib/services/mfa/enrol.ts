@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import QRCode from "qrcode";
 
+import type { Db, Tx } from "@/db/client";
 import { sessions, users } from "@/db/schema";
 import { AppError, conflict, invalid } from "@/lib/core/errors";
 import { SecondFactorInput } from "@/lib/core/sessions/inputs";
@@ -61,17 +62,24 @@ export async function confirmTotpEnrolment(
 ): Promise<{ recoveryCodes: string[] }> {
   const userId = selfId(ctx);
   const code = SecondFactorInput.parse(rawCode);
-  const prepared = await prepareRecoveryCodes();
-  return withTransaction(ctx, (tx) => {
-    const user = getUserOrThrow(tx, userId);
+  const check = (db: Db | Tx) => {
+    const user = getUserOrThrow(db, userId);
     if (user.totpEnabledAt) throw conflict("Two-factor authentication is already on");
     if (!user.totpSecret) throw conflict("Start the set-up again: no code is pending");
-    const now = ctx.now();
-    const step = totpStep(openTotpSecret(tx, userId, user.totpSecret), code, now);
+    const step = totpStep(openTotpSecret(db, userId, user.totpSecret), code, ctx.now());
     if (step === null)
       throw invalid("That code does not match. Check the time on your phone and try again.", {
         fields: { code: "That code does not match" },
       });
+    return step;
+  };
+  // A wrong code is refused before the ten recovery codes are hashed (argon2id, slow on purpose);
+  // the transaction checks again, in case the set-up changed meanwhile.
+  check(ctx.db);
+  const prepared = await prepareRecoveryCodes();
+  return withTransaction(ctx, (tx) => {
+    const now = ctx.now();
+    const step = check(tx);
     tx.update(users)
       .set({ totpEnabledAt: now, totpLastStep: step, updatedAt: now })
       .where(eq(users.id, userId))
