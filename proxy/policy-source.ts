@@ -4,7 +4,13 @@ import fs from "node:fs";
 import type { Db } from "@/db/client";
 import type { Tool, Upstream } from "@/db/schema";
 import { AppError } from "@/lib/core/errors";
-import { type Grant, loadPolicy, type PolicyIssue, type PolicySnapshot } from "@/lib/core/policy";
+import {
+  type Grant,
+  IMPLICIT_DENY,
+  loadPolicy,
+  type PolicyIssue,
+  type PolicySnapshot,
+} from "@/lib/core/policy";
 import { readConfigVersion } from "@/lib/services/config-version";
 import {
   loadActivePolicyVersion,
@@ -29,11 +35,6 @@ export interface PolicySource {
   current(): EnforcementView;
   close(): void;
 }
-
-const IMPLICIT = loadPolicy('version: "1"\ndefault: deny\n');
-if (!IMPLICIT.ok) throw new Error("the built-in deny-all policy does not load");
-/** Used when a server has no active policy, or its stored policy no longer compiles: fail closed. */
-export const IMPLICIT_DENY: PolicySnapshot = IMPLICIT.snapshot;
 
 export function formatIssues(file: string, issues: readonly PolicyIssue[]): string {
   return issues

@@ -1,6 +1,7 @@
 export { parsePolicy, type ParseResult } from "./parse";
 export { compilePolicy, PolicySnapshot } from "./snapshot";
 export { loadPolicy, type LoadResult } from "./load";
+export { IMPLICIT_DENY } from "./implicit";
 export { counterKey, evaluate, grantLimit } from "./evaluate";
 export {
   APPROVAL_META_KEY,

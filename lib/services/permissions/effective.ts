@@ -2,7 +2,7 @@ import { z } from "zod";
 
 import type { Db } from "@/db/client";
 import { notFound } from "@/lib/core/errors";
-import { loadPolicy, type PolicySnapshot } from "@/lib/core/policy";
+import { IMPLICIT_DENY, loadPolicy, type PolicySnapshot } from "@/lib/core/policy";
 import { type EffectivePermission, effectivePermissions } from "@/lib/core/policy/effective";
 import { getAgentOrThrow } from "../agents/internal";
 import { requireViewer, type ServiceContext } from "../context";
@@ -41,9 +41,6 @@ export type EffectivePermissionsView = {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** The gateway's fallback when a server has no active policy, or it no longer compiles. */
-const IMPLICIT = loadPolicy('version: "1"\ndefault: deny\n');
-
 function snapshotInForce(
   db: Db,
   upstreamId: string,
@@ -52,8 +49,7 @@ function snapshotInForce(
   const loaded = active ? loadPolicy(active.yaml) : null;
   if (active && loaded?.ok)
     return { snapshot: loaded.snapshot, policy: { versionId: active.id, version: active.version } };
-  if (!IMPLICIT.ok) throw new Error("the built-in deny-all policy does not load");
-  return { snapshot: IMPLICIT.snapshot, policy: null };
+  return { snapshot: IMPLICIT_DENY, policy: null };
 }
 
 /**

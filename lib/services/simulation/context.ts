@@ -1,7 +1,12 @@
 import type { Db, Tx } from "@/db/client";
 import type { Tool, Upstream } from "@/db/schema";
 import { invalid } from "@/lib/core/errors";
-import { loadPolicy, type PolicySnapshot, type ToolDefinition } from "@/lib/core/policy";
+import {
+  IMPLICIT_DENY,
+  loadPolicy,
+  type PolicySnapshot,
+  type ToolDefinition,
+} from "@/lib/core/policy";
 import { loadActivePolicyVersion, loadUpstreamTools } from "../gateway/loaders";
 import { getUpstreamOrThrow } from "../upstreams/internal";
 
@@ -18,8 +23,6 @@ export type SimulationBase = {
   policy: SimulatedPolicy;
   tools: ReadonlyMap<string, Tool>;
 };
-
-const NO_POLICY = loadPolicy('version: "1"\ndefault: deny\n');
 
 /**
  * The upstream, the policy (the draft's YAML when given, else the active version, the same
@@ -53,11 +56,10 @@ export function simulationBase(
       tools,
       policy: { snapshot: loaded.snapshot, label: active.id, version: active.version },
     };
-  if (!NO_POLICY.ok) throw new Error("the built-in deny-all policy does not load");
   return {
     upstream,
     tools,
-    policy: { snapshot: NO_POLICY.snapshot, label: "implicit-deny", version: null },
+    policy: { snapshot: IMPLICIT_DENY, label: "implicit-deny", version: null },
   };
 }
 
