@@ -2,8 +2,8 @@ import { eq, isNotNull } from "drizzle-orm";
 
 import { type Db, sqliteHandle, type Tx } from "@/db/client";
 import { users } from "@/db/schema";
-import { isSealed, open, seal, sealedKeyId } from "../secrets/cipher";
-import { type Keyring, keyringFor } from "../secrets/keyring";
+import { isSealed, open, seal } from "../secrets/cipher";
+import { type Keyring, keyringFor, keyringToOpen } from "../secrets/keyring";
 
 // Bound into the sealed value, so a secret copied to another user's row does not open.
 const context = (userId: string) => `user ${userId} totp`;
@@ -21,11 +21,7 @@ export function sealTotpSecret(db: Db | Tx, userId: string, secret: string): str
 
 export function openTotpSecret(db: Db | Tx, userId: string, stored: string): string {
   if (!isSealed(stored)) return stored;
-  const handle = sqliteHandle(db);
-  let keyring = keyringFor(handle, { create: false });
-  if (!keyring?.all.has(sealedKeyId(stored) ?? ""))
-    keyring = keyringFor(handle, { create: false, reload: true });
-  return open(keyring, stored, context(userId));
+  return open(keyringToOpen(sqliteHandle(db), [stored]), stored, context(userId));
 }
 
 /** Re-seals every stored TOTP secret under `keyring.current` (key rotation). Returns the count. */

@@ -5,6 +5,7 @@ import path from "node:path";
 import type Database from "better-sqlite3";
 
 import { AppError } from "@/lib/core/errors";
+import { sealedKeyId } from "./cipher";
 
 /** One AES-256 key; `id` (a digest prefix) names it inside every value it sealed. */
 export type SecretKey = { id: string; bytes: Buffer };
@@ -93,7 +94,8 @@ function createKeyFile(file: string): void {
   }
 }
 
-function ring(keys: SecretKey[], source: string): Keyring | null {
+/** The keyring of `keys`, the first one current; null without keys. */
+export function keyringOf(keys: SecretKey[], source: string): Keyring | null {
   const [current] = keys;
   if (!current) return null;
   return { current, all: new Map(keys.map((k) => [k.id, k])), source };
@@ -120,14 +122,14 @@ export function loadKeyring(
       .map((s) => s.trim())
       .filter(Boolean)
       .map((s) => keyFromText(s, PREVIOUS_KEYS_ENV));
-    return ring([keyFromText(env[KEY_ENV], KEY_ENV), ...previous, ...fromFile], KEY_ENV);
+    return keyringOf([keyFromText(env[KEY_ENV], KEY_ENV), ...previous, ...fromFile], KEY_ENV);
   }
-  if (!file) return options.create ? ring([generateKey()], "memory") : null;
+  if (!file) return options.create ? keyringOf([generateKey()], "memory") : null;
   if (fromFile.length === 0 && options.create) {
     createKeyFile(file);
-    return ring(readKeyFile(file), file);
+    return keyringOf(readKeyFile(file), file);
   }
-  return ring(fromFile, file);
+  return keyringOf(fromFile, file);
 }
 
 const cache = new WeakMap<Database.Database, Keyring>();
@@ -146,6 +148,19 @@ export function keyringFor(
   const loaded = loadKeyring(handle.name, { create: options.create });
   if (loaded) cache.set(handle, loaded);
   return loaded;
+}
+
+/**
+ * The keyring that can open `values`: the cached one, read again when a value names a key it
+ * lacks (another process rotated).
+ */
+export function keyringToOpen(handle: Database.Database, values: Iterable<string>): Keyring | null {
+  const keyring = keyringFor(handle, { create: false });
+  for (const v of values) {
+    const id = sealedKeyId(v);
+    if (id && !keyring?.all.has(id)) return keyringFor(handle, { create: false, reload: true });
+  }
+  return keyring;
 }
 
 /** Replaces the cached keyring of an in-memory database (its rotation has no file to write). */

@@ -8,6 +8,7 @@ import {
   keyFilePath,
   type Keyring,
   keyringFor,
+  keyringOf,
   loadKeyring,
   readKeyFile,
   type SecretKey,
@@ -27,9 +28,9 @@ export type KeyRotation = {
 };
 
 const ringOf = (keys: SecretKey[], source: string): Keyring => {
-  const [current] = keys;
-  if (!current) throw new AppError("INTERNAL", "no secrets key");
-  return { current, all: new Map(keys.map((k) => [k.id, k])), source };
+  const ring = keyringOf(keys, source);
+  if (!ring) throw new AppError("INTERNAL", "no secrets key");
+  return ring;
 };
 
 /**

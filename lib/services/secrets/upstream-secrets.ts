@@ -2,8 +2,8 @@ import { eq } from "drizzle-orm";
 
 import { type Db, sqliteHandle, type Tx } from "@/db/client";
 import { type Upstream, upstreams } from "@/db/schema";
-import { isSealed, open, seal, sealedKeyId } from "./cipher";
-import { type Keyring, keyringFor } from "./keyring";
+import { isSealed, open, seal } from "./cipher";
+import { type Keyring, keyringFor, keyringToOpen } from "./keyring";
 
 export type SecretMaps = { env: Record<string, string>; headers: Record<string, string> };
 type Field = keyof SecretMaps;
@@ -46,19 +46,6 @@ export function sealUpstreamSecrets<T extends Partial<SecretMaps>>(
   return out;
 }
 
-function keyringOpening(db: Db | Tx, values: Iterable<string>): Keyring | null {
-  const handle = sqliteHandle(db);
-  let keyring = keyringFor(handle, { create: false });
-  for (const v of values) {
-    const id = sealedKeyId(v);
-    if (id && !keyring?.all.has(id)) {
-      keyring = keyringFor(handle, { create: false, reload: true });
-      break;
-    }
-  }
-  return keyring;
-}
-
 /**
  * The row with its env and header values in clear, for launching or connecting the upstream.
  * Only the gateway's loaders call it; nothing that answers a person does. A value written
@@ -67,7 +54,7 @@ function keyringOpening(db: Db | Tx, values: Iterable<string>): Keyring | null {
 export function openUpstreamSecrets(db: Db | Tx, row: Upstream): Upstream {
   const values = [...Object.values(row.env), ...Object.values(row.headers)];
   if (!values.some(isSealed)) return row;
-  const keyring = keyringOpening(db, values);
+  const keyring = keyringToOpen(sqliteHandle(db), values);
   const openField = (f: Field) =>
     mapValues(row.id, f, row[f], (v, ctx) => (isSealed(v) ? open(keyring, v, ctx) : v));
   return { ...row, env: openField("env"), headers: openField("headers") };
