@@ -9,7 +9,7 @@ import { alive, cmdline, portOpen, procStat } from "./processes";
 import { E2E } from "./settings";
 
 // `npm start` itself (npm → start script → console, gateway → upstreams) on its own ports and
-// database; a signal sent to the npm process must stop every process it started.
+// database; a signal sent to the npm process, even SIGKILL, must stop every process it started.
 const CONSOLE_PORT = E2E.spareConsolePort;
 const GATEWAY_PORT = E2E.spareGatewayPort;
 
@@ -33,7 +33,8 @@ function descendants(root: number): number[] {
   return out;
 }
 
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
+// SIGKILL reaches npm alone: the start script notices it was re-parented and stops the rest.
+for (const signal of ["SIGTERM", "SIGINT", "SIGKILL"] as const) {
   test(`${signal} sent to the npm start process stops the console, the gateway and every upstream`, async () => {
     test.setTimeout(120_000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portcullis-signals-"));
