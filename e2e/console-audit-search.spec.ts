@@ -47,6 +47,8 @@ test.describe("audit search and verification", () => {
     await callTool(client, "get-sum", { a: 1, b: 2 });
     await signIn("viewer");
     await expect(page.getByText("Calls and denials per minute, last hour")).toBeVisible();
+    // The figures arriving proves the page is hydrated, so the choice below reaches React.
+    await expect(page.getByLabel("Traffic summary")).toContainText("in the last hour");
     await page.getByLabel("Window").selectOption({ label: "7 days" });
     await expect(page.getByText("Calls and denials per hour, last 7 days")).toBeVisible();
     await expect(page.getByLabel("Traffic summary")).toContainText("in the last 7 days");

@@ -64,10 +64,20 @@ export const test = base.extend<Fixtures>({
     const clients: Client[] = [];
     await use(async ({ server = "everything", key = demoKey } = {}) => {
       const client = new Client({ name: "e2e-agent", version: "1.0.0" });
-      const transport = new StreamableHTTPClientTransport(new URL(`${E2E.gatewayUrl}/mcp/${server}`), {
-        requestInit: { headers: { Authorization: `Bearer ${key}` } },
-      });
+      const transport = new StreamableHTTPClientTransport(
+        new URL(`${E2E.gatewayUrl}/mcp/${server}`),
+        {
+          requestInit: { headers: { Authorization: `Bearer ${key}` } },
+        },
+      );
       await client.connect(transport);
+      // The SDK's close() leaves the session open on the gateway until it idles out, and the
+      // demo agent may hold only so many: end it with a DELETE first, as a well-behaved agent does.
+      const close = client.close.bind(client);
+      client.close = async () => {
+        await transport.terminateSession().catch(() => undefined);
+        await close();
+      };
       clients.push(client);
       return client;
     });

@@ -14,7 +14,7 @@ import {
 
 import type { AuditStats, Top } from "@/lib/core/audit/views";
 import { Card } from "@/components/ui/card";
-import { EmptyState } from "@/components/ui/states";
+import { EmptyState, LoadingBlock } from "@/components/ui/states";
 
 const timeLabel = (iso: string) =>
   new Date(iso).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", hour12: false });
@@ -36,17 +36,25 @@ export const STATS_WINDOWS = [
 export const windowLabel = (minutes: number) =>
   STATS_WINDOWS.find((w) => w.minutes === minutes)?.label.replace(/^1 /, "") ?? `${minutes} min`;
 
-export function TrafficChart({ stats }: { stats: AuditStats | undefined }) {
+/** `windowMinutes` is the window chosen; the series may still be the previous window's. */
+export function TrafficChart({
+  stats,
+  windowMinutes,
+}: {
+  stats: AuditStats | undefined;
+  windowMinutes: number;
+}) {
   const data = stats?.series ?? [];
-  const minutes = stats?.windowMinutes ?? 60;
-  const perHour = minutes > 360;
+  const minutes = stats?.windowMinutes ?? windowMinutes;
   const empty = data.every((b) => b.calls === 0 && b.denied === 0);
   return (
     <Card
-      title={`Calls and denials per ${perHour ? "hour" : "minute"}, last ${windowLabel(minutes)}`}
+      title={`Calls and denials per ${windowMinutes > 360 ? "hour" : "minute"}, last ${windowLabel(windowMinutes)}`}
       bodyClassName="h-60 p-2 pr-4"
     >
-      {empty ? (
+      {!stats ? (
+        <LoadingBlock className="h-full" label="Loading traffic…" />
+      ) : empty ? (
         <EmptyState title="No tool calls in this window">
           Calls made through the gateway appear here as they happen.
         </EmptyState>

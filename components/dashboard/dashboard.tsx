@@ -184,7 +184,7 @@ export function Dashboard() {
         <StatTiles stats={stats.data} />
       )}
 
-      <TrafficChart stats={stats.data} />
+      <TrafficChart stats={stats.data} windowMinutes={windowMinutes} />
       <div className="grid gap-4 lg:grid-cols-3">
         <TopList
           title="Top denied tools"
