@@ -113,6 +113,8 @@ const gatewaySchema = shared.extend({
   // One agent (one leaked or looping key) may not take every session slot from the others.
   PORTCULLIS_MAX_SESSIONS_PER_AGENT: positiveInt(16),
   PORTCULLIS_SESSION_IDLE_MS: positiveInt(10 * 60_000),
+  // At a limit, the agent's own session left with nothing open this long makes room.
+  PORTCULLIS_SESSION_RECLAIM_MS: positiveInt(30_000),
   PORTCULLIS_UPSTREAM_IDLE_MS: positiveInt(10 * 60_000), // a shared upstream with no traffic stops
   // Keys the HMAC of tool arguments in audit rows under `audit.arguments: hash`; never stored.
   PORTCULLIS_AUDIT_HMAC_KEY: z.string().min(32, "needs at least 32 characters").optional(),

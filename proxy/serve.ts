@@ -39,6 +39,11 @@ export type GatewayOptions = {
   /** Live sessions one agent may hold (default: all of maxSessions). */
   maxSessionsPerAgent?: number;
   sessionIdleMs: number;
+  /**
+   * At a session limit, an agent's own session with nothing open (no request in flight, no GET
+   * stream) and idle this long is ended to admit its new one (default 30 s).
+   */
+  sessionReclaimMs?: number;
   /** A shared upstream with no traffic for this long is stopped (default: sessionIdleMs). */
   upstreamIdleMs?: number;
   hmacKey?: string;
@@ -74,6 +79,7 @@ export function gatewayOptions(
     maxSessions: env.PORTCULLIS_MAX_SESSIONS,
     maxSessionsPerAgent: env.PORTCULLIS_MAX_SESSIONS_PER_AGENT,
     sessionIdleMs: env.PORTCULLIS_SESSION_IDLE_MS,
+    sessionReclaimMs: env.PORTCULLIS_SESSION_RECLAIM_MS,
     upstreamIdleMs: env.PORTCULLIS_UPSTREAM_IDLE_MS,
     ...(env.PORTCULLIS_AUDIT_HMAC_KEY ? { hmacKey: env.PORTCULLIS_AUDIT_HMAC_KEY } : {}),
     ...(env.PORTCULLIS_METRICS_TOKEN ? { metricsToken: env.PORTCULLIS_METRICS_TOKEN } : {}),
@@ -172,6 +178,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     maxJsonDepth: o.maxJsonDepth,
     maxSessions: o.maxSessions,
     maxSessionsPerAgent: Math.min(o.maxSessions, o.maxSessionsPerAgent ?? o.maxSessions),
+    reclaimAfterMs: o.sessionReclaimMs ?? 30_000,
     refuse,
     ...(o.hmacKey ? { hmacKey: o.hmacKey } : {}),
   });

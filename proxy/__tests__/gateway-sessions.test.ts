@@ -277,3 +277,76 @@ describe("a shared upstream", () => {
     expect(again[0]).not.toBe(pid);
   });
 });
+
+describe("sessions left without a DELETE (2 per agent, reclaimed after 300 ms with nothing open)", () => {
+  const RECLAIM_MS = 300;
+  let gw: Gateway;
+  let url: string;
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const TOOLS_LIST = JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/list", params: {} });
+
+  beforeAll(async () => {
+    gw = await startGateway(
+      options({ maxSessions: 8, maxSessionsPerAgent: 2, sessionReclaimMs: RECLAIM_MS }),
+    );
+    url = `${gw.url}/mcp/shared`;
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it("ends the agent's oldest dormant one to admit its next, never one with a stream or a call open", async () => {
+    const a = await connectHttp(url, key);
+    const b = await connectHttp(url, key);
+    const left = must(a.transport.sessionId, "session id");
+    // The SDK's close() aborts the GET stream but sends no DELETE: both sessions stay open.
+    await a.client.close();
+    await b.client.close();
+    expect(await liveSessions(gw)).toBe(2);
+
+    // Just left is not yet abandoned: the limit holds.
+    const early = await rawPost(url, INIT);
+    expect(early.status).toBe(503);
+    await early.text();
+
+    await pause(RECLAIM_MS + 100);
+    const c = await connectHttp(url, key);
+    open.push(c);
+    expect(await liveSessions(gw)).toBe(2);
+    const gone = await rawPost(url, TOOLS_LIST, { "mcp-session-id": left });
+    expect(gone.status).toBe(404);
+    await gone.text();
+    await echo(c, "admitted");
+
+    // b is the dormant one now, so a raw client's initialize takes its place; that client then
+    // keeps a call in flight while c keeps its GET stream.
+    await pause(RECLAIM_MS + 100);
+    const init = await rawPost(url, INIT);
+    expect(init.status).toBe(200);
+    await init.text();
+    const d = must(init.headers.get("mcp-session-id"), "session id");
+    const session = { "mcp-session-id": d, "mcp-protocol-version": "2025-06-18" };
+    const initialized = JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" });
+    expect((await rawPost(url, initialized, session)).status).toBe(202);
+    const call = rawPost(
+      url,
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 2,
+        method: "tools/call",
+        params: { name: "trigger-long-running-operation", arguments: { duration: 2, steps: 1 } },
+      }),
+      session,
+    );
+
+    await pause(RECLAIM_MS + 100);
+    const refused = await rawPost(url, INIT);
+    expect(refused.status).toBe(503);
+    expect(await refused.text()).toContain("this agent holds its limit of 2 sessions");
+    const answered = await call;
+    expect(answered.status).toBe(200);
+    expect(await answered.text()).toContain("Long running operation completed");
+    await echo(c, "still served");
+    expect(await liveSessions(gw)).toBe(2);
+  });
+});

@@ -297,6 +297,15 @@ export class HttpSession {
     log.debug(`session ${this.id}: no open stream for a message; dropped`);
   }
 
+  /**
+   * Nothing open: no request waiting on its answer and no GET stream. The SDK's client opens a
+   * GET stream for as long as it is connected, so a dormant session is one its client has most
+   * likely left without a DELETE.
+   */
+  get dormant(): boolean {
+    return this.channels.size === 0 && !this.standalone?.live;
+  }
+
   closeStreams(): void {
     this.standalone?.close();
     this.standalone = null;

@@ -40,6 +40,8 @@ export type McpEndpointOptions = {
   maxSessions: number;
   /** Live (and starting) sessions one agent may hold. */
   maxSessionsPerAgent: number;
+  /** A dormant session idle this long is ended to make room for its own agent's new one. */
+  reclaimAfterMs: number;
   hmacKey?: string;
   refuse: (r: RefusalAudit) => void;
 };
@@ -346,13 +348,9 @@ export class McpEndpoint {
     remoteIp: string | null,
     id: JsonRpcId | null,
   ): Promise<HttpSession> {
+    let full = this.fullFor(identity.agentId);
+    if (full && this.reclaimFor(identity.agentId)) full = this.fullFor(identity.agentId);
     const held = this.perAgent.get(identity.agentId) ?? 0;
-    const full =
-      this.sessions.size + this.starting >= this.o.maxSessions
-        ? `the gateway holds its limit of ${this.o.maxSessions} sessions`
-        : held >= this.o.maxSessionsPerAgent
-          ? `this agent holds its limit of ${this.o.maxSessionsPerAgent} sessions`
-          : null;
     if (full) {
       throw new HttpRefusal(
         "session_limit",
@@ -402,6 +400,38 @@ export class McpEndpoint {
     this.sessions.set(session.id, session);
     this.o.metrics.sessions.set(this.sessions.size);
     return session;
+  }
+
+  private fullFor(agentId: string): string | null {
+    if (this.sessions.size + this.starting >= this.o.maxSessions)
+      return `the gateway holds its limit of ${this.o.maxSessions} sessions`;
+    if ((this.perAgent.get(agentId) ?? 0) >= this.o.maxSessionsPerAgent)
+      return `this agent holds its limit of ${this.o.maxSessionsPerAgent} sessions`;
+    return null;
+  }
+
+  /**
+   * Ends the agent's longest-idle dormant session, if one has been idle for reclaimAfterMs:
+   * clients that close without a DELETE (the SDK's close() sends none) would otherwise lock
+   * their agent out until the idle sweep. Only the agent's own sessions are candidates, so no
+   * agent can push another out; a client that comes back to an ended session gets 404 and, as
+   * the protocol asks, starts a new one.
+   */
+  private reclaimFor(agentId: string): boolean {
+    const cutoff = Date.now() - this.o.reclaimAfterMs;
+    let oldest: HttpSession | null = null;
+    for (const s of this.sessions.values()) {
+      if (s.agentId !== agentId || s.closing || s.lastActivity > cutoff || !s.dormant) continue;
+      if (!oldest || s.lastActivity < oldest.lastActivity) oldest = s;
+    }
+    if (!oldest) return false;
+    log.info(
+      `session ${oldest.id} (server ${oldest.server}) ended to make room for a new session of its agent: ` +
+        `idle ${((Date.now() - oldest.lastActivity) / 1000).toFixed(1)} s with nothing open`,
+    );
+    // Its slot is free as soon as closeSession starts; the upstream stops in the background.
+    void this.closeSession(oldest);
+    return true;
   }
 
   async closeSession(session: HttpSession): Promise<void> {
