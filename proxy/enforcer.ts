@@ -24,6 +24,7 @@ import {
   type RefusedMessage,
 } from "@/lib/services/enforcement";
 import { type ListedTool, recordToolListing, toolDefinitionHash } from "@/lib/services/inventory";
+import { isStorageFailure } from "@/lib/services/storage-failure";
 import type { Cancellation } from "./cancellation";
 import type { JsonRpcId, Outbound } from "./jsonrpc";
 import { log } from "./log";
@@ -95,11 +96,15 @@ export class Enforcer {
     return this.catalog.listed;
   }
 
+  /** Why the last view could not be built. */
+  private viewError: unknown = null;
+
   /** The view in force, or null when it cannot be built (the caller refuses). */
   private view(): EnforcementView | null {
     try {
       return this.o.policy.current();
     } catch (err) {
+      this.viewError = err;
       log.error(
         `server ${this.o.server}: cannot load enforcement state: ${(err as Error).message}`,
       );
@@ -170,7 +175,7 @@ export class Enforcer {
     cancel: Cancellation,
   ): Promise<CallAction> {
     const view = this.view();
-    if (!view) return this.storageRefusal(call, "policy unavailable");
+    if (!view) return this.undecidable(call, this.viewError);
     const input = {
       snapshot: view.snapshot,
       policyVersion: view.policyVersion,
@@ -193,7 +198,7 @@ export class Enforcer {
     try {
       verdict = await this.o.decisions.decide({ ...input, now: Date.now() });
     } catch (err) {
-      return this.storageRefusal(call, (err as Error).message);
+      return this.undecidable(call, err);
     }
     if (verdict.kind === "pending")
       return this.hold(call, input, verdict.decisionId, verdict.approval, notify, cancel);
@@ -263,7 +268,7 @@ export class Enforcer {
             now: Date.now(),
           });
         } catch (err) {
-          return this.storageRefusal(call, (err as Error).message);
+          return this.undecidable(call, err);
         }
         if (verdict.kind === "not_yet") continue;
         if (verdict.kind === "pending") break;
@@ -293,12 +298,27 @@ export class Enforcer {
     };
   }
 
-  private storageRefusal(call: ToolCall, why: string): CallAction {
-    this.o.metrics.storageRefusals.labels(this.o.server).inc();
+  /**
+   * A call that could not be decided is refused. When the database itself failed, the refusal
+   * cannot be recorded either and goes to the log and the metric; any other cause (an upstream
+   * whose stored configuration no longer opens, say) is audited as a refusal, whose id the agent
+   * gets.
+   */
+  private undecidable(call: ToolCall, err: unknown): CallAction {
+    const why = err instanceof Error ? err.message : String(err ?? "unknown");
     log.error(
-      `server ${this.o.server}: refusing ${call.tool}: decision could not be recorded (${why})`,
+      `server ${this.o.server}: refusing ${call.tool}: the call could not be decided (${why})`,
     );
-    const decisionId = newId("event");
+    let decisionId: string | null = null;
+    if (isStorageFailure(err)) this.o.metrics.storageRefusals.labels(this.o.server).inc();
+    else
+      decisionId = this.refuse({
+        cause: "internal",
+        reason: `the call could not be decided: ${why}`,
+        method: "tools/call",
+        tool: call.tool,
+        requestId: String(call.id),
+      });
     return {
       kind: "reply",
       result: refusalResult(
@@ -306,10 +326,10 @@ export class Enforcer {
           kind: "deny",
           cause: "internal",
           rule: null,
-          reason: "the decision could not be recorded",
+          reason: "the call could not be decided",
           message: `Tool "${call.tool}" could not be authorized right now`,
         },
-        decisionId,
+        decisionId ?? newId("event"),
       ),
     };
   }
@@ -352,10 +372,10 @@ export class Enforcer {
   refuse(
     input: Omit<RefusedMessage, "source" | "server" | "actor" | "at" | "remoteIp">,
     raw?: string,
-  ): void {
+  ): string | null {
     this.o.metrics.refusedMessages.labels(input.cause).inc();
     try {
-      recordRefusal(this.o.db, {
+      return recordRefusal(this.o.db, {
         ...input,
         detail: {
           ...input.detail,
@@ -372,6 +392,7 @@ export class Enforcer {
       log.error(
         `server ${this.o.server}: could not record a refused message: ${(err as Error).message}`,
       );
+      return null;
     }
   }
 }

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { AuditEvent } from "@/db/schema";
 import { toAuditEventView } from "@/lib/services/audit/views";
-import { insertAgentWithKey, insertUpstream } from "@/lib/testing/factories";
+import { bumpConfigVersion } from "@/lib/services/config-version";
+import { insertAgentWithKey, insertPolicyVersion, insertUpstream } from "@/lib/testing/factories";
 import {
   auditRows,
   connectHttp,
@@ -197,10 +198,11 @@ describe("a malformed message shown to viewers", () => {
   });
 });
 
+// A value sealed with a secrets key the gateways here do not have: it cannot be opened.
+const unknownKey = `enc:v1:0123456789abcdef:${"A".repeat(16)}::${"A".repeat(22)}`;
+
 describe("an upstream that cannot be started", () => {
   it("is refused with 502 and audited once; the row says why, the agent is not told", async () => {
-    // A value sealed with a secrets key this gateway does not have: its configuration cannot be read.
-    const unknownKey = `enc:v1:0123456789abcdef:${"A".repeat(16)}::${"A".repeat(22)}`;
     insertUpstream(t.db, {
       name: "sealed-elsewhere",
       command: process.execPath,
@@ -237,6 +239,60 @@ describe("an upstream that cannot be started", () => {
       }
     } finally {
       await own.close();
+    }
+  });
+});
+
+describe("a server whose stored configuration stops opening while portcullis run serves it", () => {
+  it("refuses the next call and audits the refusal once, under the id the agent is given", async () => {
+    await ensureCliBundle();
+    const server = insertUpstream(t.db, {
+      name: "resealed",
+      command: process.execPath,
+      args: [serverEntry("everything"), "stdio"],
+    });
+    insertPolicyVersion(t.db, server.id, `version: "1"\ndefault: allow\n`);
+    const conn = await connectStdio(["--server", "resealed"], {
+      PORTCULLIS_DB: t.file,
+      PORTCULLIS_AGENT_KEY: keys.third,
+    });
+    try {
+      const echo = (message: string) =>
+        conn.client.callTool({ name: "echo", arguments: { message } }) as Promise<{
+          content: { text: string }[];
+          isError?: boolean;
+          _meta?: Record<string, { decisionId?: string }>;
+        }>;
+      expect((await echo("before")).isError).toBeFalsy();
+
+      // As if the server had been saved under a secrets key this process was not given.
+      t.db.$client
+        .prepare("UPDATE upstreams SET env = ? WHERE id = ?")
+        .run(JSON.stringify({ API_TOKEN: unknownKey }), server.id);
+      t.db.transaction((tx) => bumpConfigVersion(tx, new Date()), { behavior: "immediate" });
+
+      let result: Awaited<ReturnType<typeof echo>> | undefined;
+      const rows = await rowsDuring(async () => {
+        result = await echo("after");
+      });
+      const refused = must(result);
+      expect(refused.isError).toBe(true);
+      expect(refused.content[0]?.text).toContain('Tool "echo" could not be authorized right now');
+      // (The first call's outcome row may land meanwhile: it is written in the background.)
+      const decided = rows.filter((r) => r.action !== "tool_call.outcome");
+      expect(decided).toHaveLength(1);
+      expect(decided[0]).toMatchObject({
+        action: "message.refuse",
+        decision: "deny",
+        cause: "internal",
+        server: "resealed",
+        tool: "echo",
+        actorId: agentIds.third,
+      });
+      expect(decided[0]?.reason).toMatch(/could not be decided: .*API_TOKEN/);
+      expect(refused._meta?.["portcullis/decision"]?.decisionId).toBe(decided[0]?.id);
+    } finally {
+      await conn.client.close();
     }
   });
 });

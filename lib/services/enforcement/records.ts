@@ -132,7 +132,9 @@ export type RefusedMessage = {
     /** The gateway or the agent is at its session limit. */
     | "session_limit"
     /** The upstream could not be started, or its stored configuration could not be read. */
-    | "upstream_unavailable";
+    | "upstream_unavailable"
+    /** A call that could not be decided (its server's configuration or policy did not load). */
+    | "internal";
   reason: string;
   source: "gateway" | "stdio";
   server: string | null;
