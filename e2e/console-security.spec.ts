@@ -247,6 +247,49 @@ test.describe("two-factor sign-in and re-authentication", () => {
     expect(unlock.detail).toContain(email);
   });
 
+  test("an admin removes a user's two-factor only after confirming it, with a fresh password", async ({
+    page,
+    db,
+  }) => {
+    const viewer = await newUser(db, "viewer");
+    const admin = await newUser(db, "admin");
+    // The viewer enrols through the API the account page uses.
+    await signInAs(page, viewer);
+    const csrf = await csrfToken(page);
+    const setup = await mutate(page, "POST", "/api/v1/auth/mfa/setup", {}, csrf);
+    const { secret } = ((await setup.json()) as { data: { secret: string } }).data;
+    const code = TOTP.generate({ secret: Secret.fromBase32(secret) });
+    expect((await mutate(page, "POST", "/api/v1/auth/mfa/confirm", { code }, csrf)).status()).toBe(
+      200,
+    );
+    await signOut(page);
+
+    await signInAs(page, admin);
+    await page.goto("/console/users");
+    const row = page.getByRole("row", { name: new RegExp(viewer) });
+    await expect(row.getByText("On", { exact: true })).toBeVisible();
+    const reset = row.getByRole("button", { name: `Reset two-factor of ${viewer}` });
+    const ask = page.getByRole("dialog", { name: "Remove two-factor?" });
+    await reset.click();
+    await expect(ask).toContainText(`${viewer} is signed out everywhere`);
+    await shots(page, "reset-mfa");
+    await ask.getByRole("button", { name: "Cancel" }).click();
+    await expect(ask).toBeHidden();
+    await expect(row.getByText("On", { exact: true })).toBeVisible();
+
+    await reset.click();
+    await ask.getByRole("button", { name: "Remove two-factor" }).click();
+    const confirm = page.getByRole("dialog", { name: "Confirm it's you" });
+    await confirm.getByLabel("Your password").fill(E2E.password);
+    await confirm.getByRole("button", { name: "Confirm" }).click();
+    await expect(page.getByText(`Two-factor removed from ${viewer}`)).toBeVisible();
+    await expect(row.getByText("Off", { exact: true })).toBeVisible();
+    const stored = db
+      .prepare("SELECT totp_enabled_at AS enabled FROM users WHERE email = ?")
+      .get(viewer) as { enabled: number | null };
+    expect(stored.enabled).toBeNull();
+  });
+
   test("changing a server's command needs a fresh password, enforced by the server", async ({
     page,
     signIn,

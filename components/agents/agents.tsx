@@ -19,7 +19,7 @@ import { IconUsers } from "@/components/ui/icons";
 import { EmptyState, ErrorState, LoadingBlock } from "@/components/ui/states";
 import { useToast } from "@/components/ui/toast";
 import { TableHead } from "@/components/ui/table-head";
-import { ConfirmDialog } from "./confirm-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { KeyRevealDialog } from "./key-reveal-dialog";
 import {
   type IssuedKey,

@@ -8,7 +8,7 @@ import { errorMessage, reportFormError } from "@/lib/client/api";
 import { formatDateTime } from "@/lib/client/format";
 import type { GrantView } from "@/lib/core/grants/views";
 import { useCreateGrant } from "@/components/audit/queries";
-import { ConfirmDialog } from "@/components/agents/confirm-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { useCan } from "@/components/console/session-context";
 import { agentListQuery, upstreamListQuery } from "@/components/shared/queries";
 import { toolListQuery } from "@/components/tools/queries";

@@ -18,7 +18,7 @@ import { parsePolicy } from "@/lib/core/policy/parse";
 import type { Policy } from "@/lib/core/policy/types";
 import { classifyTool, type RiskAssessment, type ToolAnnotations } from "@/lib/core/risk";
 import type { ToolView } from "@/lib/services/inventory";
-import { ConfirmDialog } from "@/components/agents/confirm-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { toolListQuery } from "@/components/tools/queries";
 import { RiskBadge } from "@/components/tools/risk-badge";
 import { Badge, type Tone } from "@/components/ui/badge";

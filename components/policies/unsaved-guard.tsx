@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 
-import { ConfirmDialog } from "@/components/agents/confirm-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 
 /** The link a click would follow, or null when the click does not leave the page. */
 function leavingHref(e: MouseEvent): URL | null {

@@ -4,7 +4,7 @@ import { useRef, useState } from "react";
 
 import { errorMessage } from "@/lib/client/api";
 import { MAX_POLICY_BYTES } from "@/lib/core/policy/parse";
-import { ConfirmDialog } from "@/components/agents/confirm-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { validatePolicyDraft } from "@/components/policy-editor/queries";
 import { Button } from "@/components/ui/button";
 import { useToast } from "@/components/ui/toast";

@@ -13,7 +13,7 @@ import type {
   PolicyVersionView,
 } from "@/lib/core/policies/views";
 import { activePolicyQuery } from "@/components/audit/queries";
-import { ConfirmDialog } from "@/components/agents/confirm-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { useCan } from "@/components/console/session-context";
 import { PolicyView } from "@/components/policies/policy-view";
 import { PolicyTryOut } from "@/components/policies/policy-try-out";

@@ -7,7 +7,7 @@ import { type ReactNode, useState } from "react";
 import { errorMessage } from "@/lib/client/api";
 import { formatDateTime } from "@/lib/client/format";
 import type { UpstreamView } from "@/lib/core/upstreams/views";
-import { ConfirmDialog } from "@/components/agents/confirm-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { useCan } from "@/components/console/session-context";
 import { upstreamListQuery } from "@/components/shared/queries";
 import { toolListQuery } from "@/components/tools/queries";

@@ -14,7 +14,7 @@ import { cn } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/states";
 import { useToast } from "@/components/ui/toast";
 import { TableHead } from "@/components/ui/table-head";
-import { ConfirmDialog } from "@/components/agents/confirm-dialog";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { LineDiff, stableJson } from "./line-diff";
 import { useAcceptToolChange } from "./queries";
 import { RiskBadge, ToolStatusBadge } from "./risk-badge";

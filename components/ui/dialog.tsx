@@ -56,7 +56,8 @@ export function Dialog({
         if (e.target === ref.current) onClose();
       }}
       className={cn(
-        "bg-transparent p-0 backdrop:bg-slate-900/40 backdrop:backdrop-blur-[1px]",
+        // A dialog opened from a table cell must not inherit its alignment or nowrap.
+        "bg-transparent p-0 text-left whitespace-normal backdrop:bg-slate-900/40 backdrop:backdrop-blur-[1px]",
         variant === "drawer"
           ? "fixed inset-y-0 right-0 left-auto m-0 h-dvh max-h-none w-full max-w-2xl"
           : "m-auto w-full max-w-lg",

@@ -13,6 +13,7 @@ import { useMe } from "@/components/console/session-context";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, PageHeader } from "@/components/ui/card";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { SelectField, TextField } from "@/components/ui/field";
 import { EmptyState, ErrorState, LoadingBlock } from "@/components/ui/states";
@@ -103,6 +104,7 @@ function UserRow({ u, me }: { u: UserView; me: string }) {
   const act = useUserAction();
   const toast = useToast();
   const reauth = useReauth(WEAKENS_MFA);
+  const [confirmReset, setConfirmReset] = useState(false);
   async function run(action: "unlock" | "reset-mfa", done: string) {
     try {
       await reauth.guard(() => act.mutateAsync({ id: u.id, action }));
@@ -180,16 +182,29 @@ function UserRow({ u, me }: { u: UserView; me: string }) {
             size="sm"
             variant="ghost"
             busy={act.isPending && act.variables?.action === "reset-mfa"}
-            onClick={() =>
-              window.confirm(
-                `Remove two-factor from ${u.email}? They are signed out and set it up again.`,
-              ) && run("reset-mfa", `Two-factor removed from ${u.email}`)
-            }
+            onClick={() => setConfirmReset(true)}
             aria-label={`Reset two-factor of ${u.email}`}
           >
             Reset 2FA
           </Button>
         ) : null}
+        <ConfirmDialog
+          open={confirmReset}
+          title="Remove two-factor?"
+          confirmLabel="Remove two-factor"
+          onClose={() => setConfirmReset(false)}
+          onConfirm={() => {
+            setConfirmReset(false);
+            void run("reset-mfa", `Two-factor removed from ${u.email}`);
+          }}
+        >
+          <p>
+            <strong className="text-slate-900">{u.email}</strong> is signed out everywhere and signs
+            in with a password alone until they set up two-factor again (at once, where two-factor
+            is required).
+          </p>
+          <p>Use it when they lost their authenticator and their recovery codes.</p>
+        </ConfirmDialog>
         {u.id === me ? null : (
           <Button
             size="sm"

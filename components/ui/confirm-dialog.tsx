@@ -2,8 +2,8 @@
 
 import type { ReactNode } from "react";
 
-import { Button } from "@/components/ui/button";
-import { Dialog } from "@/components/ui/dialog";
+import { Button } from "./button";
+import { Dialog } from "./dialog";
 
 /** Asks before an irreversible or disruptive action; the confirm button names the action. */
 export function ConfirmDialog({
