@@ -47,6 +47,18 @@ async function newUser(db: Database.Database, role: "admin" | "viewer"): Promise
 const nextCode = (secret: string) =>
   TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: Date.now() + 30_000 });
 
+/** Enrols the signed-in user in TOTP through the API the account page uses; returns the secret. */
+async function enrolThroughApi(page: Page): Promise<{ secret: string; csrf: string }> {
+  const csrf = await csrfToken(page);
+  const setup = await mutate(page, "POST", "/api/v1/auth/mfa/setup", {}, csrf);
+  const { secret } = ((await setup.json()) as { data: { secret: string } }).data;
+  const code = TOTP.generate({ secret: Secret.fromBase32(secret) });
+  expect((await mutate(page, "POST", "/api/v1/auth/mfa/confirm", { code }, csrf)).status()).toBe(
+    200,
+  );
+  return { secret, csrf };
+}
+
 async function signOut(page: Page) {
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/console\/sign-in$/);
@@ -156,13 +168,7 @@ test.describe("two-factor sign-in and re-authentication", () => {
     ).toBeVisible();
     try {
       // Enrol the admin through the API the page uses, then require it.
-      const csrf = await csrfToken(page);
-      const setup = await mutate(page, "POST", "/api/v1/auth/mfa/setup", {}, csrf);
-      const { secret } = ((await setup.json()) as { data: { secret: string } }).data;
-      const code = TOTP.generate({ secret: Secret.fromBase32(secret) });
-      expect(
-        (await mutate(page, "POST", "/api/v1/auth/mfa/confirm", { code }, csrf)).status(),
-      ).toBe(200);
+      const { secret, csrf } = await enrolThroughApi(page);
       await page.reload();
       await page.getByRole("button", { name: "Require for everyone" }).click();
       await expect(page.getByText("Required", { exact: true })).toBeVisible();
@@ -253,15 +259,8 @@ test.describe("two-factor sign-in and re-authentication", () => {
   }) => {
     const viewer = await newUser(db, "viewer");
     const admin = await newUser(db, "admin");
-    // The viewer enrols through the API the account page uses.
     await signInAs(page, viewer);
-    const csrf = await csrfToken(page);
-    const setup = await mutate(page, "POST", "/api/v1/auth/mfa/setup", {}, csrf);
-    const { secret } = ((await setup.json()) as { data: { secret: string } }).data;
-    const code = TOTP.generate({ secret: Secret.fromBase32(secret) });
-    expect((await mutate(page, "POST", "/api/v1/auth/mfa/confirm", { code }, csrf)).status()).toBe(
-      200,
-    );
+    await enrolThroughApi(page);
     await signOut(page);
 
     await signInAs(page, admin);
