@@ -1,12 +1,14 @@
 "use client";
 
-import { useState } from "react";
+import { useRef } from "react";
 
+import { useCopy } from "@/lib/client/use-copy";
 import { Button } from "@/components/ui/button";
 
 /** The recovery codes, shown once right after enrolment. */
 export function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void }) {
-  const [copied, setCopied] = useState(false);
+  const list = useRef<HTMLOListElement>(null);
+  const { copied, copy } = useCopy(() => list.current);
   const text = codes.join("\n");
   return (
     <div className="space-y-4">
@@ -15,6 +17,7 @@ export function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () =
         if you lose your authenticator. They are shown only now.
       </div>
       <ol
+        ref={list}
         aria-label="Recovery codes"
         className="grid grid-cols-1 gap-x-6 gap-y-1.5 rounded-lg bg-slate-50 p-4 font-mono text-sm text-slate-800 ring-1 ring-slate-200 sm:grid-cols-2"
       >
@@ -25,16 +28,8 @@ export function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () =
         ))}
       </ol>
       <div className="flex flex-wrap gap-2">
-        <Button
-          variant="secondary"
-          onClick={() =>
-            navigator.clipboard?.writeText(text).then(
-              () => setCopied(true),
-              () => setCopied(false),
-            )
-          }
-        >
-          {copied ? "Copied" : "Copy codes"}
+        <Button variant="secondary" onClick={() => void copy(text)}>
+          {copied === "yes" ? "Copied" : "Copy codes"}
         </Button>
         <Button
           variant="secondary"
@@ -51,6 +46,12 @@ export function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () =
         </Button>
         <Button onClick={onDone}>I have saved them</Button>
       </div>
+      {copied === "failed" ? (
+        <p className="text-xs text-slate-500" aria-live="polite">
+          The browser blocked the clipboard; the codes are selected — press Ctrl+C, or download
+          them.
+        </p>
+      ) : null}
     </div>
   );
 }

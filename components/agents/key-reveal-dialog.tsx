@@ -1,6 +1,8 @@
 "use client";
 
-import { useRef, useState } from "react";
+import { useRef } from "react";
+
+import { useCopy } from "@/lib/client/use-copy";
 
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
@@ -19,17 +21,7 @@ export function KeyRevealDialog({
   onClose: () => void;
 }) {
   const input = useRef<HTMLInputElement>(null);
-  const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(issued.key);
-      setCopied("yes");
-    } catch {
-      input.current?.select();
-      setCopied("failed");
-    }
-  }
+  const { copied, copy } = useCopy(() => input.current);
 
   return (
     <Dialog
@@ -64,7 +56,11 @@ export function KeyRevealDialog({
               data-testid="issued-key"
               className="block w-full rounded-md border-0 bg-slate-50 px-3 py-1.5 font-mono text-sm text-slate-900 ring-1 ring-slate-300 ring-inset focus:ring-2 focus:ring-indigo-600"
             />
-            <Button variant="secondary" onClick={copy} aria-label="Copy key to clipboard">
+            <Button
+              variant="secondary"
+              onClick={() => void copy(issued.key)}
+              aria-label="Copy key to clipboard"
+            >
               {copied === "yes" ? <IconCheck className="size-4 text-emerald-600" /> : null}
               {copied === "yes" ? "Copied" : "Copy"}
             </Button>

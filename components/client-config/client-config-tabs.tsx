@@ -8,6 +8,7 @@ import {
   clientConfigs,
   EXAMPLE_ENVIRONMENT,
 } from "@/lib/core/client-config/generate";
+import { useCopy } from "@/lib/client/use-copy";
 import { cn } from "@/components/ui/cn";
 import { IconCheck } from "@/components/ui/icons";
 
@@ -36,25 +37,12 @@ export function ClientConfigTabs({
     launcher: environment.launcher ?? EXAMPLE_ENVIRONMENT.launcher,
   });
   const [target, setTarget] = useState<ClientConfigTarget>(initial);
-  const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
   const pre = useRef<HTMLPreElement>(null);
+  const { copied, copy, reset } = useCopy(() => pre.current);
   const current = configs.find((c) => c.target === target) ?? configs[0];
   if (!current) return null;
   const launcherMissing =
     !environment.launcher && (target === "stdio" || target === "claude-desktop");
-
-  async function copy(text: string) {
-    try {
-      await navigator.clipboard.writeText(text);
-      setCopied("yes");
-    } catch {
-      const range = document.createRange();
-      if (pre.current) range.selectNodeContents(pre.current);
-      window.getSelection()?.removeAllRanges();
-      window.getSelection()?.addRange(range);
-      setCopied("failed");
-    }
-  }
 
   return (
     <div className={cn("min-w-0", className)} data-testid="client-configs">
@@ -73,7 +61,7 @@ export function ClientConfigTabs({
             aria-controls={`${id}-panel`}
             onClick={() => {
               setTarget(c.target);
-              setCopied(null);
+              reset();
             }}
             className={cn(
               "rounded-md px-2.5 py-1 text-xs font-medium focus-visible:outline-2 focus-visible:outline-indigo-600",

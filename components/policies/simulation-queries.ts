@@ -1,8 +1,7 @@
 import { useMutation } from "@tanstack/react-query";
 
 import { ApiError, apiFetch } from "@/lib/client/api";
-import { getCsrfToken } from "@/lib/client/csrf";
-import type { ErrorBody } from "@/lib/core/errors";
+import { endedEarly, postNdjson } from "@/lib/client/ndjson";
 import type { DryRunInput } from "@/lib/core/simulation/inputs";
 import type {
   DryRunView,
@@ -39,38 +38,11 @@ export async function runReplay(
   onProgress: (done: number, total: number) => void,
   signal?: AbortSignal,
 ): Promise<ReplayReport> {
-  const res = await fetch(`/api/v1/upstreams/${encodeURIComponent(upstreamId)}/policy/replay`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/x-ndjson, application/json",
-      "x-csrf-token": getCsrfToken() ?? "",
-    },
-    body: JSON.stringify(input),
-    credentials: "same-origin",
-    signal,
-  });
-  if (!res.ok || !res.body) {
-    const body = (await res.json().catch(() => null)) as ErrorBody | null;
-    throw new ApiError(
-      res.status,
-      body?.error ?? { code: "INTERNAL", message: `Replay failed (${res.status})`, requestId: "" },
-    );
+  const url = `/api/v1/upstreams/${encodeURIComponent(upstreamId)}/policy/replay`;
+  for await (const line of postNdjson<ReplayLine>(url, input, signal)) {
+    if (line.type === "progress") onProgress(line.done, line.total);
+    else if (line.type === "result") return line.report;
+    else throw new ApiError(500, { code: "INTERNAL", message: line.message, requestId: "" });
   }
-  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (value) buffered += value;
-    let cut: number;
-    while ((cut = buffered.indexOf("\n")) >= 0) {
-      const line = JSON.parse(buffered.slice(0, cut)) as ReplayLine;
-      buffered = buffered.slice(cut + 1);
-      if (line.type === "progress") onProgress(line.done, line.total);
-      else if (line.type === "result") return line.report;
-      else throw new ApiError(500, { code: "INTERNAL", message: line.message, requestId: "" });
-    }
-    if (done)
-      throw new ApiError(500, { code: "INTERNAL", message: "Replay ended early", requestId: "" });
-  }
+  throw endedEarly("Replay ended early");
 }
