@@ -41,7 +41,9 @@ test("sign-in records the socket address, not a forged header", async ({ request
   });
   expect(login.status()).toBeGreaterThanOrEqual(400);
   const row = db
-    .prepare("SELECT remote_ip AS ip FROM login_attempts WHERE email = ? ORDER BY id DESC LIMIT 1")
+    .prepare(
+      "SELECT remote_ip AS ip FROM audit_events WHERE action = 'user.sign_in_fail' AND target_id = ? ORDER BY seq DESC LIMIT 1",
+    )
     .get("nobody@forged.example") as { ip: string | null } | undefined;
   expect(row?.ip).toBe("127.0.0.1");
 });

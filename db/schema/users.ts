@@ -45,22 +45,6 @@ export const sessions = sqliteTable(
   (t) => [index("sessions_user_idx").on(t.userId)], // sign out everywhere, user removal
 );
 
-/** One row per sign-in attempt: who tried from where, and whether it succeeded. */
-export const loginAttempts = sqliteTable(
-  "login_attempts",
-  {
-    id: integer("id").primaryKey({ autoIncrement: true }),
-    email: text("email").notNull(),
-    remoteIp: text("remote_ip"),
-    succeeded: integer("succeeded", { mode: "boolean" }).notNull(),
-    at: integer("at", { mode: "timestamp_ms" }).notNull(),
-  },
-  (t) => [
-    index("login_attempts_email_idx").on(t.email, t.at), // failures for this account lately
-    index("login_attempts_ip_idx").on(t.remoteIp, t.at), // failures from this address lately
-  ],
-);
-
 export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
 export type Session = typeof sessions.$inferSelect;

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 
-import { loginAttempts, type User, users } from "@/db/schema";
+import { type User, users } from "@/db/schema";
 import { AppError } from "@/lib/core/errors";
 import { SignInInput } from "@/lib/core/sessions/inputs";
 import { appendAudit } from "../audit/append";
@@ -49,15 +49,10 @@ export async function signIn(ctx: ServiceContext, raw: SignInInput): Promise<Sig
       });
       return { kind: "blocked", blocked } as const;
     }
-    const attempt = tx
-      .insert(loginAttempts)
-      .values({ email: input.email, remoteIp: ctx.remoteIp ?? null, succeeded: false, at: now })
-      .returning({ id: loginAttempts.id })
-      .get();
-    return { kind: "go", attemptId: attempt.id, user: found } as const;
+    return { kind: "go", user: found } as const;
   });
   if (gate.kind === "blocked") throw throttledError(gate.blocked);
-  const { attemptId, user } = gate;
+  const { user } = gate;
 
   const ok = user
     ? await verifyPassword(user.passwordHash, input.password)
@@ -74,7 +69,6 @@ export async function signIn(ctx: ServiceContext, raw: SignInInput): Promise<Sig
   }
 
   return withTransaction(ctx, (tx): SignInResult => {
-    tx.update(loginAttempts).set({ succeeded: true }).where(eq(loginAttempts.id, attemptId)).run();
     if (user.totpEnabledAt) {
       // The password was right, but the account stays charged until the code is too.
       refund(tx, keys);
