@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { type FormEvent, useMemo } from "react";
 
 import { fromLocalInput, toLocalInput } from "@/lib/client/format";
+import { useCan } from "@/components/console/session-context";
 import { agentListQuery, upstreamListQuery } from "@/components/shared/queries";
 import { Button } from "@/components/ui/button";
 import { SelectField, TextField } from "@/components/ui/field";
@@ -21,6 +22,8 @@ export function FiltersBar({
   const upstreams = useQuery(upstreamListQuery());
   const agents = useQuery(agentListQuery());
   const key = useMemo(() => JSON.stringify(filters), [filters]);
+  // Viewers see arguments masked, so their searches do not look inside them either.
+  const seesArguments = useCan("editor");
 
   function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -53,7 +56,7 @@ export function FiltersBar({
           label="Search"
           name="q"
           defaultValue={filters.q}
-          placeholder="Tool, reason, argument, id…"
+          placeholder={seesArguments ? "Tool, reason, argument, id…" : "Tool, reason, id…"}
           className="col-span-2 lg:col-span-4"
         />
         <TextField

@@ -73,7 +73,7 @@ export function* jsonlLines(db: Db | Tx, filter: AuditFilter, newest: boolean): 
   for (;;) {
     const rows = matchingRowArrays(
       db,
-      { filter, newest, cursor, limit: BATCH, fresh: true },
+      { filter, newest, cursor, limit: BATCH, fresh: true, searchArguments: true },
       SELECT,
     );
     for (const r of rows) yield `${r[1] as string}\n`;

@@ -92,7 +92,13 @@ export function exportAuditEvents(ctx: ServiceContext, raw: ExportAuditInput): A
     if (format === "csv") yield `${CSV_COLUMNS.join(",")}\n`;
     let cursor: number | undefined;
     for (;;) {
-      const rows = matchingRows(ctx.db, { filter: filters, newest, cursor, limit: BATCH });
+      const rows = matchingRows(ctx.db, {
+        filter: filters,
+        newest,
+        cursor,
+        limit: BATCH,
+        searchArguments: role !== "viewer",
+      });
       for (const row of rows) {
         const view = toAuditEventView(row, role);
         yield format === "csv"

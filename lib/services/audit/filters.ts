@@ -11,23 +11,20 @@ function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-const LIKE_COLUMNS = [
-  "tool",
-  "server",
-  "actor_label",
-  "rule",
-  "reason",
-  "message",
-  "action",
-  "arguments",
-].map((c) => `${E}.${c}`);
+const LIKE_COLUMNS = ["tool", "server", "actor_label", "rule", "reason", "message", "action"].map(
+  (c) => `${E}.${c}`,
+);
 
 /**
  * The exact conditions of a filter on audit_events, every value a bound parameter. Free text is
  * left out unless it must be matched here: an event id (looked up exactly) or text with no word
  * in it (a substring match over the text columns, which no index serves).
  */
-export function exactClauses(f: AuditFilter, q: "id" | "like" | null): Clause[] {
+export function exactClauses(
+  f: AuditFilter,
+  q: "id" | "like" | null,
+  withArguments: boolean,
+): Clause[] {
   const where: Clause[] = [];
   const eq = (column: string, value: string | undefined) => {
     if (value !== undefined) where.push({ sql: `${E}.${column} = ?`, params: [value] });
@@ -48,9 +45,10 @@ export function exactClauses(f: AuditFilter, q: "id" | "like" | null): Clause[] 
     where.push({ sql: `(${E}.id = ? OR ${E}.correlation_id = ?)`, params: [f.q, f.q] });
   if (f.q && q === "like") {
     const p = likePattern(f.q);
+    const columns = withArguments ? [...LIKE_COLUMNS, `${E}.arguments`] : LIKE_COLUMNS;
     where.push({
-      sql: `(${LIKE_COLUMNS.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(" OR ")})`,
-      params: LIKE_COLUMNS.map(() => p),
+      sql: `(${columns.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(" OR ")})`,
+      params: columns.map(() => p),
     });
   }
   return where;

@@ -16,15 +16,16 @@ export function listAuditEvents(ctx: ServiceContext, raw: ListAuditInput = {}): 
   requireViewer(ctx);
   const input = ListAuditInput.parse(raw);
   const newest = input.sort === "newest";
+  const role = roleOf(ctx);
   const rows = matchingRows(ctx.db, {
     filter: input,
     newest,
     cursor: input.cursor,
     limit: input.limit + 1,
+    searchArguments: role !== "viewer",
   });
   const more = rows.length > input.limit;
   const page = more ? rows.slice(0, input.limit) : rows;
-  const role = roleOf(ctx);
   const result: AuditPage = {
     rows: page.map((r) => toAuditEventView(r, role)),
     nextCursor: more ? (page.at(-1)?.seq ?? null) : null,

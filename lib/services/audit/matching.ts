@@ -21,6 +21,8 @@ export type RowsQuery = {
   limit: number;
   /** Skip indexing the unindexed rows first (a caller that reads many pages did it once). */
   fresh?: boolean;
+  /** Free text also matches tool arguments: only for callers who may see them unmasked. */
+  searchArguments?: boolean;
 };
 
 /**
@@ -47,14 +49,16 @@ export function matchingRowArrays(db: Db | Tx, query: RowsQuery, select: string)
 
 function readMatching(
   db: Db | Tx,
-  { filter: f, newest, cursor, limit }: RowsQuery,
+  { filter: f, newest, cursor, limit, searchArguments = false }: RowsQuery,
   select: string,
   raw: boolean,
 ): unknown[] {
   const client = sqliteHandle(db);
   const mark = indexProgress(db).indexedSeq;
-  const qMode = !f.q ? null : EVENT_ID.test(f.q) ? "id" : textQuery(f.q) ? "text" : "like";
-  const exact = exactClauses(f, qMode === "id" || qMode === "like" ? qMode : null);
+  const withArguments = searchArguments;
+  const text = f.q && !EVENT_ID.test(f.q) ? textQuery(f.q, withArguments) : null;
+  const qMode = !f.q ? null : EVENT_ID.test(f.q) ? "id" : text ? "text" : "like";
+  const exact = exactClauses(f, qMode === "id" || qMode === "like" ? qMode : null, withArguments);
   const bounds = seqBounds(db, f.from, f.to);
   let after = 0; // rows strictly after this seq, and before `before`
   let before = Number.MAX_SAFE_INTEGER;
@@ -75,11 +79,11 @@ function readMatching(
       { sql: "audit_events.seq BETWEEN ? AND ?", params: [from, before - 1] },
       ...exact,
     ];
-    if (qMode === "text" && f.q) {
+    if (text) {
       const table = loadTailSearch(client, mark);
       clauses.push({
         sql: `audit_events.seq IN (SELECT rowid FROM temp.${table} WHERE ${table} MATCH ?)`,
-        params: [textQuery(f.q)],
+        params: [text],
       });
     }
     const w = where(clauses);
@@ -93,7 +97,7 @@ function readMatching(
     const lower = Math.max(bounds.lo, after + 1);
     const to = Math.min(bounds.hi, mark, before - 1);
     if (n <= 0 || lower > to) return [];
-    const match = narrowingQuery(f);
+    const match = narrowingQuery(f, withArguments);
     if (match === null) {
       const w = where([{ sql: "audit_events.seq BETWEEN ? AND ?", params: [lower, to] }, ...exact]);
       return client

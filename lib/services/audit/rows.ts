@@ -18,7 +18,13 @@ export function* pageAuditRows(
   const filter = AuditFilterInput.parse(raw);
   let cursor = 0;
   for (;;) {
-    const page = matchingRows(ctx.db, { filter, newest: false, cursor, limit: pageSize });
+    const page = matchingRows(ctx.db, {
+      filter,
+      newest: false,
+      cursor,
+      limit: pageSize,
+      searchArguments: true,
+    });
     const last = page.at(-1);
     if (!last) return;
     yield page;

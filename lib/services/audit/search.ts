@@ -13,12 +13,20 @@ const HAS_TOKEN = /[\p{L}\p{N}]/u;
 /** An FTS5 string: the tokenizer splits it exactly as it split the stored column. */
 const quoted = (text: string) => `"${text.replace(/"/g, '""')}"`;
 
+// Every searched column but the tool arguments, in FTS5's column-filter syntax.
+const WITHOUT_ARGUMENTS = `{${SEARCH_COLUMNS.split(", ")
+  .filter((c) => c !== "arguments")
+  .join(" ")}}`;
+
 /**
  * The free-text part of a search: the words of `q` as a phrase, the last one also matching as
- * a prefix ("sandb" finds "sandbox-paths"). Null when `q` has no word to look up.
+ * a prefix ("sandb" finds "sandbox-paths"). Null when `q` has no word to look up. Without
+ * `withArguments` the arguments are not searched: a viewer, who sees them masked, could
+ * otherwise spell a value out one prefix at a time.
  */
-export function textQuery(q: string): string | null {
-  return HAS_TOKEN.test(q) ? `${quoted(q)} *` : null;
+export function textQuery(q: string, withArguments: boolean): string | null {
+  if (!HAS_TOKEN.test(q)) return null;
+  return withArguments ? `${quoted(q)} *` : `${WITHOUT_ARGUMENTS} : (${quoted(q)} *)`;
 }
 
 /**
@@ -26,7 +34,7 @@ export function textQuery(q: string): string | null {
  * stored value holds the same tokens), or null when no condition can be looked up. The caller
  * still applies the exact conditions: the index only narrows the rows to read.
  */
-export function narrowingQuery(f: AuditFilter): string | null {
+export function narrowingQuery(f: AuditFilter, withArguments: boolean): string | null {
   const parts: string[] = [];
   const column = (name: string, value: string | undefined) => {
     if (value !== undefined && HAS_TOKEN.test(value)) parts.push(`${name} : ${quoted(value)}`);
@@ -40,7 +48,7 @@ export function narrowingQuery(f: AuditFilter): string | null {
   column("decision", f.decision);
   column("rule", f.rule);
   column("action", f.action);
-  const text = f.q !== undefined && !EVENT_ID.test(f.q) ? textQuery(f.q) : null;
+  const text = f.q !== undefined && !EVENT_ID.test(f.q) ? textQuery(f.q, withArguments) : null;
   if (text !== null) parts.push(text);
   return parts.length ? parts.map((p) => `(${p})`).join(" AND ") : null;
 }

@@ -136,6 +136,34 @@ describe("listAuditEvents", () => {
   });
 });
 
+describe("free text and viewers", () => {
+  it("never matches a viewer's search against tool arguments, which they see masked", () => {
+    const db = createTestDb();
+    write(db, [
+      decision(Date.now(), {
+        tool: "get-env",
+        arguments: JSON.stringify({ apiKey: "sk_live_abc123" }),
+      }),
+    ]);
+    const search = (actor: typeof viewer | typeof editor, q: string) =>
+      listAuditEvents(testContext(db, actor), { q }).rows.map((r) => r.tool);
+    // A prefix at a time would spell the value out.
+    for (const q of ["sk_live_a", "abc12", "sk"]) {
+      expect(search(editor, q)).toEqual(["get-env"]);
+      expect(search(viewer, q)).toEqual([]);
+    }
+    // Text without a word is a substring match: the arguments are left out of that too.
+    expect(search(editor, '":"')).toEqual(["get-env"]);
+    expect(search(viewer, '":"')).toEqual([]);
+    // What a viewer does see is still searched.
+    expect(search(viewer, "get-e")).toEqual(["get-env"]);
+    const csv = (actor: typeof viewer | typeof editor) =>
+      [...exportAuditEvents(testContext(db, actor), { format: "csv", q: "sk_live" }).lines].length;
+    expect(csv(editor)).toBe(2);
+    expect(csv(viewer)).toBe(1);
+  });
+});
+
 describe("listAuditEvents withOutcomes", () => {
   it("returns each decision's outcome keyed by decision id", () => {
     const db = createTestDb();
