@@ -192,5 +192,14 @@ test.describe("policy editor: test a call and replay", () => {
       csrf,
     );
     expect(tooMany.status()).toBe(400);
+    // A viewer replays saved policies only: a draft would be an oracle on masked arguments.
+    const withDraft = await mutate(
+      page,
+      "POST",
+      `/api/v1/upstreams/${upstreamId}/policy/replay`,
+      { limit: 10, draft: 'version: "1"\ndefault: allow\n' },
+      csrf,
+    );
+    expect(withDraft.status()).toBe(403);
   });
 });

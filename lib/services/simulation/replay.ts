@@ -19,7 +19,7 @@ import type {
 } from "@/lib/core/simulation/views";
 import { roleOf } from "../audit/views";
 import { toEngineGrant } from "../gateway/loaders";
-import { requireViewer, type ServiceContext } from "../context";
+import { requireEditor, requireViewer, type ServiceContext } from "../context";
 import { type SimulationBase, simulationBase, toolDefinitionOf } from "./context";
 import { MemoryCounters } from "./memory-counters";
 import { decisionLabel } from "./simulate";
@@ -136,6 +136,9 @@ export function startReplay(
 ): Generator<ReplayProgress, ReplayReport, void> {
   requireViewer(ctx);
   const input = ReplayInput.parse(raw);
+  // A draft is a question about the stored arguments: a viewer, who sees them masked, could ask
+  // "does this value match ^sk_a" one character at a time. Viewers replay saved policies only.
+  if (input.draft != null) requireEditor(ctx);
   const base = simulationBase(ctx.db, input.upstreamId, input.draft);
   return run(ctx, base, input.limit);
 }

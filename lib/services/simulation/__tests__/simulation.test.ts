@@ -212,7 +212,7 @@ describe("replay", () => {
       "  login:",
       "  trace:\n  login:",
     );
-    const it = startReplay(testContext(db, viewer), { upstreamId, draft, limit: 1000 });
+    const it = startReplay(testContext(db, editor), { upstreamId, draft, limit: 1000 });
     const progress: number[] = [];
     let step = it.next();
     while (!step.done) {
@@ -229,11 +229,23 @@ describe("replay", () => {
         { before: "deny", after: "allow", rule: null, count: 1 },
       ]),
     );
+    expect(report.changes[0]).toMatchObject({ tool: "add", arguments: { a: 100, b: 1 } });
+    const last5 = replayCalls(testContext(db, editor), { upstreamId, draft, limit: 5 });
+    expect(last5).toMatchObject({ replayed: 5, changed: 3 });
+  });
+
+  it("lets a viewer replay saved policies only, with the arguments masked", () => {
+    for (let i = 0; i < 3; i++) gatewayCall("add", { a: i * 100, b: 1 });
+    const draft = POLICY.replace("value: 100 }]", "value: 200 }]");
+    // A draft would be an oracle on arguments the viewer sees masked.
+    expect(() => replayCalls(testContext(db, viewer), { upstreamId, draft })).toThrow(
+      expect.objectContaining({ code: "FORBIDDEN" }),
+    );
+    savePolicy(testContext(db, editor), { upstreamId, yaml: draft, activate: true });
+    const report = replayCalls(testContext(db, viewer), { upstreamId });
+    expect(report).toMatchObject({ replayed: 3, changed: 1 });
     expect(report.changes[0]?.arguments).toEqual({ a: "[REDACTED]", b: "[REDACTED]" });
     expect(report.changes[0]?.argumentsMasked).toBe(true);
-    const asEditor = replayCalls(testContext(db, editor), { upstreamId, draft, limit: 5 });
-    expect(asEditor).toMatchObject({ replayed: 5, changed: 3 });
-    expect(asEditor.changes[0]).toMatchObject({ tool: "add", arguments: { a: 100, b: 1 } });
   });
 
   it("names the rules it could not evaluate where the audit log masked the arguments", () => {
