@@ -57,7 +57,6 @@ export type PendingCall = {
   tool: string;
   args: Record<string, unknown>;
   timer: NodeJS.Timeout;
-  cancelled: boolean;
 };
 export type Pending = {
   id: JsonRpcId;
@@ -78,6 +77,8 @@ export type ClientSessionOptions = {
   sendDown: (message: Outbound, related?: JsonRpcId) => void;
   /** The upstream streams request `id`'s answer, or paused that stream (HTTP sessions follow). */
   streamDown?: (id: JsonRpcId, paused?: { retryMs: number }) => void;
+  /** The client cancelled request `id`: no answer will come (HTTP releases the waiting POST). */
+  endDown?: (id: JsonRpcId) => void;
   timeoutMs: () => number;
 };
 
@@ -150,8 +151,8 @@ export class ClientSession implements SessionPort {
           });
           return;
         }
-        if (c.method === "notifications/cancelled") this.onCancelled(c.params);
         this.o.metrics.passedMessages.labels("client", "notification").inc();
+        if (c.method === "notifications/cancelled" && this.onCancelled(c.params)) return;
         this.o.connection.notify(this, c.message);
         return;
       case "request":
@@ -292,10 +293,7 @@ export class ClientSession implements SessionPort {
     if (this.pending.get(idKey(entry.id)) !== entry) return;
     this.pending.delete(idKey(entry.id));
     this.o.metrics.upstreamErrors.labels(this.o.server, "exit").inc();
-    if (entry.call) {
-      this.failCall(entry, entry.call, reason);
-      if (entry.call.cancelled) return;
-    }
+    if (entry.call) this.endCall(entry, entry.call, "upstream_error", reason);
     this.down(reply.upstreamFailed(entry.id, this.o.server, reason), entry.id);
   }
 
@@ -378,7 +376,6 @@ export class ClientSession implements SessionPort {
         origin: continuation?.decisionId ?? action.decisionId,
         tool: name,
         args: evaluated,
-        cancelled: false,
         timer: setTimeout(() => this.onTimeout(id, timeoutMs), timeoutMs),
       };
       this.forwardCall(msg, call);
@@ -392,11 +389,8 @@ export class ClientSession implements SessionPort {
     if (!entry?.call) return;
     this.pending.delete(idKey(id));
     this.o.metrics.upstreamErrors.labels(this.o.server, "timeout").inc();
-    this.o.connection.notify(this, {
-      jsonrpc: "2.0",
-      method: "notifications/cancelled",
-      params: { requestId: id, reason: "timed out in the gateway" },
-    });
+    // An upstream need not answer a cancelled request: it must stop counting as in flight here.
+    this.o.connection.abandon(this, id, "timed out in the gateway");
     this.o.enforcer.outcome(
       entry.call.decisionId,
       entry.call.tool,
@@ -405,16 +399,33 @@ export class ClientSession implements SessionPort {
       null,
       `no answer within ${timeoutMs} ms`,
     );
-    if (!entry.call.cancelled)
-      this.down(reply.timeout(id, this.o.server, timeoutMs, entry.call.decisionId), id);
+    this.down(reply.timeout(id, this.o.server, timeoutMs, entry.call.decisionId), id);
   }
 
-  protected onCancelled(params: unknown): void {
-    const requestId = (params as { requestId?: unknown } | undefined)?.requestId;
-    if (typeof requestId !== "string" && typeof requestId !== "number") return;
+  /**
+   * The client gave up on a request. One still being decided stops there; one the upstream has
+   * is abandoned (told to the upstream, no longer in flight, no answer to the client) and its
+   * call keeps its reservations: the upstream may have acted on it. True when the
+   * cancellation was handled here; otherwise it is passed on as it came.
+   */
+  protected onCancelled(params: unknown): boolean {
+    const p = params as { requestId?: unknown; reason?: unknown } | undefined;
+    const requestId = p?.requestId;
+    if (typeof requestId !== "string" && typeof requestId !== "number") return false;
     this.deciding.get(idKey(requestId))?.abort();
     const entry = this.pending.get(idKey(requestId));
-    if (entry?.call) entry.call.cancelled = true;
+    if (!entry) return false;
+    this.pending.delete(idKey(requestId));
+    const reason = typeof p?.reason === "string" ? p.reason : "cancelled by the client";
+    if (entry.call) this.endCall(entry, entry.call, "cancelled", reason);
+    this.o.connection.abandon(this, requestId, reason);
+    this.o.endDown?.(requestId);
+    return true;
+  }
+
+  /** No request waits on the upstream or on its decision. */
+  get idle(): boolean {
+    return this.pending.size === 0 && this.deciding.size === 0;
   }
 
   streamed(id: JsonRpcId, paused?: { retryMs: number }): void {
@@ -473,7 +484,6 @@ export class ClientSession implements SessionPort {
         );
       }
       this.o.metrics.callLatency.labels(this.o.server).observe(elapsed / 1000);
-      if (entry.call.cancelled) return;
       this.down(msg, entry.id);
       return;
     }
@@ -573,26 +583,37 @@ export class ClientSession implements SessionPort {
     }
   }
 
-  /** Records a forwarded call that ended without the upstream's answer (its limits are given back). */
-  private failCall(entry: Pending, call: PendingCall, reason: string): void {
+  /**
+   * Records a forwarded call that ended without the upstream's answer: an upstream failure
+   * gives its limits back, a cancellation keeps them (the upstream had the call).
+   */
+  private endCall(
+    entry: Pending,
+    call: PendingCall,
+    outcome: "upstream_error" | "cancelled",
+    reason: string,
+  ): void {
     clearTimeout(call.timer);
     this.o.enforcer.outcome(
       call.decisionId,
       call.tool,
-      "upstream_error",
+      outcome,
       performance.now() - entry.startedAt,
       null,
       reason,
     );
   }
 
-  /** Stops routing; open calls get their outcome recorded as upstream errors. */
+  /**
+   * Stops routing. Calls the upstream already has are recorded as cancelled and keep their
+   * reservations: closing a session must not give an agent its slots back for calls made.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     for (const a of this.deciding.values()) a.abort();
     for (const entry of this.pending.values())
-      if (entry.call) this.failCall(entry, entry.call, "session closed");
+      if (entry.call) this.endCall(entry, entry.call, "cancelled", "session closed");
     this.pending.clear();
     this.inputs.close();
     this.o.connection.detach(this);

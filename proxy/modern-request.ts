@@ -242,11 +242,12 @@ export class ModernRequest extends ClientSession {
   /** The client closed the response stream: in this revision that is the cancellation. */
   cancel(): void {
     const requestId = this.request.id;
-    this.onCancelled({ requestId });
+    const reason = "the client closed the response stream";
+    if (this.onCancelled({ requestId, reason })) return;
     this.o.connection.notify(this, {
       jsonrpc: "2.0",
       method: "notifications/cancelled",
-      params: { requestId, reason: "the client closed the response stream" },
+      params: { requestId, reason },
     });
   }
 

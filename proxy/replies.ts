@@ -30,6 +30,10 @@ export const ERRORS = {
   no_session: { code: JSONRPC.INVALID_REQUEST, status: 400 },
   session_not_found: { code: JSONRPC.REQUEST_TIMEOUT, status: 404 },
   session_limit: { code: JSONRPC.UPSTREAM_ERROR, status: 503 },
+  /** The session ended (DELETE, idle sweep) while a request of it waited for its answer. */
+  session_closed: { code: JSONRPC.UPSTREAM_ERROR, status: 200 },
+  /** Ends the POST of a request its client cancelled (the client ignores it, as it should). */
+  request_cancelled: { code: JSONRPC.UPSTREAM_ERROR, status: 200 },
   upstream_start_failed: { code: JSONRPC.UPSTREAM_ERROR, status: 502 },
   http_method_not_allowed: { code: JSONRPC.METHOD_NOT_FOUND, status: 405 },
   internal: { code: JSONRPC.INTERNAL_ERROR, status: 500 },
@@ -60,6 +64,9 @@ export const reply = {
   /** `failure` reads on from the server's name: "closed (…)" or "unavailable: …". */
   upstreamFailed: (id: JsonRpcId, server: string, failure: string) =>
     errorReply("upstream_unavailable", id, `Upstream server ${server} ${failure}`),
+  cancelled: (id: JsonRpcId) => errorReply("request_cancelled", id, "Request cancelled"),
+  sessionClosed: (id: JsonRpcId) =>
+    errorReply("session_closed", id, "The session was closed before this request was answered"),
   timeout: (id: JsonRpcId, server: string, ms: number, decisionId: string) =>
     errorReply("upstream_timeout", id, `Upstream server ${server} did not answer within ${ms} ms`, {
       decisionId,

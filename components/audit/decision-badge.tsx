@@ -48,7 +48,14 @@ export function DecisionBadge({
 
 export function OutcomeBadge({ outcome }: { outcome: string | null }) {
   if (!outcome) return <span className="text-slate-400">—</span>;
-  const tone: Tone = outcome === "success" ? "green" : outcome === "is_error" ? "amber" : "red";
+  const tone: Tone =
+    outcome === "success"
+      ? "green"
+      : outcome === "is_error"
+        ? "amber"
+        : outcome === "cancelled" || outcome === "input_required"
+          ? "slate"
+          : "red";
   return <Badge tone={tone}>{outcome.replace(/_/g, " ")}</Badge>;
 }
 

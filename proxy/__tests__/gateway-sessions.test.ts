@@ -349,4 +349,43 @@ describe("sessions left without a DELETE (2 per agent, reclaimed after 300 ms wi
     await echo(c, "still served");
     expect(await liveSessions(gw)).toBe(2);
   });
+
+  it("counts a session idle from its last answer, not from its last request", async () => {
+    await gw.close();
+    gw = await startGateway(
+      options({ maxSessions: 8, maxSessionsPerAgent: 2, sessionReclaimMs: RECLAIM_MS }),
+    );
+    url = `${gw.url}/mcp/shared`;
+    const raw = async () => {
+      const init = await rawPost(url, INIT);
+      expect(init.status).toBe(200);
+      await init.text();
+      const id = must(init.headers.get("mcp-session-id"), "session id");
+      const headers = { "mcp-session-id": id, "mcp-protocol-version": "2025-06-18" };
+      const initialized = JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" });
+      expect((await rawPost(url, initialized, headers)).status).toBe(202);
+      return headers;
+    };
+    const a = await raw();
+    const b = await raw();
+    // b's call runs for a second; a's last request comes in the middle of it.
+    const long = rawPost(
+      url,
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 2,
+        method: "tools/call",
+        params: { name: "trigger-long-running-operation", arguments: { duration: 1, steps: 1 } },
+      }),
+      b,
+    );
+    await pause(400);
+    await (await rawPost(url, TOOLS_LIST, a)).text();
+    expect(await (await long).text()).toContain("Long running operation completed");
+
+    // b asked first but was answered last: a is the one idle longer, and the one ended.
+    await raw();
+    expect((await rawPost(url, TOOLS_LIST, a)).status).toBe(404);
+    expect((await rawPost(url, TOOLS_LIST, b)).status).toBe(200);
+  });
 });

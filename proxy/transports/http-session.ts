@@ -3,6 +3,7 @@ import type { ServerResponse } from "node:http";
 import type { ClientSession } from "../client-session";
 import { idKey, type JsonRpcId, type Outbound } from "../jsonrpc";
 import { log } from "../log";
+import { ERRORS, reply } from "../replies";
 import type { UpstreamConnection } from "../upstream/connection";
 import { type EventStream, SessionEventStore, type StoredEvent } from "./event-store";
 
@@ -280,7 +281,11 @@ export class HttpSession {
       const entry = this.channels.get(key);
       if (entry) {
         const final = isResponse && message.id === target;
-        if (final) this.channels.delete(key);
+        if (final) {
+          this.channels.delete(key);
+          // An answer is activity: the session is not idle from when the request came in.
+          this.lastActivity = Date.now();
+        }
         entry.channel.send(message, final);
         return;
       }
@@ -298,18 +303,31 @@ export class HttpSession {
   }
 
   /**
-   * Nothing open: no request waiting on its answer and no GET stream. The SDK's client opens a
+   * Nothing open: no request waiting on its answer or its decision, and no GET stream. The SDK's client opens a
    * GET stream for as long as it is connected, so a dormant session is one its client has most
    * likely left without a DELETE.
    */
   get dormant(): boolean {
-    return this.channels.size === 0 && !this.standalone?.live;
+    return this.channels.size === 0 && !this.standalone?.live && this.client.idle;
   }
 
+  /** The client cancelled request `id`: its POST is released, with no upstream answer to wait for. */
+  release(id: JsonRpcId): void {
+    const key = idKey(id);
+    const entry = this.channels.get(key);
+    if (!entry) return;
+    this.channels.delete(key);
+    entry.channel.send(reply.cancelled(id), true, ERRORS.request_cancelled.status);
+  }
+
+  /** Ends every stream; a request still waiting gets an error rather than no answer at all. */
   closeStreams(): void {
     this.standalone?.close();
     this.standalone = null;
-    for (const { channel } of this.channels.values()) channel.close();
+    for (const { id, channel } of this.channels.values()) {
+      channel.send(reply.sessionClosed(id), true, ERRORS.session_closed.status);
+      channel.close();
+    }
     this.channels.clear();
     this.events.clear();
   }

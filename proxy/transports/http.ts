@@ -393,6 +393,7 @@ export class McpEndpoint {
       metrics: this.o.metrics,
       sendDown: (m, related) => session.send(m, related),
       streamDown: (id, paused) => session.streamed(id, paused),
+      endDown: (id) => session.release(id),
       timeoutMs: () => this.timeoutFor(upstream.name, identity.agentId),
     });
     session.onResume = (id) => connection.resume(session.client, id);

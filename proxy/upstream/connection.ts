@@ -504,6 +504,29 @@ export class UpstreamConnection {
     this.pump();
   }
 
+  /**
+   * Gives up on a session's request: the upstream is told to cancel it, and it stops counting
+   * as in flight at once (an upstream need not answer a cancelled request; one that never did
+   * would hold back other sessions' requests and the idle stop for as long as the session
+   * lives). A late answer is dropped. A request still queued is simply dropped.
+   */
+  abandon(port: SessionPort, clientId: JsonRpcId, reason: string): void {
+    const upstreamId = this.byClient.get(clientKey(port, clientId));
+    if (upstreamId === undefined) {
+      const i = this.queue.findIndex((q) => q.port === port && q.message.id === clientId);
+      if (i >= 0) this.queue.splice(i, 1);
+      return;
+    }
+    this.sendUp({
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: upstreamId, reason },
+    });
+    const entry = this.outstanding.get(idKey(upstreamId));
+    if (entry) this.settle(upstreamId, entry);
+    else this.byClient.delete(clientKey(port, clientId));
+  }
+
   /** Client notifications: cancellations are translated, the rest forwarded. */
   notify(port: SessionPort, message: JSONRPCNotification): void {
     const { method } = message;

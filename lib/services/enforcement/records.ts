@@ -6,7 +6,14 @@ import { withTransaction } from "../context";
 import { rollbackReservations } from "../counters";
 
 export type Outcome =
-  "success" | "is_error" | "input_required" | "jsonrpc_error" | "timeout" | "upstream_error";
+  | "success"
+  | "is_error"
+  | "input_required"
+  | "jsonrpc_error"
+  | "timeout"
+  | "upstream_error"
+  /** The client gave up on a call the upstream had (or its session ended): limits keep it. */
+  | "cancelled";
 
 export type OutcomeInput = {
   decisionId: string;
