@@ -289,6 +289,122 @@ test.describe("two-factor sign-in and re-authentication", () => {
     expect(stored.enabled).toBeNull();
   });
 
+  test("turning off your own two-factor needs a fresh password and code, enforced by the server", async ({
+    page,
+    db,
+  }) => {
+    const email = await newUser(db, "viewer");
+    await signInAs(page, email);
+    const { secret, csrf } = await enrolThroughApi(page);
+
+    // A password and code in the request are not enough: this session must have confirmed them.
+    const direct = await mutate(
+      page,
+      "POST",
+      "/api/v1/auth/mfa/disable",
+      { password: E2E.password, code: nextCode(secret) },
+      csrf,
+    );
+    expect(direct.status()).toBe(403);
+    expect(await direct.json()).toMatchObject({ error: { details: { reauth: "required" } } });
+
+    await page.goto("/console/account");
+    await page.getByRole("button", { name: "Turn off two-factor" }).click();
+    await page
+      .getByRole("dialog", { name: "Turn off two-factor?" })
+      .getByRole("button", { name: "Turn off" })
+      .click();
+    const confirm = page.getByRole("dialog", { name: "Confirm it's you" });
+    await expect(confirm).toContainText("This change removes a sign-in check.");
+    await confirm.getByLabel("Your password").fill("not my password");
+    await confirm.getByLabel("Authentication code").fill(nextCode(secret));
+    await confirm.getByRole("button", { name: "Confirm" }).click();
+    await expect(confirm.getByText("Password is incorrect")).toBeVisible();
+    await confirm.getByLabel("Your password").fill(E2E.password);
+    await confirm.getByRole("button", { name: "Confirm" }).click();
+    await expect(page.getByText("Two-factor authentication is off")).toBeVisible();
+    await expect(page.getByRole("button", { name: "Set up two-factor" })).toBeVisible();
+    const stored = db
+      .prepare("SELECT id, totp_enabled_at AS enabled FROM users WHERE email = ?")
+      .get(email) as { id: string; enabled: number | null };
+    expect(stored.enabled).toBeNull();
+    const trail = (
+      db
+        .prepare(
+          "SELECT action, reason FROM audit_events WHERE target_id = ? AND action IN ('user.reauth', 'user.reauth_fail', 'user.mfa_disable') ORDER BY seq",
+        )
+        .all(stored.id) as { action: string; reason: string | null }[]
+    ).map((r) => `${r.action}${r.reason ? `:${r.reason}` : ""}`);
+    expect(trail).toEqual(["user.reauth_fail:wrong password", "user.reauth", "user.mfa_disable"]);
+  });
+
+  test("adding an editor, promoting or re-enabling someone needs a fresh password; adding a viewer or disabling does not", async ({
+    page,
+    db,
+  }) => {
+    const admin = await newUser(db, "admin");
+    await signInAs(page, admin);
+    const csrf = await csrfToken(page);
+    const person = (role: "admin" | "editor" | "viewer") => ({
+      email: `access-${role}-${unique()}@portcullis.test`,
+      name: `Access ${role}`,
+      password: E2E.password,
+      role,
+    });
+
+    // Straight to the API, without confirming: refused, and nothing changes.
+    const minted = person("admin");
+    const direct = await mutate(page, "POST", "/api/v1/users", minted, csrf);
+    expect(direct.status()).toBe(403);
+    expect(await direct.json()).toMatchObject({ error: { details: { reauth: "required" } } });
+    expect(db.prepare("SELECT id FROM users WHERE email = ?").get(minted.email)).toBeUndefined();
+    const added = await mutate(page, "POST", "/api/v1/users", person("viewer"), csrf);
+    expect(added.status()).toBe(200);
+    const viewer = ((await added.json()) as { data: { id: string; email: string } }).data;
+    const patch = (body: Record<string, unknown>) =>
+      mutate(page, "PATCH", `/api/v1/users/${viewer.id}`, body, csrf);
+    expect((await patch({ role: "editor" })).status()).toBe(403);
+    expect((await patch({ disabled: true })).status()).toBe(200);
+    expect((await patch({ disabled: false })).status()).toBe(403);
+
+    // The page asks for the admin's password, then adds the editor.
+    await page.goto("/console/users");
+    await page.getByRole("button", { name: "Add user" }).click();
+    const dialog = page.getByRole("dialog", { name: "Add a console user" });
+    const editor = person("editor");
+    await dialog.getByLabel("Email").fill(editor.email);
+    await dialog.getByLabel("Name").fill(editor.name);
+    await dialog.getByLabel("Password").fill(editor.password);
+    await dialog.getByLabel("Role").selectOption("editor");
+    await dialog.getByRole("button", { name: "Create user" }).click();
+    const confirm = page.getByRole("dialog", { name: "Confirm it's you" });
+    await expect(confirm).toContainText("This change gives someone more access to the console.");
+    await confirm.getByLabel("Your password").fill(E2E.password);
+    await confirm.getByRole("button", { name: "Confirm" }).click();
+    await expect(page.getByText(`Created ${editor.email} (editor)`)).toBeVisible();
+    await expect(dialog).toBeHidden();
+    // Confirmed within the last five minutes: re-enabling asks nothing more.
+    const row = page.getByRole("row", { name: new RegExp(viewer.email) });
+    await row.getByRole("button", { name: `Enable ${viewer.email}` }).click();
+    await expect(page.getByText(`${viewer.email} can sign in again`)).toBeVisible();
+    await expect(row.getByText("Active", { exact: true })).toBeVisible();
+
+    const actions = (
+      db
+        .prepare(
+          "SELECT action FROM audit_events WHERE actor_label = ? AND action LIKE 'user.%' AND action <> 'user.sign_in' ORDER BY seq",
+        )
+        .all(admin) as { action: string }[]
+    ).map((r) => r.action);
+    expect(actions).toEqual([
+      "user.create",
+      "user.disable",
+      "user.reauth",
+      "user.create",
+      "user.update",
+    ]);
+  });
+
   test("changing a server's command needs a fresh password, enforced by the server", async ({
     page,
     signIn,

@@ -4,9 +4,11 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 
 import { apiFetch, errorMessage } from "@/lib/client/api";
+import { ReauthCancelled, useReauth } from "@/components/console/reauth";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, PageHeader } from "@/components/ui/card";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { TextField } from "@/components/ui/field";
 import { ErrorState, LoadingBlock } from "@/components/ui/states";
 import { useToast } from "@/components/ui/toast";
@@ -111,24 +113,19 @@ function Enrol({ onEnabled }: { onEnabled: (codes: string[]) => void }) {
 function TurnOff({ required }: { required: boolean }) {
   const qc = useQueryClient();
   const toast = useToast();
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const reauth = useReauth("This change removes a sign-in check.");
+  const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
 
-  async function submit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
+  async function turnOff() {
+    setAsking(false);
     setBusy(true);
-    setErrors({});
     try {
-      await apiFetch("/auth/mfa/disable", {
-        method: "POST",
-        json: { password: f.get("password"), code: f.get("code") },
-      });
+      await reauth.guard(() => apiFetch("/auth/mfa/disable", { method: "POST" }));
       toast.show("Two-factor authentication is off", "success");
       await qc.invalidateQueries({ queryKey: securityKeys.mine });
     } catch (err) {
-      const fields = detailFields(err);
-      setErrors(Object.keys(fields).length ? fields : { form: errorMessage(err) });
+      if (!(err instanceof ReauthCancelled)) toast.show(errorMessage(err), "error");
     } finally {
       setBusy(false);
     }
@@ -141,24 +138,21 @@ function TurnOff({ required }: { required: boolean }) {
       </p>
     );
   return (
-    <form
-      onSubmit={submit}
-      className="grid gap-3 sm:grid-cols-[1fr_1fr_auto] sm:items-end"
-      noValidate
-    >
-      <TextField
-        label="Password"
-        name="password"
-        type="password"
-        autoComplete="current-password"
-        error={errors.password}
-      />
-      <TextField label="Code" name="code" autoComplete="one-time-code" error={errors.code} />
-      <Button type="submit" variant="danger" busy={busy}>
-        Turn off
+    <div>
+      <Button variant="danger" busy={busy} onClick={() => setAsking(true)}>
+        Turn off two-factor
       </Button>
-      {errors.form ? <p className="text-sm text-rose-600 sm:col-span-3">{errors.form}</p> : null}
-    </form>
+      <ConfirmDialog
+        open={asking}
+        title="Turn off two-factor?"
+        confirmLabel="Turn off"
+        onClose={() => setAsking(false)}
+        onConfirm={() => void turnOff()}
+      >
+        <p>Sign-in then asks for your password alone, and your recovery codes stop working.</p>
+      </ConfirmDialog>
+      {reauth.dialog}
+    </div>
   );
 }
 

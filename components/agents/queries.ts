@@ -24,7 +24,7 @@ export function useCreateAgent() {
 export function useUpdateAgent() {
   const invalidate = useInvalidateAgents();
   return useMutation({
-    mutationFn: ({ agentId, ...patch }: UpdateAgentInput & { disabled?: boolean }) =>
+    mutationFn: ({ agentId, ...patch }: UpdateAgentInput) =>
       apiFetch<AgentView>(`/agents/${encodeURIComponent(agentId)}`, {
         method: "PATCH",
         json: patch,

@@ -34,9 +34,12 @@ const ROLE_HELP: Record<Role, string> = {
   viewer: "Read only; tool arguments hidden",
 };
 
+const GRANTS_ACCESS = "This change gives someone more access to the console.";
+
 function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const create = useCreateUser();
   const toast = useToast();
+  const reauth = useReauth(GRANTS_ACCESS);
   const [errors, setErrors] = useState<Record<string, string>>({});
 
   async function submit(e: FormEvent<HTMLFormElement>) {
@@ -44,56 +47,62 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
     const f = new FormData(e.currentTarget);
     setErrors({});
     try {
-      const user = await create.mutateAsync({
+      const input = {
         email: String(f.get("email") ?? ""),
         name: String(f.get("name") ?? ""),
         password: String(f.get("password") ?? ""),
         role: String(f.get("role") ?? "viewer") as Role,
-      });
+      };
+      // An editor or admin: the server asks for the admin's own password first.
+      const user = await reauth.guard(() => create.mutateAsync(input));
       toast.show(`Created ${user.email} (${user.role})`, "success");
       onClose();
     } catch (err) {
+      if (err instanceof ReauthCancelled) return;
       reportFormError(err, setErrors, (m) => toast.show(m, "error"));
     }
   }
 
   return (
-    <Dialog
-      open={open}
-      onClose={onClose}
-      title="Add a console user"
-      description="They sign in with this email and password."
-    >
-      <form onSubmit={submit} className="space-y-4" noValidate>
-        <TextField
-          label="Email"
-          name="email"
-          type="email"
-          required
-          autoComplete="off"
-          error={errors.email}
-        />
-        <TextField label="Name" name="name" required error={errors.name} />
-        <TextField
-          label="Password"
-          name="password"
-          type="password"
-          required
-          autoComplete="new-password"
-          minLength={MIN_PASSWORD_LENGTH}
-          hint={`At least ${MIN_PASSWORD_LENGTH} characters. Share it privately.`}
-          error={errors.password}
-        />
-        <SelectField label="Role" name="role" defaultValue="viewer" error={errors.role}>
-          {ROLE_VALUES.map((r) => (
-            <option key={r} value={r}>
-              {r} — {ROLE_HELP[r]}
-            </option>
-          ))}
-        </SelectField>
-        <DialogActions onCancel={onClose} submitLabel="Create user" busy={create.isPending} />
-      </form>
-    </Dialog>
+    <>
+      <Dialog
+        open={open}
+        onClose={onClose}
+        title="Add a console user"
+        description="They sign in with this email and password."
+      >
+        <form onSubmit={submit} className="space-y-4" noValidate>
+          <TextField
+            label="Email"
+            name="email"
+            type="email"
+            required
+            autoComplete="off"
+            error={errors.email}
+          />
+          <TextField label="Name" name="name" required error={errors.name} />
+          <TextField
+            label="Password"
+            name="password"
+            type="password"
+            required
+            autoComplete="new-password"
+            minLength={MIN_PASSWORD_LENGTH}
+            hint={`At least ${MIN_PASSWORD_LENGTH} characters. Share it privately.`}
+            error={errors.password}
+          />
+          <SelectField label="Role" name="role" defaultValue="viewer" error={errors.role}>
+            {ROLE_VALUES.map((r) => (
+              <option key={r} value={r}>
+                {r} — {ROLE_HELP[r]}
+              </option>
+            ))}
+          </SelectField>
+          <DialogActions onCancel={onClose} submitLabel="Create user" busy={create.isPending} />
+        </form>
+      </Dialog>
+      {reauth.dialog}
+    </>
   );
 }
 
@@ -104,6 +113,7 @@ function UserRow({ u, me }: { u: UserView; me: string }) {
   const act = useUserAction();
   const toast = useToast();
   const reauth = useReauth(WEAKENS_MFA);
+  const raise = useReauth(GRANTS_ACCESS);
   const [confirmReset, setConfirmReset] = useState(false);
   async function run(action: "unlock" | "reset-mfa", done: string) {
     try {
@@ -115,10 +125,11 @@ function UserRow({ u, me }: { u: UserView; me: string }) {
   }
   async function change(patch: { role?: Role; disabled?: boolean }, done: string) {
     try {
-      await update.mutateAsync({ id: u.id, ...patch });
+      // A promotion or re-enabling: the server asks for the admin's own password first.
+      await raise.guard(() => update.mutateAsync({ id: u.id, ...patch }));
       toast.show(done, "success");
     } catch (err) {
-      toast.show(errorMessage(err), "error");
+      if (!(err instanceof ReauthCancelled)) toast.show(errorMessage(err), "error");
     }
   }
   return (
@@ -166,6 +177,7 @@ function UserRow({ u, me }: { u: UserView; me: string }) {
       </td>
       <td className="px-4 py-2.5 text-right whitespace-nowrap">
         {reauth.dialog}
+        {raise.dialog}
         {u.failedSignIns > 0 ? (
           <Button
             size="sm"

@@ -29,12 +29,22 @@ export type CreateAgentKeyInput = z.input<typeof CreateAgentKeyInput>;
 export const RevokeAgentKeyInput = z.object({ keyId: z.string().min(1) });
 export type RevokeAgentKeyInput = z.input<typeof RevokeAgentKeyInput>;
 
-export const UpdateAgentInput = z.object({
-  agentId: z.string().min(1),
-  name: AgentNameInput.optional(),
-  owner: z.string().trim().max(200).optional().nullable(),
-  description: z.string().trim().max(1000).optional().nullable(),
-});
+export const UpdateAgentInput = z
+  .object({
+    agentId: z.string().min(1),
+    name: AgentNameInput.optional(),
+    owner: z.string().trim().max(200).optional().nullable(),
+    description: z.string().trim().max(1000).optional().nullable(),
+    disabled: z.boolean({ message: "disabled must be true or false" }).optional(),
+  })
+  .refine(
+    (v) =>
+      v.name !== undefined ||
+      v.owner !== undefined ||
+      v.description !== undefined ||
+      v.disabled !== undefined,
+    { message: "Nothing to change" },
+  );
 export type UpdateAgentInput = z.input<typeof UpdateAgentInput>;
 
 export const DisableAgentInput = z.object({ agentId: z.string().min(1) });

@@ -22,7 +22,7 @@ import {
   requireFreshReauth,
   signIn,
 } from "@/lib/services/sessions";
-import { createUser, getUserOrThrow } from "@/lib/services/users";
+import { createUser, getUserOrThrow, updateUser } from "@/lib/services/users";
 import { createTestDb, testContext } from "@/lib/testing";
 
 const PASSWORD = "a long enough password";
@@ -233,6 +233,139 @@ describe("re-authentication", () => {
   });
 });
 
+describe("turning off your own two-factor", () => {
+  it("needs this session's fresh password and code, whose failures are audited and slowed like sign-ins", async () => {
+    const t = await setup("viewer");
+    const { secret } = await t.enrol();
+    const { session } = await completeSecondFactor(t.anon, {
+      challengeToken: await t.challenge(),
+      code: t.code(secret, 30_000),
+    });
+    const enabled = () => getUserOrThrow(t.db, t.user.id).totpEnabledAt !== null;
+    expect(() => disableOwnTotp(t.self, session.id)).toThrow(
+      expect.objectContaining({ code: "FORBIDDEN", details: { reauth: "required" } }),
+    );
+    expect(enabled()).toBe(true);
+
+    // Guessing goes through the sign-in backoff: after three wrong passwords the next try
+    // waits, and is refused without a password check.
+    const self = { ...t.self, remoteIp: "192.0.2.9" };
+    for (let i = 0; i < 3; i++)
+      await expect(
+        reauthenticate(self, session.id, { password: `wrong password ${i}` }),
+      ).rejects.toMatchObject({ code: "VALIDATION" });
+    await expect(
+      reauthenticate(self, session.id, { password: PASSWORD, code: t.code(secret, 60_000) }),
+    ).rejects.toMatchObject({ code: "RATE_LIMITED" });
+    expect(() => disableOwnTotp(t.self, session.id)).toThrow(/Confirm your password/);
+
+    t.advance(60_000);
+    await reauthenticate(self, session.id, { password: PASSWORD, code: t.code(secret) });
+    // Another session of the same user is not confirmed by this one.
+    expect(() => disableOwnTotp(t.self, "ses_other")).toThrow(/Confirm your password/);
+    disableOwnTotp(t.self, session.id);
+    expect(enabled()).toBe(false);
+    expect(t.db.select().from(recoveryCodes).all()).toHaveLength(0);
+    const trail = t
+      .actions()
+      .filter((a) => a.action.startsWith("user.reauth") || a.action === "user.mfa_disable");
+    expect(trail.map((r) => `${r.action}:${r.reason ?? ""}`)).toEqual([
+      "user.reauth_fail:wrong password",
+      "user.reauth_fail:wrong password",
+      "user.reauth_fail:wrong password",
+      "user.reauth_fail:throttled",
+      "user.reauth:",
+      "user.mfa_disable:",
+    ]);
+  });
+
+  it("is refused once the confirmation is older than five minutes", async () => {
+    const t = await setup("viewer");
+    const { secret } = await t.enrol();
+    const { session } = await completeSecondFactor(t.anon, {
+      challengeToken: await t.challenge(),
+      code: t.code(secret, 30_000),
+    });
+    t.advance(60_000);
+    await reauthenticate(t.self, session.id, { password: PASSWORD, code: t.code(secret) });
+    t.advance(REAUTH_FRESH_MS + 1);
+    expect(() => disableOwnTotp(t.self, session.id)).toThrow(
+      expect.objectContaining({ details: { reauth: "required" } }),
+    );
+    expect(getUserOrThrow(t.db, t.user.id).totpEnabledAt).not.toBeNull();
+  });
+});
+
+describe("giving someone more access", () => {
+  async function signedInAdmin() {
+    const t = await setup("admin");
+    const opened = await signIn(t.anon, { email: t.user.email, password: PASSWORD });
+    if (opened.status !== "signed_in") throw new Error("expected a session");
+    const person = (role: "admin" | "editor" | "viewer", sessionId?: string) =>
+      createUser(
+        t.self,
+        { email: `${role}-${Math.random()}@example.com`, name: role, password: PASSWORD, role },
+        sessionId,
+      );
+    const reauthRequired = expect.objectContaining({
+      code: "FORBIDDEN",
+      details: { reauth: "required" },
+    });
+    return { ...t, sessionId: opened.session.id, person, reauthRequired };
+  }
+
+  it("adding an editor or admin needs the admin's fresh password; adding a viewer does not", async () => {
+    const t = await signedInAdmin();
+    await expect(t.person("admin", t.sessionId)).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      details: { reauth: "required" },
+    });
+    await expect(t.person("editor", t.sessionId)).rejects.toMatchObject({
+      details: { reauth: "required" },
+    });
+    await expect(t.person("viewer", t.sessionId)).resolves.toMatchObject({ role: "viewer" });
+    expect(t.actions().filter((a) => a.action === "user.create")).toHaveLength(2); // the admin and the viewer
+
+    await reauthenticate(t.self, t.sessionId, { password: PASSWORD });
+    await expect(t.person("editor", t.sessionId)).resolves.toMatchObject({ role: "editor" });
+    // Without a session there is nothing to confirm: refused.
+    await expect(t.person("admin")).rejects.toMatchObject({ details: { reauth: "required" } });
+    t.advance(REAUTH_FRESH_MS + 1);
+    await expect(t.person("admin", t.sessionId)).rejects.toMatchObject({
+      details: { reauth: "required" },
+    });
+  });
+
+  it("promoting and re-enabling need it; demoting, disabling and renaming do not", async () => {
+    const t = await signedInAdmin();
+    const viewer = await t.person("viewer", t.sessionId);
+    const update = (patch: { role?: "admin" | "editor" | "viewer"; disabled?: boolean }) =>
+      updateUser(t.self, { id: viewer.id, ...patch }, t.sessionId);
+    expect(() => update({ role: "editor" })).toThrow(t.reauthRequired);
+    expect(() => update({ role: "admin" })).toThrow(t.reauthRequired);
+    expect(update({ disabled: true })).toMatchObject({ role: "viewer" });
+    expect(() => update({ disabled: false })).toThrow(t.reauthRequired);
+    expect(getUserOrThrow(t.db, viewer.id)).toMatchObject({ role: "viewer" });
+    expect(getUserOrThrow(t.db, viewer.id).disabledAt).not.toBeNull();
+
+    await reauthenticate(t.self, t.sessionId, { password: PASSWORD });
+    expect(update({ role: "admin", disabled: false })).toMatchObject({
+      role: "admin",
+      disabledAt: null,
+    });
+    t.advance(REAUTH_FRESH_MS + 1);
+    expect(update({ role: "editor" }).role).toBe("editor");
+    expect(update({ role: "viewer" }).role).toBe("viewer");
+    expect(() => update({ role: "editor" })).toThrow(t.reauthRequired);
+    expect(updateUser(t.self, { id: viewer.id, name: "Renamed" }, t.sessionId).name).toBe(
+      "Renamed",
+    );
+    // The seed and the operator's CLI run on the host, with no session to confirm.
+    const system = testContext(t.db, { type: "system", job: "test" });
+    expect(updateUser(system, { id: viewer.id, role: "admin" }).role).toBe("admin");
+  });
+});
+
 describe("requiring two-factor", () => {
   it("needs the admin to have it first, then makes enrolment due for everyone without it", async () => {
     const t = await setup();
@@ -256,10 +389,10 @@ describe("requiring two-factor", () => {
       role: "viewer",
     });
     expect(() => setMfaRequired(viewer, false)).toThrow(/admin role/);
-    // While required, nobody turns their own off.
-    await expect(
-      disableOwnTotp(t.self, { password: PASSWORD, code: "000000" }),
-    ).rejects.toMatchObject({ code: "CONFLICT" });
+    // While required, nobody turns their own off, and nobody is asked for a password first.
+    expect(() => disableOwnTotp(t.self, undefined)).toThrow(
+      expect.objectContaining({ code: "CONFLICT" }),
+    );
     expect(t.actions().some((a) => a.action === "settings.mfa_required")).toBe(true);
   });
 

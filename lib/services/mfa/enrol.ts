@@ -7,11 +7,10 @@ import { AppError, conflict, invalid } from "@/lib/core/errors";
 import { SecondFactorInput } from "@/lib/core/sessions/inputs";
 import { appendAudit } from "../audit/append";
 import { requireAdmin, type ServiceContext, withTransaction } from "../context";
+import { requireFreshReauth } from "../sessions/reauth";
 import { getUserOrThrow } from "../users/internal";
-import { verifyPassword } from "../users/password";
 import { clearTotp } from "./clear";
 import { prepareRecoveryCodes, storeRecoveryCodes } from "./recovery";
-import { checkSecondFactor } from "./second-factor";
 import { getAuthSettings } from "./settings";
 import { openTotpSecret, sealTotpSecret } from "./secret";
 import { newTotpSecret, totpStep, totpUri } from "./totp";
@@ -95,23 +94,18 @@ export async function confirmTotpEnrolment(
 }
 
 /**
- * Turns the signed-in user's two-factor off after their password and a current code. Refused
- * while an admin requires two-factor. Audits user.mfa_disable.
+ * Turns the signed-in user's two-factor off. It weakens their sign-in, so this session must have
+ * confirmed the password and a code (reauthenticate, with its backoff and audit of failures)
+ * within REAUTH_FRESH_MS. Refused while an admin requires two-factor. Audits user.mfa_disable.
  */
-export async function disableOwnTotp(
-  ctx: ServiceContext,
-  input: { password: string; code: string },
-): Promise<void> {
+export function disableOwnTotp(ctx: ServiceContext, sessionId: string | undefined): void {
   const userId = selfId(ctx);
-  const user = getUserOrThrow(ctx.db, userId);
-  if (!user.totpEnabledAt) throw conflict("Two-factor authentication is not on");
-  if (getAuthSettings(ctx.db).mfaRequired)
-    throw conflict("An admin requires two-factor authentication for every user");
-  if (!(await verifyPassword(user.passwordHash, input.password)))
-    throw invalid("Password is incorrect", { fields: { password: "Password is incorrect" } });
-  if (!(await checkSecondFactor(ctx, user, input.code)))
-    throw invalid("That code does not match", { fields: { code: "That code does not match" } });
   withTransaction(ctx, (tx) => {
+    const user = getUserOrThrow(tx, userId);
+    if (!user.totpEnabledAt) throw conflict("Two-factor authentication is not on");
+    if (getAuthSettings(tx).mfaRequired)
+      throw conflict("An admin requires two-factor authentication for every user");
+    requireFreshReauth(tx, sessionId, ctx.now(), "turn off two-factor");
     clearTotp(tx, userId, ctx.now());
     appendAudit(tx, ctx, { action: "user.mfa_disable", target: { type: "user", id: userId } });
   });

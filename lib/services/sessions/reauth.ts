@@ -94,3 +94,17 @@ export function requireFreshReauth(
   if (at !== undefined && now.getTime() - at <= REAUTH_FRESH_MS) return;
   throw new AppError("FORBIDDEN", `Confirm your password to ${action}`, { reauth: "required" });
 }
+
+/**
+ * requireFreshReauth inside a verb the seed and the operator's CLI also call: the system actor
+ * runs on the host, has no session, and needs no confirmation.
+ */
+export function requireFreshReauthUnlessSystem(
+  ctx: ServiceContext,
+  db: Db | Tx,
+  sessionId: string | undefined,
+  action: string,
+): void {
+  if (ctx.actor.type === "system") return;
+  requireFreshReauth(db, sessionId, ctx.now(), action);
+}

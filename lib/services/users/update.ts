@@ -4,16 +4,20 @@ import type { Tx } from "@/db/client";
 import { type User, sessions, users } from "@/db/schema";
 import { AppError, conflict } from "@/lib/core/errors";
 import { UpdateUserInput } from "@/lib/core/users/inputs";
+import { roleAtLeast } from "@/lib/core/users/role";
 import { appendAudit } from "../audit/append";
 import { requireAdmin, type ServiceContext, withTransaction } from "../context";
+import { requireFreshReauthUnlessSystem } from "../sessions/reauth";
 import { getUserOrThrow, userSnapshot } from "./internal";
 
 /**
  * Changes a user's name, role or disabled state. Admins only. Disabling ends the user's
  * sessions at once; a role change applies on their next request. Refuses (CONFLICT) to demote
- * or disable the last active admin. Audits user.disable or user.update with before/after.
+ * or disable the last active admin. A promotion or re-enabling gives someone more access, so it
+ * needs the admin's password confirmed by this session within REAUTH_FRESH_MS (FORBIDDEN with
+ * `details.reauth`). Audits user.disable or user.update with before/after.
  */
-export function updateUser(ctx: ServiceContext, raw: UpdateUserInput): User {
+export function updateUser(ctx: ServiceContext, raw: UpdateUserInput, sessionId?: string): User {
   requireAdmin(ctx);
   const input = UpdateUserInput.parse(raw);
   return withTransaction(ctx, (tx) => {
@@ -28,6 +32,15 @@ export function updateUser(ctx: ServiceContext, raw: UpdateUserInput): User {
     ) {
       throw conflict("You can't demote or disable the last admin");
     }
+    const promoted = !roleAtLeast(before.role, role);
+    const enabled = !disabled && before.disabledAt !== null;
+    if (promoted || enabled)
+      requireFreshReauthUnlessSystem(
+        ctx,
+        tx,
+        sessionId,
+        promoted ? `make ${before.email} an ${role}` : `enable ${before.email}`,
+      );
     const now = ctx.now();
     const after = tx
       .update(users)

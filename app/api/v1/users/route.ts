@@ -6,6 +6,7 @@ export const GET = route({ auth: "admin" }, (ctx) =>
   listUsers(ctx).map((u) => toUserViewWithThrottle(ctx.db, u, ctx.now())),
 );
 
-export const POST = route({ auth: "admin" }, async (ctx, req) =>
-  toUserView(await createUser(ctx, (await readJson(req)) as never)),
+/** An editor or admin needs a fresh password confirmation from this session; a viewer does not. */
+export const POST = route({ auth: "admin" }, async (ctx, req, { session }) =>
+  toUserView(await createUser(ctx, (await readJson(req)) as never, session?.session.id)),
 );

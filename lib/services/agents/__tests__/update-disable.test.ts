@@ -6,7 +6,14 @@ import { AppError } from "@/lib/core/errors";
 import { readConfigVersion } from "@/lib/services/config-version";
 import { authenticateAgentKey } from "@/lib/services/gateway/authenticate";
 import { createTestDb, testContext } from "@/lib/testing";
-import { createAgent, createAgentKey, disableAgent, enableAgent, updateAgent } from "..";
+import {
+  createAgent,
+  createAgentKey,
+  disableAgent,
+  enableAgent,
+  getAgentOrThrow,
+  updateAgent,
+} from "..";
 
 const viewer = { type: "user", userId: "usr_v", label: "v@test", role: "viewer" } as const;
 const editor = { type: "user", userId: "usr_e", label: "e@test", role: "editor" } as const;
@@ -79,6 +86,61 @@ describe("updateAgent", () => {
       "NOT_FOUND",
     );
     expect(auditRows(db, "agent.update")).toHaveLength(0);
+  });
+});
+
+describe("updateAgent with several changes", () => {
+  it("validates the whole input before writing anything", () => {
+    const db = createTestDb();
+    const agent = createAgent(testContext(db), { name: "bot" });
+    const v0 = readConfigVersion(db);
+    expect(
+      code(() =>
+        updateAgent(testContext(db), {
+          agentId: agent.id,
+          description: "x",
+          disabled: "no" as unknown as boolean,
+        }),
+      ),
+    ).toBe("not an AppError"); // a ZodError, answered 400 with its issues
+    expect(code(() => updateAgent(testContext(db), { agentId: agent.id }))).toBe("not an AppError");
+    expect(getAgentOrThrow(db, agent.id).description).toBeNull();
+    expect(readConfigVersion(db)).toBe(v0);
+    expect(
+      db
+        .select()
+        .from(auditEvents)
+        .all()
+        .map((r) => r.action),
+    ).toEqual(["agent.create"]);
+  });
+
+  it("renames and re-enables in one transaction with one audit row; disabling with a rename is agent.disable", () => {
+    const db = createTestDb();
+    const agent = createAgent(testContext(db), { name: "bot" });
+    disableAgent(testContext(db), { agentId: agent.id });
+    const v0 = readConfigVersion(db);
+    const after = updateAgent(testContext(db), {
+      agentId: agent.id,
+      name: "support-bot",
+      disabled: false,
+    });
+    expect(after).toMatchObject({ name: "support-bot", disabledAt: null });
+    expect(readConfigVersion(db)).toBe(v0 + 1);
+    const updates = auditRows(db, "agent.update");
+    expect(updates).toHaveLength(1);
+    expect(JSON.parse(updates[0]?.detail ?? "{}")).toMatchObject({
+      before: { name: "bot", disabled: true },
+      after: { name: "support-bot", disabled: false },
+    });
+
+    updateAgent(testContext(db), { agentId: agent.id, description: "Tickets", disabled: true });
+    expect(auditRows(db, "agent.update")).toHaveLength(1);
+    const disables = auditRows(db, "agent.disable");
+    expect(disables).toHaveLength(2);
+    expect(JSON.parse(disables[1]?.detail ?? "{}")).toMatchObject({
+      after: { description: "Tickets", disabled: true },
+    });
   });
 });
 

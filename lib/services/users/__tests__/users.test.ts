@@ -7,6 +7,8 @@ import { createTestDb, testContext } from "@/lib/testing";
 import { createUser, listUsers, updateUser, verifyPassword } from "..";
 
 const viewer = { type: "user", userId: "usr_v", label: "v@test", role: "viewer" } as const;
+// Adding an editor or admin as a user needs a fresh re-authentication (security-mfa.test.ts).
+const system = { type: "system", job: "test" } as const;
 
 function audit(db: ReturnType<typeof createTestDb>, action: string) {
   return db.select().from(auditEvents).where(eq(auditEvents.action, action)).all();
@@ -15,7 +17,7 @@ function audit(db: ReturnType<typeof createTestDb>, action: string) {
 describe("createUser", () => {
   it("stores an argon2id hash, never the password, and audits user.create", async () => {
     const db = createTestDb();
-    const user = await createUser(testContext(db), {
+    const user = await createUser(testContext(db, system), {
       email: " Alice@Example.com ",
       name: "Alice",
       password: "correct horse battery",
@@ -82,13 +84,13 @@ describe("updateUser", () => {
   async function twoAdmins() {
     const db = createTestDb();
     const ctx = testContext(db);
-    const a = await createUser(ctx, {
+    const a = await createUser(testContext(db, system), {
       email: "a@b.co",
       name: "A",
       password: "long enough password",
       role: "admin",
     });
-    const b = await createUser(ctx, {
+    const b = await createUser(testContext(db, system), {
       email: "b@b.co",
       name: "B",
       password: "long enough password",

@@ -1,10 +1,5 @@
-import {
-  disableAgent,
-  enableAgent,
-  listAgents,
-  toAgentView,
-  updateAgent,
-} from "@/lib/services/agents";
+import { UpdateAgentInput } from "@/lib/core/agents/inputs";
+import { listAgents, toAgentView, updateAgent } from "@/lib/services/agents";
 import { AppError } from "@/lib/core/errors";
 import { objectBody, readJson } from "@/lib/server/body";
 import { route } from "@/lib/server/route";
@@ -15,17 +10,14 @@ export const GET = route<{ agentId: string }>({ auth: "viewer" }, (ctx, _req, { 
   return toAgentView(found.agent, found.keys);
 });
 
-/** `{disabled: true|false}` disables or re-enables; other fields rename or re-describe. */
+/**
+ * Renames, re-describes, disables (`disabled: true`) or re-enables an agent: the whole body is
+ * checked before anything is written, and the change is one transaction with one audit row.
+ */
 export const PATCH = route<{ agentId: string }>({ auth: "admin" }, async (ctx, req, { params }) => {
-  const { disabled, ...rest } = objectBody(await readJson(req));
-  let agent =
-    Object.keys(rest).length > 0
-      ? updateAgent(ctx, { ...rest, agentId: params.agentId } as never)
-      : undefined;
-  if (disabled === true) agent = disableAgent(ctx, { agentId: params.agentId });
-  else if (disabled === false) agent = enableAgent(ctx, { agentId: params.agentId });
-  else if (disabled !== undefined)
-    throw new AppError("VALIDATION", "disabled must be true or false", { field: "disabled" });
-  if (!agent) throw new AppError("VALIDATION", "Nothing to change");
-  return toAgentView(agent);
+  const input = UpdateAgentInput.parse({
+    ...objectBody(await readJson(req)),
+    agentId: params.agentId,
+  });
+  return toAgentView(updateAgent(ctx, input));
 });

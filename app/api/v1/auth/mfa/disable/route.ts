@@ -1,12 +1,8 @@
 import { disableOwnTotp } from "@/lib/services/mfa";
-import { objectBody, readJson } from "@/lib/server/body";
 import { route } from "@/lib/server/route";
 
-export const POST = route({ auth: "viewer" }, async (ctx, req) => {
-  const body = objectBody(await readJson(req));
-  await disableOwnTotp(ctx, {
-    password: String(body.password ?? ""),
-    code: String(body.code ?? ""),
-  });
+/** Needs a fresh password and code confirmation (POST /auth/reauth) from this session. */
+export const POST = route({ auth: "viewer" }, (ctx, _req, { session }) => {
+  disableOwnTotp(ctx, session?.session.id);
   return { mfaEnabled: false };
 });
