@@ -213,7 +213,14 @@ export class ModernRequest extends ClientSession {
       tool: call.tool,
       args: call.args,
     });
-    if (!parked || parked.connection !== this.o.connection) return super.forwardCall(msg, call);
+    if (!parked) return super.forwardCall(msg, call);
+    if (parked.connection !== this.o.connection) {
+      // The server's launch settings changed meanwhile: the parked call cannot be taken over,
+      // so it is given up (cancelled upstream, its round's outcome recorded), and this retry
+      // is a new call.
+      parked.expire();
+      return super.forwardCall(msg, call);
+    }
     const entry = this.track(msg, call);
     parked.connection.rebind(
       parked.port,

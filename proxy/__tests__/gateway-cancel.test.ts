@@ -177,3 +177,24 @@ describe("a call that timed out in the gateway", () => {
     expect(await after.text()).toContain("Echo: after");
   });
 });
+
+describe("a request id already in use in its session", () => {
+  it("is refused on its own POST and audited once; the first request still gets its answer", async () => {
+    const a = await open(slowUrl, keys.a);
+    const first = long(a, 7, 0.5);
+    await new Promise((r) => setTimeout(r, 150));
+    const since = auditRows(t.db).length;
+    const again = await call(a, 7, "echo", { message: "same id" });
+    expect(again.status).toBe(400);
+    expect(await again.json()).toMatchObject({
+      id: 7,
+      error: { message: "Invalid request: id already in use" },
+    });
+    const refusals = auditRows(t.db)
+      .slice(since)
+      .filter((r) => r.action === "message.refuse");
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]).toMatchObject({ cause: "malformed", reason: "request id already in use" });
+    expect(await (await first).text()).toContain("Long running operation completed");
+  });
+});

@@ -218,6 +218,11 @@ export class HttpSession {
     });
   }
 
+  /** A request with this id still waits for its answer. */
+  awaits(id: JsonRpcId): boolean {
+    return this.channels.has(idKey(id));
+  }
+
   /** Opens the session's standalone stream (GET); false when one is already open. */
   openStream(res: ServerResponse): boolean {
     const current = this.standalone;

@@ -144,6 +144,16 @@ export class McpEndpoint {
       return this.dispatch(opened, message, raw, res, id);
     }
     session.lastActivity = Date.now();
+    // Refused here, before its POST takes the id's channel: the first request's answer still
+    // goes to the first POST.
+    if (id !== null && session.awaits(id))
+      throw new HttpRefusal(
+        "invalid_request",
+        "Invalid request: id already in use",
+        { cause: "malformed", reason: "request id already in use", ...party },
+        {},
+        id,
+      );
     return this.dispatch(session, message, raw, res, id);
   }
 
