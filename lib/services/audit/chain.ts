@@ -21,7 +21,12 @@ export type ChainedRow = Required<{ [K in (typeof HASHED_COLUMNS)[number]]: Audi
 
 export function normalizeRow(fields: AuditFields): ChainedRow {
   const row = {} as Record<string, unknown>;
-  for (const c of HASHED_COLUMNS) row[c] = fields[c] ?? null;
+  for (const c of HASHED_COLUMNS) {
+    const v = fields[c] ?? null;
+    // SQLite stores text as UTF-8, where a lone surrogate (an agent can send one in a tool
+    // name) reads back as U+FFFD: hashed as sent, the row would fail verification for good.
+    row[c] = typeof v === "string" && !v.isWellFormed() ? v.toWellFormed() : v;
+  }
   return row as ChainedRow;
 }
 

@@ -37,6 +37,18 @@ describe("audit chain", () => {
     expect(verifyChain(db)).toMatchObject({ ok: true, rows: 5, headSeq: 5 });
   });
 
+  it("stores a lone surrogate an agent sent as U+FFFD, so the row still verifies", () => {
+    addRows(1);
+    const ctx = testContext(db);
+    withTransaction(ctx, (tx) =>
+      appendAudit(tx, ctx, { action: "policy.update", target: { type: "policy", id: "x\ud800" }, reason: "\udc00y" }),
+    );
+    addRows(1);
+    expect(verifyChain(db)).toMatchObject({ ok: true, rows: 3 });
+    const row = db.$client.prepare("SELECT target_id, reason FROM audit_events WHERE seq = 2").get();
+    expect(row).toEqual({ target_id: "x\ufffd", reason: "\ufffdy" });
+  });
+
   it("refuses UPDATE and DELETE through triggers", () => {
     addRows(1);
     expect(() => db.$client.exec("UPDATE audit_events SET reason = 'x'")).toThrow(/append-only/);
