@@ -168,7 +168,14 @@ export class ClientSession implements SessionPort {
 
   protected onRequest(msg: JSONRPCRequest): void {
     if (msg.method === "tools/call") {
-      void this.toolCall(msg);
+      this.toolCall(msg).catch((err: unknown) => {
+        // Nothing may leave a call unanswered or take the process down.
+        log.error(`server ${this.o.server}: tools/call failed: ${(err as Error).message}`);
+        this.down(
+          reply.upstreamFailed(msg.id, this.o.server, "unavailable: internal error"),
+          msg.id,
+        );
+      });
       return;
     }
     if (msg.method.startsWith("tasks/") && this.taskBook?.admits(this.agent, msg) === false) {
@@ -370,7 +377,14 @@ export class ClientSession implements SessionPort {
         this.down(reply.result(id, action.result), id);
         return;
       }
-      const timeoutMs = this.o.timeoutMs();
+      let timeoutMs: number;
+      try {
+        timeoutMs = this.o.timeoutMs();
+      } catch (err) {
+        // Decided and recorded, but not forwarded: the reservations go back.
+        e.outcome(action.decisionId, name, "upstream_error", 0, null, "not forwarded");
+        throw err;
+      }
       const call: PendingCall = {
         decisionId: action.decisionId,
         origin: continuation?.decisionId ?? action.decisionId,

@@ -16,7 +16,6 @@ import {
   type CallIdentity,
   type CallVerdict,
   type DecisionBatcher,
-  type decideToolCall,
   describeRawMessage,
   type Outcome,
   type OutcomeWriter,
@@ -176,7 +175,20 @@ export class Enforcer {
   ): Promise<CallAction> {
     const view = this.view();
     if (!view) return this.undecidable(call, this.viewError);
-    const input = {
+    let verdict: CallVerdict;
+    try {
+      verdict = await this.o.decisions.decide({ ...this.callInput(view, call), now: Date.now() });
+    } catch (err) {
+      return this.undecidable(call, err);
+    }
+    if (verdict.kind === "pending")
+      return this.hold(call, verdict.decisionId, verdict.approval, notify, cancel);
+    return this.act(call, verdict);
+  }
+
+  /** What the engine decides `call` against: the view in force and who is calling. */
+  private callInput(view: EnforcementView, call: ToolCall) {
+    return {
       snapshot: view.snapshot,
       policyVersion: view.policyVersion,
       server: this.o.server,
@@ -194,15 +206,6 @@ export class Enforcer {
       hmacKey: this.o.hmacKey,
       ...(call.continuationOf ? { continuationOf: call.continuationOf } : {}),
     };
-    let verdict: CallVerdict;
-    try {
-      verdict = await this.o.decisions.decide({ ...input, now: Date.now() });
-    } catch (err) {
-      return this.undecidable(call, err);
-    }
-    if (verdict.kind === "pending")
-      return this.hold(call, input, verdict.decisionId, verdict.approval, notify, cancel);
-    return this.act(call, verdict);
   }
 
   private act(call: ToolCall, verdict: CallVerdict): CallAction {
@@ -220,7 +223,6 @@ export class Enforcer {
 
   private async hold(
     call: ToolCall,
-    input: Omit<Parameters<typeof decideToolCall>[1], "now">,
     decisionId: string,
     approval: Approval,
     notify: (m: Outbound) => void,
@@ -260,10 +262,14 @@ export class Enforcer {
       }
       if (!row) break;
       if (row.status === "approved") {
+        // Decided again as things are now: a policy, grant or server changed during the wait
+        // applies to the approved call too.
+        const view = this.view();
+        if (!view) return this.undecidable(call, this.viewError);
         let verdict: CallVerdict;
         try {
           verdict = await this.o.decisions.decide({
-            ...input,
+            ...this.callInput(view, call),
             heldApprovalId: approval.id,
             now: Date.now(),
           });

@@ -123,7 +123,13 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
   // (Asking the file source again would stat the file a second time for every call.)
   const callTimeoutMs = opts.policy
     ? () => timeoutMs
-    : () => policy.current().upstream?.timeoutMs ?? timeoutMs;
+    : () => {
+        try {
+          return policy.current().upstream?.timeoutMs ?? timeoutMs;
+        } catch {
+          return timeoutMs;
+        }
+      };
 
   const metrics = new ProxyMetrics();
   const checkpointer = startCheckpointer(db);
@@ -147,8 +153,15 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
   const finished = new Promise<number>((resolve) => (finish = resolve));
   let shuttingDown = false;
 
+  // A client that closed its end of the pipe (EPIPE) gets nothing more, and the proxy stops
+  // cleanly, writing the outcomes it holds, instead of dying on an unhandled stream error.
+  let clientGone = false;
+  process.stdout.on("error", () => {
+    clientGone = true;
+    void shutdown(0);
+  });
   const writeOut = (m: Message) => {
-    process.stdout.write(`${JSON.stringify(m)}\n`);
+    if (!clientGone) process.stdout.write(`${JSON.stringify(m)}\n`);
   };
   const connection = new UpstreamConnection({ server, mode: "exclusive", createLink: () => link });
   const session = new ClientSession({
@@ -192,7 +205,8 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
     } catch {
       // already closed
     }
-    await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+    if (!clientGone)
+      await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
     finish(status);
   }
 
