@@ -52,6 +52,11 @@ export type IntegrityInput = {
  * tail stops before one; deleted archive rows leave a boundary that no signature backs.
  */
 export function verifyIntegrity(db: Db, input: IntegrityInput): IntegrityReport {
+  // One read snapshot: retention in another process may archive and purge while this reads.
+  return db.$client.transaction(() => verifyInSnapshot(db, input))();
+}
+
+function verifyInSnapshot(db: Db, input: IntegrityInput): IntegrityReport {
   const stored = listCheckpoints(db);
   const all: (SignedCheckpoint | StoredCheckpoint)[] = [...stored, ...(input.external ?? [])];
   const boundary = archiveBoundary(db);
@@ -92,6 +97,8 @@ export function verifyIntegrity(db: Db, input: IntegrityInput): IntegrityReport 
       `the archive boundary at ${boundary.seq} is not backed by a signed checkpoint with its hash`,
     );
   }
+  const archived = archivedRangeProblem(db, expected, boundary);
+  if (archived) return fail(archived.seq, archived.why);
   const inRange = new Map([...expected].filter(([seq]) => seq > start.seq));
   const report = verifyChain(db, { start, checkpoints: inRange, onProgress: input.onProgress });
   if (!report.ok) {
@@ -107,6 +114,70 @@ export function verifyIntegrity(db: Db, input: IntegrityInput): IntegrityReport 
     why: null,
     lastCheckpoint: summarize(all, start.seq),
   };
+}
+
+type ArchiveLink = { fromSeq: number; toSeq: number; startHash: string; endHash: string };
+
+/**
+ * What is wrong below the archive boundary, if anything: the archives must follow one another
+ * from the first row, each ending at a row a signed checkpoint backs, and the archived rows not
+ * yet removed (a purge stopped part-way) must be the newest of them, still chained to the
+ * boundary. Rows cut out of the middle, or an archive record added to cover such a cut, show.
+ */
+function archivedRangeProblem(
+  db: Db,
+  expected: ReadonlyMap<number, string>,
+  boundary: ChainStart | null,
+): { seq: number; why: string } | null {
+  if (!boundary) return null;
+  const archives = db.$client
+    .prepare(
+      `SELECT from_seq AS fromSeq, to_seq AS toSeq, start_hash AS startHash, end_hash AS endHash
+       FROM audit_archives ORDER BY to_seq`,
+    )
+    .all() as ArchiveLink[];
+  let prev: ChainStart = { seq: 0, hash: GENESIS_HASH };
+  for (const a of archives) {
+    const range = `rows ${a.fromSeq}–${a.toSeq}`;
+    if (a.fromSeq !== prev.seq + 1 || a.startHash !== prev.hash)
+      return {
+        seq: a.fromSeq,
+        why: `the archive of ${range} does not start where the log before it ends (row ${prev.seq})`,
+      };
+    if (expected.get(a.toSeq) !== a.endHash)
+      return {
+        seq: a.toSeq,
+        why: `the archive of ${range} ends at a row no signed checkpoint backs`,
+      };
+    prev = { seq: a.toSeq, hash: a.endHash };
+  }
+  const left = db.$client
+    .prepare("SELECT min(seq) AS first, count(*) AS n FROM audit_events WHERE seq <= ?")
+    .get(boundary.seq) as { first: number | null; n: number };
+  const first = left.first;
+  if (first === null) return null;
+  if (left.n !== boundary.seq - first + 1)
+    return {
+      seq: first,
+      why: `rows between ${first} and ${boundary.seq} are missing (deleted): only the oldest archived rows may be removed`,
+    };
+  const firstRow = db.$client
+    .prepare("SELECT prev_hash FROM audit_events WHERE seq = ?")
+    .pluck()
+    .get(first) as string;
+  const checkpoints = new Map([...expected].filter(([s]) => s >= first && s <= boundary.seq));
+  const walk = verifyChain(db, {
+    start: { seq: first - 1, hash: firstRow },
+    to: boundary.seq,
+    checkpoints,
+  });
+  if (!walk.ok) return { seq: walk.brokenSeq, why: walk.why };
+  if (walk.headHash !== boundary.hash)
+    return {
+      seq: boundary.seq,
+      why: `the archived rows left in the database do not lead to the archive boundary's hash`,
+    };
+  return null;
 }
 
 /** The checkpoint reaching furthest; `inDatabase` once the chain is known to pass through it. */

@@ -13,7 +13,7 @@ import { must } from "@/lib/testing/proxy";
 import { withTransaction } from "../../context";
 import { appendEvents } from "../append";
 import { verifyArchive } from "../archive-file";
-import type { AuditFields } from "../chain";
+import { type AuditFields, GENESIS_HASH } from "../chain";
 import { listCheckpoints } from "../checkpoints";
 import { catchUpIndex } from "../indexer";
 import { verifyIntegrity } from "../integrity";
@@ -275,6 +275,32 @@ describe("retention", () => {
     expect(await verifyArchive(cut, keys)).toMatchObject({
       ok: false,
       why: expect.stringMatching(/no closing checkpoint/),
+    });
+  });
+
+  it("lets no row be cut out of the middle under a forged archive record, and verify names the cut", async () => {
+    write(60, Date.now());
+    const cp = await checkpointNow(db, settings, "auto");
+    const seq = cp && "written" in cp ? cp.written.seq : 0;
+    expect(seq).toBe(60);
+    const raw = new Database(file);
+    // An archive record claiming rows 1..60, as retention would write it, but with no file.
+    raw
+      .prepare(
+        `INSERT INTO audit_archives (from_seq, to_seq, rows, first_at, last_at, file, file_sha256,
+           bytes, start_hash, end_hash, checkpoint_id, created_at)
+         SELECT 1, c.seq, c.seq, 0, 0, 'none', 'none', 0, ?, c.hash, c.id, 0
+         FROM audit_checkpoints c WHERE c.seq = ?`,
+      )
+      .run(GENESIS_HASH, seq);
+    raw.prepare("INSERT INTO audit_purge VALUES (?)").run(seq);
+    const cut = "DELETE FROM audit_events WHERE seq BETWEEN 10 AND 20";
+    expect(() => raw.exec(cut)).toThrow(/append-only/);
+    raw.exec(`DROP TRIGGER audit_events_no_delete; ${cut}; DELETE FROM audit_purge`);
+    raw.close();
+    expect(verifyIntegrity(db, { keys: localTrustedKeys(settings.keySource) })).toMatchObject({
+      ok: false,
+      why: "rows between 1 and 60 are missing (deleted): only the oldest archived rows may be removed",
     });
   });
 
