@@ -319,7 +319,10 @@ export class Enforcer {
     if (isStorageFailure(err)) this.o.metrics.storageRefusals.labels(this.o.server).inc();
     else
       decisionId = this.refuse({
-        cause: "internal",
+        cause:
+          err instanceof AppError && err.code === "UNAUTHENTICATED"
+            ? "unauthenticated"
+            : "internal",
         reason: `the call could not be decided: ${why}`,
         method: "tools/call",
         tool: call.tool,

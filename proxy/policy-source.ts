@@ -13,6 +13,7 @@ import {
 } from "@/lib/core/policy";
 import { readConfigVersion } from "@/lib/services/config-version";
 import {
+  agentKeyStanding,
   loadActivePolicyVersion,
   loadAgentGrants,
   loadUpstreamByName,
@@ -171,6 +172,41 @@ export class FilePolicySource implements PolicySource {
 
   close(): void {
     fs.unwatchFile(this.file);
+  }
+}
+
+/**
+ * A source that answers only while the agent key a long-running `portcullis run` started with
+ * still stands: revoking it, disabling its agent (both move config_version) or its expiry
+ * refuses the next call, as the gateway refuses the key's next request.
+ */
+export class KeyCheckedSource implements PolicySource {
+  private version = -1;
+  private standing: { expiresAt: number | null } | null = null;
+
+  constructor(
+    private readonly inner: PolicySource,
+    private readonly db: Db,
+    private readonly keyId: string,
+  ) {}
+
+  current(): EnforcementView {
+    const version = readConfigVersion(this.db);
+    if (version !== this.version) {
+      this.standing = agentKeyStanding(this.db, this.keyId);
+      this.version = version;
+    }
+    const s = this.standing;
+    if (!s || (s.expiresAt !== null && s.expiresAt <= Date.now()))
+      throw new AppError(
+        "UNAUTHENTICATED",
+        "the agent key was revoked, expired or its agent disabled",
+      );
+    return this.inner.current();
+  }
+
+  close(): void {
+    this.inner.close();
   }
 }
 

@@ -13,6 +13,7 @@ import { ProxyMetrics } from "./metrics";
 import {
   DbPolicySource,
   FilePolicySource,
+  KeyCheckedSource,
   PolicyFileError,
   type PolicySource,
 } from "./policy-source";
@@ -99,6 +100,7 @@ export async function runStdio(opts: RunOptions, env: CliEnv): Promise<number> {
   if (!opts.policy) {
     policy = new DbPolicySource(db, server, identity.anonymous ? null : identity.agentId);
   }
+  if (identity.keyId) policy = new KeyCheckedSource(policy, db, identity.keyId);
 
   let link: UpstreamLink;
   const configured = policy.current().upstream;

@@ -18,7 +18,7 @@ import {
   tempDatabase,
 } from "@/lib/testing/proxy";
 import { type Gateway, gatewayHosts, startGateway } from "../serve";
-import { gatewayTestOptions, INIT, insertEverything, rawPost } from "./helpers";
+import { gatewayTestOptions, INIT, insertEverything, rawPost, revokeKeyDirect } from "./helpers";
 
 /*
  * What an agent holding a valid key can do to the gateway from outside: take every session slot,
@@ -291,6 +291,49 @@ describe("a server whose stored configuration stops opening while portcullis run
       });
       expect(decided[0]?.reason).toMatch(/could not be decided: .*API_TOKEN/);
       expect(refused._meta?.["portcullis/decision"]?.decisionId).toBe(decided[0]?.id);
+    } finally {
+      await conn.client.close();
+    }
+  });
+});
+
+describe("an agent key revoked while portcullis run serves with it", () => {
+  it("is refused from the next call, audited once as unauthenticated", async () => {
+    await ensureCliBundle();
+    const server = insertUpstream(t.db, {
+      name: "revoked-run",
+      command: process.execPath,
+      args: [serverEntry("everything"), "stdio"],
+    });
+    insertPolicyVersion(t.db, server.id, `version: "1"\ndefault: allow\n`);
+    const agent = insertAgentWithKey(t.db, { name: "soon-revoked" });
+    const conn = await connectStdio(["--server", "revoked-run"], {
+      PORTCULLIS_DB: t.file,
+      PORTCULLIS_AGENT_KEY: agent.key,
+    });
+    try {
+      const echo = () =>
+        conn.client.callTool({ name: "echo", arguments: { message: "hi" } }) as Promise<{
+          isError?: boolean;
+          content: { text: string }[];
+        }>;
+      expect((await echo()).isError).toBeFalsy();
+      revokeKeyDirect(t.db, agent.keyRow.id);
+      let result: Awaited<ReturnType<typeof echo>> | undefined;
+      const rows = await rowsDuring(async () => {
+        result = await echo();
+      });
+      expect(must(result).isError).toBe(true);
+      const decided = rows.filter((r) => r.action !== "tool_call.outcome");
+      expect(decided).toHaveLength(1);
+      expect(decided[0]).toMatchObject({
+        action: "message.refuse",
+        cause: "unauthenticated",
+        actorId: agent.agent.id,
+        tool: "echo",
+      });
+      expect(decided[0]?.reason).toMatch(/revoked/);
+      await expect(conn.client.listTools()).rejects.toThrow();
     } finally {
       await conn.client.close();
     }

@@ -43,8 +43,11 @@ export function authenticateAgentKey(db: Db, presented: string, now: Date): Auth
   return row;
 }
 
-/** Reads the key's agent again; a disabled agent or revoked key ends an open session. */
-export function agentKeyStillValid(db: Db, keyId: string, now: Date): boolean {
+/**
+ * A key as it stands now, for a process that authenticated it once and keeps serving with it:
+ * null when it was revoked, its agent disabled or the key removed; else when it expires.
+ */
+export function agentKeyStanding(db: Db, keyId: string): { expiresAt: number | null } | null {
   const row = db
     .select({
       revokedAt: agentKeys.revokedAt,
@@ -55,8 +58,8 @@ export function agentKeyStillValid(db: Db, keyId: string, now: Date): boolean {
     .innerJoin(agents, eq(agents.id, agentKeys.agentId))
     .where(eq(agentKeys.id, keyId))
     .get();
-  if (!row || row.revokedAt || row.disabledAt) return false;
-  return !(row.expiresAt && row.expiresAt.getTime() <= now.getTime());
+  if (!row || row.revokedAt || row.disabledAt) return null;
+  return { expiresAt: row.expiresAt?.getTime() ?? null };
 }
 
 /**

@@ -1,6 +1,6 @@
 export {
   AgentKeyAuthenticator,
-  agentKeyStillValid,
+  agentKeyStanding,
   type AuthenticatedAgent,
   authenticateAgentKey,
 } from "./authenticate";
