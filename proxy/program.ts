@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ZodError } from "zod";
 
 import { AppError } from "@/lib/core/errors";
@@ -103,6 +103,7 @@ export function buildProgram(): Command {
     .option(
       "--upstream <url>",
       "bridge to a Streamable HTTP MCP server instead of spawning a command",
+      httpUrl,
     )
     .option(
       "--header <header>",
@@ -184,7 +185,11 @@ export function buildProgram(): Command {
   program
     .command("scan")
     .description("Connect to an MCP server, classify its tools by risk and write a starter policy")
-    .option("--upstream <url>", "scan a Streamable HTTP server instead of spawning a command")
+    .option(
+      "--upstream <url>",
+      "scan a Streamable HTTP server instead of spawning a command",
+      httpUrl,
+    )
     .option(
       "--header <header>",
       "extra header for --upstream, 'Name: value' (repeatable)",
@@ -526,4 +531,17 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return report(err);
   }
+}
+
+/** An http(s) URL, refused with a clear message otherwise. */
+function httpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError("not a URL (for example https://mcp.example.com/mcp)");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new InvalidArgumentError("only http and https URLs can be bridged");
+  return value;
 }

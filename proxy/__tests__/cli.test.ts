@@ -86,6 +86,12 @@ describe("help and usage errors", () => {
     const run = await cli(["run", "--server", "a", "--policy", "b"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("use either --server or --policy");
+    const bridge = await cli(["run", "--policy", "p.yaml", "--upstream", "http://"]);
+    expect(bridge.code).toBe(2);
+    expect(bridge.stderr).toContain("not a URL (for example https://mcp.example.com/mcp)");
+    const scheme = await cli(["scan", "--upstream", "file:///etc/passwd"]);
+    expect(scheme.code).toBe(2);
+    expect(scheme.stderr).toContain("only http and https URLs can be bridged");
   });
 });
 

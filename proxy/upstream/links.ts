@@ -68,7 +68,11 @@ export class StdioChildLink implements UpstreamLink {
   private closing = false;
 
   constructor(private readonly spec: StdioSpec) {
-    this.description = [spec.command, ...spec.args].join(" ");
+    // Logged and audited: arguments after the first may carry a token, so they are counted only.
+    const [first, ...rest] = spec.args;
+    this.description = [spec.command, ...(first === undefined ? [] : [first])].join(" ");
+    if (rest.length)
+      this.description += ` (+${rest.length} argument${rest.length === 1 ? "" : "s"})`;
   }
 
   get pid(): number | undefined {
@@ -229,7 +233,9 @@ export class HttpLink implements UpstreamLink {
   private closed = false;
 
   constructor(url: string, headers: Record<string, string>) {
-    this.description = url;
+    // Logged and audited: no user, password, query or fragment, which may carry a token.
+    const u = new URL(url);
+    this.description = `${u.origin}${u.pathname}`;
     this.transport = new StreamableHTTPClientTransport(new URL(url), {
       requestInit: { headers },
       fetch: (input, init) => this.fetch(input, init),
