@@ -112,6 +112,34 @@ describe("portcullis run with a 2026-07-28 client", () => {
       .filter((r) => r.action === "message.refuse");
     expect(refused.map((r) => r.cause)).toEqual(["malformed", "unknown_method"]);
   });
+
+  it("lets a cancelled request go at once: nothing answers it, and stdin's end stops the proxy", async () => {
+    const meta = {
+      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+      "io.modelcontextprotocol/clientCapabilities": {},
+    };
+    // Left in flight, the request would hold the proxy open for the call's time-out (60 s).
+    const res = await runCli(
+      args(),
+      { PORTCULLIS_DB: t.file },
+      `${JSON.stringify({
+        jsonrpc: "2.0",
+        id: 9,
+        method: "tools/call",
+        params: {
+          name: "trigger-long-running-operation",
+          arguments: { duration: 100, steps: 1 },
+          _meta: meta,
+        },
+      })}\n${JSON.stringify({
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId: 9, reason: "not needed" },
+      })}\n`,
+    );
+    expect(res.code).toBe(0);
+    expect(res.stdout).not.toContain('"id":9');
+  });
 });
 
 describe("portcullis run with a 2025-11-25 client", () => {

@@ -31,12 +31,14 @@ export class StdioModernRequests {
   take(message: Message, raw: string): boolean {
     if (message.method === "notifications/cancelled") {
       const requestId = (message.params as { requestId?: unknown } | undefined)?.requestId;
-      const request =
-        typeof requestId === "string" || typeof requestId === "number"
-          ? this.open.get(idKey(requestId))
-          : undefined;
-      request?.cancel();
-      return request !== undefined;
+      if (typeof requestId !== "string" && typeof requestId !== "number") return false;
+      const request = this.open.get(idKey(requestId));
+      if (!request) return false;
+      // No answer follows a cancellation: the request is done here, and no longer in flight.
+      request.cancel();
+      this.open.delete(idKey(requestId));
+      request.close();
+      return true;
     }
     if (!isModernRequest(message)) return false;
     const c = classify(message);
@@ -48,6 +50,11 @@ export class StdioModernRequests {
       return true;
     }
     const key = idKey(c.id);
+    if (this.open.has(key)) {
+      this.o.enforcer.refuse({ cause: "malformed", reason: "request id already in use" }, raw);
+      this.o.writeOut(errorReply("invalid_request", c.id, "Invalid request: id already in use"));
+      return true;
+    }
     const request: ModernRequest = new ModernRequest(
       {
         ...this.o,
