@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { once } from "node:events";
+import path from "node:path";
 import readline from "node:readline";
 import zlib from "node:zlib";
 
@@ -73,6 +74,13 @@ export async function writeArchive(
   fs.fsyncSync(fd);
   fs.closeSync(fd);
   fs.renameSync(temp, file);
+  // The rows are removed once this returns: the new name must survive a crash too.
+  const dir = fs.openSync(path.dirname(file), "r");
+  try {
+    fs.fsyncSync(dir);
+  } finally {
+    fs.closeSync(dir);
+  }
   return { sha256: hash.digest("hex"), bytes };
 }
 
