@@ -426,13 +426,20 @@ export class ClientSession implements SessionPort {
     const p = params as { requestId?: unknown; reason?: unknown } | undefined;
     const requestId = p?.requestId;
     if (typeof requestId !== "string" && typeof requestId !== "number") return false;
-    this.deciding.get(idKey(requestId))?.abort();
+    const deciding = this.deciding.get(idKey(requestId));
+    if (deciding) {
+      // Stopped before it was forwarded (toolCall records that): nothing to tell the upstream.
+      deciding.abort();
+      this.o.endDown?.(requestId);
+      return true;
+    }
     const entry = this.pending.get(idKey(requestId));
     if (!entry) return false;
     this.pending.delete(idKey(requestId));
     const reason = typeof p?.reason === "string" ? p.reason : "cancelled by the client";
-    if (entry.call) this.endCall(entry, entry.call, "cancelled", reason);
-    this.o.connection.abandon(this, requestId, reason);
+    const sent = this.o.connection.abandon(this, requestId, reason);
+    // A call the upstream had keeps its slot; one still queued here never left.
+    if (entry.call) this.endCall(entry, entry.call, sent ? "cancelled" : "upstream_error", reason);
     this.o.endDown?.(requestId);
     return true;
   }

@@ -22,7 +22,7 @@ const digest = (text: string) => createHash("sha256").update(text).digest("hex")
  * The first rounds of stateless calls that asked the client for input, so the retry that brings
  * the input is recognised as the same logical call: bound to the same agent, server, tool and
  * arguments, decided again without charging its limits twice, its rows linked to the first
- * decision. `requestState` is only ever hashed here, never read or changed. Kept per process: a
+ * decision, once. `requestState` is only ever hashed here, never read or changed. Kept per process: a
  * retry that reaches another gateway process is decided as a new call (it can only over-count).
  */
 export class Continuations {
@@ -51,12 +51,16 @@ export class Continuations {
   ): Continuation {
     if (params.requestState === undefined && params.inputResponses === undefined) return null;
     const args = canonicalJson(call.args);
-    const round = this.rounds.get(this.key({ ...call, args }, params.requestState));
+    const key = this.key({ ...call, args }, params.requestState);
+    const round = this.rounds.get(key);
     if (!round || round.expiresAt < Date.now()) return null;
     if (round.agentId !== call.agentId || round.server !== call.server || round.tool !== call.tool)
       return { mismatch: "the retried call continues another agent's or tool's call" };
     if (round.args !== args)
       return { mismatch: "the arguments of a retried call must match its first round" };
+    // Used once: a replayed retry is a new call, charged and checked like any other. A round
+    // that asks again is remembered again, under its new requestState.
+    this.rounds.delete(key);
     return { decisionId: round.decisionId };
   }
 

@@ -1,6 +1,6 @@
 import { ClientSession, type ClientSessionOptions, type PendingCall } from "./client-session";
 import type { Continuation, Continuations } from "./continuations";
-import { type ParkedCalls, ParkedPort } from "./parking";
+import { ParkedCalls, ParkedPort } from "./parking";
 import {
   CALLBACK_CAPABILITY,
   idKey,
@@ -213,7 +213,15 @@ export class ModernRequest extends ClientSession {
       tool: call.tool,
       args: call.args,
     });
-    if (!parked) return super.forwardCall(msg, call);
+    if (!parked) {
+      // A retry of a parked call that is gone (taken over already, expired) must not start the
+      // call over upstream: the client calls the tool again, as a new call.
+      if (ParkedCalls.names(msg.params?.requestState))
+        return this.failureOf(this.track(msg, call))(
+          "closed (the call this retry continues has ended; call the tool again)",
+        );
+      return super.forwardCall(msg, call);
+    }
     if (parked.connection !== this.o.connection) {
       // The server's launch settings changed meanwhile: the parked call cannot be taken over,
       // so it is given up (cancelled upstream, its round's outcome recorded), and this retry
@@ -222,13 +230,18 @@ export class ModernRequest extends ClientSession {
       return super.forwardCall(msg, call);
     }
     const entry = this.track(msg, call);
-    parked.connection.rebind(
+    const taken = parked.connection.rebind(
       parked.port,
       `${parked.port.key}`,
       this,
       msg.id,
       this.failureOf(entry),
     );
+    if (!taken && !parked.port.answer) {
+      // The parked call ended upstream (its upstream crashed) before this retry came.
+      parked.connection.detach(parked.port);
+      return this.failureOf(entry)("closed (the call this retry continues has ended)");
+    }
     parked.connection.detach(parked.port);
     const responses = (msg.params?.inputResponses ?? {}) as Record<string, unknown>;
     const answer = responses[parked.inputKey];

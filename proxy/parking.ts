@@ -58,6 +58,11 @@ export class ParkedCalls {
     return `portcullis-parked:${id}.${this.sign(id)}`;
   }
 
+  /** Whether a retry names a parked call at all (taken over or not). */
+  static names(requestState: unknown): boolean {
+    return typeof requestState === "string" && requestState.startsWith("portcullis-parked:");
+  }
+
   /** The parked call a retry names, if it is this agent's call of this tool with these arguments. */
   claim(
     requestState: unknown,

@@ -19,6 +19,10 @@ tools:
     rules:
       - name: once an hour
         rate_limit: 1/hour
+  get-sum:
+    rules:
+      - name: sums need a human
+        action: require_approval
 `;
 
 let t: ReturnType<typeof tempDatabase>;
@@ -44,7 +48,7 @@ beforeAll(async () => {
   insertPolicyVersion(t.db, slow.id, `version: "1"\ndefault: allow\n`);
   for (const name of ["a", "b", "x", "y"] as const)
     keys[name] = insertAgentWithKey(t.db, { name: `cancel-${name}` }).key;
-  gw = await startGateway(gatewayTestOptions(t.db, { maxSessions: 16 }));
+  gw = await startGateway(gatewayTestOptions(t.db, { maxSessions: 16, approvalWaitMs: 20_000 }));
   url = `${gw.url}/mcp/limited`;
   slowUrl = `${gw.url}/mcp/slow`;
 });
@@ -158,6 +162,40 @@ describe("a call the upstream already had", () => {
     );
     const refused = (await (await long(b, 3, 1)).json()) as { result: { isError: boolean } };
     expect(refused.result.isError).toBe(true);
+  });
+});
+
+describe("a call cancelled while it waits for an approval", () => {
+  it("is never forwarded, and its POST is released so the id can be used again", async () => {
+    const since = auditRows(t.db).length;
+    const s = await open(url, keys.x);
+    const held = call(s, 4, "get-sum", { a: 1, b: 2 });
+    await vi.waitFor(
+      () =>
+        expect(
+          auditRows(t.db)
+            .slice(since)
+            .some((r) => r.tool === "get-sum" && r.decision === "approval_required"),
+        ).toBe(true),
+      { timeout: 5_000, interval: 20 },
+    );
+    const cancel = JSON.stringify({
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: 4 },
+    });
+    expect((await rawPost(url, cancel, s.headers)).status).toBe(202);
+    expect(await (await held).json()).toMatchObject({
+      id: 4,
+      error: { message: "Request cancelled" },
+    });
+    const reused = await call(s, 4, "echo", { message: "same id, new call" });
+    expect(await reused.text()).toContain("Echo: same id, new call");
+    expect(
+      auditRows(t.db)
+        .slice(since)
+        .filter((r) => r.tool === "get-sum" && r.decision === "allow"),
+    ).toHaveLength(0);
   });
 });
 

@@ -508,14 +508,15 @@ export class UpstreamConnection {
    * Gives up on a session's request: the upstream is told to cancel it, and it stops counting
    * as in flight at once (an upstream need not answer a cancelled request; one that never did
    * would hold back other sessions' requests and the idle stop for as long as the session
-   * lives). A late answer is dropped. A request still queued is simply dropped.
+   * lives). A late answer is dropped. A request still queued is simply dropped: false then,
+   * since it never reached the upstream.
    */
-  abandon(port: SessionPort, clientId: JsonRpcId, reason: string): void {
+  abandon(port: SessionPort, clientId: JsonRpcId, reason: string): boolean {
     const upstreamId = this.byClient.get(clientKey(port, clientId));
     if (upstreamId === undefined) {
       const i = this.queue.findIndex((q) => q.port === port && q.message.id === clientId);
       if (i >= 0) this.queue.splice(i, 1);
-      return;
+      return i < 0;
     }
     this.sendUp({
       jsonrpc: "2.0",
@@ -525,6 +526,7 @@ export class UpstreamConnection {
     const entry = this.outstanding.get(idKey(upstreamId));
     if (entry) this.settle(upstreamId, entry);
     else this.byClient.delete(clientKey(port, clientId));
+    return true;
   }
 
   /** Client notifications: cancellations are translated, the rest forwarded. */
