@@ -233,9 +233,7 @@ export class HttpLink implements UpstreamLink {
   private closed = false;
 
   constructor(url: string, headers: Record<string, string>) {
-    // Logged and audited: no user, password, query or fragment, which may carry a token.
-    const u = new URL(url);
-    this.description = `${u.origin}${u.pathname}`;
+    this.description = describeUrl(url);
     this.transport = new StreamableHTTPClientTransport(new URL(url), {
       requestInit: { headers },
       fetch: (input, init) => this.fetch(input, init),
@@ -534,4 +532,10 @@ export function transportLink(transport: Transport, description = "in-memory"): 
   transport.onmessage = (m) => link.onmessage?.(m as unknown as Message);
   transport.onclose = () => link.onclose?.({ reason: "connection closed" });
   return link;
+}
+
+/** A URL as logs and audit rows show it: no user, password, query or fragment (they may carry a token). */
+export function describeUrl(url: string): string {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}`;
 }

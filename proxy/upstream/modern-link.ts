@@ -1,7 +1,7 @@
 import type { JsonRpcId, Message, Outbound } from "../jsonrpc";
 import { log } from "../log";
 import { META, MIRRORED_NAME, MODERN_VERSION } from "../modern";
-import type { LinkClosed, UpstreamLink } from "./links";
+import { describeUrl, type LinkClosed, type UpstreamLink } from "./links";
 
 /** Header values that are not plain visible ASCII travel base64-encoded, as the revision defines. */
 function headerValue(value: string): string {
@@ -27,7 +27,7 @@ export class ModernHttpLink implements UpstreamLink {
     private readonly url: string,
     private readonly headers: Record<string, string>,
   ) {
-    this.description = url;
+    this.description = describeUrl(url);
   }
 
   start(): Promise<void> {
@@ -86,7 +86,12 @@ export class ModernHttpLink implements UpstreamLink {
       signal,
     });
     const type = res.headers.get("content-type") ?? "";
-    if (type.includes("text/event-stream") && res.body) return this.readEvents(res.body, related);
+    if (type.includes("text/event-stream") && res.body) {
+      // A stream that ends without the answer would leave the request waiting for good.
+      if (!(await this.readEvents(res.body, related)))
+        throw new Error("the upstream ended its event stream without an answer");
+      return;
+    }
     if (!res.body) throw new Error(`HTTP ${res.status} without a JSON-RPC answer`);
     if (!(await this.readJson(res.body, related)))
       throw new Error(`HTTP ${res.status} without a JSON-RPC answer`);
@@ -132,10 +137,12 @@ export class ModernHttpLink implements UpstreamLink {
     return delivered > 0;
   }
 
-  private async readEvents(body: ReadableStream<Uint8Array>, related: JsonRpcId): Promise<void> {
+  /** Delivers the stream's messages; true when one of them answered `related`. */
+  private async readEvents(body: ReadableStream<Uint8Array>, related: JsonRpcId): Promise<boolean> {
     const decoder = new TextDecoder();
     let buffered = "";
     let data: string[] = [];
+    let answered = false;
     for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
       buffered += decoder.decode(chunk, { stream: true });
       let nl: number;
@@ -143,22 +150,27 @@ export class ModernHttpLink implements UpstreamLink {
         const line = buffered.slice(0, nl).replace(/\r$/, "");
         buffered = buffered.slice(nl + 1);
         if (line === "") {
-          if (data.length > 0) this.deliver(data.join("\n"), related);
+          if (data.length > 0 && this.deliver(data.join("\n"), related)) answered = true;
           data = [];
         } else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
       }
     }
-    if (data.length > 0) this.deliver(data.join("\n"), related);
+    if (data.length > 0 && this.deliver(data.join("\n"), related)) answered = true;
+    return answered;
   }
 
-  private deliver(text: string, related: JsonRpcId): void {
-    if (!text.trim()) return;
+  /** True when the event was the answer to `related`. */
+  private deliver(text: string, related: JsonRpcId): boolean {
+    if (!text.trim()) return false;
     try {
       const value = JSON.parse(text) as unknown;
-      if (value && typeof value === "object" && !Array.isArray(value))
-        this.onmessage?.(value as Message, related);
+      if (!value || typeof value !== "object" || Array.isArray(value)) return false;
+      this.onmessage?.(value as Message, related);
+      const m = value as { method?: unknown; id?: unknown };
+      return m.method === undefined && m.id === related;
     } catch {
       log.warn(`upstream ${this.description} sent an event that is not JSON; dropped`);
+      return false;
     }
   }
 
