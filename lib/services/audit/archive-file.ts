@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import { once } from "node:events";
 import path from "node:path";
@@ -33,17 +33,17 @@ export const archiveFileName = (fromSeq: number, toSeq: number) =>
 const PAGE_ROWS = 2_000;
 
 /**
- * Writes rows header.fromSeq..header.toSeq to `file` (through a temporary name, then renamed,
- * so a half-written archive never carries the final name). Reads in pages so the connection is
- * free between them. Returns the file's SHA-256 and size.
+ * Writes rows header.fromSeq..header.toSeq to a temporary file beside `file`, synced, and returns
+ * its name with the file's SHA-256 and size; `publishArchive` gives it the final name. Reads in
+ * pages so the connection is free between them.
  */
 export async function writeArchive(
   db: Db,
   file: string,
   header: ArchiveHeader,
   end: SignedCheckpoint,
-): Promise<{ sha256: string; bytes: number }> {
-  const temp = `${file}.${process.pid}-${Date.now()}.partial`;
+): Promise<{ temp: string; sha256: string; bytes: number }> {
+  const temp = `${file}.${process.pid}-${randomUUID()}.partial`;
   const gzip = zlib.createGzip();
   const out = fs.createWriteStream(temp, { mode: 0o600 });
   const hash = createHash("sha256");
@@ -59,29 +59,45 @@ export async function writeArchive(
   const page = sqliteHandle(db).prepare(
     "SELECT * FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
   );
-  await write({ archive: header });
-  for (let after = header.fromSeq - 1; after < header.toSeq;) {
-    const rows = page.all(after, header.toSeq, PAGE_ROWS) as { seq: number }[];
-    const last = rows.at(-1);
-    if (!last) throw new Error(`rows after ${after} vanished while archiving`);
-    for (const row of rows) await write(row);
-    after = last.seq;
+  try {
+    await write({ archive: header });
+    for (let after = header.fromSeq - 1; after < header.toSeq;) {
+      const rows = page.all(after, header.toSeq, PAGE_ROWS) as { seq: number }[];
+      const last = rows.at(-1);
+      if (!last) throw new Error(`rows after ${after} vanished while archiving`);
+      for (const row of rows) await write(row);
+      after = last.seq;
+    }
+    await write({ checkpoint: end });
+    gzip.end();
+    await once(out, "finish");
+    const fd = fs.openSync(temp, "r");
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+  } catch (err) {
+    gzip.destroy();
+    out.destroy();
+    fs.rmSync(temp, { force: true });
+    throw err;
   }
-  await write({ checkpoint: end });
-  gzip.end();
-  await once(out, "finish");
-  const fd = fs.openSync(temp, "r");
-  fs.fsyncSync(fd);
-  fs.closeSync(fd);
+  return { temp, sha256: hash.digest("hex"), bytes };
+}
+
+/**
+ * Gives a written archive its final name, replacing a file of that name (one no archive row
+ * records: left by a run that stopped before its commit). Synchronous, so it can run inside the
+ * transaction that records the archive: runs racing for the same range are then ordered by the
+ * write lock, and only the one that commits ever names a file.
+ */
+export function publishArchive(temp: string, file: string): void {
   fs.renameSync(temp, file);
-  // The rows are removed once this returns: the new name must survive a crash too.
+  // The rows are removed once the archive is recorded: the new name must survive a crash too.
   const dir = fs.openSync(path.dirname(file), "r");
   try {
     fs.fsyncSync(dir);
   } finally {
     fs.closeSync(dir);
   }
-  return { sha256: hash.digest("hex"), bytes };
 }
 
 export type ArchiveReport =

@@ -6,10 +6,21 @@ import type { Db, Tx } from "@/db/client";
 import { sqliteHandle } from "@/db/client";
 import { withTransaction, type ServiceContext } from "../context";
 import { appendAudit } from "./append";
-import { archiveFileName, type ArchiveHeader, verifyArchive, writeArchive } from "./archive-file";
+import {
+  archiveFileName,
+  type ArchiveHeader,
+  publishArchive,
+  verifyArchive,
+  writeArchive,
+} from "./archive-file";
 import { chainHead, verifyRange } from "./auto-checkpoint";
 import { GENESIS_HASH } from "./chain";
-import { listCheckpoints, signCheckpointWith, storeCheckpoint } from "./checkpoints";
+import {
+  listCheckpoints,
+  type SignedCheckpoint,
+  signCheckpointWith,
+  storeCheckpoint,
+} from "./checkpoints";
 import type { SigningKey, TrustedKeys } from "./signing-key";
 import { archiveBoundary, type ChainStart } from "./verify";
 
@@ -111,18 +122,46 @@ async function archiveOne(
   };
   const name = archiveFileName(fromSeq, toSeq);
   const file = path.join(opts.archiveDir, name);
-  // A file of that name that no archive row records is left from a run that stopped before its
-  // transaction: it is replaced. One that is recorded belongs to a run that got here first.
+  // One that is recorded belongs to a run that got here first (publishArchive replaces one that
+  // is not: a run stopped before its commit left it).
   const recorded = sqliteHandle(db)
     .prepare("SELECT 1 FROM audit_archives WHERE file = ?")
     .get(name);
   if (recorded) throw new Error(`${name} is already archived (another retention run?)`);
-  const written = await writeArchive(db, file, header, end);
-  const readBack = await verifyArchive(file, opts.trusted);
-  if (!readBack.ok)
-    throw new Error(`archive ${name} did not verify after writing: ${readBack.why}`);
+  const { temp, ...written } = await writeArchive(db, file, header, end);
+  try {
+    const readBack = await verifyArchive(temp, opts.trusted);
+    if (!readBack.ok)
+      throw new Error(`archive ${name} did not verify after writing: ${readBack.why}`);
+    recordArchive(ctx, { start, end, span, cutoff, days: opts.days, temp, file, written });
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
+  await purgeArchived(ctx, opts.stepRows);
+  return { file, fromSeq, toSeq, rows: header.rows, ...written };
+}
 
-  const result: ArchiveWritten = { file, fromSeq, toSeq, rows: header.rows, ...written };
+type Recording = {
+  start: ChainStart;
+  end: SignedCheckpoint;
+  span: { first: number; last: number };
+  cutoff: number;
+  days: number;
+  temp: string;
+  file: string;
+  written: { sha256: string; bytes: number };
+};
+
+/**
+ * Checks that nothing moved the boundary or the archived rows meanwhile, names the file and
+ * records it, its checkpoint and an audit row, all under the write lock.
+ */
+function recordArchive(ctx: ServiceContext & { db: Db }, r: Recording): void {
+  const { start, end, span, written } = r;
+  const fromSeq = start.seq + 1;
+  const toSeq = end.seq;
+  const rows = toSeq - start.seq;
+  const name = path.basename(r.file);
   withTransaction(ctx, (tx) => {
     const now = ctx.now().getTime();
     const boundary = archiveBoundary(tx);
@@ -132,6 +171,7 @@ async function archiveOne(
     if ((boundary?.seq ?? 0) !== start.seq || still?.hash !== end.hash) {
       throw new Error("the log changed while archiving (another retention run?); nothing removed");
     }
+    publishArchive(r.temp, r.file);
     storeCheckpoint(tx, end, "archive", now);
     const checkpointId = lastInsertId(tx);
     sqliteHandle(tx)
@@ -142,7 +182,7 @@ async function archiveOne(
       .run(
         fromSeq,
         toSeq,
-        header.rows,
+        rows,
         span.first,
         span.last,
         name,
@@ -160,18 +200,16 @@ async function archiveOne(
       after: {
         fromSeq,
         toSeq,
-        rows: header.rows,
+        rows,
         file: name,
         sha256: written.sha256,
         bytes: written.bytes,
-        olderThan: new Date(cutoff).toISOString(),
-        retentionDays: opts.days,
+        olderThan: new Date(r.cutoff).toISOString(),
+        retentionDays: r.days,
         checkpoint: { seq: end.seq, keyId: end.keyId },
       },
     });
   });
-  await purgeArchived(ctx, opts.stepRows);
-  return result;
 }
 
 function lastInsertId(tx: Tx): number {

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -325,6 +325,32 @@ describe("retention", () => {
     expect(verifyIntegrity(db, { keys })).toMatchObject({ ok: true, boundarySeq: 5_000 });
     expect(await retainNow(db, settings)).toMatchObject({ archives: [] });
     expect(left()).toBe(5_001);
+    expect(verifyIntegrity(db, { keys })).toMatchObject({ ok: true, boundarySeq: 5_000, rows: 11 });
+  });
+
+  it("lets one of two runs racing for the same rows archive them; the file on disk is the recorded one", async () => {
+    write(5_000, Date.now() - 40 * DAY);
+    write(10, Date.now());
+    const runs = await Promise.allSettled([retainNow(db, settings), retainNow(db, settings)]);
+    const archived = runs.flatMap((r) =>
+      r.status === "fulfilled" ? (r.value?.archives ?? []) : [],
+    );
+    expect(archived).toHaveLength(1);
+    const loser = runs.find((r) => r.status === "rejected" || r.value?.archives.length === 0);
+    if (loser?.status === "rejected") {
+      expect(String(loser.reason)).toMatch(/another retention run/);
+    }
+    const recorded = db.$client
+      .prepare("SELECT file, file_sha256 AS sha256, bytes FROM audit_archives")
+      .all() as { file: string; sha256: string; bytes: number }[];
+    expect(recorded).toHaveLength(1);
+    const [only] = recorded;
+    // No temporary file is left behind, and the named file is the bytes the database vouches for.
+    expect(fs.readdirSync(settings.archiveDir)).toEqual([only?.file]);
+    const onDisk = fs.readFileSync(path.join(settings.archiveDir, must(only).file));
+    expect(createHash("sha256").update(onDisk).digest("hex")).toBe(only?.sha256);
+    expect(onDisk.length).toBe(only?.bytes);
+    const keys = localTrustedKeys(settings.keySource);
     expect(verifyIntegrity(db, { keys })).toMatchObject({ ok: true, boundarySeq: 5_000, rows: 11 });
   });
 
