@@ -60,15 +60,23 @@ export function LiveFeed({ rows, onOpen }: { rows: FeedRow[]; onOpen: (id: strin
               <td className="max-w-32 truncate px-2 py-2 text-slate-700">
                 {r.actorLabel ?? "anonymous"}
               </td>
-              <td className="max-w-64 truncate px-2 py-2">
-                {r.server ? <span className="mr-1.5 text-slate-500">{r.server} /</span> : null}
-                <button
-                  type="button"
-                  onClick={() => onOpen(r.id)}
-                  className="font-mono text-xs font-medium text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600"
-                >
-                  {r.tool ?? (r.action === "message.refuse" ? "refused request" : r.action)}
-                </button>
+              <td className="max-w-64 px-2 py-2">
+                {/* The name shrinks with an ellipsis; an inline button would vanish whole. */}
+                <div className="flex min-w-0 items-baseline gap-1.5">
+                  {r.server ? (
+                    <span className="max-w-28 shrink-0 truncate text-slate-500" title={r.server}>
+                      {r.server} /
+                    </span>
+                  ) : null}
+                  <button
+                    type="button"
+                    onClick={() => onOpen(r.id)}
+                    title={r.tool ?? undefined}
+                    className="min-w-0 truncate font-mono text-xs font-medium text-indigo-700 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-600"
+                  >
+                    {r.tool ?? (r.action === "message.refuse" ? "refused request" : r.action)}
+                  </button>
+                </div>
               </td>
               <td className="px-2 py-2 whitespace-nowrap">
                 <DecisionBadge decision={r.decision} cause={r.cause} />
