@@ -22,6 +22,8 @@ import { openMigratedDb } from "../database";
 
 const ENV_SECRET = "sk-live-envsecret-4f1c";
 const HEADER_SECRET = "Bearer upstream-header-secret-9a2e";
+/** Changing a server's environment from the host's CLI, which needs no password confirmation. */
+const host = { type: "system", job: "cli" } as const;
 
 let dir: string;
 let file: string;
@@ -134,7 +136,10 @@ describe("upstream secrets", () => {
   it("never leave through the views the API and pages render, nor through the audit log", () => {
     const db = start();
     const { stdio } = addServers(db);
-    updateUpstream(testContext(db), { upstreamId: stdio.id, env: { API_KEY: `${ENV_SECRET}-2` } });
+    updateUpstream(testContext(db, host), {
+      upstreamId: stdio.id,
+      env: { API_KEY: `${ENV_SECRET}-2` },
+    });
     const views = JSON.stringify(
       listUpstreams(testContext(db)).map((r) => toUpstreamView(r.upstream, r.activePolicyVersion)),
     );
@@ -150,7 +155,7 @@ describe("upstream secrets", () => {
   it("an update that keeps the same value is not a change, a new value is", () => {
     const db = start();
     const { stdio } = addServers(db);
-    const same = updateUpstream(testContext(db), {
+    const same = updateUpstream(testContext(db, host), {
       upstreamId: stdio.id,
       env: { API_KEY: ENV_SECRET },
     });
@@ -162,7 +167,7 @@ describe("upstream secrets", () => {
         detail: string;
       }[];
     expect(updates()).toHaveLength(0);
-    updateUpstream(testContext(db), { upstreamId: stdio.id, env: { API_KEY: "other" } });
+    updateUpstream(testContext(db, host), { upstreamId: stdio.id, env: { API_KEY: "other" } });
     expect(JSON.parse(updates()[0]?.detail ?? "{}").after.envValues).toBe("replaced");
     expect(loadUpstreamByName(db, "files")?.env).toEqual({ API_KEY: "other" });
   });

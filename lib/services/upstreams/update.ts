@@ -4,10 +4,12 @@ import { type Upstream, upstreams } from "@/db/schema";
 import { canonicalJson } from "@/lib/core/canonical-json";
 import { AppError, invalid } from "@/lib/core/errors";
 import { UpdateUpstreamInput } from "@/lib/core/upstreams/inputs";
+import { launchChanges } from "@/lib/core/upstreams/launch";
 import { appendAudit } from "../audit/append";
 import { bumpConfigVersion } from "../config-version";
 import { requireAdmin, type ServiceContext, withTransaction } from "../context";
 import { openSecretMaps, sealUpstreamSecrets } from "../secrets";
+import { requireFreshReauthUnlessSystem } from "../sessions/reauth";
 import { getUpstreamOrThrow, upstreamSnapshot } from "./internal";
 
 /**
@@ -15,9 +17,15 @@ import { getUpstreamOrThrow, upstreamSnapshot } from "./internal";
  * for a disabled server from its next request). Admins only: the command runs on the gateway
  * host. The transport cannot change; a stdio field on an http server (or the reverse) is
  * refused. New env and header values are sealed before they are stored. Audits upstream.update
- * without env or header values.
+ * without env or header values. A change to what the server runs or where it connects needs the
+ * session's fresh password confirmation (not the system actor's: the CLI runs on the host),
+ * checked against the row as this transaction reads it.
  */
-export function updateUpstream(ctx: ServiceContext, raw: UpdateUpstreamInput): Upstream {
+export function updateUpstream(
+  ctx: ServiceContext,
+  raw: UpdateUpstreamInput,
+  sessionId?: string,
+): Upstream {
   requireAdmin(ctx);
   const input = UpdateUpstreamInput.parse(raw);
   return withTransaction(ctx, (tx) => {
@@ -31,6 +39,13 @@ export function updateUpstream(ctx: ServiceContext, raw: UpdateUpstreamInput): U
     ) {
       throw invalid("http servers have no command, arguments or environment", { field: "command" });
     }
+    if (launchChanges(before, input).length > 0)
+      requireFreshReauthUnlessSystem(
+        ctx,
+        tx,
+        sessionId,
+        "change what this server runs or where it connects",
+      );
     const now = ctx.now();
     const sealed = sealUpstreamSecrets(tx, before.id, { env: input.env, headers: input.headers });
     const after = tx

@@ -6,11 +6,17 @@ import { AppError } from "@/lib/core/errors";
 import { readConfigVersion } from "@/lib/services/config-version";
 import { recordToolListing } from "@/lib/services/inventory";
 import { openSecretMaps } from "@/lib/services/secrets";
+import { reauthenticate, signIn } from "@/lib/services/sessions";
+import { createUser } from "@/lib/services/users";
 import { createTestDb, testContext } from "@/lib/testing";
 import { createUpstream, summarizeUpstreamInventories, updateUpstream } from "..";
 
+const PASSWORD = "a long enough password";
+
 const viewer = { type: "user", userId: "usr_v", label: "v@test", role: "viewer" } as const;
 const editor = { type: "user", userId: "usr_e", label: "e@test", role: "editor" } as const;
+/** The operator's CLI on the host: no session, so no password confirmation. */
+const host = { type: "system", job: "cli" } as const;
 
 function code(fn: () => unknown): string | undefined {
   try {
@@ -42,7 +48,7 @@ describe("updateUpstream", () => {
   it("changes arguments and disables a server, audits before/after and bumps the config version", () => {
     const { db, stdio } = setup();
     const v0 = readConfigVersion(db);
-    const after = updateUpstream(testContext(db), {
+    const after = updateUpstream(testContext(db, host), {
       upstreamId: stdio.id,
       args: ["server.js", "--root", "/srv"],
       enabled: false,
@@ -64,7 +70,10 @@ describe("updateUpstream", () => {
 
   it("records a replaced secret without its value", () => {
     const { db, stdio } = setup();
-    updateUpstream(testContext(db), { upstreamId: stdio.id, env: { API_TOKEN: "second-secret" } });
+    updateUpstream(testContext(db, host), {
+      upstreamId: stdio.id,
+      env: { API_TOKEN: "second-secret" },
+    });
     const row = db
       .select()
       .from(auditEvents)
@@ -78,7 +87,7 @@ describe("updateUpstream", () => {
   it("writes nothing when nothing changed", () => {
     const { db, stdio } = setup();
     const v0 = readConfigVersion(db);
-    updateUpstream(testContext(db), {
+    updateUpstream(testContext(db, host), {
       upstreamId: stdio.id,
       args: ["server.js"],
       env: { API_TOKEN: "first-secret" },
@@ -105,6 +114,46 @@ describe("updateUpstream", () => {
     expect(() =>
       updateUpstream(testContext(db), { upstreamId: http.id, url: "file:///etc/passwd" }),
     ).toThrow(/http/);
+  });
+
+  it("asks a signed-in admin for a fresh password to change what runs, checked inside the write", async () => {
+    const { db, stdio } = setup();
+    await createUser(testContext(db, host), {
+      email: "ops@example.com",
+      name: "Ops",
+      password: PASSWORD,
+      role: "admin",
+    });
+    const anon = testContext(db, { type: "anonymous" });
+    const res = await signIn(anon, { email: "ops@example.com", password: PASSWORD });
+    if (res.status !== "signed_in") throw new Error("expected a session");
+    const admin = testContext(db, {
+      type: "user",
+      userId: res.user.id,
+      label: res.user.email,
+      role: "admin",
+    });
+    const sessionId = res.session.id;
+    const refused = () =>
+      updateUpstream(admin, { upstreamId: stdio.id, args: ["evil.js"] }, sessionId);
+    expect(refused).toThrow(expect.objectContaining({ details: { reauth: "required" } }));
+    // Without a session at all (a caller that forgot to pass it) it is refused too.
+    expect(code(() => updateUpstream(admin, { upstreamId: stdio.id, command: "bash" }))).toBe(
+      "FORBIDDEN",
+    );
+    // The same arguments as stored, or a switch that changes nothing it runs, need no password.
+    updateUpstream(admin, { upstreamId: stdio.id, args: ["server.js"], enabled: false }, sessionId);
+    await reauthenticate(admin, sessionId, { password: PASSWORD });
+    expect(refused().args).toEqual(["evil.js"]);
+    const changes = db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.action, "upstream.update"))
+      .all();
+    expect(changes.map((r) => JSON.parse(r.detail ?? "{}").changedFields)).toEqual([
+      ["enabled"],
+      ["args"],
+    ]);
   });
 
   it("refuses viewers and editors, and unknown servers", () => {

@@ -1,6 +1,4 @@
 import { UpdateUpstreamInput } from "@/lib/core/upstreams/inputs";
-import { launchChanges } from "@/lib/core/upstreams/launch";
-import { requireFreshReauth } from "@/lib/services/sessions";
 import {
   getUpstreamOrThrow,
   listUpstreams,
@@ -21,14 +19,10 @@ export const GET = route<{ upstreamId: string }>({ auth: "viewer" }, (ctx, _req,
 export const PATCH = route<{ upstreamId: string }>(
   { auth: "admin" },
   async (ctx, req, { params, session }) => {
-    // Bad input is reported before the password is asked for.
     const input = UpdateUpstreamInput.parse({
       ...objectBody(await readJson(req)),
       upstreamId: params.upstreamId,
     });
-    const before = getUpstreamOrThrow(ctx.db, params.upstreamId);
-    if (launchChanges(before, input).length > 0)
-      requireFreshReauth(ctx.db, session?.session.id, ctx.now());
-    return toUpstreamView(updateUpstream(ctx, input));
+    return toUpstreamView(updateUpstream(ctx, input, session?.session.id));
   },
 );
