@@ -505,7 +505,7 @@ async function main(): Promise<void> {
         "console Verify: all rows with progress (two threads, then checkpoints and its audit row)",
         async () => {
           progressLines = 0;
-          const report = await verifyAuditChainWithProgress(ctx, undefined, () => {
+          const report = await verifyAuditChainWithProgress(ctx, {}, () => {
             progressLines += 1;
           });
           if (!report.ok) throw new Error(`chain broken: ${JSON.stringify(report)}`);

@@ -82,6 +82,44 @@ export function IntegrityPanel() {
   );
 }
 
+const rows = (a: { fromSeq: number; toSeq: number }) =>
+  `#${a.fromSeq.toLocaleString()}–#${a.toSeq.toLocaleString()}`;
+
+/** The recorded archives against the files in the archive folder, when a verification looked. */
+function ArchiveFiles({ archives }: { archives: NonNullable<ChainVerification["archives"]> }) {
+  const { recorded, matched, missing } = archives;
+  return (
+    <>
+      {matched > 0 ? (
+        <>
+          {" "}
+          {matched === recorded
+            ? `${recorded === 1 ? "The archive file matches its record" : `All ${recorded} archive files match their records`} (SHA-256).`
+            : `${matched} of ${recorded} archive files match their records (SHA-256).`}
+        </>
+      ) : null}
+      {missing.length > 0 ? (
+        <span className="mt-2 block rounded-md bg-amber-50 px-3 py-2 text-amber-900 ring-1 ring-amber-200">
+          <strong>
+            {missing.length === 1
+              ? "An archive file is not in the archive folder"
+              : `${missing.length} archive files are not in the archive folder`}
+            :
+          </strong>{" "}
+          {missing.map((a, i) => (
+            <span key={a.file}>
+              {i > 0 ? ", " : ""}rows {rows(a)} (<code className="font-mono text-xs">{a.file}</code>
+              )
+            </span>
+          ))}
+          . Those rows are proven only by their file: verify your copy with{" "}
+          <code className="font-mono text-xs">portcullis audit verify --archive FILE</code>.
+        </span>
+      ) : null}
+    </>
+  );
+}
+
 /** The outcome of Verify: how far the chain was checked and which signed checkpoint it reached. */
 export function VerifyResult({ result }: { result: ChainVerification }) {
   const cp = result.lastCheckpoint;
@@ -122,11 +160,21 @@ export function VerifyResult({ result }: { result: ChainVerification }) {
           ) : (
             "No signed checkpoint covers these rows yet."
           )}
+          {result.archives ? <ArchiveFiles archives={result.archives} /> : null}
         </>
       ) : (
         <>
-          <strong>Chain broken at row #{result.brokenSeq}:</strong> {result.why}.{" "}
-          {result.rows.toLocaleString()} rows before it verified.
+          {result.brokenIn === "archive" ? (
+            <>
+              <strong>Archive broken:</strong> {result.why}. The {result.rows.toLocaleString()} rows
+              in the database verified{from}.
+            </>
+          ) : (
+            <>
+              <strong>Chain broken at row #{result.brokenSeq}:</strong> {result.why}.{" "}
+              {result.rows.toLocaleString()} rows before it verified.
+            </>
+          )}
         </>
       )}
     </div>

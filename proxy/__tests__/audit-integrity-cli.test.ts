@@ -64,6 +64,9 @@ describe("audit integrity from the command line", () => {
     expect(verified.stdout).toMatch(
       /^chain intact: 21 rows, from the archive boundary at 300, last signed checkpoint 320/,
     );
+    expect(verified.stdout).toContain(
+      `archives: 1 of 1 files in ${path.dirname(archive)} match their records`,
+    );
 
     const archived = await cli([
       "audit",
@@ -98,6 +101,19 @@ describe("audit integrity from the command line", () => {
     );
     expect(outsider.code).toBe(0);
     expect(outsider.stdout).toContain("consistent with checkpoint 320");
+    expect(outsider.stdout).toContain(
+      `note: the archive of rows 1–300 (audit-archive-1-300.jsonl.gz) is not in ${path.join(away, "audit-archive")}`,
+    );
+    // Beside the copy, an archive file that is not the one recorded fails the verification.
+    fs.mkdirSync(path.join(away, "audit-archive"));
+    const altered = fs.readFileSync(archive);
+    altered[altered.length - 5] = (altered.at(-5) ?? 0) ^ 0xff;
+    fs.writeFileSync(path.join(away, "audit-archive", path.basename(archive)), altered);
+    const tampered = await cli(["audit", "verify", "--public-key", file("witness.pem")], copy);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stdout).toMatch(
+      /^archive broken: the archive file audit-archive-1-300\.jsonl\.gz \(rows 1–300\) is not the one recorded/,
+    );
     expect(fs.existsSync(path.join(away, "audit-signing.key"))).toBe(false);
     const keyless = await cli(["audit", "verify"], copy);
     expect(keyless.code).toBe(1);

@@ -11,6 +11,7 @@ import {
   parseCheckpoints,
   type SignedCheckpoint,
 } from "@/lib/services/audit/checkpoints";
+import { archiveFilesProblem, checkArchiveFiles } from "@/lib/services/audit/archive-files";
 import { verifyIntegrity } from "@/lib/services/audit/integrity";
 import { walkBeforeVerifying } from "@/lib/services/audit/verify-progress";
 import { checkpointsJsonl } from "@/lib/services/audit/integrity-status";
@@ -172,6 +173,12 @@ export async function auditVerify(
     );
     return 1;
   }
+  const archives = report.boundarySeq > 0 ? await checkArchiveFiles(db, settings.archiveDir) : null;
+  const filesProblem = archiveFilesProblem(archives);
+  if (filesProblem) {
+    process.stdout.write(`archive broken: ${filesProblem}\n`);
+    return 1;
+  }
   const last = report.lastCheckpoint;
   const fromFile = [...external, ...authenticated].reduce((m, c) => Math.max(m, c.seq), 0);
   const notes = [
@@ -184,6 +191,17 @@ export async function auditVerify(
       ? "nothing to verify: the audit log is empty\n"
       : `chain intact: ${report.rows} rows${notes.length ? `, ${notes.join(", ")}` : ""}\n`,
   );
+  if (archives) {
+    const where = settings.archiveDir;
+    if (archives.matched > 0)
+      process.stdout.write(
+        `archives: ${archives.matched} of ${archives.recorded} files in ${where} match their records\n`,
+      );
+    for (const a of archives.missing)
+      process.stdout.write(
+        `note: the archive of rows ${a.fromSeq}–${a.toSeq} (${a.file}) is not in ${where}; those rows are proven only by that file: verify your copy with --archive FILE\n`,
+      );
+  }
   if (report.checkpoints > 0 && report.signaturesChecked === 0) {
     process.stdout.write(
       `note: ${report.checkpoints} checkpoint signatures not checked (no public key; pass --public-key FILE)\n`,
@@ -201,6 +219,11 @@ export async function auditVerify(
           boundary: report.boundarySeq,
           checkpoint: fromFile || (last?.seq ?? null),
           signaturesChecked: report.signaturesChecked,
+          archives: archives && {
+            recorded: archives.recorded,
+            matched: archives.matched,
+            missing: archives.missing.map((a) => a.file),
+          },
         },
       }),
     );

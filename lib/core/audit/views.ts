@@ -77,6 +77,20 @@ export type CheckpointView = {
   inDatabase: boolean;
 };
 
+/** An archive file as its record in the database names it. */
+export type ArchiveRef = { file: string; fromSeq: number; toSeq: number };
+
+/** The recorded archives checked against the files in the archive folder. */
+export type ArchiveFilesCheck = {
+  recorded: number;
+  /** Files present and byte for byte the ones recorded. */
+  matched: number;
+  /** Not in the folder: kept elsewhere, or removed. */
+  missing: ArchiveRef[];
+  /** Present but not the recorded file (or a record naming no archive file). */
+  differ: (ArchiveRef & { why: string })[];
+};
+
 /** What a verification also proved: where it started and which signed checkpoint it reached. */
 export type IntegrityFacts = {
   checkedAt: string;
@@ -85,11 +99,20 @@ export type IntegrityFacts = {
   lastCheckpoint: CheckpointView | null;
   checkpoints: number;
   signaturesChecked: number;
+  /** Null when nothing was archived, or the archive folder was not looked at. */
+  archives: ArchiveFilesCheck | null;
 };
 
 export type ChainVerification =
   | ({ ok: true; rows: number; headSeq: number; headHash: string } & IntegrityFacts)
-  | ({ ok: false; rows: number; brokenSeq: number; why: string } & IntegrityFacts);
+  | ({
+      ok: false;
+      rows: number;
+      brokenSeq: number;
+      why: string;
+      /** Where the problem is: the rows in the database, or an archive file they were moved to. */
+      brokenIn: "log" | "archive";
+    } & IntegrityFacts);
 
 /** The audit integrity panel: signing key, checkpoints, schedule and retention. */
 export type AuditIntegrityView = {

@@ -3,9 +3,8 @@ import type { ChainVerification } from "@/lib/core/audit/views";
 import { requireViewer, type ServiceContext } from "../context";
 import { GENESIS_HASH } from "./chain";
 import { offerVerifiedPrefix, walkChainAsync } from "./chain-walk";
-import type { KeySource } from "./signing-key";
 import { archiveBoundary } from "./verify";
-import { verifyAuditChain } from "./verify-report";
+import { verifyAuditChain, type VerifySources } from "./verify-report";
 
 /**
  * The console's Verify with progress: walks the chain from the archive boundary (or genesis) in
@@ -15,12 +14,12 @@ import { verifyAuditChain } from "./verify-report";
  */
 export async function verifyAuditChainWithProgress(
   ctx: ServiceContext,
-  keySource: KeySource | undefined,
+  sources: VerifySources,
   onProgress: (done: number, total: number) => void,
 ): Promise<ChainVerification> {
   requireViewer(ctx);
   await walkBeforeVerifying(ctx.db as Db, onProgress);
-  return verifyAuditChain(ctx, keySource);
+  return verifyAuditChain(ctx, sources);
 }
 
 /**

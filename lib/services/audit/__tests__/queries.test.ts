@@ -296,10 +296,10 @@ describe("exportAuditEvents", () => {
 });
 
 describe("verifyAuditChain", () => {
-  it("reports an intact chain and records audit.verify", () => {
+  it("reports an intact chain and records audit.verify", async () => {
     const db = createTestDb();
     write(db, [decision(Date.now())]);
-    const r = verifyAuditChain(testContext(db, viewer));
+    const r = await verifyAuditChain(testContext(db, viewer));
     expect(r).toMatchObject({ ok: true, rows: 1 });
     expect(
       db.select().from(auditEvents).where(eq(auditEvents.action, "audit.verify")).all(),

@@ -28,6 +28,7 @@ import {
 } from "../maintenance";
 import { listAuditEvents } from "../list";
 import { runRetention } from "../retention";
+import { verifyAuditChain } from "../verify-report";
 import {
   loadSigningKey,
   localTrustedKeys,
@@ -352,6 +353,90 @@ describe("retention", () => {
     expect(onDisk.length).toBe(only?.bytes);
     const keys = localTrustedKeys(settings.keySource);
     expect(verifyIntegrity(db, { keys })).toMatchObject({ ok: true, boundarySeq: 5_000, rows: 11 });
+  });
+
+  it("checks each recorded archive against its file: a missing file is named, a changed one fails", async () => {
+    write(300, Date.now() - 40 * DAY);
+    write(10, Date.now());
+    const result = await runRetention(systemContext(db, "audit-retention"), {
+      days: 30,
+      archiveDir: settings.archiveDir,
+      key: must(loadSigningKey(settings.keySource, true)),
+      trusted: localTrustedKeys(settings.keySource),
+      maxRowsPerFile: 200,
+    });
+    const [first, second] = result.archives.map((a) => a.file);
+    const sources = { keySource: settings.keySource, archiveDir: settings.archiveDir };
+    const viewer = { type: "user", userId: "u", label: "v@x", role: "viewer" } as const;
+    const verify = () => verifyAuditChain(testContext(db, viewer), sources);
+    expect(await verify()).toMatchObject({
+      ok: true,
+      boundarySeq: 300,
+      archives: { recorded: 2, matched: 2, missing: [], differ: [] },
+    });
+    // Kept elsewhere (or removed): named, and the rest still holds.
+    fs.renameSync(must(first), path.join(dir, "offsite.jsonl.gz"));
+    expect(await verify()).toMatchObject({
+      ok: true,
+      archives: {
+        matched: 1,
+        missing: [{ file: "audit-archive-1-200.jsonl.gz", fromSeq: 1, toSeq: 200 }],
+      },
+    });
+    // Replaced by another file of the same size: the hash tells.
+    const bytes = fs.readFileSync(must(second));
+    bytes[bytes.length - 5] = (bytes.at(-5) ?? 0) ^ 0xff;
+    fs.writeFileSync(must(second), bytes);
+    expect(await verify()).toMatchObject({
+      ok: false,
+      brokenIn: "archive",
+      brokenSeq: 201,
+      why: expect.stringMatching(
+        /archive file audit-archive-201-300\.jsonl\.gz \(rows 201–300\) is not the one recorded: its SHA-256/,
+      ),
+    });
+    // The verdict is recorded, reason and all.
+    const recorded = db.$client
+      .prepare("SELECT reason FROM audit_events WHERE action = 'audit.verify' ORDER BY seq DESC")
+      .pluck()
+      .get();
+    expect(recorded).toMatch(/not the one recorded/);
+  });
+
+  it("names a prefix dropped under a forged archive record with no file, and never follows a path a record makes up", async () => {
+    write(60, Date.now());
+    expect(await checkpointNow(db, settings, "auto")).toMatchObject({ written: { seq: 60 } });
+    write(5, Date.now());
+    const raw = new Database(file);
+    const forge = raw.prepare(
+      `INSERT INTO audit_archives (from_seq, to_seq, rows, first_at, last_at, file, file_sha256,
+         bytes, start_hash, end_hash, checkpoint_id, created_at)
+       SELECT 1, c.seq, c.seq, 0, 0, ?, 'none', 0, ?, c.hash, c.id, 0
+       FROM audit_checkpoints c WHERE c.seq = 60`,
+    );
+    // Exactly what retention records, minus the file: the database alone cannot tell.
+    forge.run("audit-archive-1-60.jsonl.gz", GENESIS_HASH);
+    raw.prepare("INSERT INTO audit_purge VALUES (60)").run();
+    raw.exec("DELETE FROM audit_events WHERE seq <= 60; DELETE FROM audit_purge");
+    raw.close();
+    const keys = localTrustedKeys(settings.keySource);
+    expect(verifyIntegrity(db, { keys })).toMatchObject({ ok: true, boundarySeq: 60 });
+    const sources = { keySource: settings.keySource, archiveDir: settings.archiveDir };
+    const verdict = await verifyAuditChain(testContext(db), sources);
+    expect(verdict).toMatchObject({
+      ok: true,
+      archives: { recorded: 1, matched: 0, missing: [{ fromSeq: 1, toSeq: 60 }] },
+    });
+    // A record naming a path outside the folder is a problem, not a file to open.
+    fs.writeFileSync(path.join(dir, "outside.jsonl.gz"), "x");
+    const hacked = new Database(file);
+    hacked.exec("DROP TRIGGER IF EXISTS audit_archives_no_update");
+    hacked.prepare("UPDATE audit_archives SET file = '../outside.jsonl.gz'").run();
+    hacked.close();
+    expect(await verifyAuditChain(testContext(db), sources)).toMatchObject({
+      ok: false,
+      why: expect.stringMatching(/is not the one recorded: its recorded name is not an archive/),
+    });
   });
 
   it("keeps every row younger than the retention age and does nothing when none is older", async () => {

@@ -28,14 +28,14 @@ describe("Verify with progress", () => {
     const db = seeded(n);
     const ctx = testContext(db, viewer);
     const seen: [number, number][] = [];
-    const result = await verifyAuditChainWithProgress(ctx, undefined, (d, t) => seen.push([d, t]));
+    const result = await verifyAuditChainWithProgress(ctx, {}, (d, t) => seen.push([d, t]));
     expect(seen).toEqual([
       [WALK_STEP, n],
       [n, n],
     ]);
     expect(result).toMatchObject({ ok: true, rows: n, headSeq: n });
     // The plain verify also checks the audit.verify row the first one recorded.
-    expect(verifyAuditChain(ctx)).toMatchObject({ ok: true, rows: n + 1 });
+    expect(await verifyAuditChain(ctx)).toMatchObject({ ok: true, rows: n + 1 });
   });
 
   it("names the same broken row as a plain verify, and never reuses a walk for another one", async () => {
@@ -43,8 +43,8 @@ describe("Verify with progress", () => {
     const client = sqliteHandle(db);
     client.exec("DROP TRIGGER IF EXISTS audit_events_no_update");
     client.prepare("UPDATE audit_events SET tool = 'edited' WHERE seq = 120").run();
-    const result = await verifyAuditChainWithProgress(testContext(db, viewer), undefined, () => {});
-    expect(result).toMatchObject({ ok: false, brokenSeq: 120 });
+    const result = await verifyAuditChainWithProgress(testContext(db, viewer), {}, () => {});
+    expect(result).toMatchObject({ ok: false, brokenSeq: 120, brokenIn: "log" });
     // A later verification walks again from the start: the offered prefix was taken once.
     expect(verifyChain(db, { to: 300 })).toMatchObject({ ok: false, brokenSeq: 120 });
   });

@@ -10,8 +10,9 @@ export const dynamic = "force-dynamic";
  * lines while the chain is walked, then `{"data": …}` (or `{"error": …}`) as the last line.
  */
 export const POST = route({ auth: "viewer" }, (ctx, req) => {
-  const keySource = auditIntegrity().keySource;
-  if (req.nextUrl.searchParams.get("progress") !== "1") return verifyAuditChain(ctx, keySource);
+  const { keySource, archiveDir } = auditIntegrity();
+  const sources = { keySource, archiveDir };
+  if (req.nextUrl.searchParams.get("progress") !== "1") return verifyAuditChain(ctx, sources);
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
@@ -19,7 +20,7 @@ export const POST = route({ auth: "viewer" }, (ctx, req) => {
         controller.enqueue(encoder.encode(`${JSON.stringify(value)}\n`));
       let last = 0;
       try {
-        const data = await verifyAuditChainWithProgress(ctx, keySource, (done, total) => {
+        const data = await verifyAuditChainWithProgress(ctx, sources, (done, total) => {
           const now = Date.now();
           if (now - last < 100 && done < total) return;
           last = now;
