@@ -9,8 +9,9 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
 import { type Db, openMigratedDb } from "@/db/client";
-import type { AuditEvent } from "@/db/schema";
+import type { AuditEvent, Upstream } from "@/db/schema";
 import { MIGRATIONS, REPO_ROOT } from "./db";
+import { insertPolicyVersion, insertUpstream } from "./factories";
 
 export const CLI_BUNDLE = path.join(REPO_ROOT, "dist", "portcullis.mjs");
 export const REPO_ROOT_FOR_TESTS = REPO_ROOT;
@@ -196,4 +197,30 @@ export function runCli(
 export function must<T>(value: T | null | undefined, what = "value"): T {
   if (value === null || value === undefined) throw new Error(`expected a ${what}`);
   return value;
+}
+
+/**
+ * The "payments" server: the recording fixture (each call it receives is appended to
+ * `recordFile`) under a policy that holds `record` calls with `n` over 100 for a human.
+ */
+export function insertPaymentsServer(db: Db, recordFile: string, ruleExtra = ""): Upstream {
+  const up = insertUpstream(db, {
+    name: "payments",
+    command: process.execPath,
+    args: [path.join(FIXTURES, "recording-server.mjs")],
+    env: { RECORD_FILE: recordFile },
+  });
+  insertPolicyVersion(
+    db,
+    up.id,
+    `version: "1"
+tools:
+  record:
+    rules:
+      - name: big numbers need a human
+        action: require_approval
+        conditions: [{ path: args.n, op: gt, value: 100 }]
+${ruleExtra}`,
+  );
+  return up;
 }

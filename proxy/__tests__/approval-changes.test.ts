@@ -7,8 +7,9 @@ import { decideApproval, listApprovals } from "@/lib/services/approvals";
 import { DecisionBatcher, OutcomeWriter } from "@/lib/services/enforcement";
 import { updateUpstream } from "@/lib/services/upstreams";
 import { testContext } from "@/lib/testing";
-import { insertAgentWithKey, insertPolicyVersion, insertUpstream } from "@/lib/testing/factories";
-import { auditRows, eventually, FIXTURES, tempDatabase } from "@/lib/testing/proxy";
+import { insertAgentWithKey } from "@/lib/testing/factories";
+import { auditRows, eventually, insertPaymentsServer, tempDatabase } from "@/lib/testing/proxy";
+import { INITIALIZED_TEXT, initializeText } from "@/lib/testing/raw-mcp";
 import { ClientSession } from "../client-session";
 import { Enforcer } from "../enforcer";
 import { resolveStdioIdentity } from "../identity";
@@ -43,25 +44,7 @@ afterAll(() => {
 describe("an approved call whose server was disabled while it waited", () => {
   it("is refused and audited, never forwarded, and the client gets its answer", async () => {
     const recordFile = path.join(t.dir, "recorded.jsonl");
-    const server = path.join(FIXTURES, "recording-server.mjs");
-    const up = insertUpstream(t.db, {
-      name: "payments",
-      command: process.execPath,
-      args: [server],
-      env: { RECORD_FILE: recordFile },
-    });
-    insertPolicyVersion(
-      t.db,
-      up.id,
-      `version: "1"
-tools:
-  record:
-    rules:
-      - name: large amounts need a human
-        action: require_approval
-        conditions: [{ path: args.n, op: gt, value: 100 }]
-`,
-    );
+    const up = insertPaymentsServer(t.db, recordFile);
     const key = insertAgentWithKey(t.db, { name: "payer" }).key;
     const identity = resolveStdioIdentity(t.db, key, {
       kind: "server",
@@ -85,7 +68,7 @@ tools:
     });
     const link = new StdioChildLink({
       command: process.execPath,
-      args: [server],
+      args: up.args,
       env: { RECORD_FILE: recordFile },
     });
     const connection = new UpstreamConnection({
@@ -103,21 +86,13 @@ tools:
       sendDown: (m) => out.push(m),
       timeoutMs: () => policy.current().upstream?.timeoutMs ?? 5_000,
     });
-    const answerTo = (id: number) => out.find((m) => "id" in m && m.id === id && !("method" in m));
+    const answerTo = (id: number | string) =>
+      out.find((m) => "id" in m && m.id === id && !("method" in m));
     try {
       await connection.ready();
-      session.fromClient({
-        jsonrpc: "2.0",
-        id: 0,
-        method: "initialize",
-        params: {
-          protocolVersion: "2025-06-18",
-          capabilities: {},
-          clientInfo: { name: "t", version: "1" },
-        },
-      });
-      await eventually(() => answerTo(0));
-      session.fromClient({ jsonrpc: "2.0", method: "notifications/initialized" });
+      session.fromClient(JSON.parse(initializeText("t")));
+      await eventually(() => answerTo("init"));
+      session.fromClient(JSON.parse(INITIALIZED_TEXT));
       session.fromClient({
         jsonrpc: "2.0",
         id: 1,

@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { decideApproval, listApprovals } from "@/lib/services/approvals";
 import { testContext } from "@/lib/testing";
-import { insertAgentWithKey, insertPolicyVersion, insertUpstream } from "@/lib/testing/factories";
+import { insertAgentWithKey } from "@/lib/testing/factories";
 import {
   auditRows,
   connectHttp,
   eventually,
-  FIXTURES,
+  insertPaymentsServer,
   tempDatabase,
   must,
 } from "@/lib/testing/proxy";
@@ -34,25 +34,7 @@ const base = {
 
 beforeAll(async () => {
   t = tempDatabase();
-  const up = insertUpstream(t.db, {
-    name: "payments",
-    command: process.execPath,
-    args: [path.join(FIXTURES, "recording-server.mjs")],
-    env: { RECORD_FILE: path.join(t.dir, "payments.jsonl") },
-  });
-  insertPolicyVersion(
-    t.db,
-    up.id,
-    `version: "1"
-tools:
-  record:
-    rules:
-      - name: big numbers need a human
-        action: require_approval
-        conditions: [{ path: args.n, op: gt, value: 100 }]
-        approval_timeout: 10m
-`,
-  );
+  insertPaymentsServer(t.db, path.join(t.dir, "payments.jsonl"), "        approval_timeout: 10m\n");
   key = insertAgentWithKey(t.db, { name: "payer" }).key;
   holding = await startGateway({ ...base, db: t.db, approvalWaitMs: 8_000 });
   brief = await startGateway({ ...base, db: t.db, approvalWaitMs: 200 });

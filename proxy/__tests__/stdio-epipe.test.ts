@@ -9,9 +9,11 @@ import {
   childEnv,
   CLI_BUNDLE,
   ensureCliBundle,
+  eventually,
   serverEntry,
   tempDatabase,
 } from "@/lib/testing/proxy";
+import { INITIALIZED_TEXT, initializeText } from "@/lib/testing/raw-mcp";
 
 let t: ReturnType<typeof tempDatabase>;
 
@@ -46,20 +48,9 @@ it("a client that closes its end of stdout mid-call stops portcullis run cleanly
   const send = (m: unknown) => proxy.stdin.write(`${JSON.stringify(m)}\n`);
   const lines: string[] = [];
   proxy.stdout.on("data", (c: Buffer) => lines.push(...c.toString("utf8").split("\n")));
-  send({
-    jsonrpc: "2.0",
-    id: 0,
-    method: "initialize",
-    params: {
-      protocolVersion: "2025-06-18",
-      capabilities: {},
-      clientInfo: { name: "t", version: "1" },
-    },
-  });
-  const deadline = Date.now() + 15_000;
-  while (!lines.some((l) => l.includes('"id":0')) && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
-  send({ jsonrpc: "2.0", method: "notifications/initialized" });
+  proxy.stdin.write(`${initializeText("t")}\n`);
+  await eventually(() => lines.some((l) => l.includes('"id":"init"')) || undefined, 15_000);
+  proxy.stdin.write(`${INITIALIZED_TEXT}\n`);
   send({
     jsonrpc: "2.0",
     id: 1,
