@@ -94,15 +94,16 @@ console.log(
   `Seeded ${(2 * total).toLocaleString("en-US")} audit rows (two servers) in ${Math.round(performance.now() - seedStarted)} ms\n`,
 );
 
-const viewer = {
+// Replaying a draft needs the editor role (a viewer replays saved policies only).
+const editor = {
   ...ctx,
-  actor: { type: "user", userId: "u", label: "v", role: "viewer" },
+  actor: { type: "user", userId: "u", label: "e", role: "editor" },
 } as const;
 console.log("| calls | first progress | total | progress lines | changed | not evaluated |");
 console.log("|---:|---:|---:|---:|---:|---:|");
 for (const limit of SIZES) {
   const t0 = performance.now();
-  const it = startReplay(viewer, { upstreamId: upstream.id, draft: DRAFT, limit });
+  const it = startReplay(editor, { upstreamId: upstream.id, draft: DRAFT, limit });
   let first = 0;
   let lines = 0;
   let step = it.next();
