@@ -5,8 +5,11 @@
 //
 //   npm run bench stdio                             20,000 calls per path
 //   npx tsx bench/stdio/run.ts --calls 5000         fewer calls (windows: first and last tenth)
+//   npx tsx bench/stdio/run.ts --rounds 5           rounds of the three paths, in turn (default 3)
 //   npx tsx bench/stdio/run.ts --write-docs         replace "### stdio" in docs/benchmarks.md
 //   npx tsx bench/stdio/run.ts --cpu-prof DIR       write a CPU profile of `portcullis run` to DIR
+//   npx tsx bench/stdio/run.ts --compare FILE [--compare-label TEXT]
+//                                                   also run another build's dist/portcullis.mjs
 import fs from "node:fs";
 import path from "node:path";
 
@@ -35,9 +38,14 @@ import {
 const flags = parseFlags(process.argv.slice(2));
 const CALLS = Math.round(numberOption(flags, "calls", "BENCH_CALLS", 20_000));
 const WINDOW = Math.max(1, Math.floor(CALLS / 10));
+const ROUNDS = Math.max(1, Math.round(numberOption(flags, "rounds", "BENCH_ROUNDS", 3)));
 const WRITE_DOCS = flags.has("write-docs");
 const PASSTHROUGH = path.join(import.meta.dirname, "passthrough.mjs");
 const CPU_PROF = flags.get("cpu-prof");
+const COMPARE = flags.get("compare");
+if (COMPARE === true)
+  throw new Error("--compare needs the path of another build's dist/portcullis.mjs");
+const COMPARE_LABEL = String(flags.get("compare-label") ?? "the other build");
 if (CPU_PROF === true) throw new Error("--cpu-prof needs a directory");
 
 type PathResult = {
@@ -88,50 +96,85 @@ async function measure(label: string, args: string[], env: Record<string, string
   return result;
 }
 
+const median = (xs: number[]) => percentile(ascending(xs), 0.5);
+
+/** One row per path: the median of its rounds (peak RSS: the highest). */
+function combine(rounds: PathResult[]): PathResult {
+  const of = (f: (r: PathResult) => number) => median(rounds.map(f));
+  return {
+    label: rounds[0]?.label ?? "",
+    first: { p50: of((r) => r.first.p50), p99: of((r) => r.first.p99) },
+    last: { p50: of((r) => r.last.p50), p99: of((r) => r.last.p99) },
+    seconds: of((r) => r.seconds),
+    rss: Math.max(...rounds.map((r) => r.rss)),
+  };
+}
+
+/** `portcullis run` with the policy on a fresh database; decision rows written are added up. */
+async function measurePortcullis(label: string, bundle: string, profile: boolean) {
+  const t = tempDatabase();
+  try {
+    const policyFile = path.join(t.dir, "echo.yaml");
+    fs.writeFileSync(policyFile, POLICY);
+    const prof = profile
+      ? [
+          "--cpu-prof",
+          "--cpu-prof-interval",
+          "250",
+          "--cpu-prof-dir",
+          path.resolve(String(CPU_PROF)),
+        ]
+      : [];
+    const args = [...prof, bundle, "run", "--policy", policyFile, "--name", "echo", "--"];
+    const result = await measure(label, [...args, process.execPath, ECHO_SERVER], {
+      PORTCULLIS_DB: t.file,
+      PORTCULLIS_LOG_LEVEL: "warn",
+    });
+    return { result, decisions: decisionRows(t.db) };
+  } finally {
+    t.cleanup();
+  }
+}
+
 async function main(): Promise<void> {
   await ensureCliBundle();
-  const t = tempDatabase();
-  const policyFile = path.join(t.dir, "echo.yaml");
-  fs.writeFileSync(policyFile, POLICY);
-  const results: PathResult[] = [];
+  const bundles: { label: string; file: string }[] = [
+    { label: "**`portcullis run --policy`** (policy, counters, audit on)", file: CLI_BUNDLE },
+  ];
+  if (typeof COMPARE === "string")
+    bundles.push({
+      label: `\`portcullis run --policy\`, ${COMPARE_LABEL}`,
+      file: path.resolve(COMPARE),
+    });
+  const perPath: PathResult[][] = [[], [], ...bundles.map(() => [])];
   let decisions = 0;
   const loadBefore = loadAverage();
-  try {
-    results.push(await measure("direct: SDK client → echo server", [ECHO_SERVER], {}));
-    results.push(
+  // The paths take turns, round after round, so a busy spell on a shared machine lands on all
+  // of them instead of on whichever path ran then; each round of Portcullis gets a fresh database.
+  for (let round = 1; round <= ROUNDS; round++) {
+    process.stdout.write(`round ${round} of ${ROUNDS}\n`);
+    perPath[0]?.push(await measure("direct: SDK client → echo server", [ECHO_SERVER], {}));
+    perPath[1]?.push(
       await measure(
         "raw pass-through (bench/stdio/passthrough.mjs)",
         [PASSTHROUGH, process.execPath, ECHO_SERVER],
         {},
       ),
     );
-    results.push(
-      await measure(
-        "**`portcullis run --policy`** (policy, counters, audit on)",
-        [
-          ...(CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(String(CPU_PROF))] : []),
-          CLI_BUNDLE,
-          "run",
-          "--policy",
-          policyFile,
-          "--name",
-          "echo",
-          "--",
-          process.execPath,
-          ECHO_SERVER,
-        ],
-        { PORTCULLIS_DB: t.file, PORTCULLIS_LOG_LEVEL: "warn" },
-      ),
-    );
-    decisions = decisionRows(t.db);
-  } finally {
-    t.cleanup();
+    for (const [i, b] of bundles.entries()) {
+      const profile = Boolean(CPU_PROF) && round === ROUNDS && i === 0;
+      const { result, decisions: rows } = await measurePortcullis(b.label, b.file, profile);
+      perPath[2 + i]?.push(result);
+      if (i === 0) decisions += rows;
+    }
   }
 
-  const raw = results[1];
-  const added = (r: PathResult, w: "first" | "last") => {
-    if (!raw || r === raw || r === results[0]) return "—";
-    const d = r[w].p50 - raw[w].p50;
+  const results = perPath.map(combine);
+  const raws = perPath[1] ?? [];
+  // Added latency is paired within a round (Portcullis minus that round's pass-through).
+  const added = (i: number, w: "first" | "last") => {
+    if (i < 2) return "—";
+    const d = median((perPath[i] ?? []).map((r, k) => r[w].p50 - (raws[k]?.[w].p50 ?? 0)));
     return `${d < 0 ? "−" : "+"}${fmtUs(Math.abs(d))}`;
   };
   const n = (x: number) => x.toLocaleString("en-US");
@@ -148,19 +191,19 @@ async function main(): Promise<void> {
       "calls/s",
       "peak RSS",
     ],
-    results.map((r) => [
+    results.map((r, i) => [
       r.label,
       fmtUs(r.first.p50),
       fmtUs(r.first.p99),
       fmtUs(r.last.p50),
       fmtUs(r.last.p99),
-      `${added(r, "first")} / ${added(r, "last")}`,
+      `${added(i, "first")} / ${added(i, "last")}`,
       (CALLS / r.seconds).toFixed(0),
       fmtMiB(r.rss),
     ]),
   );
   const facts = runFacts(loadBefore);
-  const audit = `\`portcullis run\` wrote ${n(decisions)} decision rows for ${n(CALLS)} calls.`;
+  const audit = `\`portcullis run\` wrote ${n(decisions)} decision rows for ${n(CALLS * ROUNDS)} calls.`;
   process.stdout.write(`\n${table}\n\n${audit}\n\n${facts}\n`);
   if (CPU_PROF) {
     // The main thread's profile is the largest; worker threads (checkpoints) write their own.
@@ -193,7 +236,10 @@ through a raw pass-through that copies lines both ways without parsing them
 fresh database (decision row, two counters, redacted arguments committed before each call is
 forwarded). Percentiles are over the first and over the last ${n(WINDOW)} calls, so a path that
 slows down as its audit log and counters grow shows it; peak RSS is the client's child and its
-descendants, sampled every second.
+descendants, sampled every second. The three paths take turns for ${n(ROUNDS)} round${ROUNDS === 1 ? "" : "s"} (each
+Portcullis round on a fresh database); every figure is the median of the rounds (peak RSS: the
+highest), and the added latency is the median of each round's Portcullis minus the pass-through
+run just before it.
 
 ${table}
 

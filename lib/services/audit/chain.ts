@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash as oneShotHash } from "node:crypto";
 
 import type { Database, Statement } from "better-sqlite3";
 
@@ -30,8 +30,22 @@ export function normalizeRow(fields: AuditFields): ChainedRow {
   return row as ChainedRow;
 }
 
+const SORTED_COLUMNS = [...HASHED_COLUMNS].sort();
+const KEY_TEXTS = SORTED_COLUMNS.map((c) => `${JSON.stringify(c)}:`);
+
+/** canonicalJson(row), with the fixed keys' order and quoting worked out once, not per row. */
+export function rowJson(row: ChainedRow): string {
+  let out = "{";
+  for (let i = 0; i < SORTED_COLUMNS.length; i++) {
+    const value = row[SORTED_COLUMNS[i] as keyof ChainedRow];
+    if (value === undefined) continue;
+    out += `${out.length > 1 ? "," : ""}${KEY_TEXTS[i]}${canonicalJson(value)}`;
+  }
+  return `${out}}`;
+}
+
 export function rowHash(prevHash: string, seq: number, row: ChainedRow): string {
-  return createHash("sha256").update(`${prevHash}\n${seq}\n${canonicalJson(row)}`).digest("hex");
+  return oneShotHash("sha256", `${prevHash}\n${seq}\n${rowJson(row)}`, "hex");
 }
 
 const statements = new WeakMap<object, { head: Statement; insert: Statement }>();
@@ -45,7 +59,7 @@ function prepared(tx: Tx) {
     s = {
       head: client.prepare("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"),
       insert: client.prepare(
-        `INSERT INTO audit_events (${sqlCols.join(", ")}) VALUES (${cols.map((c) => `@${c}`).join(", ")})`,
+        `INSERT INTO audit_events (${sqlCols.join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`,
       ),
     };
     statements.set(client, s);
@@ -68,7 +82,11 @@ export function appendChained(tx: Tx, rows: readonly AuditFields[]): { seq: numb
     const row = normalizeRow(fields);
     seq += 1;
     const hash = rowHash(prevHash, seq, row);
-    insert.run({ ...row, seq, prevHash, hash });
+    // Positional: no spread object per row, no lookup of 29 parameters by name.
+    const values: unknown[] = [seq];
+    for (const c of HASHED_COLUMNS) values.push(row[c]);
+    values.push(prevHash, hash);
+    insert.run(values);
     out.push({ seq, hash });
     prevHash = hash;
   }
