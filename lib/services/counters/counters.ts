@@ -21,11 +21,13 @@ import {
  *
  * - read: a decision's window has lower bound `lo` (rolling: now - window + 1; calendar: start).
  *   lo = from_at → total. lo > from_at → the rows in [from_at, lo) left the window: subtract
- *   them (an index seek over (key, at); each row leaves once, so amortised O(1)); when the old
+ *   them (an index seek over (key, at); each row leaves once, so amortised O(1)); when none did,
+ *   the head stays where it is unless it is half a window behind; when the old
  *   bound is a whole window behind (a calendar rollover, an idle key) sum [lo, ∞) instead, the
  *   rows already in the new window. lo < from_at (this clock is behind the last decision's) →
  *   total + Σ [lo, from_at), without moving the head back.
- * - reserve: insert the row, add its amount to every head of the key whose bound it is inside.
+ * - reserve: insert the row, add its amount to every head of the key whose bound it is inside
+ *   (one UPDATE; the exact decimal sum is a SQL function registered on each connection).
  * - rollback: delete the decision's rows (found by their time and decision id through the index
  *   on `at`), subtract each from the heads it is still inside.
  * - prune: delete rows older than the retention and the heads whose bound is older than it
@@ -36,7 +38,8 @@ import {
  *
  * PostgreSQL counterpart: the same two tables; `SELECT … FROM counter_heads WHERE key = $1 AND
  * window = $2 FOR UPDATE` (INSERT … ON CONFLICT DO NOTHING first) serialises decisions per key,
- * the subtraction is an indexed range seek on (key, at), `total` is a numeric column.
+ * the subtraction is an indexed range seek on (key, at), `total` is a numeric column (so the
+ * reserve's UPDATE is `total = total + $1`).
  *
  * Writes to counter_events outside this file (the contact form's limit) must stay on keys that
  * never get a head (`contact:` keys; policy keys are JSON arrays).
@@ -49,6 +52,9 @@ export const COUNTER_RETENTION_MS = 32 * 86_400_000;
 
 const OPEN_END = Number.MAX_SAFE_INTEGER;
 
+/** Exact decimal addition inside SQL, so one statement moves every head a row counts in. */
+const ADD_FUNCTION = "portcullis_decimal_add";
+
 type Head = { window: string; from_at: number; total: string };
 
 type Statements = {
@@ -56,9 +62,8 @@ type Statements = {
   entries: Statement;
   insert: Statement;
   head: Statement;
-  heads: Statement;
+  addToHeads: Statement;
   putHead: Statement;
-  setTotal: Statement;
   decisionRows: Statement;
   rollback: Statement;
   pruneRows: Statement;
@@ -78,6 +83,7 @@ function statements(db: Db | Tx): Statements {
   const client = rawClient(db);
   let s = cache.get(client);
   if (!s) {
+    client.function(ADD_FUNCTION, { deterministic: true }, addDecimalText);
     s = {
       // Index-only over (key, at, amount): one row per distinct amount in [lo, hi).
       sums: client.prepare(
@@ -92,11 +98,12 @@ function statements(db: Db | Tx): Statements {
       head: client.prepare(
         "SELECT window, from_at, total FROM counter_heads WHERE key = ? AND window = ?",
       ),
-      heads: client.prepare("SELECT window, from_at, total FROM counter_heads WHERE key = ?"),
+      addToHeads: client.prepare(
+        `UPDATE counter_heads SET total = ${ADD_FUNCTION}(total, ?) WHERE key = ? AND from_at <= ?`,
+      ),
       putHead: client.prepare(
         "INSERT INTO counter_heads (key, window, from_at, total) VALUES (?, ?, ?, ?) ON CONFLICT (key, window) DO UPDATE SET from_at = excluded.from_at, total = excluded.total",
       ),
-      setTotal: client.prepare("UPDATE counter_heads SET total = ? WHERE key = ? AND window = ?"),
       decisionRows: client.prepare(
         "SELECT key, at, amount FROM counter_events WHERE at = ? AND decision_id = ?",
       ),
@@ -107,6 +114,14 @@ function statements(db: Db | Tx): Statements {
     cache.set(client, s);
   }
   return s;
+}
+
+function addDecimalText(total: unknown, amount: unknown): string {
+  const a = typeof total === "string" ? parseDecimal(total) : null;
+  const b = typeof amount === "string" ? parseDecimal(amount) : null;
+  if (!a || !b)
+    throw new Error(`counter head: ${String(total)} + ${String(amount)} is not decimal`);
+  return formatDecimal(addDecimal(a, b));
 }
 
 /** Runs `fn` in the caller's transaction, or in an IMMEDIATE one of its own. */
@@ -154,10 +169,17 @@ export function readCounter(db: Db | Tx, key: string, window: CounterWindow): st
       const gap = sumRange(s, key, lo, head.from_at);
       return formatDecimal(addDecimal(decimal(head.total, key), gap));
     }
-    let total =
-      head && lo - head.from_at < span
-        ? subtractDecimal(decimal(head.total, key), sumRange(s, key, head.from_at, lo))
-        : sumRange(s, key, lo, OPEN_END);
+    let total: Decimal;
+    if (head && lo - head.from_at < span) {
+      const leaving = sumRange(s, key, head.from_at, lo);
+      // Nothing left the window: the head is exact for `lo` as it is, and is not written. It still
+      // moves at least every half window, so a key in use never falls back to the full count.
+      if (leaving.digits === 0n && lo - head.from_at < span / 2 && !head.total.startsWith("-"))
+        return head.total;
+      total = subtractDecimal(decimal(head.total, key), leaving);
+    } else {
+      total = sumRange(s, key, lo, OPEN_END);
+    }
     // Only rows this code did not count can make a total go below zero (an older process writing
     // rows without heads, a hand edit): count the window again instead of trusting the head.
     if (total.digits < 0n) total = sumRange(s, key, lo, OPEN_END);
@@ -208,13 +230,9 @@ export function counterReader(tx: Db | Tx): CounterReader {
   return read;
 }
 
-/** Adds `amount` (signed) to every head of `key` whose window holds a row stamped `at`. */
-function adjustHeads(s: Statements, key: string, at: number, amount: Decimal): void {
-  for (const head of s.heads.all(key) as Head[]) {
-    if (at < head.from_at) continue;
-    const total = addDecimal(decimal(head.total, key), amount);
-    s.setTotal.run(formatDecimal(total), key, head.window);
-  }
+/** Adds `amount` (signed decimal text) to every head of `key` whose window holds a row stamped `at`. */
+function adjustHeads(s: Statements, key: string, at: number, amount: string): void {
+  s.addToHeads.run(amount, key, at);
 }
 
 /** Records admitted increments; runs in the decision's IMMEDIATE transaction. */
@@ -231,7 +249,7 @@ export function reserveCounters(
       const amount = parseDecimal(r.amount);
       if (!amount) throw new Error(`reservation for ${r.key} is not a decimal: ${r.amount}`);
       s.insert.run(r.key, at, r.amount, decisionId);
-      adjustHeads(s, r.key, at, amount);
+      adjustHeads(s, r.key, at, formatDecimal(amount));
     }
   });
 }
@@ -253,7 +271,12 @@ export function rollbackReservations(db: Db | Tx, decisionId: string, at: number
     s.rollback.run(at, decisionId);
     for (const row of rows) {
       const amount = decimal(row.amount, row.key);
-      adjustHeads(s, row.key, row.at, { digits: -amount.digits, scale: amount.scale });
+      adjustHeads(
+        s,
+        row.key,
+        row.at,
+        formatDecimal({ digits: -amount.digits, scale: amount.scale }),
+      );
     }
     return rows.length;
   });

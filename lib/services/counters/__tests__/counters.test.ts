@@ -135,6 +135,30 @@ describe("counter heads", () => {
     expectHeadsExact();
   });
 
+  it("leaves the head unwritten while nothing leaves the window, until it is half a window behind", () => {
+    const t0 = 5_000_000;
+    reserve("k", "1", "a", t0);
+    expect(readCounter(db, "k", rollingWindow(W, t0))).toBe("1");
+    const built = heads();
+    expect(built).toEqual([{ key: "k", window: "rolling:60000", from_at: t0 - W + 1, total: "1" }]);
+    expect(readCounter(db, "k", rollingWindow(W, t0 + W / 2 - 1))).toBe("1");
+    expect(heads()).toEqual(built);
+    reserve("k", "2", "b", t0 + 10);
+    expect(readCounter(db, "k", rollingWindow(W, t0 + W / 2))).toBe("3");
+    expect(heads()).toEqual([
+      { key: "k", window: "rolling:60000", from_at: t0 + W / 2 - W + 1, total: "3" },
+    ]);
+    expectHeadsExact();
+  });
+
+  it("refuses to add to a head whose total is not a decimal, and rolls the reservation back", () => {
+    reserve("k", "1", "a", 1_000);
+    expect(readCounter(db, "k", rollingWindow(W, 1_000))).toBe("1");
+    db.$client.prepare("UPDATE counter_heads SET total = 'x'").run();
+    expect(() => reserve("k", "1", "b", 1_001)).toThrow(/not decimal/);
+    expect(sumCounter(db, "k", rollingWindow(W, 1_001))).toBe("1");
+  });
+
   it("reads the same value whatever the number of rows, from one head row per window shape", () => {
     const t0 = 9_000_000;
     const insert = db.$client.prepare(
