@@ -8,8 +8,7 @@
 //   npx tsx bench/stdio/run.ts --rounds 5           rounds of the three paths, in turn (default 3)
 //   npx tsx bench/stdio/run.ts --write-docs         replace "### stdio" in docs/benchmarks.md
 //   npx tsx bench/stdio/run.ts --cpu-prof DIR       write a CPU profile of `portcullis run` to DIR
-//   npx tsx bench/stdio/run.ts --compare FILE [--compare-label TEXT]
-//                                                   also run another build's dist/portcullis.mjs
+//   npx tsx bench/stdio/run.ts --compare-ref REF     also run the build of commit REF (before/after)
 import fs from "node:fs";
 import path from "node:path";
 
@@ -17,6 +16,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 
 import { CLI_BUNDLE, childEnv, ensureCliBundle, tempDatabase } from "@/lib/testing/proxy";
+import { buildAt } from "./other-build";
 import {
   ascending,
   ECHO_SERVER,
@@ -42,10 +42,8 @@ const ROUNDS = Math.max(1, Math.round(numberOption(flags, "rounds", "BENCH_ROUND
 const WRITE_DOCS = flags.has("write-docs");
 const PASSTHROUGH = path.join(import.meta.dirname, "passthrough.mjs");
 const CPU_PROF = flags.get("cpu-prof");
-const COMPARE = flags.get("compare");
-if (COMPARE === true)
-  throw new Error("--compare needs the path of another build's dist/portcullis.mjs");
-const COMPARE_LABEL = String(flags.get("compare-label") ?? "the other build");
+const COMPARE_REF = flags.get("compare-ref");
+if (COMPARE_REF === true) throw new Error("--compare-ref needs a commit");
 if (CPU_PROF === true) throw new Error("--cpu-prof needs a directory");
 
 type PathResult = {
@@ -141,11 +139,17 @@ async function main(): Promise<void> {
   const bundles: { label: string; file: string }[] = [
     { label: "**`portcullis run --policy`** (policy, counters, audit on)", file: CLI_BUNDLE },
   ];
-  if (typeof COMPARE === "string")
-    bundles.push({
-      label: `\`portcullis run --policy\`, ${COMPARE_LABEL}`,
-      file: path.resolve(COMPARE),
-    });
+  const other = typeof COMPARE_REF === "string" ? await buildAt(COMPARE_REF) : null;
+  if (other)
+    bundles.push({ label: `\`portcullis run --policy\`, build ${other.commit}`, file: other.file });
+  try {
+    await runAll(bundles);
+  } finally {
+    other?.remove();
+  }
+}
+
+async function runAll(bundles: { label: string; file: string }[]): Promise<void> {
   const perPath: PathResult[][] = [[], [], ...bundles.map(() => [])];
   let decisions = 0;
   const loadBefore = loadAverage();
@@ -203,7 +207,19 @@ async function main(): Promise<void> {
     ]),
   );
   const facts = runFacts(loadBefore);
-  const audit = `\`portcullis run\` wrote ${n(decisions)} decision rows for ${n(CALLS * ROUNDS)} calls.`;
+  const signed = (d: number) => `${d < 0 ? "−" : "+"}${fmtUs(Math.abs(d))}`;
+  const spread = bundles
+    .map((b, i) => {
+      const each = (perPath[2 + i] ?? []).map((r, k) => {
+        const raw = raws[k];
+        return raw
+          ? `${signed(r.first.p50 - raw.first.p50)} / ${signed(r.last.p50 - raw.last.p50)}`
+          : "?";
+      });
+      return `${b.label.replace(/\*/g, "")}: ${each.join("; ")}`;
+    })
+    .join(". ");
+  const audit = `\`portcullis run\` wrote ${n(decisions)} decision rows for ${n(CALLS * ROUNDS)} calls. Added over the pass-through in each round (first / last): ${spread}.`;
   process.stdout.write(`\n${table}\n\n${audit}\n\n${facts}\n`);
   if (CPU_PROF) {
     // The main thread's profile is the largest; worker threads (checkpoints) write their own.
