@@ -241,7 +241,7 @@ async function runAll(bundles: { label: string; file: string }[]): Promise<void>
       "### stdio",
       `### stdio
 
-Command: \`${cmd}\` (\`npm run bench stdio\` runs the same without writing).
+Command: \`${cmd}\` (\`npm run bench stdio\` runs it with the defaults, without writing).
 ${facts}
 
 One SDK client (\`StdioClientTransport\`) makes ${n(CALLS)} sequential \`tools/call echo\` calls,
