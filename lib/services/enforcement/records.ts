@@ -49,12 +49,19 @@ type Queued = { row: AuditFields; rollback: string | null };
 export class OutcomeWriter {
   private queue: Queued[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private soon: NodeJS.Immediate | null = null;
   private closed = false;
 
+  /**
+   * Rows wait up to `flushMs`, or until `maxBatch` are queued: a flush holds the event loop while
+   * its rows are hashed and inserted, and 50 ms of outcomes at a few thousand calls/s is well over
+   * a hundred rows, a pause every call arriving meanwhile waits out.
+   */
   constructor(
     private readonly db: Db,
     private readonly flushMs = 50,
     private readonly onError: (err: unknown) => void = () => {},
+    private readonly maxBatch = 32,
   ) {}
 
   record(input: OutcomeInput): void {
@@ -77,13 +84,17 @@ export class OutcomeWriter {
     const rollback = ROLLBACK_OUTCOMES.has(input.outcome) ? input.decisionId : null;
     this.queue.push({ row, rollback });
     if (this.closed || rollback !== null) this.flush();
+    // After the current turn, so the answer that produced this row is not held up by the flush.
+    else if (this.queue.length >= this.maxBatch) this.soon ??= setImmediate(() => this.flush());
     else this.timer ??= setTimeout(() => this.flush(), this.flushMs);
   }
 
   /** Writes everything queued. Returns false when the database refused (rows stay queued). */
   flush(): boolean {
     if (this.timer) clearTimeout(this.timer);
+    if (this.soon) clearImmediate(this.soon);
     this.timer = null;
+    this.soon = null;
     if (this.queue.length === 0) return true;
     const batch = this.queue;
     this.queue = [];

@@ -219,6 +219,39 @@ describe("outcomes and refusals", () => {
   });
 });
 
+describe("outcome batches", () => {
+  it("writes a full batch on the next turn instead of waiting for the timer", async () => {
+    const writer = new OutcomeWriter(db, 60_000, undefined, 3);
+    const record = (i: number) =>
+      writer.record({
+        decisionId: `evt_${i}`,
+        server: "srv",
+        tool: "send",
+        actor: { agentId: "agt_1", label: "bot" },
+        source: "stdio",
+        outcome: "success",
+        latencyMs: 1,
+        resultBytes: 2,
+        at: Date.now(),
+      });
+    record(1);
+    record(2);
+    await new Promise((r) => setImmediate(r));
+    expect(writer.pending).toBe(2);
+    record(3);
+    // Not in the turn that filled the batch: the answer behind the third row goes out first.
+    expect(writer.pending).toBe(3);
+    await new Promise((r) => setImmediate(r));
+    expect(writer.pending).toBe(0);
+    record(4);
+    await new Promise((r) => setImmediate(r));
+    expect(writer.pending).toBe(1);
+    expect(writer.close()).toBe(true);
+    expect(rows().filter((r) => r.action === "tool_call.outcome")).toHaveLength(4);
+    expect(verifyChain(db).ok).toBe(true);
+  });
+});
+
 describe("counters through decisions", () => {
   const actor = { agentId: "agt_1", label: "bot" };
   const failed = (writer: OutcomeWriter, decisionId: string) =>
