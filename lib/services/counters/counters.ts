@@ -22,7 +22,7 @@ import {
  * - read: a decision's window has lower bound `lo` (rolling: now - window + 1; calendar: start).
  *   lo = from_at → total. lo > from_at → the rows in [from_at, lo) left the window: subtract
  *   them (an index seek over (key, at); each row leaves once, so amortised O(1)); when none did,
- *   the head stays where it is unless it is half a window behind; when the old
+ *   the head stays where it is unless it is a minute (or half a window) behind; when the old
  *   bound is a whole window behind (a calendar rollover, an idle key) sum [lo, ∞) instead, the
  *   rows already in the new window. lo < from_at (this clock is behind the last decision's) →
  *   total + Σ [lo, from_at), without moving the head back.
@@ -51,6 +51,9 @@ export type Reservation = { key: string; amount: string };
 export const COUNTER_RETENTION_MS = 32 * 86_400_000;
 
 const OPEN_END = Number.MAX_SAFE_INTEGER;
+
+/** How far a head's bound may trail its window's while nothing leaves it (the retention has a day to spare). */
+const HEAD_MAX_LAG_MS = 60_000;
 
 /** Exact decimal addition inside SQL, so one statement moves every head a row counts in. */
 const ADD_FUNCTION = "portcullis_decimal_add";
@@ -173,8 +176,13 @@ export function readCounter(db: Db | Tx, key: string, window: CounterWindow): st
     if (head && lo - head.from_at < span) {
       const leaving = sumRange(s, key, head.from_at, lo);
       // Nothing left the window: the head is exact for `lo` as it is, and is not written. It still
-      // moves at least every half window, so a key in use never falls back to the full count.
-      if (leaving.digits === 0n && lo - head.from_at < span / 2 && !head.total.startsWith("-"))
+      // moves once it is a minute (or half a window) behind, so a key in use neither falls back to
+      // the full count nor has a bound older than the retention, which pruning would take.
+      if (
+        leaving.digits === 0n &&
+        lo - head.from_at < Math.min(span / 2, HEAD_MAX_LAG_MS) &&
+        !head.total.startsWith("-")
+      )
         return head.total;
       total = subtractDecimal(decimal(head.total, key), leaving);
     } else {

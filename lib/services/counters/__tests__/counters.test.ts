@@ -151,6 +151,21 @@ describe("counter heads", () => {
     expectHeadsExact();
   });
 
+  it("moves a long window's head within a minute, so pruning never takes a head in use", () => {
+    const DAY = 86_400_000;
+    const month = (now: number) => rollingWindow(31 * DAY, now);
+    const t0 = 100 * DAY;
+    reserve("k", "1", "a", t0);
+    expect(readCounter(db, "k", month(t0))).toBe("1");
+    expect(readCounter(db, "k", month(t0 + 59_999))).toBe("1");
+    expect(heads()[0]?.from_at).toBe(t0 - 31 * DAY + 1);
+    expect(readCounter(db, "k", month(t0 + 15 * DAY))).toBe("1");
+    expect(heads()[0]?.from_at).toBe(t0 + 15 * DAY - 31 * DAY + 1);
+    pruneCounters(db, t0 + 15 * DAY);
+    expect(heads()).toHaveLength(1);
+    expectHeadsExact();
+  });
+
   it("refuses to add to a head whose total is not a decimal, and rolls the reservation back", () => {
     reserve("k", "1", "a", 1_000);
     expect(readCounter(db, "k", rollingWindow(W, 1_000))).toBe("1");
