@@ -28,7 +28,7 @@ import {
 } from "@/lib/core/policy/decimal";
 import { appendEvents } from "@/lib/services/audit";
 import { type DecideCallInput, decideToolCall } from "@/lib/services/enforcement";
-import { numberOption, parseFlags, POLICY } from "../gateway/common";
+import { median, numberOption, parseFlags, POLICY } from "../gateway/common";
 import { walFramesPerDecision } from "./wal-frames";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -253,10 +253,9 @@ const ROUNDS = Math.max(
   1,
   Math.round(numberOption(parseFlags(process.argv.slice(2)), "rounds", "BENCH_ROUNDS", 3)),
 );
-const middle = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const stats = (rs: Stats[]): Stats => ({
-  median: middle(rs.map((r) => r.median)),
-  p99: middle(rs.map((r) => r.p99)),
+  median: median(rs.map((r) => r.median)),
+  p99: median(rs.map((r) => r.p99)),
   runs: rs.reduce((n, r) => n + r.runs, 0),
 });
 
@@ -278,7 +277,7 @@ for (let round = 1; round <= ROUNDS; round++) {
 const rows: Row[] = [...byScenario.values()].map((rs) => ({
   shape: rs[0]?.shape ?? "",
   size: rs[0]?.size ?? 0,
-  first: middle(rs.map((r) => r.first)),
+  first: median(rs.map((r) => r.first)),
   allow: stats(rs.map((r) => r.allow)),
   deny: stats(rs.map((r) => r.deny)),
   old: stats(rs.map((r) => r.old)),
@@ -310,7 +309,7 @@ for (const shape of SHAPES) {
     const n = byScenario.get(`${shape.name}|0`)?.[i];
     return n ? [m.allow.median / n.allow.median] : [];
   });
-  const ratio = middle(perRound);
+  const ratio = median(perRound);
   console.log(
     `${shape.name}: 1M / 0 reservations = ${ratio.toFixed(2)}× (target ≤ 1.5×: ${ratio <= 1.5 ? "met" : "NOT met"}; median of ${ROUNDS} round${ROUNDS === 1 ? "" : "s"}: ${perRound.map((r) => r.toFixed(2)).join(", ")}×); previous sum ${(most.old.median / none.old.median).toFixed(0)}×`,
   );

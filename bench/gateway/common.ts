@@ -86,6 +86,9 @@ export function percentile(sorted: readonly number[], q: number): number {
 
 export const ascending = (samples: readonly number[]) => [...samples].sort((a, b) => a - b);
 
+/** The median of repeated measurements (nearest rank: the middle one of an odd count). */
+export const median = (samples: readonly number[]) => percentile(ascending(samples), 0.5);
+
 export const fmtMs = (ms: number) =>
   Number.isNaN(ms)
     ? "—"

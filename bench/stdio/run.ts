@@ -24,6 +24,7 @@ import {
   fmtUs,
   loadAverage,
   markdownTable,
+  median,
   numberOption,
   parseFlags,
   PeakRss,
@@ -93,8 +94,6 @@ async function measure(label: string, args: string[], env: Record<string, string
   );
   return result;
 }
-
-const median = (xs: number[]) => percentile(ascending(xs), 0.5);
 
 /** One row per path: the median of its rounds (peak RSS: the highest). */
 function combine(rounds: PathResult[]): PathResult {
@@ -175,12 +174,12 @@ async function runAll(bundles: { label: string; file: string }[]): Promise<void>
 
   const results = perPath.map(combine);
   const raws = perPath[1] ?? [];
+  const signed = (d: number) => `${d < 0 ? "−" : "+"}${fmtUs(Math.abs(d))}`;
   // Added latency is paired within a round (Portcullis minus that round's pass-through).
-  const added = (i: number, w: "first" | "last") => {
-    if (i < 2) return "—";
-    const d = median((perPath[i] ?? []).map((r, k) => r[w].p50 - (raws[k]?.[w].p50 ?? 0)));
-    return `${d < 0 ? "−" : "+"}${fmtUs(Math.abs(d))}`;
-  };
+  const addedPerRound = (i: number, w: "first" | "last") =>
+    (perPath[i] ?? []).map((r, k) => r[w].p50 - (raws[k]?.[w].p50 ?? NaN));
+  const added = (i: number, w: "first" | "last") =>
+    i < 2 ? "—" : signed(median(addedPerRound(i, w)));
   const n = (x: number) => x.toLocaleString("en-US");
   const firstLabel = `calls 1–${n(WINDOW)}`;
   const lastLabel = `calls ${n(CALLS - WINDOW + 1)}–${n(CALLS)}`;
@@ -207,15 +206,11 @@ async function runAll(bundles: { label: string; file: string }[]): Promise<void>
     ]),
   );
   const facts = runFacts(loadBefore);
-  const signed = (d: number) => `${d < 0 ? "−" : "+"}${fmtUs(Math.abs(d))}`;
   const spread = bundles
     .map((b, i) => {
-      const each = (perPath[2 + i] ?? []).map((r, k) => {
-        const raw = raws[k];
-        return raw
-          ? `${signed(r.first.p50 - raw.first.p50)} / ${signed(r.last.p50 - raw.last.p50)}`
-          : "?";
-      });
+      const first = addedPerRound(2 + i, "first");
+      const last = addedPerRound(2 + i, "last");
+      const each = first.map((d, k) => `${signed(d)} / ${signed(last[k] ?? NaN)}`);
       return `${b.label.replace(/\*/g, "")}: ${each.join("; ")}`;
     })
     .join(". ");
