@@ -479,33 +479,36 @@ export class ClientSession implements SessionPort {
     if (entry.call) {
       clearTimeout(entry.call.timer);
       const { decisionId, tool } = entry.call;
-      const bytes = Buffer.byteLength(
-        JSON.stringify("error" in msg ? msg.error : (result ?? null)),
-      );
       if ("error" in msg) {
+        // The failed call's reservations are released before the client hears of the failure,
+        // so a retry sent at once is not refused by a limit this call should not have used.
         this.o.metrics.upstreamErrors.labels(this.o.server, "jsonrpc_error").inc();
         this.o.enforcer.outcome(
           decisionId,
           tool,
           "jsonrpc_error",
           elapsed,
-          bytes,
+          Buffer.byteLength(JSON.stringify(msg.error)),
           `${msg.error.code} ${msg.error.message}`,
         );
-      } else {
-        this.taskBook?.record(this.agent, result);
-        const asking = result?.resultType === "input_required";
-        if (asking) this.rememberFirstRound(entry.call, result);
-        this.o.enforcer.outcome(
-          decisionId,
-          tool,
-          asking ? "input_required" : result?.isError === true ? "is_error" : "success",
-          elapsed,
-          bytes,
-        );
+        this.o.metrics.callLatency.labels(this.o.server).observe(elapsed / 1000);
+        this.down(msg, entry.id);
+        return;
       }
-      this.o.metrics.callLatency.labels(this.o.server).observe(elapsed / 1000);
+      this.taskBook?.record(this.agent, result);
+      const asking = result?.resultType === "input_required";
+      if (asking) this.rememberFirstRound(entry.call, result);
+      // A success changes no reservation, so the answer goes first: its outcome row is only
+      // queued, and measuring and queuing it while the client reads costs the call nothing.
       this.down(msg, entry.id);
+      this.o.enforcer.outcome(
+        decisionId,
+        tool,
+        asking ? "input_required" : result?.isError === true ? "is_error" : "success",
+        elapsed,
+        Buffer.byteLength(JSON.stringify(result ?? null)),
+      );
+      this.o.metrics.callLatency.labels(this.o.server).observe(elapsed / 1000);
       return;
     }
     if (entry.method === "tools/list" && result) {

@@ -108,8 +108,10 @@ export class DbPolicySource implements PolicySource {
 export class FilePolicySource implements PolicySource {
   private snapshot: PolicySnapshot;
   private label: string;
-  private stamp: string;
-  private rejectedStamp = "";
+  private stamp: FileStamp;
+  /** The stamp of the last version refused (undefined: none yet; null: the file was missing). */
+  private rejectedStamp: FileStamp | undefined = undefined;
+  private view: EnforcementView;
   private readonly tools: Map<string, Tool>;
   private readonly upstream: Upstream | null;
 
@@ -129,12 +131,14 @@ export class FilePolicySource implements PolicySource {
     this.tools = new Map(
       db && this.upstream ? loadUpstreamTools(db, this.upstream.id).map((t) => [t.name, t]) : [],
     );
+    this.view = this.makeView();
     fs.watchFile(file, { interval: 500, persistent: false }, () => this.refresh());
   }
 
   private refresh(): void {
     const stamp = statStamp(this.file);
-    if (stamp === this.stamp || stamp === this.rejectedStamp) return;
+    if (sameStamp(stamp, this.stamp)) return;
+    if (this.rejectedStamp !== undefined && sameStamp(stamp, this.rejectedStamp)) return;
     let text: string;
     try {
       text = fs.readFileSync(this.file, "utf8");
@@ -156,11 +160,16 @@ export class FilePolicySource implements PolicySource {
     this.snapshot = result.snapshot;
     this.label = fileLabel(text);
     this.stamp = stamp;
+    this.view = this.makeView();
     log.info(`policy ${this.file} reloaded (${this.label})`);
   }
 
   current(): EnforcementView {
     this.refresh();
+    return this.view;
+  }
+
+  private makeView(): EnforcementView {
     return {
       snapshot: this.snapshot,
       policyVersion: this.label,
@@ -214,13 +223,22 @@ export class PolicyFileError extends Error {
   override readonly name = "PolicyFileError";
 }
 
-function statStamp(file: string): string {
+/** What tells a policy file's versions apart without reading it (null: it cannot be stat'ed). */
+type FileStamp = { mtimeMs: number; size: number; ino: number } | null;
+
+function statStamp(file: string): FileStamp {
   try {
-    const st = fs.statSync(file);
-    return `${st.mtimeMs}:${st.size}:${st.ino}`;
+    // Stat'ed before every call, so a missing file is an answer, not an exception.
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    return st ? { mtimeMs: st.mtimeMs, size: st.size, ino: st.ino } : null;
   } catch {
-    return "missing";
+    return null;
   }
+}
+
+function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  if (a === null || b === null) return a === b;
+  return a.mtimeMs === b.mtimeMs && a.size === b.size && a.ino === b.ino;
 }
 
 function fileLabel(text: string): string {

@@ -53,7 +53,18 @@ type PathResult = {
   last: { p50: number; p99: number };
   seconds: number;
   rss: number;
+  /** CPU time of the spawned process itself (all its threads, not its children) per call, last window. */
+  cpuUs: number;
 };
+
+/** CPU seconds a process has used so far, all threads (utime + stime from /proc). */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+// USER_HZ: 100 on every Linux the benchmark runs on (the kernel fixes it for /proc's ABI).
+const CLOCK_TICKS = 100;
 
 async function measure(label: string, args: string[], env: Record<string, string>) {
   const transport = new StdioClientTransport({
@@ -66,14 +77,18 @@ async function measure(label: string, args: string[], env: Record<string, string
   await client.connect(transport);
   const rss = new PeakRss(transport.pid ?? 0, 1000);
   const samples = new Float64Array(CALLS);
+  const pid = transport.pid ?? 0;
+  let cpuAtWindow = 0;
   const started = performance.now();
   for (let i = 0; i < CALLS; i++) {
+    if (i === CALLS - WINDOW) cpuAtWindow = cpuSeconds(pid);
     const t0 = performance.now();
     const r = await client.callTool({ name: "echo", arguments: { message: `call ${i}` } });
     samples[i] = performance.now() - t0;
     if (r.isError) throw new Error(`${label}: call ${i} refused: ${JSON.stringify(r.content)}`);
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpuUs = ((cpuSeconds(pid) - cpuAtWindow) * 1e6) / WINDOW;
   const peak = rss.stop();
   await client.close();
   const window = (from: number) => {
@@ -86,11 +101,13 @@ async function measure(label: string, args: string[], env: Record<string, string
     last: window(CALLS - WINDOW),
     seconds,
     rss: peak.bytes,
+    cpuUs,
   };
   process.stdout.write(
     `${label}: first ${WINDOW} p50 ${fmtUs(result.first.p50)} p99 ${fmtUs(result.first.p99)}; ` +
       `last ${WINDOW} p50 ${fmtUs(result.last.p50)} p99 ${fmtUs(result.last.p99)}; ` +
-      `${CALLS} calls in ${seconds.toFixed(1)} s; peak RSS ${fmtMiB(peak.bytes)}\n`,
+      `${CALLS} calls in ${seconds.toFixed(1)} s; CPU ${fmtUs(cpuUs / 1000)} per call (last ${WINDOW}); ` +
+      `peak RSS ${fmtMiB(peak.bytes)}\n`,
   );
   return result;
 }
@@ -104,6 +121,7 @@ function combine(rounds: PathResult[]): PathResult {
     last: { p50: of((r) => r.last.p50), p99: of((r) => r.last.p99) },
     seconds: of((r) => r.seconds),
     rss: Math.max(...rounds.map((r) => r.rss)),
+    cpuUs: of((r) => r.cpuUs),
   };
 }
 
@@ -192,6 +210,7 @@ async function runAll(bundles: { label: string; file: string }[]): Promise<void>
       "p99",
       "p50 added over pass-through (first / last)",
       "calls/s",
+      `CPU per call, last ${n(WINDOW)}`,
       "peak RSS",
     ],
     results.map((r, i) => [
@@ -202,6 +221,7 @@ async function runAll(bundles: { label: string; file: string }[]): Promise<void>
       fmtUs(r.last.p99),
       `${added(i, "first")} / ${added(i, "last")}`,
       (CALLS / r.seconds).toFixed(0),
+      fmtUs(r.cpuUs / 1000),
       fmtMiB(r.rss),
     ]),
   );
@@ -247,7 +267,9 @@ through a raw pass-through that copies lines both ways without parsing them
 fresh database (decision row, two counters, redacted arguments committed before each call is
 forwarded). Percentiles are over the first and over the last ${n(WINDOW)} calls, so a path that
 slows down as its audit log and counters grow shows it; peak RSS is the client's child and its
-descendants, sampled every second. The three paths take turns for ${n(ROUNDS)} round${ROUNDS === 1 ? "" : "s"} (each
+descendants, sampled every second; CPU per call is the time the process the client started
+spent on a core (all its threads, not its children: the server's own time is not in it) over the
+last ${n(WINDOW)} calls, a measure a busy machine disturbs less than latency. The three paths take turns for ${n(ROUNDS)} round${ROUNDS === 1 ? "" : "s"} (each
 Portcullis round on a fresh database); every figure is the median of the rounds (peak RSS: the
 highest), and the added latency is the median of each round's Portcullis minus the pass-through
 run just before it.
