@@ -20,32 +20,54 @@ export type AuditFields = Omit<NewAuditEvent, "seq" | "prevHash" | "hash">;
 export type ChainedRow = Required<{ [K in (typeof HASHED_COLUMNS)[number]]: AuditFields[K] | null }>;
 
 export function normalizeRow(fields: AuditFields): ChainedRow {
+  const values = rowValues(fields);
   const row = {} as Record<string, unknown>;
-  for (const c of HASHED_COLUMNS) {
-    const v = fields[c] ?? null;
+  for (let i = 0; i < HASHED_COLUMNS.length; i++) row[HASHED_COLUMNS[i] as string] = values[i];
+  return row as ChainedRow;
+}
+
+/** A row's values in HASHED_COLUMNS order: what is hashed and inserted, without a row object. */
+function rowValues(fields: AuditFields): unknown[] {
+  const values = new Array<unknown>(HASHED_COLUMNS.length);
+  for (let i = 0; i < HASHED_COLUMNS.length; i++) {
+    const v = fields[HASHED_COLUMNS[i] as keyof AuditFields] ?? null;
     // SQLite stores text as UTF-8, where a lone surrogate (an agent can send one in a tool
     // name) reads back as U+FFFD: hashed as sent, the row would fail verification for good.
-    row[c] = typeof v === "string" && !v.isWellFormed() ? v.toWellFormed() : v;
+    values[i] = typeof v === "string" && !v.isWellFormed() ? v.toWellFormed() : v;
   }
-  return row as ChainedRow;
+  return values;
 }
 
 const SORTED_COLUMNS = [...HASHED_COLUMNS].sort();
 const KEY_TEXTS = SORTED_COLUMNS.map((c) => `${JSON.stringify(c)}:`);
+/** For each sorted column, its place in HASHED_COLUMNS. */
+const SORTED_PLACES = SORTED_COLUMNS.map((c) => HASHED_COLUMNS.indexOf(c));
 
-/** canonicalJson(row), with the fixed keys' order and quoting worked out once, not per row. */
-export function rowJson(row: ChainedRow): string {
+/** canonicalJson of the row whose value for HASHED_COLUMNS[i] is values[i]. */
+function valuesJson(values: readonly unknown[]): string {
   let out = "{";
-  for (let i = 0; i < SORTED_COLUMNS.length; i++) {
-    const value = row[SORTED_COLUMNS[i] as keyof ChainedRow];
+  for (let i = 0; i < SORTED_PLACES.length; i++) {
+    const value = values[SORTED_PLACES[i] as number];
     if (value === undefined) continue;
-    out += `${out.length > 1 ? "," : ""}${KEY_TEXTS[i]}${canonicalJson(value)}`;
+    // Text and null, most of a row, without canonicalJson's walk (the same output for them).
+    const text =
+      value === null ? "null" : typeof value === "string" ? JSON.stringify(value) : canonicalJson(value);
+    out += `${out.length > 1 ? "," : ""}${KEY_TEXTS[i]}${text}`;
   }
   return `${out}}`;
 }
 
+/** canonicalJson(row), with the fixed keys' order and quoting worked out once, not per row. */
+export function rowJson(row: ChainedRow): string {
+  return valuesJson(HASHED_COLUMNS.map((c) => row[c]));
+}
+
+function valuesHash(prevHash: string, seq: number, values: readonly unknown[]): string {
+  return oneShotHash("sha256", `${prevHash}\n${seq}\n${valuesJson(values)}`, "hex");
+}
+
 export function rowHash(prevHash: string, seq: number, row: ChainedRow): string {
-  return oneShotHash("sha256", `${prevHash}\n${seq}\n${rowJson(row)}`, "hex");
+  return valuesHash(prevHash, seq, HASHED_COLUMNS.map((c) => row[c]));
 }
 
 const statements = new WeakMap<object, { head: Statement; insert: Statement }>();
@@ -79,14 +101,11 @@ export function appendChained(tx: Tx, rows: readonly AuditFields[]): { seq: numb
   let prevHash = last?.hash ?? GENESIS_HASH;
   const out: { seq: number; hash: string }[] = [];
   for (const fields of rows) {
-    const row = normalizeRow(fields);
+    const values = rowValues(fields);
     seq += 1;
-    const hash = rowHash(prevHash, seq, row);
-    // Positional: no spread object per row, no lookup of 29 parameters by name.
-    const values: unknown[] = [seq];
-    for (const c of HASHED_COLUMNS) values.push(row[c]);
-    values.push(prevHash, hash);
-    insert.run(values);
+    const hash = valuesHash(prevHash, seq, values);
+    // Positional: no row object, no lookup of 29 parameters by name.
+    insert.run(seq, values, prevHash, hash);
     out.push({ seq, hash });
     prevHash = hash;
   }
