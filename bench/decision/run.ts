@@ -29,7 +29,7 @@ import {
 import { appendEvents } from "@/lib/services/audit";
 import { type DecideCallInput, decideToolCall } from "@/lib/services/enforcement";
 import { median, numberOption, parseFlags, POLICY } from "../gateway/common";
-import { walFramesPerDecision } from "./wal-frames";
+import { commitCostPerPage, walFramesPerDecision } from "./wal-frames";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "..", "..");
 const SIZES = [0, 10_000, 100_000, 1_000_000];
@@ -322,3 +322,11 @@ console.log(
 );
 console.log("\n| b-tree | frames per decision |\n| --- | ---: |");
 for (const [name, n] of frames.byTree) console.log(`| \`${name}\` | ${n.toFixed(2)} |`);
+
+// What those pages cost: a commit's price per page written, measured on this machine.
+const cost = commitCostPerPage(REPO_ROOT);
+console.log(
+  `\nA write transaction costs ${cost.fixedUs.toFixed(1)} µs plus ${cost.perPageUs.toFixed(1)} µs per page it writes ` +
+    `(median of 3 rounds; pages → µs: ${cost.points.map(([k, t]) => `${k} → ${t.toFixed(1)}`).join(", ")}): ` +
+    `the ${frames.total.toFixed(1)} frames of a decision are about ${(frames.total * cost.perPageUs).toFixed(0)} µs of it.`,
+);
