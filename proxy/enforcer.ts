@@ -8,6 +8,7 @@ import {
   approvalPendingResult,
   type DenyDecision,
   refusalResult,
+  type Reservation,
   type ToolDefinition,
   visibleTools,
 } from "@/lib/core/policy";
@@ -29,6 +30,10 @@ import type { JsonRpcId, Outbound } from "./jsonrpc";
 import { log } from "./log";
 import type { ProxyMetrics } from "./metrics";
 import type { EnforcementView, PolicySource } from "./policy-source";
+
+/** Calls in flight whose reserved keys one session keeps (far more than a session runs at once). */
+const MAX_REMEMBERED_CALLS = 10_000;
+const NOTHING_RESERVED: readonly string[] = Object.freeze([]);
 
 export type EnforcerOptions = {
   db: Db;
@@ -77,6 +82,11 @@ export type CallAction =
 export class Enforcer {
   /** Definitions this session's upstream advertised, by name. */
   private readonly seen: Map<string, { def: ListedTool; hash: string }>;
+  /**
+   * The counter keys each forwarded call reserved, until its outcome is recorded: a rollback
+   * seeks the rows by key instead of reading every row to find them.
+   */
+  private readonly reserved = new Map<string, readonly string[]>();
   /** Pins for servers with no inventory row (console-less `run --policy`), per process. */
   private readonly localPins: Map<string, string>;
   private readonly catalog: ToolCatalog;
@@ -212,6 +222,7 @@ export class Enforcer {
     const label = this.toolLabel(call.tool);
     if (verdict.kind === "allow") {
       this.o.metrics.toolCalls.labels(this.o.server, label, "allow").inc();
+      this.rememberReserved(verdict.decisionId, verdict.decision.reservations);
       return { kind: "forward", decisionId: verdict.decisionId };
     }
     if (verdict.kind === "deny") {
@@ -355,6 +366,18 @@ export class Enforcer {
     return this.seen.has(tool) ? tool : "_unlisted";
   }
 
+  private rememberReserved(decisionId: string, reservations: readonly Reservation[]): void {
+    // Bounded: were outcomes ever lost, the oldest entries go (their rollback then scans).
+    if (this.reserved.size >= MAX_REMEMBERED_CALLS) {
+      const oldest = this.reserved.keys().next();
+      if (!oldest.done) this.reserved.delete(oldest.value);
+    }
+    this.reserved.set(
+      decisionId,
+      reservations.length === 0 ? NOTHING_RESERVED : reservations.map((r) => r.key),
+    );
+  }
+
   outcome(
     decisionId: string,
     tool: string,
@@ -363,7 +386,10 @@ export class Enforcer {
     resultBytes: number | null,
     error?: string,
   ): void {
+    const reservedKeys = this.reserved.get(decisionId);
+    this.reserved.delete(decisionId);
     this.o.outcomes.record({
+      ...(reservedKeys ? { reservedKeys } : {}),
       decisionId,
       server: this.o.server,
       tool,

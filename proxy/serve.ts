@@ -11,7 +11,7 @@ import {
 } from "@/lib/services/audit/maintenance";
 import { readConfigVersion } from "@/lib/services/config-version";
 import { isInMemory, pingDatabase, startCheckpointer } from "@/lib/services/database";
-import { pruneCounters } from "@/lib/services/counters";
+import { pruneCounterKeys } from "@/lib/services/counters";
 import { DecisionBatcher, OutcomeWriter, recordRefusal } from "@/lib/services/enforcement";
 import { recordUpstreamLifecycle } from "@/lib/services/upstreams";
 import { log } from "./log";
@@ -60,6 +60,8 @@ export type GatewayOptions = {
 
 /** Rows per step of the gateway's background audit work: an eighth of the console's step. */
 const GATEWAY_STEP_ROWS = 250;
+/** Counter keys pruned per sweep (a sweep runs every few seconds to 30 s). */
+const PRUNE_KEYS_PER_SWEEP = 500;
 
 export function gatewayOptions(
   db: Db,
@@ -249,11 +251,14 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const url = `http://${hostPart}:${port}`;
   const instance = registerInstance(db, { kind: "gateway", server: null, address: url });
 
+  // Counter rows are pruned key by key, a bounded step per sweep, so the write lock is never
+  // held for a walk over every key at once.
+  let pruneFrom: string | null = null;
   const reaper = setInterval(
     () => {
       endpoint.reap(Date.now() - o.sessionIdleMs);
       try {
-        pruneCounters(db, Date.now());
+        pruneFrom = pruneCounterKeys(db, Date.now(), pruneFrom, PRUNE_KEYS_PER_SWEEP).next;
       } catch {
         // pruning is housekeeping; the next sweep retries
       }

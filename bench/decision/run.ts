@@ -27,6 +27,7 @@ import {
   ZERO,
 } from "@/lib/core/policy/decimal";
 import { appendEvents } from "@/lib/services/audit";
+import { newCounterRowId } from "@/lib/services/counters";
 import { type DecideCallInput, decideToolCall } from "@/lib/services/enforcement";
 import { median, numberOption, parseFlags, POLICY } from "../gateway/common";
 import { commitCostPerPage, walFramesPerDecision } from "./wal-frames";
@@ -88,11 +89,11 @@ function input(snapshot: PolicySnapshot, i: number, agentId = "agt_bench"): Deci
 /** Reservations spread evenly over [from, to), one prepared insert in one transaction. */
 function seed(db: Db, key: string, count: number, [from, to]: [number, number]): void {
   const insert = db.$client.prepare(
-    "INSERT INTO counter_events (key, at, amount, decision_id) VALUES (?, ?, '1', NULL)",
+    "INSERT INTO counter_events (key, at, id, amount, decision_id) VALUES (?, ?, ?, '1', NULL)",
   );
   const step = (to - from) / Math.max(1, count);
   db.$client.transaction(() => {
-    for (let i = 0; i < count; i++) insert.run(key, Math.floor(from + i * step));
+    for (let i = 0; i < count; i++) insert.run(key, Math.floor(from + i * step), i);
   })();
 }
 
@@ -142,7 +143,8 @@ function oldDecide(
         now,
       });
       if (decision.kind === "allow")
-        for (const r of decision.reservations) s.insert.run(r.key, now, r.amount, id);
+        for (const r of decision.reservations)
+          s.insert.run(r.key, now, newCounterRowId(), r.amount, id);
       appendEvents(tx, [
         {
           id,
@@ -217,7 +219,7 @@ function scenario(shape: Shape, size: number): Row {
         "SELECT at, amount FROM counter_events WHERE key = ? AND at >= ? AND at < ?",
       ),
       insert: db.$client.prepare(
-        "INSERT INTO counter_events (key, at, amount, decision_id) VALUES (?, ?, ?, ?)",
+        "INSERT INTO counter_events (key, at, id, amount, decision_id) VALUES (?, ?, ?, ?, ?)",
       ),
     };
     const oldRuns = size >= 1_000_000 ? 15 : size >= 100_000 ? 60 : 500;

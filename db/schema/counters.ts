@@ -1,26 +1,24 @@
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /**
  * One admitted increment of a counter (rate limits, spend caps, contact-form limits). A window's
  * value is the exact decimal sum of its rows, so calendar and rolling windows share one store.
  * Written inside the IMMEDIATE transaction that records the decision, stamped with that decision
- * row's time; deleted by (`at`, `decision_id`) when the upstream call failed at the protocol
- * level, and pruned once older than any window. Every index here is written before every
- * forwarded call, hence none on `decision_id` and no AUTOINCREMENT.
+ * row's time. The table is its own index, WITHOUT ROWID and keyed by (key, at, id) (migration
+ * 0017): every b-tree here is written before every forwarded call, so there is one. A rollback
+ * finds a decision's rows by (key, at) and `decision_id`; pruning walks the keys. `id` tells
+ * apart rows of one key stamped the same millisecond (random; see `newCounterRowId`).
  */
 export const counterEvents = sqliteTable(
   "counter_events",
   {
-    id: integer("id").primaryKey(),
     key: text("key").notNull(),
     at: integer("at").notNull(), // epoch ms
+    id: integer("id").notNull(),
     amount: text("amount").notNull(), // exact decimal
     decisionId: text("decision_id"),
   },
-  (t) => [
-    index("counter_events_key_at_amount_idx").on(t.key, t.at, t.amount), // window seeks, index-only
-    index("counter_events_at_idx").on(t.at), // pruning, and a decision's rows for a rollback
-  ],
+  (t) => [primaryKey({ columns: [t.key, t.at, t.id] })],
 );
 
 /**

@@ -2,6 +2,7 @@ import { and, asc, count, eq, gt, gte, lt, lte } from "drizzle-orm";
 
 import type { Tx } from "@/db/client";
 import { counterEvents } from "@/db/schema";
+import { newCounterRowId } from "../counters";
 
 export const CONTACT_RATE_LIMIT = { max: 5, windowMs: 10 * 60 * 1000 } as const;
 
@@ -49,6 +50,6 @@ export function admitContact(
       ),
     )
     .run();
-  tx.insert(counterEvents).values({ key, at: t, amount: "1" }).run();
+  tx.insert(counterEvents).values({ key, at: t, id: newCounterRowId(), amount: "1" }).run();
   return { admitted: true };
 }

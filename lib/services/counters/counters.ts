@@ -1,3 +1,5 @@
+import { randomInt } from "node:crypto";
+
 import type { Database, Statement } from "better-sqlite3";
 
 import type { Db, Tx } from "@/db/client";
@@ -14,7 +16,8 @@ import {
 /*
  * Counter heads: a decision's cost does not grow with the traffic inside a window.
  *
- * `counter_events` keeps one row per admitted amount (key, at, amount, decision_id).
+ * `counter_events` keeps one row per admitted amount (key, at, id, amount, decision_id), keyed by
+ * (key, at, id) and WITHOUT ROWID: a reservation writes one b-tree.
  * `counter_heads` keeps, per key and window shape (`rolling:<ms>`, `calendar:<unit>`), the exact
  * decimal `total` of the key's rows with `at >= from_at`. Invariant, kept by every function in
  * this file inside one transaction: total = Σ amount over counter_events(key, at >= from_at).
@@ -28,18 +31,20 @@ import {
  *   total + Σ [lo, from_at), without moving the head back.
  * - reserve: insert the row, add its amount to every head of the key whose bound it is inside
  *   (one UPDATE; the exact decimal sum is a SQL function registered on each connection).
- * - rollback: delete the decision's rows (found by their time and decision id through the index
- *   on `at`), subtract each from the heads it is still inside.
- * - prune: delete rows older than the retention and the heads whose bound is older than it
- *   (such a head would include deleted rows; the next read rebuilds it from the rows).
+ * - rollback: delete the decision's rows (found by key, time and decision id: the caller names
+ *   the keys it reserved), subtract each from the heads it is still inside.
+ * - prune: walk the keys; for each, delete rows older than the retention and the heads whose
+ *   bound is older than it, in one transaction with one cutoff (such a head would include
+ *   deleted rows; the next read rebuilds it from the rows). A walk may take several steps.
  * A key first read (or read with a new window shape after a policy edit) builds its head once
  * from the rows. The upper bound is open: a row stamped after `now` (another process, a clock
  * step) still counts, which can only over-count, never over-admit.
  *
  * PostgreSQL counterpart: the same two tables; `SELECT … FROM counter_heads WHERE key = $1 AND
  * window = $2 FOR UPDATE` (INSERT … ON CONFLICT DO NOTHING first) serialises decisions per key,
- * the subtraction is an indexed range seek on (key, at), `total` is a numeric column (so the
- * reserve's UPDATE is `total = total + $1`).
+ * the subtraction is a range seek on the primary key (key, at, id) — there a b-tree index beside
+ * the heap, where SQLite keeps the rows in that b-tree itself — and `total` is a numeric column
+ * (so the reserve's UPDATE is `total = total + $1`).
  *
  * Writes to counter_events outside this file (the contact form's limit) must stay on keys that
  * never get a head (`contact:` keys; policy keys are JSON arrays).
@@ -68,8 +73,12 @@ type Statements = {
   addToHeads: Statement;
   putHead: Statement;
   decisionRows: Statement;
+  decisionKeys: Statement;
   rollback: Statement;
-  pruneRows: Statement;
+  firstKey: Statement;
+  nextKey: Statement;
+  pruneKeyRows: Statement;
+  pruneKeyHeads: Statement;
   pruneHeads: Statement;
 };
 
@@ -96,7 +105,7 @@ function statements(db: Db | Tx): Statements {
         "SELECT at, amount FROM counter_events WHERE key = ? AND at >= ? ORDER BY at",
       ),
       insert: client.prepare(
-        "INSERT INTO counter_events (key, at, amount, decision_id) VALUES (?, ?, ?, ?)",
+        "INSERT INTO counter_events (key, at, id, amount, decision_id) VALUES (?, ?, ?, ?, ?)",
       ),
       head: client.prepare(
         "SELECT window, from_at, total FROM counter_heads WHERE key = ? AND window = ?",
@@ -108,10 +117,19 @@ function statements(db: Db | Tx): Statements {
         "INSERT INTO counter_heads (key, window, from_at, total) VALUES (?, ?, ?, ?) ON CONFLICT (key, window) DO UPDATE SET from_at = excluded.from_at, total = excluded.total",
       ),
       decisionRows: client.prepare(
-        "SELECT key, at, amount FROM counter_events WHERE at = ? AND decision_id = ?",
+        "SELECT amount FROM counter_events WHERE key = ? AND at = ? AND decision_id = ?",
       ),
-      rollback: client.prepare("DELETE FROM counter_events WHERE at = ? AND decision_id = ?"),
-      pruneRows: client.prepare("DELETE FROM counter_events WHERE at < ?"),
+      // Reads every row: only for a caller that does not know what the decision reserved.
+      decisionKeys: client.prepare(
+        "SELECT DISTINCT key FROM counter_events WHERE at = ? AND decision_id = ?",
+      ),
+      rollback: client.prepare(
+        "DELETE FROM counter_events WHERE key = ? AND at = ? AND decision_id = ?",
+      ),
+      firstKey: client.prepare("SELECT key FROM counter_events ORDER BY key LIMIT 1"),
+      nextKey: client.prepare("SELECT key FROM counter_events WHERE key > ? ORDER BY key LIMIT 1"),
+      pruneKeyRows: client.prepare("DELETE FROM counter_events WHERE key = ? AND at < ?"),
+      pruneKeyHeads: client.prepare("DELETE FROM counter_heads WHERE key = ? AND from_at < ?"),
       pruneHeads: client.prepare("DELETE FROM counter_heads WHERE from_at < ?"),
     };
     cache.set(client, s);
@@ -243,6 +261,14 @@ function adjustHeads(s: Statements, key: string, at: number, amount: string): vo
   s.addToHeads.run(amount, key, at);
 }
 
+/**
+ * The `id` of a new counter row: it only has to differ from the other rows of its key stamped
+ * the same millisecond, and is random so that processes need not agree on a sequence.
+ */
+export function newCounterRowId(): number {
+  return randomInt(2 ** 48 - 1);
+}
+
 /** Records admitted increments; runs in the decision's IMMEDIATE transaction. */
 export function reserveCounters(
   tx: Db | Tx,
@@ -256,7 +282,7 @@ export function reserveCounters(
     for (const r of reservations) {
       const amount = parseDecimal(r.amount);
       if (!amount) throw new Error(`reservation for ${r.key} is not a decimal: ${r.amount}`);
-      s.insert.run(r.key, at, r.amount, decisionId);
+      s.insert.run(r.key, at, newCounterRowId(), r.amount, decisionId);
       adjustHeads(s, r.key, at, formatDecimal(amount));
     }
   });
@@ -264,45 +290,75 @@ export function reserveCounters(
 
 /**
  * Undoes the reservations decision `decisionId` made at `at` (the time it passed to
- * reserveCounters: its decision row's time), after an upstream JSON-RPC error or time-out.
- * Returns rows removed.
+ * reserveCounters: its decision row's time) on `keys`, after an upstream JSON-RPC error or
+ * time-out. Without `keys` every row is read to find them: slow on a large table, kept for
+ * callers that did not record what they reserved. Returns rows removed.
  */
-export function rollbackReservations(db: Db | Tx, decisionId: string, at: number): number {
+export function rollbackReservations(
+  db: Db | Tx,
+  decisionId: string,
+  at: number,
+  keys?: readonly string[],
+): number {
   const s = statements(db);
   return atomically(db, () => {
-    const rows = s.decisionRows.all(at, decisionId) as {
-      key: string;
-      at: number;
-      amount: string;
-    }[];
-    if (rows.length === 0) return 0;
-    s.rollback.run(at, decisionId);
-    for (const row of rows) {
-      const amount = decimal(row.amount, row.key);
-      adjustHeads(
-        s,
-        row.key,
-        row.at,
-        formatDecimal({ digits: -amount.digits, scale: amount.scale }),
-      );
+    const named =
+      keys ?? (s.decisionKeys.all(at, decisionId) as { key: string }[]).map((r) => r.key);
+    let removed = 0;
+    for (const key of new Set(named)) {
+      const rows = s.decisionRows.all(key, at, decisionId) as { amount: string }[];
+      if (rows.length === 0) continue;
+      s.rollback.run(key, at, decisionId);
+      for (const row of rows) {
+        const amount = decimal(row.amount, key);
+        adjustHeads(s, key, at, formatDecimal({ digits: -amount.digits, scale: amount.scale }));
+      }
+      removed += rows.length;
     }
-    return rows.length;
+    return removed;
   });
 }
 
 /**
- * Deletes increments older than any window can reach, and the heads that counted any of them.
- * Returns rows removed.
+ * One step of a prune: for the keys after `after` (null: from the first), at most `maxKeys` of
+ * them, deletes the rows older than any window can reach and the heads whose bound is older
+ * (such a head counted rows deleted here), with one cutoff in one transaction. A walk that
+ * starts from the first key also drops every head that old, of keys with no rows left. `next`
+ * is where the following step starts; null when the walk is done.
+ */
+export function pruneCounterKeys(
+  db: Db | Tx,
+  now: number,
+  after: string | null,
+  maxKeys: number,
+  retentionMs = COUNTER_RETENTION_MS,
+): { removed: number; next: string | null } {
+  const s = statements(db);
+  const cutoff = now - retentionMs;
+  return atomically(db, () => {
+    if (after === null) s.pruneHeads.run(cutoff);
+    let removed = 0;
+    let row = (after === null ? s.firstKey.get() : s.nextKey.get(after)) as
+      { key: string } | undefined;
+    for (let done = 0; row; done++) {
+      if (done >= Math.max(1, maxKeys)) return { removed, next: after };
+      s.pruneKeyHeads.run(row.key, cutoff);
+      removed += s.pruneKeyRows.run(row.key, cutoff).changes;
+      after = row.key;
+      row = s.nextKey.get(row.key) as { key: string } | undefined;
+    }
+    return { removed, next: null };
+  });
+}
+
+/**
+ * Deletes increments older than any window can reach, and the heads that counted any of them,
+ * for every key in one transaction. Returns rows removed.
  */
 export function pruneCounters(
   db: Db | Tx,
   now: number,
   retentionMs = COUNTER_RETENTION_MS,
 ): number {
-  const s = statements(db);
-  const cutoff = now - retentionMs;
-  return atomically(db, () => {
-    s.pruneHeads.run(cutoff);
-    return s.pruneRows.run(cutoff).changes;
-  });
+  return pruneCounterKeys(db, now, null, Number.POSITIVE_INFINITY, retentionMs).removed;
 }

@@ -1,6 +1,8 @@
 export {
   COUNTER_RETENTION_MS,
   counterReader,
+  newCounterRowId,
+  pruneCounterKeys,
   pruneCounters,
   readCounter,
   readOnlyCounterReader,

@@ -27,6 +27,11 @@ export type OutcomeInput = {
   /** JSON-RPC error code/message or a short upstream failure description. */
   error?: string | null;
   at: number;
+  /**
+   * The counter keys the decision reserved, if the caller kept them: a rollback then seeks its
+   * rows by key; without them it has to read every row to find them.
+   */
+  reservedKeys?: readonly string[];
 };
 
 /** Outcomes that mean the upstream did not perform the call as far as we know: limits give the slot back. */
@@ -36,7 +41,10 @@ export const ROLLBACK_OUTCOMES: ReadonlySet<Outcome> = new Set([
   "upstream_error",
 ]);
 
-type Queued = { row: AuditFields; rollback: string | null };
+type Queued = {
+  row: AuditFields;
+  rollback: { decisionId: string; keys: readonly string[] | undefined } | null;
+};
 
 /**
  * Buffers tool_call.outcome rows and writes them in one IMMEDIATE transaction every `flushMs`
@@ -81,7 +89,9 @@ export class OutcomeWriter {
       correlationId: input.decisionId,
       detail: input.error ? canonicalJson({ error: input.error.slice(0, 500) }) : null,
     };
-    const rollback = ROLLBACK_OUTCOMES.has(input.outcome) ? input.decisionId : null;
+    const rollback = ROLLBACK_OUTCOMES.has(input.outcome)
+      ? { decisionId: input.decisionId, keys: input.reservedKeys }
+      : null;
     this.queue.push({ row, rollback });
     if (this.closed || rollback !== null) this.flush();
     // After the current turn, so the answer that produced this row is not held up by the flush.
@@ -100,7 +110,8 @@ export class OutcomeWriter {
     this.queue = [];
     try {
       withTransaction({ db: this.db }, (tx) => {
-        for (const q of batch) if (q.rollback) rollbackDecision(tx, q.rollback);
+        for (const q of batch)
+          if (q.rollback) rollbackDecision(tx, q.rollback.decisionId, q.rollback.keys);
         appendEvents(
           tx,
           batch.map((q) => q.row),
@@ -130,12 +141,13 @@ export class OutcomeWriter {
  * decision whose row cannot be found (archived long ago) keeps them: a limit may then refuse
  * early, never admit too much.
  */
-function rollbackDecision(tx: Tx, decisionId: string): void {
+function rollbackDecision(tx: Tx, decisionId: string, keys?: readonly string[]): void {
+  if (keys?.length === 0) return;
   const at = sqliteHandle(tx)
     .prepare("SELECT occurred_at FROM audit_events WHERE id = ? AND action = 'tool_call.decide'")
     .pluck()
     .get(decisionId) as number | undefined;
-  if (at !== undefined) rollbackReservations(tx, decisionId, at);
+  if (at !== undefined) rollbackReservations(tx, decisionId, at, keys);
 }
 
 export type RefusedMessage = {

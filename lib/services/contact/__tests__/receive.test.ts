@@ -254,7 +254,7 @@ describe("receiveContactMessage", () => {
 
   it("prunes expired contact counters but leaves gateway counters alone", () => {
     db.insert(counterEvents)
-      .values({ key: "rate:github:create_issue", at: T0 - 3_600_000, amount: "1" })
+      .values({ key: "rate:github:create_issue", at: T0 - 3_600_000, id: 1, amount: "1" })
       .run();
     receiveContactMessage(publicCtx("192.0.2.1"), valid(), { formKey: KEY });
     clock = T0 + 11 * 60_000;

@@ -15,6 +15,7 @@ import { createTestDb } from "@/lib/testing";
 import {
   COUNTER_RETENTION_MS,
   counterReader,
+  pruneCounterKeys,
   pruneCounters,
   readCounter,
   reserveCounters,
@@ -177,10 +178,10 @@ describe("counter heads", () => {
   it("reads the same value whatever the number of rows, from one head row per window shape", () => {
     const t0 = 9_000_000;
     const insert = db.$client.prepare(
-      "INSERT INTO counter_events (key, at, amount, decision_id) VALUES ('k', ?, '1', NULL)",
+      "INSERT INTO counter_events (key, at, id, amount, decision_id) VALUES ('k', ?, ?, '1', NULL)",
     );
     db.$client.transaction(() => {
-      for (let i = 0; i < 5_000; i++) insert.run(t0 - W + 1 + (i % W));
+      for (let i = 0; i < 5_000; i++) insert.run(t0 - W + 1 + (i % W), i);
     })();
     expect(readCounter(db, "k", rollingWindow(W, t0))).toBe("5000");
     expect(heads()).toEqual([
@@ -267,9 +268,10 @@ describe("counter heads match a brute-force sum (property)", () => {
     | { op: "reserve"; keys: string[]; amount: string }
     | { op: "read"; key: string; window: number }
     | { op: "rollback"; pick: number }
-    | { op: "prune"; retention: number };
+    | { op: "prune"; retention: number }
+    | { op: "pruneStep"; retention: number; maxKeys: number };
 
-  const KEYS = ["a", "b"];
+  const KEYS = ["a", "b", "c"];
   const WINDOWS = [
     (now: number) => rollingWindow(1_000, now),
     (now: number) => rollingWindow(7_000, now),
@@ -307,9 +309,27 @@ describe("counter heads match a brute-force sum (property)", () => {
         retention: fc.integer({ min: 500, max: 90_000 }),
       }),
     },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant("pruneStep" as const),
+        retention: fc.integer({ min: 500, max: 90_000 }),
+        maxKeys: fc.integer({ min: 1, max: 2 }),
+      }),
+    },
   );
 
   const lowerBound = (w: CounterWindow) => (w.kind === "calendar" ? w.start : w.from + 1);
+
+  /** The table holds exactly the rows the model holds: pruning took no more and no less. */
+  const expectRows = (model: Row[]) => {
+    const stored = db.$client
+      .prepare("SELECT key, at, decision_id AS decision FROM counter_events")
+      .all() as { key: string; at: number; decision: string }[];
+    const text = (r: { key: string; at: number; decision: string }) =>
+      `${r.key} ${r.at} ${r.decision}`;
+    expect(stored.map(text).sort()).toEqual(model.map(text).sort());
+  };
 
   it("reads, reservations, rollbacks and prunes in any order keep every total exact", () => {
     fc.assert(
@@ -318,6 +338,7 @@ describe("counter heads match a brute-force sum (property)", () => {
         let now = Date.UTC(2026, 0, 1, 0, 0, 50);
         let rows: Row[] = [];
         const decisions: string[] = [];
+        let pruneFrom: string | null = null;
         for (const [i, o] of ops.entries()) {
           if (o.op === "tick") now += o.ms;
           else if (o.op === "reserve") {
@@ -338,11 +359,25 @@ describe("counter heads match a brute-force sum (property)", () => {
             if (id === undefined) continue;
             const mine = rows.filter((r) => r.decision === id);
             const at = mine[0]?.at ?? now;
-            expect(rollbackReservations(db, id, at)).toBe(mine.length);
+            // The keys it reserved (as the proxy passes them), every key, or none (a scan).
+            const keys = [[...new Set(mine.map((r) => r.key))], KEYS, undefined][o.pick % 3];
+            expect(rollbackReservations(db, id, at, keys)).toBe(mine.length);
             rows = rows.filter((r) => r.decision !== id);
           } else if (o.op === "prune") {
             pruneCounters(db, now, o.retention);
             rows = rows.filter((r) => r.at >= now - o.retention);
+            pruneFrom = null;
+            expectRows(rows);
+          } else if (o.op === "pruneStep") {
+            // One bounded step of a walk over the keys, as the gateway's sweep takes them.
+            const from = pruneFrom;
+            const step = pruneCounterKeys(db, now, from, o.maxKeys, o.retention);
+            const visited = (key: string) =>
+              (from === null || key > from) && (step.next === null || key <= step.next);
+            rows = rows.filter((r) => !visited(r.key) || r.at >= now - o.retention);
+            pruneFrom = step.next;
+            expectRows(rows);
+            expectHeadsExact();
           } else {
             const window = WINDOWS[o.window]?.(now) ?? rollingWindow(1_000, now);
             const lo = lowerBound(window);
@@ -369,10 +404,37 @@ describe("rows written without heads", () => {
     expect(readCounter(db, key, w(2_000))).toBe("1");
     // A row the heads never saw (an older process, a hand edit), then the window moves past it.
     db.$client
-      .prepare("INSERT INTO counter_events (key, at, amount, decision_id) VALUES (?, ?, ?, ?)")
+      .prepare(
+        "INSERT INTO counter_events (key, at, id, amount, decision_id) VALUES (?, ?, 1, ?, ?)",
+      )
       .run(key, 1_500, "5", "evt_foreign");
     reserve(key, "2", "evt_b", 70_000);
     expect(readCounter(db, key, w(70_500))).toBe("2");
     expect(sumCounter(db, key, w(70_500))).toBe("2");
+  });
+});
+
+describe("pruning key by key", () => {
+  it("walks the keys in bounded steps, each step taking its keys' old rows and heads together", () => {
+    const now = 80_000_000;
+    for (const key of ["a", "b", "c"]) {
+      reserve(key, "1", `old-${key}`, now - 10_000);
+      reserve(key, "1", `new-${key}`, now - 1_000);
+    }
+    // Heads that still count the old rows: a 20-second window reaches back past them.
+    for (const key of ["a", "b", "c"])
+      expect(readCounter(db, key, rollingWindow(20_000, now))).toBe("2");
+    const first = pruneCounterKeys(db, now, null, 2, 5_000);
+    expect(first).toEqual({ removed: 2, next: "b" });
+    // The walk's start drops every head that old, of keys walked or not.
+    expect(heads()).toEqual([]);
+    // A head of a key the walk has not reached yet, made after the walk began, over its old row.
+    expect(readCounter(db, "c", rollingWindow(20_000, now))).toBe("2");
+    expect(pruneCounterKeys(db, now, first.next, 2, 5_000)).toEqual({ removed: 1, next: null });
+    expect(heads()).toEqual([]);
+    expectHeadsExact();
+    for (const key of ["a", "b", "c"])
+      expect(readCounter(db, key, rollingWindow(20_000, now))).toBe("1");
+    expect(pruneCounterKeys(db, now, null, 2, 5_000)).toEqual({ removed: 0, next: "b" });
   });
 });

@@ -9,6 +9,7 @@ import { rollingWindow } from "@/lib/core/policy";
 import { readCounter, rollbackReservations } from "../counters";
 
 const LEAN = "0014_counter_events_lean";
+const KEYED = "0017_counter_events_keyed";
 
 let dir: string;
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -44,7 +45,7 @@ describe("counter_events without AUTOINCREMENT or a decision index", () => {
     const before = old.$client.prepare("SELECT * FROM counter_events ORDER BY id").all();
     old.$client.close();
 
-    const db = openMigratedDb(file, MIGRATIONS_DIR);
+    const db = openMigratedDb(file, migrationsBefore(KEYED));
     const sql = db.$client;
     expect(sql.prepare("SELECT * FROM counter_events ORDER BY id").all()).toEqual(before);
     expect(
@@ -72,6 +73,55 @@ describe("counter_events without AUTOINCREMENT or a decision index", () => {
     expect(readCounter(db, "k", window)).toBe("5");
     expect(rollbackReservations(db, "evt_b", now - 500)).toBe(1);
     expect(readCounter(db, "k", window)).toBe("2");
+    sql.close();
+  });
+});
+
+describe("counter_events keyed by (key, at, id) WITHOUT ROWID", () => {
+  it("keeps every row of an older database in one b-tree; rollbacks find them with or without keys", () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "portcullis-counters-migration-"));
+    const file = path.join(dir, "db.sqlite");
+    const now = Date.now();
+    const old = openMigratedDb(file, migrationsBefore(KEYED));
+    const insert = old.$client.prepare(
+      "INSERT INTO counter_events (key, at, amount, decision_id) VALUES (?, ?, ?, ?)",
+    );
+    insert.run("k", now - 1_000, "2", "evt_a");
+    insert.run("k", now - 500, "3", "evt_b");
+    insert.run("j", now - 500, "4", "evt_b");
+    // Two rows of one key at one millisecond: the old rowids keep them apart.
+    insert.run("contact:1.2.3.4", now - 100, "1", null);
+    insert.run("contact:1.2.3.4", now - 100, "1", null);
+    const before = old.$client
+      .prepare("SELECT id, key, at, amount, decision_id FROM counter_events ORDER BY id")
+      .all();
+    old.$client.close();
+
+    const db = openMigratedDb(file, MIGRATIONS_DIR);
+    const sql = db.$client;
+    expect(
+      sql.prepare("SELECT id, key, at, amount, decision_id FROM counter_events ORDER BY id").all(),
+    ).toEqual(before);
+    // One b-tree: no rowid table and no index beside the primary key.
+    expect(
+      sql
+        .prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'counter_events' ORDER BY name")
+        .pluck()
+        .all(),
+    ).toEqual(["counter_events"]);
+    expect(
+      sql.prepare("SELECT sql FROM sqlite_master WHERE name = 'counter_events'").pluck().get(),
+    ).toMatch(/WITHOUT ROWID/);
+    expect(() => sql.prepare("SELECT rowid FROM counter_events").all()).toThrow(/rowid/);
+
+    const window = rollingWindow(60_000, now);
+    expect(readCounter(db, "k", window)).toBe("5");
+    expect(readCounter(db, "j", window)).toBe("4");
+    // By the keys the decision reserved (what the proxy passes), then by a scan.
+    expect(rollbackReservations(db, "evt_b", now - 500, ["k"])).toBe(1);
+    expect(readCounter(db, "k", window)).toBe("2");
+    expect(rollbackReservations(db, "evt_b", now - 500)).toBe(1);
+    expect(readCounter(db, "j", window)).toBe("0");
     sql.close();
   });
 });

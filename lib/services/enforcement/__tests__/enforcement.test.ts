@@ -254,8 +254,9 @@ describe("outcome batches", () => {
 
 describe("counters through decisions", () => {
   const actor = { agentId: "agt_1", label: "bot" };
-  const failed = (writer: OutcomeWriter, decisionId: string) =>
-    writer.record({
+  /** The outcome of a call whose upstream answered with a JSON-RPC error. */
+  const outcomeOf = (decisionId: string) =>
+    ({
       decisionId,
       server: "srv",
       tool: "send",
@@ -266,7 +267,9 @@ describe("counters through decisions", () => {
       resultBytes: null,
       error: "-32603 upstream broke",
       at: Date.now(),
-    });
+    }) as const;
+  const failed = (writer: OutcomeWriter, decisionId: string) =>
+    writer.record(outcomeOf(decisionId));
 
   it("gives the slot back before the next decision when the upstream call failed", () => {
     const snap = snapshot(
@@ -282,6 +285,30 @@ describe("counters through decisions", () => {
     expect(decide(snap, {}).kind).toBe("deny");
     writer.close();
     expect(verifyChain(db).ok).toBe(true);
+  });
+
+  it("gives back what the outcome names as reserved: by those keys, nothing for none", () => {
+    const snap = snapshot(
+      `version: "1"\ntools:\n  send:\n    rules:\n      - rate_limit: { max: 1, window: 60 }\n`,
+    );
+    const writer = new OutcomeWriter(db, 60_000);
+    const first = decide(snap, {});
+    if (first.kind !== "allow") throw new Error("expected an allow");
+    const keys = first.decision.reservations.map((r) => r.key);
+    expect(keys).toHaveLength(1);
+    const count = () =>
+      (db.$client.prepare("SELECT count(*) AS n FROM counter_events").get() as { n: number }).n;
+    // A caller that knows the call reserved nothing: no row is looked for, none is removed.
+    writer.record({ ...outcomeOf(first.decisionId), reservedKeys: [] });
+    expect(count()).toBe(1);
+    expect(decide(snap, {}).kind).toBe("deny");
+    // Keys of another counter: the call's own row stays.
+    writer.record({ ...outcomeOf(first.decisionId), reservedKeys: ['["other"]'] });
+    expect(count()).toBe(1);
+    writer.record({ ...outcomeOf(first.decisionId), reservedKeys: keys });
+    expect(count()).toBe(0);
+    expect(decide(snap, {}).kind).toBe("allow");
+    writer.close();
   });
 
   it("frees a rolling slot exactly when the oldest reservation leaves the window", () => {
