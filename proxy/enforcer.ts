@@ -389,7 +389,7 @@ export class Enforcer {
     const reservedKeys = this.reserved.get(decisionId);
     this.reserved.delete(decisionId);
     this.o.outcomes.record({
-      ...(reservedKeys ? { reservedKeys } : {}),
+      reservedKeys,
       decisionId,
       server: this.o.server,
       tool,

@@ -10,12 +10,14 @@
 //   npx tsx bench/stdio/run.ts --cpu-prof DIR       write a CPU profile of `portcullis run` to DIR
 //   npx tsx bench/stdio/run.ts --compare-ref REF     also run the build of commit REF (before/after)
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 
-import { CLI_BUNDLE, childEnv, ensureCliBundle, tempDatabase } from "@/lib/testing/proxy";
+import { openDb } from "@/db/client";
+import { CLI_BUNDLE, childEnv, ensureCliBundle } from "@/lib/testing/proxy";
 import { buildAt } from "./other-build";
 import {
   ascending,
@@ -125,11 +127,16 @@ function combine(rounds: PathResult[]): PathResult {
   };
 }
 
-/** `portcullis run` with the policy on a fresh database; decision rows written are added up. */
+/**
+ * `portcullis run` with the policy on a fresh database file, which the build under test creates
+ * and migrates with its own migrations (another commit's schema may differ); decision rows
+ * written are added up.
+ */
 async function measurePortcullis(label: string, bundle: string, profile: boolean) {
-  const t = tempDatabase();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portcullis-bench-stdio-"));
+  const file = path.join(dir, "portcullis.db");
   try {
-    const policyFile = path.join(t.dir, "echo.yaml");
+    const policyFile = path.join(dir, "echo.yaml");
     fs.writeFileSync(policyFile, POLICY);
     const prof = profile
       ? [
@@ -142,12 +149,17 @@ async function measurePortcullis(label: string, bundle: string, profile: boolean
       : [];
     const args = [...prof, bundle, "run", "--policy", policyFile, "--name", "echo", "--"];
     const result = await measure(label, [...args, process.execPath, ECHO_SERVER], {
-      PORTCULLIS_DB: t.file,
+      PORTCULLIS_DB: file,
       PORTCULLIS_LOG_LEVEL: "warn",
     });
-    return { result, decisions: decisionRows(t.db) };
+    const db = openDb(file, { readonly: true });
+    try {
+      return { result, decisions: decisionRows(db) };
+    } finally {
+      db.$client.close();
+    }
   } finally {
-    t.cleanup();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -31,7 +31,7 @@ export type OutcomeInput = {
    * The counter keys the decision reserved, if the caller kept them: a rollback then seeks its
    * rows by key; without them it has to read every row to find them.
    */
-  reservedKeys?: readonly string[];
+  reservedKeys?: readonly string[] | undefined;
 };
 
 /** Outcomes that mean the upstream did not perform the call as far as we know: limits give the slot back. */
