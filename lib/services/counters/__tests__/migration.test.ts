@@ -30,20 +30,37 @@ function migrationsBefore(tag: string): string {
   return out;
 }
 
+type OldRow = [key: string, at: number, amount: string, decisionId: string | null];
+
+/**
+ * A database migrated up to just before `tag`, holding `rows`: its file (closed) and what
+ * `select` read from it before the next migration.
+ */
+function olderDatabase(tag: string, rows: OldRow[], select: string) {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "portcullis-counters-migration-"));
+  const file = path.join(dir, "db.sqlite");
+  const old = openMigratedDb(file, migrationsBefore(tag));
+  const insert = old.$client.prepare(
+    "INSERT INTO counter_events (key, at, amount, decision_id) VALUES (?, ?, ?, ?)",
+  );
+  for (const row of rows) insert.run(...row);
+  const before = old.$client.prepare(select).all();
+  old.$client.close();
+  return { file, before };
+}
+
 describe("counter_events without AUTOINCREMENT or a decision index", () => {
   it("keeps every reservation of an older database, and rollbacks still find them", () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "portcullis-counters-migration-"));
-    const file = path.join(dir, "db.sqlite");
     const now = Date.now();
-    const old = openMigratedDb(file, migrationsBefore(LEAN));
-    const insert = old.$client.prepare(
-      "INSERT INTO counter_events (key, at, amount, decision_id) VALUES (?, ?, ?, ?)",
+    const { file, before } = olderDatabase(
+      LEAN,
+      [
+        ["k", now - 1_000, "2", "evt_a"],
+        ["k", now - 500, "3", "evt_b"],
+        ["contact:1.2.3.4", now - 100, "1", null],
+      ],
+      "SELECT * FROM counter_events ORDER BY id",
     );
-    insert.run("k", now - 1_000, "2", "evt_a");
-    insert.run("k", now - 500, "3", "evt_b");
-    insert.run("contact:1.2.3.4", now - 100, "1", null);
-    const before = old.$client.prepare("SELECT * FROM counter_events ORDER BY id").all();
-    old.$client.close();
 
     const db = openMigratedDb(file, migrationsBefore(KEYED));
     const sql = db.$client;
@@ -79,23 +96,19 @@ describe("counter_events without AUTOINCREMENT or a decision index", () => {
 
 describe("counter_events keyed by (key, at, id) WITHOUT ROWID", () => {
   it("keeps every row of an older database in one b-tree; rollbacks find them with or without keys", () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "portcullis-counters-migration-"));
-    const file = path.join(dir, "db.sqlite");
     const now = Date.now();
-    const old = openMigratedDb(file, migrationsBefore(KEYED));
-    const insert = old.$client.prepare(
-      "INSERT INTO counter_events (key, at, amount, decision_id) VALUES (?, ?, ?, ?)",
+    const { file, before } = olderDatabase(
+      KEYED,
+      [
+        ["k", now - 1_000, "2", "evt_a"],
+        ["k", now - 500, "3", "evt_b"],
+        ["j", now - 500, "4", "evt_b"],
+        // Two rows of one key at one millisecond: the old rowids keep them apart.
+        ["contact:1.2.3.4", now - 100, "1", null],
+        ["contact:1.2.3.4", now - 100, "1", null],
+      ],
+      "SELECT id, key, at, amount, decision_id FROM counter_events ORDER BY id",
     );
-    insert.run("k", now - 1_000, "2", "evt_a");
-    insert.run("k", now - 500, "3", "evt_b");
-    insert.run("j", now - 500, "4", "evt_b");
-    // Two rows of one key at one millisecond: the old rowids keep them apart.
-    insert.run("contact:1.2.3.4", now - 100, "1", null);
-    insert.run("contact:1.2.3.4", now - 100, "1", null);
-    const before = old.$client
-      .prepare("SELECT id, key, at, amount, decision_id FROM counter_events ORDER BY id")
-      .all();
-    old.$client.close();
 
     const db = openMigratedDb(file, MIGRATIONS_DIR);
     const sql = db.$client;
