@@ -16,6 +16,7 @@ import { getApproval } from "@/lib/services/approvals";
 import {
   type CallIdentity,
   type CallVerdict,
+  type DecideCallInput,
   type DecisionBatcher,
   describeRawMessage,
   type Outcome,
@@ -187,7 +188,7 @@ export class Enforcer {
     if (!view) return this.undecidable(call, this.viewError);
     let verdict: CallVerdict;
     try {
-      verdict = await this.o.decisions.decide({ ...this.callInput(view, call), now: Date.now() });
+      verdict = await this.o.decisions.decide(this.callInput(view, call, Date.now()));
     } catch (err) {
       return this.undecidable(call, err);
     }
@@ -197,7 +198,13 @@ export class Enforcer {
   }
 
   /** What the engine decides `call` against: the view in force and who is calling. */
-  private callInput(view: EnforcementView, call: ToolCall) {
+  // One object literal per call, no spreads: it is built for every tools/call.
+  private callInput(
+    view: EnforcementView,
+    call: ToolCall,
+    now: number,
+    heldApprovalId?: string,
+  ): DecideCallInput {
     return {
       snapshot: view.snapshot,
       policyVersion: view.policyVersion,
@@ -214,7 +221,9 @@ export class Enforcer {
       sessionId: this.o.sessionId ?? null,
       remoteIp: this.o.remoteIp ?? null,
       hmacKey: this.o.hmacKey,
-      ...(call.continuationOf ? { continuationOf: call.continuationOf } : {}),
+      continuationOf: call.continuationOf,
+      heldApprovalId,
+      now,
     };
   }
 
@@ -279,11 +288,9 @@ export class Enforcer {
         if (!view) return this.undecidable(call, this.viewError);
         let verdict: CallVerdict;
         try {
-          verdict = await this.o.decisions.decide({
-            ...this.callInput(view, call),
-            heldApprovalId: approval.id,
-            now: Date.now(),
-          });
+          verdict = await this.o.decisions.decide(
+            this.callInput(view, call, Date.now(), approval.id),
+          );
         } catch (err) {
           return this.undecidable(call, err);
         }
