@@ -106,14 +106,11 @@ export class DbPolicySource implements PolicySource {
  * tool inventory.
  */
 export class FilePolicySource implements PolicySource {
-  private snapshot: PolicySnapshot;
-  private label: string;
   private stamp: FileStamp;
   /** The stamp of the last version refused (undefined: none yet; null: the file was missing). */
   private rejectedStamp: FileStamp | undefined = undefined;
+  /** The version in force, built once per version: every call reads it. */
   private view: EnforcementView;
-  private readonly tools: Map<string, Tool>;
-  private readonly upstream: Upstream | null;
 
   constructor(
     private readonly file: string,
@@ -124,14 +121,17 @@ export class FilePolicySource implements PolicySource {
     const result = loadPolicy(text);
     if (!result.ok) throw new PolicyFileError(formatIssues(file, result.errors));
     for (const w of result.warnings) log.warn(formatIssues(file, [w]));
-    this.snapshot = result.snapshot;
-    this.label = fileLabel(text);
     this.stamp = statStamp(file);
-    this.upstream = db ? loadUpstreamByName(db, server) : null;
-    this.tools = new Map(
-      db && this.upstream ? loadUpstreamTools(db, this.upstream.id).map((t) => [t.name, t]) : [],
-    );
-    this.view = this.makeView();
+    const upstream = db ? loadUpstreamByName(db, server) : null;
+    this.view = {
+      snapshot: result.snapshot,
+      policyVersion: fileLabel(text),
+      grants: [],
+      upstream,
+      tools: new Map(
+        db && upstream ? loadUpstreamTools(db, upstream.id).map((t) => [t.name, t]) : [],
+      ),
+    };
     fs.watchFile(file, { interval: 500, persistent: false }, () => this.refresh());
   }
 
@@ -157,26 +157,14 @@ export class FilePolicySource implements PolicySource {
       );
       return;
     }
-    this.snapshot = result.snapshot;
-    this.label = fileLabel(text);
     this.stamp = stamp;
-    this.view = this.makeView();
-    log.info(`policy ${this.file} reloaded (${this.label})`);
+    this.view = { ...this.view, snapshot: result.snapshot, policyVersion: fileLabel(text) };
+    log.info(`policy ${this.file} reloaded (${this.view.policyVersion})`);
   }
 
   current(): EnforcementView {
     this.refresh();
     return this.view;
-  }
-
-  private makeView(): EnforcementView {
-    return {
-      snapshot: this.snapshot,
-      policyVersion: this.label,
-      grants: [],
-      upstream: this.upstream,
-      tools: this.tools,
-    };
   }
 
   close(): void {
